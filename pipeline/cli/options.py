@@ -1,0 +1,47 @@
+"""Option groups shared by several commands (catalogue, database, output format)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+DEFAULT_CATALOGUE = "catalogue"
+
+
+def catalogue_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--catalogue",
+        "catalogue_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=lambda: os.environ.get("ROADMAP_CATALOGUE", DEFAULT_CATALOGUE),
+        show_default="catalogue (or $ROADMAP_CATALOGUE)",
+        help="The catalogue directory (roadmap.yaml, sections.yaml, config.yaml, resources/).",
+    )(func)
+
+
+def database_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--database",
+        "database_url",
+        default=lambda: os.environ.get("ROADMAP_DATABASE_URL"),
+        show_default="sqlite file roadmap.db beside the catalogue (or $ROADMAP_DATABASE_URL)",
+        help="SQLAlchemy URL of the store, e.g. sqlite:///roadmap.db or postgresql://host/db.",
+    )(func)
+
+
+def format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        return click.option(
+            "--format",
+            "output_format",
+            type=click.Choice(choices),
+            default=choices[0],
+            show_default=True,
+            help="How to print the result.",
+        )(func)
+
+    return decorate

@@ -1,0 +1,133 @@
+"""Settings maintainers tune without touching code: `catalogue/config.yaml`, checked against
+`schema/config.schema.json`. Every field has a default here, so an absent key means "the default".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass
+from types import MappingProxyType
+from typing import Any
+
+from pipeline import __version__
+
+DEFAULT_USER_AGENT = (
+    f"ml-math-roadmap-linkcheck/{__version__} "
+    "(link-health checker of the 'math behind Machine Learning' roadmap; one request per page, politely)"
+)
+
+
+@dataclass(frozen=True)
+class CheckConfig:
+    concurrency: int = 32  # requests in flight over all hosts
+    per_host: int = 2  # requests in flight to one host
+    host_delay_ms: int = 250  # minimum gap between two requests to one host
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 15.0
+    url_timeout_s: float = 60.0  # one URL as a whole, retries and redirects included
+    max_body_kb: int = 256  # bytes read of a body, after decompression
+    max_redirects: int = 10
+    retries: int = 2  # extra attempts for transient failures
+    backoff_base_s: float = 1.0
+    retry_after_cap_s: float = 120.0
+    user_agent: str = DEFAULT_USER_AGENT
+    broken_after: int = 2  # consecutive failing runs before a resource is reported broken
+    inconclusive_ratio: float = 0.5  # share of hosts failing at network level that voids a run
+
+
+@dataclass(frozen=True)
+class DomainRule:
+    """Per-domain knowledge maintainers add without code (matched on the host and its subdomains)."""
+
+    per_host: int | None = None
+    host_delay_ms: int | None = None
+    skip: str | None = None  # reason: never fetch this host
+    paywall_phrases: tuple[str, ...] = ()
+    login_url_patterns: tuple[str, ...] = ()  # substrings of a final URL that mean "sign-in page"
+    status_overrides: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType({})
+    )  # "403": "blocked"
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class RecheckConfig:
+    """How often a resource is fetched by `roadmap nightly` (without --all)."""
+
+    min_hours: float = 20.0  # a just-failed resource is confirmed after at most this
+    max_hours: float = 168.0  # a long-healthy resource is still checked weekly
+    growth: float = 2.0  # interval multiplier after each healthy check
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    cron: str = "0 3 * * *"
+    timezone: str = "UTC"
+    misfire_grace_s: int = 6 * 3600
+
+
+@dataclass(frozen=True)
+class QualityRule:
+    severity: str = "warning"  # "error", "warning" or "off"
+    params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class PathsConfig:
+    """Where outputs go, relative to the catalogue directory's parent (the list repository)."""
+
+    readme: str = "exports/README.md"
+    json: str = "exports/roadmap.json"
+    reports: str = "reports"
+
+
+@dataclass(frozen=True)
+class Config:
+    check: CheckConfig = field(default_factory=CheckConfig)
+    domains: Mapping[str, DomainRule] = field(default_factory=lambda: MappingProxyType({}))
+    recheck: RecheckConfig = field(default_factory=RecheckConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    quality: Mapping[str, QualityRule] = field(default_factory=lambda: MappingProxyType({}))
+    paths: PathsConfig = field(default_factory=PathsConfig)
+
+    def domain_rule(self, host: str) -> DomainRule | None:
+        """The most specific rule for host: "www.example.org" falls back to "example.org"."""
+        host = host.lower().rstrip(".")
+        while host:
+            if host in self.domains:
+                return self.domains[host]
+            _, _, host = host.partition(".")
+        return None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> Config:
+        """Build from the (already schema-valid) config document."""
+        data = dict(data or {})
+        return cls(
+            check=_build(CheckConfig, data.get("check")),
+            domains=MappingProxyType(
+                {host.lower(): _build(DomainRule, rule) for host, rule in (data.get("domains") or {}).items()}
+            ),
+            recheck=_build(RecheckConfig, data.get("recheck")),
+            schedule=_build(ScheduleConfig, data.get("schedule")),
+            quality=MappingProxyType(
+                {rid: _build(QualityRule, rule) for rid, rule in (data.get("quality") or {}).items()}
+            ),
+            paths=_build(PathsConfig, data.get("paths")),
+        )
+
+
+def _build(kind: type, data: Mapping[str, Any] | None) -> Any:
+    """Dataclass from a mapping: lists become tuples, mappings read-only (the schema refused unknown keys)."""
+    assert is_dataclass(kind)
+    known = {f.name for f in fields(kind)}
+    values: dict[str, Any] = {}
+    for key, value in (data or {}).items():
+        if key not in known:
+            continue
+        if isinstance(value, list):
+            value = tuple(value)
+        elif isinstance(value, dict):
+            value = MappingProxyType({str(k): v for k, v in value.items()})
+        values[key] = value
+    return kind(**values)

@@ -1,0 +1,128 @@
+"""Tables of the store. Alembic migrations in migrations/ create and change them; nothing calls
+`SQLModel.metadata.create_all` outside tests of the migrations themselves.
+
+Times are naive UTC (pipeline.clock). JSON columns hold lists/dicts that are only ever read whole.
+Portable SQL only: these tables run unchanged on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+# Naming convention so alembic batch mode (SQLite) and PostgreSQL agree on constraint names.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class SectionRow(SQLModel, table=True):
+    __tablename__ = "section"
+
+    id: str = Field(primary_key=True, max_length=64)
+    title: str = Field(max_length=200)
+    position: int
+    kind: str = Field(max_length=16)
+    stage: int | None = None
+    introduction: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    goals: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    coverage: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    first_seen: datetime
+    last_changed: datetime
+    retired_at: datetime | None = None
+
+
+class ResourceRow(SQLModel, table=True):
+    __tablename__ = "resource"
+
+    id: str = Field(primary_key=True, max_length=100)
+    section_id: str = Field(foreign_key="section.id", index=True, max_length=64)
+    position: int
+    title: str = Field(max_length=300)
+    url: str | None = Field(default=None, max_length=2048)
+    awaiting_url: str | None = Field(default=None, max_length=1000)
+    description: str = Field(max_length=4000)
+    medium: str = Field(max_length=32)
+    cost: str = Field(max_length=32)
+    provider: str = Field(max_length=300)
+    effort: str | None = Field(default=None, max_length=200)
+    topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    origin: str = Field(max_length=16)
+    added: str = Field(max_length=10)
+    quality_exceptions: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    content_hash: str = Field(max_length=64)  # of every catalogue field: sync compares this, nothing else
+    first_seen: datetime
+    last_changed: datetime
+    retired_at: datetime | None = Field(default=None, index=True)
+    next_check_at: datetime | None = None  # None: due now (issue 7's checking budget)
+
+
+class CheckRun(SQLModel, table=True):
+    __tablename__ = "check_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: datetime = Field(index=True)
+    finished_at: datetime | None = None
+    trigger: str = Field(max_length=16)  # manual | nightly | scheduled
+    outcome: str = Field(max_length=16)  # running | complete | partial | inconclusive | aborted
+    total: int = 0  # resources planned
+    checked: int = 0  # results written
+    counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # per status
+    note: str | None = Field(default=None, max_length=2000)  # e.g. why the run is inconclusive
+
+
+class CheckResult(SQLModel, table=True):
+    __tablename__ = "check_result"
+    __table_args__ = (
+        UniqueConstraint("run_id", "resource_id"),
+        Index("ix_check_result_resource_checked", "resource_id", "checked_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="check_run.id", index=True)
+    resource_id: str = Field(foreign_key="resource.id", max_length=100)
+    checked_at: datetime
+    url: str = Field(max_length=2048)  # the URL that was checked
+    status: str = Field(max_length=20)  # a pipeline.status.Status value
+    http_status: int | None = None  # of the last response
+    final_url: str | None = Field(default=None, max_length=2048)
+    redirect_chain: list[dict[str, Any]] = Field(  # [{"url": ..., "status": 301, "location": ...}, ...]
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    elapsed_ms: int | None = None
+    error_class: str | None = Field(default=None, max_length=64)  # e.g. "dns", "connect", "read_timeout"
+    error_detail: str | None = Field(default=None, max_length=2000)
+    evidence: list[dict[str, Any]] = Field(  # [{"rule": "title-not-found", "detail": "..."}]
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    fingerprint: str | None = Field(default=None, max_length=64)  # hash of the body prefix read
+    network_failure: bool = False  # failed below HTTP: counts towards "network down"
+
+
+class ResourceHealth(SQLModel, table=True):
+    """Per-resource summary, updated in the same transaction as each CheckResult it summarises.
+
+    Derived data kept for fast reads; `pipeline.store.health.rebuild_health` recomputes it from
+    check_result (the source of truth) and tests assert the two agree.
+    """
+
+    __tablename__ = "resource_health"
+
+    resource_id: str = Field(foreign_key="resource.id", primary_key=True, max_length=100)
+    status: str = Field(max_length=20)  # latest conclusive status
+    checked_at: datetime
+    last_ok_at: datetime | None = None
+    failing_since: datetime | None = None  # first failing check of the current streak
+    consecutive_failures: int = 0
+    final_url: str | None = Field(default=None, max_length=2048)
+    http_status: int | None = None
+    last_run_id: int | None = Field(default=None, foreign_key="check_run.id")
+    seeded: bool = False  # restored from a published export, not from our own results
+    seeded_uptime: float | None = None  # uptime carried over from that export
