@@ -6,7 +6,9 @@ The string values are the contract: the same strings are stored in the database,
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class Status(StrEnum):
@@ -61,3 +63,52 @@ EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 EXIT_INCONCLUSIVE = 3
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One step of a redirect chain as we followed it."""
+
+    url: str
+    status: int
+    location: str | None = None  # the Location header, resolved against url
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a verdict was given: the rule that decided it and what it saw (status, header, phrase)."""
+
+    rule: str  # e.g. "http-404", "title-not-found", "schema-org-not-free", "robots-challenge"
+    detail: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The crawler's verdict for one URL: what the store records and `check --format json` prints."""
+
+    url: str
+    status: Status
+    http_status: int | None = None
+    final_url: str | None = None
+    redirect_chain: tuple[Hop, ...] = ()
+    elapsed_ms: int | None = None
+    error_class: str | None = None  # "dns", "connect", "connect_timeout", "read_timeout", "tls", ...
+    error_detail: str | None = None
+    evidence: tuple[Evidence, ...] = ()
+    fingerprint: str | None = None
+    network_failure: bool = False  # failed below HTTP (no name, refused, unreachable)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "status": self.status.value,
+            "http_status": self.http_status,
+            "final_url": self.final_url,
+            "redirect_chain": [asdict(h) for h in self.redirect_chain],
+            "elapsed_ms": self.elapsed_ms,
+            "error_class": self.error_class,
+            "error_detail": self.error_detail,
+            "evidence": [asdict(e) for e in self.evidence],
+            "fingerprint": self.fingerprint,
+            "network_failure": self.network_failure,
+        }
