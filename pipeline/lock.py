@@ -1,0 +1,163 @@
+"""One run at a time: `roadmap nightly`, `roadmap check` and the scheduler's job take this lock on the
+database before they write health, so two crawls never interleave their results.
+
+A lock left by a killed run must never block the next one, so the lock is one the operating system or
+the database server drops by itself when its holder dies:
+
+- SQLite file database: an exclusive `flock` on a lock file beside the database (`roadmap.db.lock`). The
+  kernel releases it when the holding process exits, however it exits (kill -9 included). The holder's
+  pid, command and start time are written into the file only to make the "in use" message useful; they
+  are never trusted to decide anything.
+- Other databases (PostgreSQL): a session-level advisory lock, which the server releases when the
+  holder's connection goes away.
+- An in-memory SQLite database belongs to one process: nothing to lock.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy.engine import URL
+
+from pipeline.clock import isoformat, utcnow
+from pipeline.errors import LockedError
+
+# Two int4 keys (pg_try_advisory_lock(int, int)) so the holder can be found in pg_locks by classid/objid.
+PG_LOCK_KEYS = (0x726D6170, 1)  # "rmap", the run lock
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """Who holds (or now holds) the run lock, for messages."""
+
+    pid: int | None
+    since: str | None  # RFC 3339, UTC
+    command: str | None
+    where: str  # the lock file, or "advisory lock on <database>"
+
+    def describe(self) -> str:
+        parts = []
+        if self.pid is not None:
+            parts.append(f"pid {self.pid}")
+        if self.command:
+            parts.append(self.command)
+        if self.since:
+            parts.append(f"since {self.since}")
+        return ", ".join(parts) or "holder unknown"
+
+
+def lock_path_for(url: URL) -> Path | None:
+    """The lock file beside a SQLite file database; None for in-memory SQLite and other databases."""
+    if url.get_backend_name() != "sqlite":
+        return None
+    database = url.database or ""
+    if database in ("", ":memory:") or url.query.get("mode") == "memory":
+        return None
+    if database.startswith("file:"):  # URI filename: sqlite:///file:path?uri=true
+        database = database[len("file:") :].split("?", 1)[0]
+    return Path(database).with_name(Path(database).name + ".lock")
+
+
+@contextmanager
+def run_lock(target: str | URL | Engine, *, command: str = "roadmap") -> Iterator[LockHolder]:
+    """Hold the run lock on the database for the duration of the block.
+
+    Raises LockedError at once (never waits) when another process holds it, naming the holder.
+    `command` is recorded for that message, e.g. "roadmap nightly".
+    """
+    url = target.url if isinstance(target, Engine) else make_url(target)
+    path = lock_path_for(url)
+    if path is not None:
+        with _file_lock(path, command) as holder:
+            yield holder
+    elif url.get_backend_name() == "sqlite":
+        yield LockHolder(pid=os.getpid(), since=isoformat(utcnow()), command=command, where="in-memory")
+    else:
+        engine = target if isinstance(target, Engine) else create_engine(url)
+        with _advisory_lock(engine, command) as holder:
+            yield holder
+
+
+@contextmanager
+def _file_lock(path: Path, command: str) -> Iterator[LockHolder]:
+    if not path.parent.is_dir():
+        # The database directory does not exist yet: the store will create it; so may we.
+        path.parent.mkdir(parents=True, exist_ok=True)
+    # O_CLOEXEC (Python's default) keeps the lock out of child processes: it dies with us alone.
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_holder(fd, path)
+            raise LockedError(
+                f"{path.with_suffix('')} is in use by another run ({holder.describe()}); "
+                f"wait for it to finish or stop that process (lock file: {path})"
+            ) from None
+        holder = LockHolder(pid=os.getpid(), since=isoformat(utcnow()), command=command, where=str(path))
+        record = json.dumps({"pid": holder.pid, "since": holder.since, "command": holder.command})
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, (record + "\n").encode(), 0)
+        try:
+            yield holder
+        finally:
+            # Empty the file before unlocking so a later reader never names a finished run.
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _read_holder(fd: int, path: Path) -> LockHolder:
+    """What the holder wrote; it may be mid-write or gone, so anything unreadable is just unknown."""
+    try:
+        raw = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip()
+        data = json.loads(raw) if raw else {}
+    except (OSError, ValueError):
+        data = {}
+    pid = data.get("pid") if isinstance(data.get("pid"), int) else None
+    since = data.get("since") if isinstance(data.get("since"), str) else None
+    command = data.get("command") if isinstance(data.get("command"), str) else None
+    return LockHolder(pid=pid, since=since, command=command, where=str(path))
+
+
+@contextmanager
+def _advisory_lock(engine: Engine, command: str) -> Iterator[LockHolder]:
+    """PostgreSQL session advisory lock on a connection held open for the whole run (not tested here:
+    no server on this machine)."""
+    key1, key2 = PG_LOCK_KEYS
+    where = f"advisory lock on {engine.url.render_as_string(hide_password=True)}"
+    with engine.connect() as connection:
+        got = connection.execute(text("SELECT pg_try_advisory_lock(:k1, :k2)"), {"k1": key1, "k2": key2})
+        if not got.scalar():
+            row = connection.execute(
+                text(
+                    "SELECT a.pid, a.backend_start, a.application_name FROM pg_locks l "
+                    "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
+                    "AND l.granted AND l.classid = :k1 AND l.objid = :k2"
+                ),
+                {"k1": key1, "k2": key2},
+            ).first()
+            holder = LockHolder(
+                pid=row[0] if row else None,
+                since=isoformat(row[1].replace(tzinfo=None)) if row and row[1] else None,
+                command=(f"server backend, {row[2]}" if row and row[2] else "server backend"),
+                where=where,
+            )
+            raise LockedError(
+                f"the database is in use by another run ({holder.describe()}); "
+                "wait for it to finish or stop that process"
+            )
+        connection.commit()
+        try:
+            yield LockHolder(pid=os.getpid(), since=isoformat(utcnow()), command=command, where=where)
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:k1, :k2)"), {"k1": key1, "k2": key2})
+            connection.commit()

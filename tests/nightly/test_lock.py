@@ -1,0 +1,88 @@
+"""One run at a time: the run lock on a SQLite file database and what it says when it is held."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import make_url
+
+from pipeline.errors import LockedError
+from pipeline.lock import lock_path_for, run_lock
+
+HOLDER = """
+import sys
+from pipeline.lock import run_lock
+with run_lock(sys.argv[1], command="roadmap nightly"):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite:///catalogue/roadmap.db", "catalogue/roadmap.db.lock"),
+        ("sqlite:////srv/list/roadmap.db", "/srv/list/roadmap.db.lock"),
+        ("sqlite://", None),
+        ("sqlite:///:memory:", None),
+        ("postgresql://host/roadmap", None),
+    ],
+    ids=["relative-file", "absolute-file", "memory-default", "memory-explicit", "postgresql-advisory"],
+)
+def test_lock_file_beside_a_sqlite_file_database(url: str, expected: str | None) -> None:
+    path = lock_path_for(make_url(url))
+    assert (str(path) if path else None) == expected
+
+
+def test_second_run_in_the_same_process_is_refused_with_the_holder(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/roadmap.db"
+    with run_lock(url, command="roadmap nightly") as holder:
+        assert holder.pid == os.getpid()
+        with pytest.raises(LockedError) as refused, run_lock(url, command="roadmap check"):
+            pytest.fail("a second holder got the lock")
+    message = str(refused.value)
+    assert message == (
+        f"{tmp_path}/roadmap.db is in use by another run "
+        f"(pid {os.getpid()}, roadmap nightly, since {holder.since}); "
+        f"wait for it to finish or stop that process (lock file: {tmp_path}/roadmap.db.lock)"
+    )
+    # Released: the lock can be taken again, and the file no longer names the finished run.
+    assert (tmp_path / "roadmap.db.lock").read_text() == ""
+    with run_lock(url):
+        pass
+
+
+def test_in_memory_database_needs_no_lock() -> None:
+    with run_lock("sqlite://"), run_lock("sqlite://"):
+        pass
+
+
+@pytest.mark.slow
+def test_a_killed_holder_never_blocks_the_next_run(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/roadmap.db"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, url],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(LockedError, match=rf"\(pid {holder.pid}, roadmap nightly, since "), run_lock(url):
+            pass
+        holder.send_signal(signal.SIGKILL)  # no cleanup runs: only the kernel releases the lock
+        assert holder.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait(timeout=10)
+    # The dead holder's record is still in the file, but it is not trusted: the lock is free.
+    assert f'"pid": {holder.pid}' in (tmp_path / "roadmap.db.lock").read_text()
+    with run_lock(url, command="roadmap nightly") as again:
+        assert again.pid == os.getpid()
