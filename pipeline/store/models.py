@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # Naming convention so alembic batch mode (SQLite) and PostgreSQL agree on constraint names.
@@ -21,6 +21,9 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+# sqlmodel maps `datetime` to an aware-only type; we store naive UTC (pipeline.clock), so say so per column.
+NAIVE = DateTime(timezone=False)
 
 
 class SectionRow(SQLModel, table=True):
@@ -34,9 +37,9 @@ class SectionRow(SQLModel, table=True):
     introduction: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     goals: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     coverage: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    first_seen: datetime
-    last_changed: datetime
-    retired_at: datetime | None = None
+    first_seen: datetime = Field(sa_type=NAIVE)
+    last_changed: datetime = Field(sa_type=NAIVE)
+    retired_at: datetime | None = Field(default=None, sa_type=NAIVE)
 
 
 class ResourceRow(SQLModel, table=True):
@@ -58,18 +61,19 @@ class ResourceRow(SQLModel, table=True):
     added: str = Field(max_length=10)
     quality_exceptions: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     content_hash: str = Field(max_length=64)  # of every catalogue field: sync compares this, nothing else
-    first_seen: datetime
-    last_changed: datetime
-    retired_at: datetime | None = Field(default=None, index=True)
-    next_check_at: datetime | None = None  # None: due now (issue 7's checking budget)
+    first_seen: datetime = Field(sa_type=NAIVE)
+    last_changed: datetime = Field(sa_type=NAIVE)
+    retired_at: datetime | None = Field(default=None, index=True, sa_type=NAIVE)
+    # None: due now; indexed for `due_resources` (issue 7's checking budget). Added by revision 0002.
+    next_check_at: datetime | None = Field(default=None, index=True, sa_type=NAIVE)
 
 
 class CheckRun(SQLModel, table=True):
     __tablename__ = "check_run"
 
     id: int | None = Field(default=None, primary_key=True)
-    started_at: datetime = Field(index=True)
-    finished_at: datetime | None = None
+    started_at: datetime = Field(index=True, sa_type=NAIVE)
+    finished_at: datetime | None = Field(default=None, sa_type=NAIVE)
     trigger: str = Field(max_length=16)  # manual | nightly | scheduled
     outcome: str = Field(max_length=16)  # running | complete | partial | inconclusive | aborted
     total: int = 0  # resources planned
@@ -88,7 +92,7 @@ class CheckResult(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="check_run.id", index=True)
     resource_id: str = Field(foreign_key="resource.id", max_length=100)
-    checked_at: datetime
+    checked_at: datetime = Field(sa_type=NAIVE)
     url: str = Field(max_length=2048)  # the URL that was checked
     status: str = Field(max_length=20)  # a pipeline.status.Status value
     http_status: int | None = None  # of the last response
@@ -107,7 +111,7 @@ class CheckResult(SQLModel, table=True):
 
 
 class ResourceHealth(SQLModel, table=True):
-    """Per-resource summary, updated in the same transaction as each CheckResult it summarises.
+    """Per-resource summary, updated in the transaction that concludes the run whose results it applies.
 
     Derived data kept for fast reads; `pipeline.store.health.rebuild_health` recomputes it from
     check_result (the source of truth) and tests assert the two agree.
@@ -116,10 +120,10 @@ class ResourceHealth(SQLModel, table=True):
     __tablename__ = "resource_health"
 
     resource_id: str = Field(foreign_key="resource.id", primary_key=True, max_length=100)
-    status: str = Field(max_length=20)  # latest conclusive status
-    checked_at: datetime
-    last_ok_at: datetime | None = None
-    failing_since: datetime | None = None  # first failing check of the current streak
+    status: str = Field(max_length=20)  # of the latest applied result (blocked and skipped included)
+    checked_at: datetime = Field(sa_type=NAIVE)
+    last_ok_at: datetime | None = Field(default=None, sa_type=NAIVE)
+    failing_since: datetime | None = Field(default=None, sa_type=NAIVE)  # first failing check of the streak
     consecutive_failures: int = 0
     final_url: str | None = Field(default=None, max_length=2048)
     http_status: int | None = None

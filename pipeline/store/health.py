@@ -1,0 +1,476 @@
+"""The health summary: what each resource's results add up to, and the read-side queries reports use.
+
+check_result is the source of truth. resource_health is derived from it, one row per resource, applied when
+a run concludes (pipeline.store.runs.finish_run) by the pure `advance` below; `rebuild_health` replays every
+applied result through the same function and must arrive at the same rows.
+
+Which results count: only those of runs concluded as complete or partial ("applied" runs). An inconclusive
+run (the network was down) or an aborted one keeps its results for history but changes no health.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlmodel
+from sqlalchemy import Engine, and_, bindparam, case, delete, func, insert, select, update
+from sqlmodel import Session
+
+from pipeline.config import Config, RecheckConfig
+from pipeline.status import FAILURES, HEALTHY, INCONCLUSIVE, Evidence, Hop, Status
+from pipeline.store.engine import write_transaction
+from pipeline.store.models import CheckResult, CheckRun, ResourceHealth, ResourceRow, SectionRow
+
+APPLIED_OUTCOMES = ("complete", "partial")  # runs whose results move the health summary
+RUN_OUTCOMES = ("complete", "partial", "inconclusive", "aborted")  # how a run can conclude
+
+run_t = CheckRun.__table__
+result_t = CheckResult.__table__
+health_t = ResourceHealth.__table__
+resource_t = ResourceRow.__table__
+section_t = SectionRow.__table__
+# Catalogue (reading) order: section order, then position inside it, then id.
+CATALOGUE_ORDER = (section_t.c.position, section_t.c.id, resource_t.c.position, resource_t.c.id)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    id: int
+    started_at: datetime
+    finished_at: datetime | None
+    trigger: str  # manual | nightly | scheduled
+    outcome: str  # running | complete | partial | inconclusive | aborted
+    total: int  # resources planned
+    checked: int  # results written
+    counts: dict[str, int]  # results per status value
+    note: str | None
+
+
+@dataclass(frozen=True)
+class HealthSummary:
+    resource_id: str
+    status: Status | None  # None: never checked
+    checked_at: datetime | None
+    last_ok_at: datetime | None
+    failing_since: datetime | None
+    consecutive_failures: int
+    final_url: str | None
+    http_status: int | None
+    uptime: float | None  # healthy share of the last `window` conclusive results, 0..1; None: none yet
+    evidence: tuple[Evidence, ...] = ()  # of the latest result
+    redirect_chain: tuple[Hop, ...] = ()  # of the latest result
+    seeded: bool = False  # restored from a published export (seed_health), not from our own results
+
+
+@dataclass(frozen=True)
+class HealthState:
+    """One resource_health row as the pure transition function sees it."""
+
+    status: str
+    checked_at: datetime
+    last_ok_at: datetime | None = None
+    failing_since: datetime | None = None
+    consecutive_failures: int = 0
+    final_url: str | None = None
+    http_status: int | None = None
+    last_run_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ResultFact:
+    """What of one check result the summary needs."""
+
+    run_id: int
+    status: str
+    checked_at: datetime
+    final_url: str | None = None
+    http_status: int | None = None
+
+
+def advance(state: HealthState | None, fact: ResultFact) -> HealthState:
+    """The summary after one more result.
+
+    A failure starts or extends the streak; a healthy result ends it; blocked/skipped say nothing about
+    the resource, so the streak stays as it was, but what the reader sees (status, when) is the latest.
+    """
+    status = Status(fact.status)
+    last_ok_at = state.last_ok_at if state else None
+    failing_since = state.failing_since if state else None
+    failures = state.consecutive_failures if state else 0
+    if status in HEALTHY:
+        last_ok_at, failing_since, failures = fact.checked_at, None, 0
+    elif status in FAILURES:
+        failing_since = failing_since or fact.checked_at
+        failures += 1
+    else:
+        assert status in INCONCLUSIVE
+    return HealthState(
+        status=status.value,
+        checked_at=fact.checked_at,
+        last_ok_at=last_ok_at,
+        failing_since=failing_since,
+        consecutive_failures=failures,
+        final_url=fact.final_url,
+        http_status=fact.http_status,
+        last_run_id=fact.run_id,
+    )
+
+
+def next_interval(previous: timedelta | None, status: Status | str, recheck: RecheckConfig) -> timedelta:
+    """How long until a resource is due again (issue 7's checking budget).
+
+    Healthy: the previous interval grown by `growth`, within [min_hours, max_hours]. Failing: min_hours,
+    so a failure is confirmed soon. Blocked/skipped: the previous interval unchanged (nothing learned).
+    An unknown previous interval counts as min_hours.
+    """
+    low, high = timedelta(hours=recheck.min_hours), timedelta(hours=recheck.max_hours)
+    previous = previous if previous is not None and previous > timedelta(0) else low
+    status = Status(status)
+    if status in FAILURES:
+        return low
+    grown = previous * recheck.growth if status in HEALTHY else previous
+    return min(max(grown, low), high)
+
+
+def next_check_at(
+    previous_checked_at: datetime | None,
+    previous_next_check_at: datetime | None,
+    fact: ResultFact,
+    recheck: RecheckConfig,
+) -> datetime:
+    previous = None
+    if previous_checked_at is not None and previous_next_check_at is not None:
+        previous = previous_next_check_at - previous_checked_at
+    return fact.checked_at + next_interval(previous, fact.status, recheck)
+
+
+def _state_from_row(row: Any) -> HealthState:
+    return HealthState(
+        status=row.status,
+        checked_at=row.checked_at,
+        last_ok_at=row.last_ok_at,
+        failing_since=row.failing_since,
+        consecutive_failures=row.consecutive_failures,
+        final_url=row.final_url,
+        http_status=row.http_status,
+        last_run_id=row.last_run_id,
+    )
+
+
+def _state_values(resource_id: str, state: HealthState) -> dict[str, Any]:
+    return {
+        "resource_id": resource_id,
+        "status": state.status,
+        "checked_at": state.checked_at,
+        "last_ok_at": state.last_ok_at,
+        "failing_since": state.failing_since,
+        "consecutive_failures": state.consecutive_failures,
+        "final_url": state.final_url,
+        "http_status": state.http_status,
+        "last_run_id": state.last_run_id,
+        "seeded": False,
+        "seeded_uptime": None,
+    }
+
+
+def apply_run(connection: Any, run_id: int, recheck: RecheckConfig) -> int:
+    """Fold one run's results into resource_health and resource.next_check_at; the caller's transaction.
+
+    Returns the number of resources updated.
+    """
+    results = connection.execute(
+        select(
+            result_t.c.resource_id.label("rid"),
+            result_t.c.run_id,
+            result_t.c.status,
+            result_t.c.checked_at,
+            result_t.c.final_url,
+            result_t.c.http_status,
+        ).where(result_t.c.run_id == run_id)
+    ).all()
+    if not results:
+        return 0
+    current = {
+        row.resource_id: row
+        for row in connection.execute(
+            select(health_t, resource_t.c.next_check_at)
+            .join(resource_t, resource_t.c.id == health_t.c.resource_id)
+            .where(
+                health_t.c.resource_id.in_(select(result_t.c.resource_id).where(result_t.c.run_id == run_id))
+            )
+        )
+    }
+    updates, inserts, schedule = [], [], []
+    for r in results:
+        rid, fact = r.rid, ResultFact(r.run_id, r.status, r.checked_at, r.final_url, r.http_status)
+        row = current.get(rid)
+        if row is not None and row.last_run_id is not None and row.last_run_id > run_id:
+            continue  # a newer run already concluded for this resource: never move backwards
+        state = advance(_state_from_row(row) if row is not None else None, fact)
+        due = next_check_at(
+            row.checked_at if row is not None else None,
+            row.next_check_at if row is not None else None,
+            fact,
+            recheck,
+        )
+        values = _state_values(rid, state)
+        (updates if row is not None else inserts).append(values)
+        schedule.append({"rid": rid, "due": due})
+    if inserts:
+        connection.execute(insert(health_t), inserts)
+    if updates:
+        connection.execute(
+            update(health_t)
+            .where(health_t.c.resource_id == bindparam("b_rid"))
+            .values({k: bindparam(f"b_{k}") for k in updates[0] if k != "resource_id"}),
+            [{f"b_{k}" if k != "resource_id" else "b_rid": v for k, v in u.items()} for u in updates],
+        )
+    if schedule:
+        connection.execute(
+            update(resource_t)
+            .where(resource_t.c.id == bindparam("rid"))
+            .values(next_check_at=bindparam("due")),
+            schedule,
+        )
+    return len(schedule)
+
+
+def rebuild_health(engine: Engine, config: Config) -> None:
+    """Recompute resource_health and next_check_at from every applied result, in one transaction.
+
+    A seeded row (from a published export) stays only while the resource has no applied result of ours:
+    once it has, the summary is what our own results say.
+    """
+    with write_transaction(engine) as connection:
+        rows = connection.execute(
+            select(
+                result_t.c.resource_id.label("rid"),
+                result_t.c.run_id,
+                result_t.c.status,
+                result_t.c.checked_at,
+                result_t.c.final_url,
+                result_t.c.http_status,
+            )
+            .join(run_t, run_t.c.id == result_t.c.run_id)
+            .where(run_t.c.outcome.in_(APPLIED_OUTCOMES))
+            .order_by(result_t.c.resource_id, result_t.c.run_id)
+        )
+        states: dict[str, HealthState] = {}
+        due: dict[str, datetime] = {}
+        for r in rows:
+            fact = ResultFact(r.run_id, r.status, r.checked_at, r.final_url, r.http_status)
+            previous = states.get(r.rid)
+            due[r.rid] = next_check_at(
+                previous.checked_at if previous else None, due.get(r.rid), fact, config.recheck
+            )
+            states[r.rid] = advance(previous, fact)
+        connection.execute(delete(health_t).where(health_t.c.seeded.is_(False)))
+        if states:
+            connection.execute(delete(health_t).where(health_t.c.resource_id.in_(list(states))))
+            connection.execute(insert(health_t), [_state_values(rid, s) for rid, s in states.items()])
+            connection.execute(
+                update(resource_t)
+                .where(resource_t.c.id == bindparam("rid"))
+                .values(next_check_at=bindparam("due")),
+                [{"rid": rid, "due": at} for rid, at in due.items()],
+            )
+
+
+def seed_health(engine: Engine, summaries: Iterable[HealthSummary]) -> int:
+    """Restore summaries from a published export after the database was lost; returns how many.
+
+    Only resources the store knows and has no health for are seeded: our own results always win.
+    """
+    with write_transaction(engine) as connection:
+        known = set(connection.execute(select(resource_t.c.id)).scalars())
+        have = set(connection.execute(select(health_t.c.resource_id)).scalars())
+        rows = []
+        for s in summaries:
+            if s.status is None or s.checked_at is None:
+                continue
+            if s.resource_id not in known or s.resource_id in have:
+                continue
+            have.add(s.resource_id)
+            rows.append(
+                {
+                    "resource_id": s.resource_id,
+                    "status": Status(s.status).value,
+                    "checked_at": s.checked_at,
+                    "last_ok_at": s.last_ok_at,
+                    "failing_since": s.failing_since,
+                    "consecutive_failures": s.consecutive_failures,
+                    "final_url": s.final_url,
+                    "http_status": s.http_status,
+                    "last_run_id": None,
+                    "seeded": True,
+                    "seeded_uptime": s.uptime,
+                }
+            )
+        if rows:
+            connection.execute(insert(health_t), rows)
+        return len(rows)
+
+
+def _uptimes(connection: Any, window: int) -> dict[str, float]:
+    healthy = case((result_t.c.status.in_([s.value for s in HEALTHY]), 1), else_=0)
+    ranked = (
+        select(
+            result_t.c.resource_id.label("rid"),
+            healthy.label("healthy"),
+            func.row_number()
+            .over(
+                partition_by=result_t.c.resource_id,
+                order_by=(result_t.c.checked_at.desc(), result_t.c.run_id.desc()),
+            )
+            .label("rn"),
+        )
+        .join(run_t, run_t.c.id == result_t.c.run_id)
+        .join(resource_t, resource_t.c.id == result_t.c.resource_id)
+        .where(
+            run_t.c.outcome.in_(APPLIED_OUTCOMES),
+            result_t.c.status.not_in([s.value for s in INCONCLUSIVE]),
+            resource_t.c.retired_at.is_(None),
+        )
+        .subquery()
+    )
+    query = (
+        select(ranked.c.rid, func.sum(ranked.c.healthy), func.count())
+        .where(ranked.c.rn <= window)
+        .group_by(ranked.c.rid)
+    )
+    return {rid: ok / n for rid, ok, n in connection.execute(query)}
+
+
+def health_summaries(engine: Engine, window: int = 30) -> dict[str, HealthSummary]:
+    """The summary of every active resource (never-checked ones too), keyed by id, in catalogue order."""
+    latest = result_t.alias("latest")
+    query = (
+        select(
+            resource_t.c.id,
+            health_t.c.status,
+            health_t.c.checked_at,
+            health_t.c.last_ok_at,
+            health_t.c.failing_since,
+            health_t.c.consecutive_failures,
+            health_t.c.final_url,
+            health_t.c.http_status,
+            health_t.c.seeded,
+            health_t.c.seeded_uptime,
+            latest.c.evidence,
+            latest.c.redirect_chain,
+        )
+        .select_from(resource_t)
+        .join(section_t, section_t.c.id == resource_t.c.section_id)
+        .outerjoin(health_t, health_t.c.resource_id == resource_t.c.id)
+        .outerjoin(
+            latest, and_(latest.c.run_id == health_t.c.last_run_id, latest.c.resource_id == resource_t.c.id)
+        )
+        .where(resource_t.c.retired_at.is_(None))
+        .order_by(*CATALOGUE_ORDER)
+    )
+    with engine.connect() as connection:
+        uptimes = _uptimes(connection, window)
+        rows = connection.execute(query).all()
+    summaries: dict[str, HealthSummary] = {}
+    for r in rows:
+        uptime = uptimes.get(r.id)
+        if uptime is None and r.seeded:
+            uptime = r.seeded_uptime
+        summaries[r.id] = HealthSummary(
+            resource_id=r.id,
+            status=Status(r.status) if r.status is not None else None,
+            checked_at=r.checked_at,
+            last_ok_at=r.last_ok_at,
+            failing_since=r.failing_since,
+            consecutive_failures=r.consecutive_failures or 0,
+            final_url=r.final_url,
+            http_status=r.http_status,
+            uptime=uptime,
+            evidence=tuple(Evidence(**e) for e in (r.evidence or ())),
+            redirect_chain=tuple(Hop(**h) for h in (r.redirect_chain or ())),
+            seeded=bool(r.seeded),
+        )
+    return summaries
+
+
+def run_info_from_row(row: Any) -> RunInfo:
+    return RunInfo(
+        id=row.id,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        trigger=row.trigger,
+        outcome=row.outcome,
+        total=row.total,
+        checked=row.checked,
+        counts=dict(row.counts or {}),
+        note=row.note,
+    )
+
+
+def run_info(engine: Engine, run_id: int) -> RunInfo | None:
+    with engine.connect() as connection:
+        row = connection.execute(select(run_t).where(run_t.c.id == run_id)).first()
+    return run_info_from_row(row) if row is not None else None
+
+
+def latest_runs(engine: Engine, n: int = 2, conclusive_only: bool = True) -> list[RunInfo]:
+    """The newest n runs, newest first; conclusive_only: only those concluded complete or partial."""
+    query = select(run_t).order_by(run_t.c.id.desc()).limit(n)
+    if conclusive_only:
+        query = query.where(run_t.c.outcome.in_(APPLIED_OUTCOMES))
+    with engine.connect() as connection:
+        return [run_info_from_row(row) for row in connection.execute(query)]
+
+
+def status_history(
+    engine: Engine, last_runs: int = 30, *, conclusive_only: bool = False
+) -> tuple[list[RunInfo], dict[str, list[str | None]]]:
+    """The last concluded runs (oldest first; not those still running) and each active resource's
+    status in each of them (None: not checked in that run). conclusive_only: complete/partial runs only.
+    """
+    outcomes = APPLIED_OUTCOMES if conclusive_only else RUN_OUTCOMES
+    with engine.connect() as connection:
+        runs = [
+            run_info_from_row(row)
+            for row in connection.execute(
+                select(run_t)
+                .where(run_t.c.outcome.in_(outcomes))
+                .order_by(run_t.c.id.desc())
+                .limit(last_runs)
+            )
+        ][::-1]
+        column = {run.id: i for i, run in enumerate(runs)}
+        active = connection.execute(
+            select(resource_t.c.id)
+            .join(section_t, section_t.c.id == resource_t.c.section_id)
+            .where(resource_t.c.retired_at.is_(None))
+            .order_by(*CATALOGUE_ORDER)
+        ).scalars()
+        history: dict[str, list[str | None]] = {rid: [None] * len(runs) for rid in active}
+        if runs:
+            rows = connection.execute(
+                select(result_t.c.resource_id, result_t.c.run_id, result_t.c.status).where(
+                    result_t.c.run_id.in_(list(column))
+                )
+            )
+            for rid, run_id, status in rows:
+                if rid in history:
+                    history[rid][column[run_id]] = status
+    return runs, history
+
+
+def run_results(engine: Engine, run_id: int) -> dict[str, CheckResult]:
+    """Every result of one run, keyed by resource id (detached rows: read them, don't write them)."""
+    with Session(engine, expire_on_commit=False) as session:
+        rows = session.exec(sqlmodel.select(CheckResult).where(CheckResult.run_id == run_id)).all()
+        return {row.resource_id: row for row in rows}
+
+
+def status_counts(connection: Any, run_id: int) -> dict[str, int]:
+    query = (
+        select(result_t.c.status, func.count()).where(result_t.c.run_id == run_id).group_by(result_t.c.status)
+    )
+    return dict(sorted(connection.execute(query).tuples().all()))

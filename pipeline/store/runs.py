@@ -1,0 +1,151 @@
+"""Check runs as the crawler writes them: start, one result at a time, conclude.
+
+Each result is its own short transaction, so a run killed half-way keeps what it finished. Only
+concluding a run as complete or partial moves the health summary (pipeline.store.health.apply_run),
+in the same transaction that records the run's outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+
+from sqlalchemy import Engine, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from pipeline.clock import utcnow
+from pipeline.config import Config
+from pipeline.errors import StoreError
+from pipeline.status import Outcome
+from pipeline.store import health
+from pipeline.store.engine import write_transaction
+from pipeline.store.health import (
+    APPLIED_OUTCOMES,
+    CATALOGUE_ORDER,
+    RUN_OUTCOMES,
+    RunInfo,
+    apply_run,
+    resource_t,
+    result_t,
+    run_info_from_row,
+    run_t,
+    status_counts,
+)
+
+TRIGGERS = ("manual", "nightly", "scheduled")
+ABANDONED_NOTE = "left running by a process that stopped; its results are kept but not applied"
+
+
+def abandon_stale_runs(engine: Engine) -> list[int]:
+    """Mark every run still "running" as aborted (call while holding the run lock); returns their ids."""
+    with write_transaction(engine) as connection:
+        stale = list(connection.execute(select(run_t.c.id).where(run_t.c.outcome == "running")).scalars())
+        now = utcnow()
+        for run_id in stale:
+            counts = status_counts(connection, run_id)
+            connection.execute(
+                update(run_t)
+                .where(run_t.c.id == run_id)
+                .values(
+                    outcome="aborted",
+                    finished_at=now,
+                    checked=sum(counts.values()),
+                    counts=counts,
+                    note=ABANDONED_NOTE,
+                )
+            )
+    return stale
+
+
+def start_run(engine: Engine, trigger: str, total: int) -> int:
+    """Record a new run as "running" (after aborting any a killed process left behind); returns its id."""
+    if trigger not in TRIGGERS:
+        raise ValueError(f"trigger must be one of {', '.join(TRIGGERS)}, not {trigger!r}")
+    abandon_stale_runs(engine)
+    with write_transaction(engine) as connection:
+        result = connection.execute(
+            insert(run_t).values(
+                started_at=utcnow(), trigger=trigger, outcome="running", total=total, checked=0, counts={}
+            )
+        )
+        return int(result.inserted_primary_key[0])
+
+
+def record_result(
+    engine: Engine, run_id: int, resource_id: str, outcome: Outcome, checked_at: datetime | None = None
+) -> None:
+    """Store one resource's verdict for a running run, in its own transaction."""
+    row = {
+        "run_id": run_id,
+        "resource_id": resource_id,
+        "checked_at": checked_at or utcnow(),
+        "url": outcome.url,
+        "status": outcome.status.value,
+        "http_status": outcome.http_status,
+        "final_url": outcome.final_url,
+        "redirect_chain": [asdict(hop) for hop in outcome.redirect_chain],
+        "elapsed_ms": outcome.elapsed_ms,
+        "error_class": outcome.error_class,
+        "error_detail": outcome.error_detail,
+        "evidence": [asdict(e) for e in outcome.evidence],
+        "fingerprint": outcome.fingerprint,
+        "network_failure": outcome.network_failure,
+    }
+    try:
+        with write_transaction(engine) as connection:
+            moved = connection.execute(
+                update(run_t)
+                .where(run_t.c.id == run_id, run_t.c.outcome == "running")
+                .values(checked=run_t.c.checked + 1)
+            )
+            if moved.rowcount != 1:
+                raise StoreError(f"run {run_id} is not running: cannot add a result for {resource_id}")
+            connection.execute(insert(result_t).values(row))
+    except IntegrityError as error:
+        raise StoreError(
+            f"run {run_id}: cannot store the result for {resource_id} (unknown resource, or already "
+            f"checked in this run): {str(error.orig).splitlines()[0]}"
+        ) from error
+
+
+def finish_run(engine: Engine, run_id: int, outcome: str, config: Config, note: str | None = None) -> RunInfo:
+    """Conclude a running run. complete/partial also apply its results to the health summary and the
+    checking schedule, in the same transaction; inconclusive/aborted keep the results and apply nothing.
+    """
+    if outcome not in RUN_OUTCOMES:
+        raise ValueError(f"outcome must be one of {', '.join(RUN_OUTCOMES)}, not {outcome!r}")
+    with write_transaction(engine) as connection:
+        row = connection.execute(select(run_t).where(run_t.c.id == run_id)).first()
+        if row is None:
+            raise StoreError(f"run {run_id} does not exist")
+        if row.outcome != "running":
+            raise StoreError(f"run {run_id} was already concluded as {row.outcome}")
+        counts = status_counts(connection, run_id)
+        if outcome in APPLIED_OUTCOMES:
+            apply_run(connection, run_id, config.recheck)
+        connection.execute(
+            update(run_t)
+            .where(run_t.c.id == run_id)
+            .values(
+                outcome=outcome, finished_at=utcnow(), checked=sum(counts.values()), counts=counts, note=note
+            )
+        )
+        return run_info_from_row(connection.execute(select(run_t).where(run_t.c.id == run_id)).one())
+
+
+def due_resources(engine: Engine, now: datetime | None = None) -> list[str]:
+    """Active resources with a URL whose next check is due (never checked counts as due), in catalogue
+    order (section order, then position, then id)."""
+    now = now or utcnow()
+    query = (
+        select(resource_t.c.id)
+        .join(health.section_t, health.section_t.c.id == resource_t.c.section_id)
+        .where(
+            resource_t.c.retired_at.is_(None),
+            resource_t.c.url.is_not(None),
+            or_(resource_t.c.next_check_at.is_(None), resource_t.c.next_check_at <= now),
+        )
+        .order_by(*CATALOGUE_ORDER)
+    )
+    with engine.connect() as connection:
+        return list(connection.execute(query).scalars())
