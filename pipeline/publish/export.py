@@ -1,0 +1,269 @@
+"""The list's exports: the README students read and the JSON downstream tools read.
+
+Deterministic by construction: the same catalogue and health data give the same bytes (reading order from
+the catalogue, sorted keys where order means nothing, the recorded run time instead of "now"), so
+`roadmap export --check` can tell CI whether the committed files are up to date.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pipeline.clock import isoformat
+from pipeline.config import Config
+from pipeline.model import Catalogue, Resource, Section
+from pipeline.publish.templating import render
+from pipeline.publish.text import MEDIUM_MARKERS, Slugger, medium_label, medium_marker
+from pipeline.quality.state import HealthLike, State, health_state, status_of
+
+# The published contract's version (schema/export.schema.json). A change that breaks a consumer (a field
+# removed, renamed or retyped, a status string changed) bumps the major version; an added optional field
+# bumps the minor.
+SCHEMA_VERSION = "1.0.0"
+
+
+@dataclass(frozen=True)
+class ExportPaths:
+    readme: Path
+    json: Path
+
+    @classmethod
+    def resolve(cls, config: Config, catalogue_dir: Path, out_dir: Path | None = None) -> ExportPaths:
+        """config.paths are relative to the list repository (the catalogue's parent); --out DIR keeps the
+        file names and puts both files in DIR."""
+        base = Path(catalogue_dir).resolve().parent
+        readme, json_path = base / config.paths.readme, base / config.paths.json
+        if out_dir is not None:
+            readme, json_path = Path(out_dir) / readme.name, Path(out_dir) / json_path.name
+        return cls(readme, json_path)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter((self.readme, self.json))
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def _uptime(summary: HealthLike) -> float | None:
+    return None if summary.uptime is None else round(float(summary.uptime), 4)
+
+
+def health_json(summary: HealthLike | None, broken_after: int) -> dict[str, Any] | None:
+    status = status_of(summary)
+    if summary is None or status is None:
+        return None
+    streak = int(summary.consecutive_failures or 0)
+    return {
+        "status": status.value,
+        "broken": status.is_failure and max(streak, 1) >= broken_after,
+        "checked_at": isoformat(summary.checked_at),
+        "last_ok_at": isoformat(summary.last_ok_at),
+        "failing_since": isoformat(summary.failing_since),
+        "consecutive_failures": streak,
+        "final_url": summary.final_url,
+        "http_status": summary.http_status,
+        "uptime": _uptime(summary),
+        "seeded": bool(getattr(summary, "seeded", False)),
+    }
+
+
+def section_json(section: Section) -> dict[str, Any]:
+    return {
+        "id": section.id,
+        "title": section.title,
+        "position": section.position,
+        "kind": section.kind,
+        "stage": section.stage,
+        "introduction": list(section.introduction),
+        "goals": list(section.goals),
+        "coverage": list(section.coverage),
+    }
+
+
+def resource_json(resource: Resource, summary: HealthLike | None, broken_after: int) -> dict[str, Any]:
+    return {
+        "id": resource.id,
+        "title": resource.title,
+        "section": resource.section,
+        "position": resource.position,
+        "url": resource.url,
+        "awaiting_url": resource.awaiting_url,
+        "description": resource.description,
+        "medium": resource.medium,
+        "cost": resource.cost,
+        "provider": resource.provider,
+        "effort": resource.effort,
+        "topics": list(resource.topics),
+        "origin": resource.origin,
+        "added": resource.added,
+        "quality_exceptions": dict(sorted(resource.quality_exceptions.items())),
+        "health": health_json(summary, broken_after),
+    }
+
+
+def build_export(
+    catalogue: Catalogue, summaries: Mapping[str, HealthLike], *, generated_at: datetime | None
+) -> dict[str, Any]:
+    """The JSON document (schema/export.schema.json). `generated_at` is the recorded time of the health
+    data (HealthData.recorded_at), None when nothing was ever checked."""
+    roadmap = catalogue.roadmap
+    broken_after = catalogue.config.check.broken_after
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generated_at": isoformat(generated_at),
+        "broken_after": broken_after,
+        "roadmap": {
+            "title": roadmap.title,
+            "tagline": roadmap.tagline,
+            "introduction": list(roadmap.introduction),
+            "how_to_use": {
+                "introduction": list(roadmap.how_to_use.introduction),
+                "diagram": roadmap.how_to_use.diagram,
+                "paths": [{"audience": p.audience, "advice": p.advice} for p in roadmap.how_to_use.paths],
+            },
+            "quality_bar": roadmap.quality_bar,
+            "contributing": list(roadmap.contributing),
+            "footer": list(roadmap.footer),
+        },
+        "sections": [section_json(s) for s in catalogue.sections],
+        "resources": [resource_json(r, summaries.get(r.id), broken_after) for r in catalogue.resources],
+    }
+
+
+def dump_json(document: Any) -> str:
+    """The one JSON spelling of every generated file: sorted keys, UTF-8 text, 2-space indent, newline."""
+    return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+# ---------------------------------------------------------------- README
+
+
+def readme_note(resource: Resource, summary: HealthLike | None, broken_after: int) -> str | None:
+    """A short health note, only where the health data says something a reader should know."""
+    state = health_state(resource, summary, broken_after)
+    if state is State.PENDING:
+        return "link pending verification"
+    if summary is None:
+        return None
+    since = summary.failing_since.date().isoformat() if summary.failing_since else None
+    if state is State.FAILING:
+        return f"⚠️ link failing since {since}" if since else "⚠️ link failing"
+    if state is State.BROKEN:
+        return f"❌ broken since {since}" if since else "❌ broken"
+    if state is State.MOVED and summary.final_url:
+        return f"↪️ moved to <{summary.final_url}>"
+    return None
+
+
+def _readme_context(
+    catalogue: Catalogue, summaries: Mapping[str, HealthLike], config: Config, generated_at: datetime | None
+) -> dict[str, Any]:
+    broken_after = config.check.broken_after
+    slugger = Slugger()
+    # Anchors in document order, so a heading repeated later gets GitHub's "-1" suffix, as on GitHub.
+    slugger.slug(catalogue.roadmap.title)
+    toc_heading = "Table of Contents"
+    slugger.slug(toc_heading)
+    how_to_use = {"title": "How to Use This Roadmap", "anchor": slugger.slug("How to Use This Roadmap")}
+    sections = []
+    for section in catalogue.sections:
+        resources = [
+            {
+                "title": r.title,
+                "url": r.url,
+                "description": r.description,
+                "marker": medium_marker(r.medium),
+                "medium": medium_label(r.medium),
+                "note": readme_note(r, summaries.get(r.id), broken_after),
+            }
+            for r in catalogue.resources_in(section.id)
+        ]
+        sections.append({"section": section, "anchor": slugger.slug(section.title), "resources": resources})
+    contributing = {"title": "Contributing", "anchor": slugger.slug("Contributing")}
+    used = {r.medium for r in catalogue.resources}
+    legend = [(marker, label) for medium, (marker, label) in MEDIUM_MARKERS.items() if medium in used]
+    legend += sorted((medium_marker(m), medium_label(m)) for m in used if m not in MEDIUM_MARKERS)
+    text = "\n".join(catalogue.roadmap.contributing)
+    return {
+        "roadmap": catalogue.roadmap,
+        "toc_heading": toc_heading,
+        "how_to_use": how_to_use,
+        "sections": sections,
+        "contributing": contributing,
+        "legend": legend,
+        "show_quality_bar": catalogue.roadmap.quality_bar not in text,
+        "show_contributing_link": "CONTRIBUTING.md" not in text,
+        "checked_on": generated_at.date().isoformat() if generated_at else None,
+    }
+
+
+def render_readme(
+    catalogue: Catalogue,
+    summaries: Mapping[str, HealthLike],
+    config: Config | None = None,
+    *,
+    generated_at: datetime | None = None,
+) -> str:
+    config = config or catalogue.config
+    return render("README.md.j2", **_readme_context(catalogue, summaries, config, generated_at))
+
+
+# ---------------------------------------------------------------- files
+
+
+def render_exports(
+    catalogue: Catalogue,
+    summaries: Mapping[str, HealthLike],
+    paths: ExportPaths,
+    *,
+    generated_at: datetime | None,
+    config: Config | None = None,
+) -> dict[Path, bytes]:
+    readme = render_readme(catalogue, summaries, config, generated_at=generated_at)
+    document = dump_json(build_export(catalogue, summaries, generated_at=generated_at))
+    return {paths.readme: readme.encode("utf-8"), paths.json: document.encode("utf-8")}
+
+
+def _stale(files: Mapping[Path, bytes]) -> list[Path]:
+    return [path for path, data in files.items() if not path.is_file() or path.read_bytes() != data]
+
+
+def write_exports(
+    catalogue: Catalogue,
+    summaries: Mapping[str, HealthLike],
+    paths: ExportPaths,
+    *,
+    generated_at: datetime | None,
+    config: Config | None = None,
+) -> list[Path]:
+    """Write the files whose bytes changed (so a nightly commit only shows real changes); return them."""
+    files = render_exports(catalogue, summaries, paths, generated_at=generated_at, config=config)
+    changed = _stale(files)
+    for path in changed:
+        write_atomically(path, files[path])
+    return changed
+
+
+def check_exports(
+    catalogue: Catalogue,
+    summaries: Mapping[str, HealthLike],
+    paths: ExportPaths,
+    *,
+    generated_at: datetime | None,
+    config: Config | None = None,
+) -> list[Path]:
+    """The export files that are missing or differ from what `write_exports` would write."""
+    return _stale(render_exports(catalogue, summaries, paths, generated_at=generated_at, config=config))
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Readers (a web server, git) never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)

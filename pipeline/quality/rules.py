@@ -1,0 +1,300 @@
+"""The quality bar as named rules.
+
+The list's contribution rule: a resource must be free, primarily visual or interactive, and genuinely help a
+student understand how an algorithm works. What a machine can check of it is a rule here: an id, a default
+severity and default parameters (both tuned per list in `catalogue/config.yaml` under `quality:`), a check
+that yields evidence, and the fix a contributor should make. A resource waives a rule with
+`quality_exceptions: {<rule-id>: <justification>}`.
+
+`evaluate` returns findings (data); the CLI decides what to print and the exit code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from pipeline.config import Config, QualityRule
+from pipeline.model import Catalogue, Resource
+from pipeline.quality.state import NOT_FREE_STATUSES, HealthLike, State, health_state, status_of
+
+SEVERITIES = ("error", "warning", "off")
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str  # a rule id, e.g. "not-free"
+    severity: str  # "error" or "warning"
+    resource_id: str
+    file: str  # the catalogue file to edit, e.g. "catalogue/resources/x.yaml"
+    evidence: str  # what the rule saw
+    fix: str  # what a contributor should do
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "resource_id": self.resource_id,
+            "file": self.file,
+            "evidence": self.evidence,
+            "fix": self.fix,
+        }
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a check may look at besides the resource itself."""
+
+    catalogue: Catalogue
+    summaries: Mapping[str, HealthLike]
+    config: Config
+    params: Mapping[str, Any]
+    duplicates: Mapping[str, str]  # resource id -> id of the resource first listed with the same URL
+
+    @property
+    def broken_after(self) -> int:
+        return self.config.check.broken_after
+
+
+Check = Callable[[Resource, Context], Iterator[str]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str  # the default; config.quality[id].severity overrides
+    title: str  # one line for reports
+    fix: str  # what to do, in the contributor's words
+    check: Check = field(repr=False, compare=False)
+    params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+
+# ---------------------------------------------------------------- checks (each yields evidence strings)
+
+VISUAL_MEDIA = ("video-series", "video", "interactive", "tool", "cheatsheet")
+MARKETING_WORDS = (
+    "best-in-class",
+    "ultimate",
+    "revolutionary",
+    "amazing",
+    "world-class",
+    "game-changing",
+    "game-changer",
+    "cutting-edge",
+    "must-have",
+    "unbeatable",
+)
+
+
+def _check_not_free(resource: Resource, ctx: Context) -> Iterator[str]:
+    allowed = tuple(ctx.params.get("allowed_costs", ("free",)))
+    if resource.cost not in allowed:
+        yield f"declared cost is {resource.cost!r} (allowed: {', '.join(allowed)})"
+    summary = ctx.summaries.get(resource.id)
+    status = status_of(summary)
+    if status in NOT_FREE_STATUSES:
+        assert summary is not None
+        seen = "; ".join(f"{e.rule}: {e.detail}" for e in summary.evidence) or "no detail recorded"
+        yield f"the latest check found the page {status.value} ({seen})"
+
+
+def _check_not_visual(resource: Resource, ctx: Context) -> Iterator[str]:
+    visual = tuple(ctx.params.get("visual_media", VISUAL_MEDIA))
+    if resource.medium not in visual:
+        yield f"medium {resource.medium!r} is not visual or interactive (those are: {', '.join(visual)})"
+
+
+_WORD = re.compile(r"[\w'’-]+")
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def _check_weak_description(resource: Resource, ctx: Context) -> Iterator[str]:
+    min_words = int(ctx.params.get("min_words", 12))
+    words = _words(resource.description)
+    title_words = _words(resource.title)
+    if words and words == title_words[: len(words)]:
+        yield "the description only repeats the title"
+    elif len(words) < min_words:
+        yield f"the description has {len(words)} words (at least {min_words} expected)"
+    marketing = tuple(w.lower() for w in ctx.params.get("marketing_words", MARKETING_WORDS))
+    text = resource.description.lower()
+    used = [w for w in marketing if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text)]
+    if used:
+        yield f"marketing words instead of substance: {', '.join(used)}"
+
+
+def _check_duplicate(resource: Resource, ctx: Context) -> Iterator[str]:
+    first = ctx.duplicates.get(resource.id)
+    if first is not None:
+        yield f"the URL {resource.url} is already listed as {first!r}"
+
+
+def _check_dead(resource: Resource, ctx: Context) -> Iterator[str]:
+    summary = ctx.summaries.get(resource.id)
+    status = status_of(summary)
+    # Paywalls and sign-in walls are the not-free rule's business: one finding per cause.
+    if status in NOT_FREE_STATUSES or health_state(resource, summary, ctx.broken_after) is not State.BROKEN:
+        return
+    assert summary is not None and status is not None
+    since = summary.failing_since.date().isoformat() if summary.failing_since else "an unknown date"
+    code = f", HTTP {summary.http_status}" if summary.http_status else ""
+    yield (
+        f"{status.value}{code} in {summary.consecutive_failures} consecutive runs, failing since {since}"
+        f" (broken after {ctx.broken_after})"
+    )
+
+
+def _check_moved(resource: Resource, ctx: Context) -> Iterator[str]:
+    summary = ctx.summaries.get(resource.id)
+    if health_state(resource, summary, ctx.broken_after) is State.MOVED:
+        assert summary is not None
+        code = f" (HTTP {summary.http_status})" if summary.http_status else ""
+        yield f"{resource.url} redirects permanently to {summary.final_url or 'an unrecorded URL'}{code}"
+
+
+def _check_awaiting_url(resource: Resource, ctx: Context) -> Iterator[str]:
+    if resource.awaiting_url is not None:
+        yield f"no verified URL yet: {resource.awaiting_url}"
+
+
+DEFAULT_RULES: tuple[Rule, ...] = (
+    Rule(
+        "not-free",
+        "error",
+        "Not free",
+        "List only resources that are free to use; replace it with a free equivalent or remove it.",
+        _check_not_free,
+        MappingProxyType({"allowed_costs": ("free",)}),
+    ),
+    Rule(
+        "not-visual",
+        "warning",
+        "Not primarily visual or interactive",
+        "Prefer a visual or interactive resource, or record why this one belongs with "
+        "`quality_exceptions: {not-visual: <justification>}`.",
+        _check_not_visual,
+        MappingProxyType({"visual_media": VISUAL_MEDIA}),
+    ),
+    Rule(
+        "weak-description",
+        "warning",
+        "Description does not say what the student will understand",
+        "Rewrite the description: what will the student understand, and how does the resource show it?",
+        _check_weak_description,
+        MappingProxyType({"min_words": 12, "marketing_words": MARKETING_WORDS}),
+    ),
+    Rule(
+        "duplicate",
+        "error",
+        "Already listed",
+        "Remove the duplicate, or merge what it adds into the existing entry.",
+        _check_duplicate,
+    ),
+    Rule(
+        "dead",
+        "error",
+        "Dead for several runs",
+        "Find the resource's new URL and update `url`, or retire the resource by deleting its file.",
+        _check_dead,
+    ),
+    Rule(
+        "moved",
+        "warning",
+        "Moved for good",
+        "Update the URL to the final one: run `roadmap fix redirects` (or edit `url` by hand).",
+        _check_moved,
+    ),
+    Rule(
+        "awaiting-url",
+        "warning",
+        "Missing a verified URL",
+        "Find the canonical URL, open it to verify it, then replace `awaiting_url` with `url`.",
+        _check_awaiting_url,
+    ),
+)
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+def _normalise(url: str) -> str:
+    try:  # the catalogue's own rule, so `validate` and the quality report agree on what a duplicate is
+        from pipeline.catalogue.urls import normalise_url
+    except ImportError:  # pragma: no cover - only while the catalogue package is being built
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower().removeprefix("www.")
+        return urlunsplit(("https", host, parts.path.rstrip("/"), parts.query, ""))
+    return normalise_url(url)
+
+
+def _duplicates(catalogue: Catalogue) -> dict[str, str]:
+    first_by_url: dict[str, str] = {}
+    duplicates: dict[str, str] = {}
+    for resource in catalogue.resources:  # reading order: the first listed is the original
+        if resource.url is None:
+            continue
+        key = _normalise(resource.url)
+        if key in first_by_url:
+            duplicates[resource.id] = first_by_url[key]
+        else:
+            first_by_url[key] = resource.id
+    return duplicates
+
+
+def resolve_rules(config: Config, rules: tuple[Rule, ...] = DEFAULT_RULES) -> tuple[Rule, ...]:
+    """The rules with the list's severities and parameters from `config.quality` applied."""
+    resolved = []
+    for rule in rules:
+        tuned: QualityRule | None = config.quality.get(rule.id)
+        if tuned is None:
+            resolved.append(rule)
+            continue
+        params = {**rule.params, **tuned.params}
+        resolved.append(
+            Rule(rule.id, tuned.severity, rule.title, rule.fix, rule.check, MappingProxyType(params))
+        )
+    return tuple(resolved)
+
+
+def resource_file(resource: Resource, catalogue: Catalogue) -> str:
+    """The file to edit, relative to the list repository when we know where the catalogue lives."""
+    if resource.source is not None and catalogue.root is not None:
+        try:
+            return resource.source.relative_to(catalogue.root.parent).as_posix()
+        except ValueError:
+            return resource.source.as_posix()
+    if resource.source is not None:
+        return resource.source.as_posix()
+    return f"catalogue/resources/{resource.id}.yaml"
+
+
+def evaluate(
+    catalogue: Catalogue,
+    summaries: Mapping[str, HealthLike],
+    config: Config | None = None,
+    rules: tuple[Rule, ...] = DEFAULT_RULES,
+) -> list[Finding]:
+    """Every finding, in reading order of the resources, then rule order; waived and "off" rules skipped."""
+    config = config or catalogue.config
+    active = [rule for rule in resolve_rules(config, rules) if rule.severity != "off"]
+    duplicates = _duplicates(catalogue)
+    findings: list[Finding] = []
+    for resource in catalogue.resources:
+        file = resource_file(resource, catalogue)
+        for rule in active:
+            if rule.id in resource.quality_exceptions:
+                continue
+            ctx = Context(catalogue, summaries, config, rule.params, duplicates)
+            evidence = list(rule.check(resource, ctx))
+            if evidence:
+                findings.append(
+                    Finding(rule.id, rule.severity, resource.id, file, "; ".join(evidence), rule.fix)
+                )
+    return findings

@@ -1,0 +1,227 @@
+"""Small catalogues and health summaries built in Python, for the publish and quality tests.
+
+The roadmap text follows the seed (shared/seeds/ml-math-roadmap.txt) closely enough for the README to be
+read like it; resources are a handful per section, not the real list (tests of the real catalogue load it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from types import MappingProxyType
+from typing import Any
+
+from pipeline.config import Config
+from pipeline.model import Catalogue, HowToUse, ReaderPath, Resource, Roadmap, Section
+from pipeline.status import Evidence, Hop, Status
+
+try:  # the store's own value once it exists; the same fields either way
+    from pipeline.store.health import HealthSummary
+except ImportError:  # pragma: no cover
+
+    @dataclass(frozen=True)
+    class HealthSummary:  # type: ignore[no-redef]
+        resource_id: str
+        status: Status | None
+        checked_at: datetime | None
+        last_ok_at: datetime | None
+        failing_since: datetime | None
+        consecutive_failures: int
+        final_url: str | None
+        http_status: int | None
+        uptime: float | None
+        evidence: tuple[Evidence, ...] = ()
+        redirect_chain: tuple[Hop, ...] = ()
+        seeded: bool = False
+
+
+T0 = datetime(2026, 11, 20, 3, 0, 0)
+
+ROADMAP = Roadmap(
+    title="ML Math Roadmap",
+    tagline="A structured, curated roadmap for university students and self-taught developers who want to "
+    "understand the math behind Machine Learning — not just call `.fit()` and hope for the best.",
+    introduction=(
+        "Most ML roadmaps hand you a library list and call it a day. This one is different.",
+        "This roadmap is structured as a learning path, not a link dump.",
+    ),
+    how_to_use=HowToUse(
+        introduction=(
+            'This is not a "collect them all" resource list. It is a sequential curriculum. '
+            "Each stage unlocks the next.",
+        ),
+        diagram="Linear Algebra → Calculus → Probability → Algorithms → Build Things\n"
+        "     └───────── Loop back when something breaks ─────────┘",
+        paths=(
+            ReaderPath("If you are a complete beginner", "Start at Stage 1. Do not skip it."),
+            ReaderPath(
+                "If you have some background", "Use the Table of Contents to jump to your weakest stage."
+            ),
+            ReaderPath(
+                "For exam preparation specifically", "Jump directly to the Interactive Intuition Tools."
+            ),
+        ),
+    ),
+    quality_bar="a resource must be free, primarily visual or interactive, and genuinely help a student "
+    "understand how an algorithm works — not just that it works.",
+    contributing=("Contributions are welcome and encouraged.",),
+    footer=("Maintained by the open-source community. Not affiliated with any of the listed projects.",),
+)
+
+SECTIONS = (
+    Section(
+        "linear-algebra",
+        "Stage 1 — Linear Algebra",
+        1,
+        "stage",
+        ("The language of ML.",),
+        1,
+        ("Perform matrix multiplication by hand.", "Understand what a dot product measures geometrically."),
+    ),
+    Section(
+        "calculus",
+        "Stage 2 — Calculus & Optimisation",
+        2,
+        "stage",
+        ("You do not need a full calculus course.",),
+        2,
+        ("Compute partial derivatives.",),
+    ),
+    Section(
+        "probability",
+        "Stage 3 — Probability & Statistics",
+        3,
+        "stage",
+        ("Bayesian thinking is the core of half of ML.",),
+        3,
+        ("Derive Bayes' theorem from first principles.",),
+    ),
+    Section(
+        "core-algorithms",
+        "Stage 4 — Core ML Algorithms",
+        4,
+        "stage",
+        ("These are the algorithms that appear in every ML course.",),
+        4,
+        (),
+        ("K-Nearest Neighbours", "Naïve Bayes", "Decision Trees (ID3)"),
+    ),
+    Section("interactive-tools", "Interactive Intuition Tools", 5, "collection", ("Poke at the math.",)),
+    Section("visual-explainers", "Visual Algorithm Explainers", 6, "collection", ("Watch it run.",)),
+    Section("datasets", "Practice Datasets", 7, "collection", ("Small, clean datasets.",)),
+    Section("cheatsheets", "Cheatsheets & Quick References", 8, "collection", ("Dense summaries.",)),
+)
+
+DESCRIPTION = (
+    "Each chapter reframes an abstract operation as a geometric transformation, so the student sees what "
+    "the matrix does to space."
+)
+
+
+def resource(rid: str, section: str = "linear-algebra", position: int = 10, **fields: Any) -> Resource:
+    values: dict[str, Any] = {
+        "id": rid,
+        "title": rid.replace("-", " ").title(),
+        "section": section,
+        "position": position,
+        "description": DESCRIPTION,
+        "medium": "video-series",
+        "cost": "free",
+        "provider": "Someone",
+        "origin": "seed",
+        "added": "2026-11-25",
+        "url": f"https://example.org/{rid}",
+    }
+    values.update(fields)
+    if "quality_exceptions" in values:
+        values["quality_exceptions"] = MappingProxyType(dict(values["quality_exceptions"]))
+    if "topics" in values:
+        values["topics"] = tuple(values["topics"])
+    return Resource(**values)
+
+
+def default_resources() -> tuple[Resource, ...]:
+    return (
+        resource(
+            "essence-of-linear-algebra",
+            title="3Blue1Brown: Essence of Linear Algebra",
+            url="https://www.3blue1brown.com/topics/linear-algebra",
+            effort="15 hours total",
+            topics=("vectors", "eigenvectors"),
+        ),
+        resource(
+            "immersive-math",
+            position=20,
+            title="Immersive Math — Interactive Linear Algebra",
+            medium="interactive",
+            url="http://immersivemath.com/ila/index.html",
+        ),
+        resource("essence-of-calculus", "calculus", title="3Blue1Brown: Essence of Calculus"),
+        resource(
+            "micrograd",
+            "calculus",
+            20,
+            title="Andrej Karpathy: micrograd",
+            medium="code",
+            quality_exceptions={"not-visual": "150 lines the student executes by hand."},
+        ),
+        resource(
+            "seeing-theory", "probability", medium="interactive", title="Seeing Theory — Brown University"
+        ),
+        resource(
+            "cs229", "core-algorithms", medium="lecture-notes", title="Stanford CS229 — Machine Learning"
+        ),
+        resource(
+            "tensorflow-playground", "interactive-tools", medium="interactive", title="TensorFlow Playground"
+        ),
+        resource("distill-pub", "visual-explainers", medium="website", title="Distill.pub"),
+        resource("uci-ml-repository", "datasets", medium="dataset", title="UCI ML Repository"),
+        resource("cs229-cheatsheets", "cheatsheets", medium="cheatsheet", title="Stanford CS229 Cheatsheets"),
+        resource(
+            "aml-cheat-sheet",
+            "cheatsheets",
+            20,
+            medium="cheatsheet",
+            title="aml-cheat-sheet",
+            url=None,
+            awaiting_url="No canonical URL is known; a maintainer must find and verify it.",
+        ),
+    )
+
+
+def make_catalogue(resources: tuple[Resource, ...] | None = None, config: Config | None = None) -> Catalogue:
+    return Catalogue(
+        roadmap=ROADMAP,
+        sections=SECTIONS,
+        resources=default_resources() if resources is None else resources,
+        config=config or Config(),
+    )
+
+
+def summary(rid: str, status: Status | str | None = Status.OK, **fields: Any) -> HealthSummary:
+    status = Status(status) if status is not None else None
+    values: dict[str, Any] = {
+        "resource_id": rid,
+        "status": status,
+        "checked_at": T0,
+        "last_ok_at": T0 if status is not None and status.is_healthy else None,
+        "failing_since": None,
+        "consecutive_failures": 0,
+        "final_url": None,
+        "http_status": 200,
+        "uptime": 1.0,
+        "evidence": (),
+        "redirect_chain": (),
+        "seeded": False,
+    }
+    if status is not None and status.is_failure:
+        values.update(consecutive_failures=1, failing_since=T0, http_status=404, uptime=0.5)
+    values.update(fields)
+    return HealthSummary(**values)
+
+
+def days(n: float) -> timedelta:
+    return timedelta(days=n)
+
+
+__all__ = ["T0", "HealthSummary", "days", "make_catalogue", "replace", "resource", "summary"]
