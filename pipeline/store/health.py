@@ -473,4 +473,4 @@ def status_counts(connection: Any, run_id: int) -> dict[str, int]:
     query = (
         select(result_t.c.status, func.count()).where(result_t.c.run_id == run_id).group_by(result_t.c.status)
     )
-    return dict(sorted(connection.execute(query).tuples().all()))
+    return {status: n for status, n in sorted(connection.execute(query).all())}

@@ -1,0 +1,169 @@
+"""Catalogue -> store: make the section and resource rows say what the validated catalogue says.
+
+One transaction (all of it or none of it, even if the process is killed), idempotent (a second sync
+writes nothing), and nothing is ever deleted: a removed entry is retired, a re-added one restored with
+its history. A resource's catalogue fields are compared through one content hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+
+from pipeline.clock import utcnow
+from pipeline.model import Catalogue, Resource, Section
+from pipeline.store.engine import write_transaction
+from pipeline.store.health import resource_t, section_t
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    added: tuple[str, ...] = ()  # resource ids, catalogue order
+    changed: tuple[str, ...] = ()  # active resources whose catalogue fields changed
+    retired: tuple[str, ...] = ()  # no longer in the catalogue (rows kept)
+    restored: tuple[str, ...] = ()  # back in the catalogue after being retired
+    sections_changed: tuple[str, ...] = ()  # section ids added, changed, retired or restored
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.added or self.changed or self.retired or self.restored or self.sections_changed)
+
+
+def resource_values(resource: Resource) -> dict[str, Any]:
+    """The resource's catalogue fields as stored, its content hash included."""
+    values = {
+        "id": resource.id,
+        "section_id": resource.section,
+        "position": resource.position,
+        "title": resource.title,
+        "url": resource.url,
+        "awaiting_url": resource.awaiting_url,
+        "description": resource.description,
+        "medium": resource.medium,
+        "cost": resource.cost,
+        "provider": resource.provider,
+        "effort": resource.effort,
+        "topics": list(resource.topics),
+        "origin": resource.origin,
+        "added": resource.added,
+        "quality_exceptions": dict(resource.quality_exceptions),
+    }
+    canonical = json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    values["content_hash"] = hashlib.sha256(canonical.encode()).hexdigest()
+    return values
+
+
+def section_values(section: Section) -> dict[str, Any]:
+    return {
+        "id": section.id,
+        "title": section.title,
+        "position": section.position,
+        "kind": section.kind,
+        "stage": section.stage,
+        "introduction": list(section.introduction),
+        "goals": list(section.goals),
+        "coverage": list(section.coverage),
+    }
+
+
+def sync_catalogue(engine: Engine, catalogue: Catalogue, *, now: datetime | None = None) -> SyncReport:
+    """Bring section/resource rows in line with the catalogue, in one transaction; report what moved."""
+    now = now or utcnow()
+    with write_transaction(engine) as connection:
+        sections_changed = _sync_sections(connection, catalogue, now)
+        added, changed, retired, restored = _sync_resources(connection, catalogue, now)
+    return SyncReport(added, changed, retired, restored, sections_changed)
+
+
+def _sync_sections(connection: Connection, catalogue: Catalogue, now: datetime) -> tuple[str, ...]:
+    stored = {row.id: row for row in connection.execute(select(section_t))}
+    fields = ("title", "position", "kind", "stage", "introduction", "goals", "coverage")
+    inserts, updates, touched = [], [], []
+    for section in catalogue.sections:
+        values = section_values(section)
+        row = stored.get(section.id)
+        if row is None:
+            inserts.append({**values, "first_seen": now, "last_changed": now, "retired_at": None})
+            touched.append(section.id)
+            continue
+        differs = any(getattr(row, f) != values[f] for f in fields)
+        if differs or row.retired_at is not None:
+            updates.append(
+                {**values, "last_changed": now if differs else row.last_changed, "retired_at": None}
+            )
+            touched.append(section.id)
+    wanted = {s.id for s in catalogue.sections}
+    retire = sorted(sid for sid, row in stored.items() if sid not in wanted and row.retired_at is None)
+    if inserts:
+        connection.execute(insert(section_t), inserts)
+    _update_by_id(connection, section_t, updates)
+    # Sections are retired after the resources that point at them (see _sync_resources), never deleted.
+    if retire:
+        connection.execute(
+            update(section_t).where(section_t.c.id == bindparam("b_id")).values(retired_at=now),
+            [{"b_id": sid} for sid in retire],
+        )
+    return (*touched, *retire)
+
+
+def _sync_resources(
+    connection: Connection, catalogue: Catalogue, now: datetime
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    stored = {
+        row.id: (row.content_hash, row.retired_at)
+        for row in connection.execute(
+            select(resource_t.c.id, resource_t.c.content_hash, resource_t.c.retired_at)
+        )
+    }
+    added, changed, restored = [], [], []
+    inserts, updates = [], []
+    for resource in catalogue.resources:
+        values = resource_values(resource)
+        known = stored.get(resource.id)
+        if known is None:
+            inserts.append({**values, "first_seen": now, "last_changed": now, "retired_at": None})
+            added.append(resource.id)
+            continue
+        content_hash, retired_at = known
+        differs = content_hash != values["content_hash"]
+        if retired_at is not None:
+            restored.append(resource.id)
+        elif differs:
+            changed.append(resource.id)
+        else:
+            continue
+        update_values = {**values, "retired_at": None}
+        if differs:
+            update_values["last_changed"] = now
+        updates.append(update_values)
+    wanted = {r.id for r in catalogue.resources}
+    retired = sorted(rid for rid, (_, at) in stored.items() if at is None and rid not in wanted)
+    if inserts:
+        connection.execute(insert(resource_t), inserts)
+    # executemany needs one statement shape: group updates by whether last_changed moves.
+    _update_by_id(connection, resource_t, [u for u in updates if "last_changed" in u])
+    _update_by_id(connection, resource_t, [u for u in updates if "last_changed" not in u])
+    if retired:
+        connection.execute(
+            update(resource_t).where(resource_t.c.id == bindparam("b_id")).values(retired_at=now),
+            [{"b_id": rid} for rid in retired],
+        )
+    return tuple(added), tuple(changed), tuple(retired), tuple(restored)
+
+
+def _update_by_id(connection: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """One executemany UPDATE ... WHERE id = ? (bind names prefixed: SQLAlchemy reserves column names)."""
+    if not rows:
+        return
+    columns = [k for k in rows[0] if k != "id"]
+    connection.execute(
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values({c: bindparam(f"b_{c}") for c in columns}),
+        [{f"b_{k}": v for k, v in row.items()} for row in rows],
+    )

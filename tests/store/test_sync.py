@@ -1,0 +1,118 @@
+"""sync_catalogue: add, change, retire, restore; idempotent; one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+import pytest
+from sqlalchemy import Engine, select
+
+from pipeline.store.health import resource_t, section_t
+from pipeline.store.sync import SyncReport, sync_catalogue
+from tests.store.factory import catalogue, resource, section
+
+T1 = datetime(2026, 1, 1, 3, 0)
+T2 = datetime(2026, 1, 2, 3, 0)
+T3 = datetime(2026, 1, 3, 3, 0)
+
+
+def rows(engine: Engine, table=resource_t) -> dict[str, dict]:
+    with engine.connect() as connection:
+        return {r.id: dict(r._mapping) for r in connection.execute(select(table))}
+
+
+def test_first_sync_adds_everything(engine: Engine) -> None:
+    cat = catalogue([resource("b", position=20), resource("a", position=10)])
+    report = sync_catalogue(engine, cat, now=T1)
+    assert report.added == ("a", "b")  # catalogue order
+    assert report.changed == report.retired == report.restored == ()
+    assert len(report.sections_changed) == len(cat.sections)
+    stored = rows(engine)
+    assert stored["a"]["first_seen"] == stored["a"]["last_changed"] == T1
+    assert stored["a"]["topics"] == ["vectors", "matrices"]
+    assert stored["a"]["retired_at"] is None and stored["a"]["next_check_at"] is None
+
+
+def test_second_sync_changes_nothing(engine: Engine) -> None:
+    cat = catalogue([resource("a"), resource("b", awaiting_url="waiting for the publisher", url=None)])
+    sync_catalogue(engine, cat, now=T1)
+    before = (rows(engine), rows(engine, section_t))
+    report = sync_catalogue(engine, cat, now=T2)
+    assert report == SyncReport()
+    assert not report.changed_anything
+    assert (rows(engine), rows(engine, section_t)) == before  # last_changed untouched, not one row written
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"title": "A new title"},
+        {"url": "https://example.org/moved"},
+        {"position": 15},
+        {"topics": ("vectors",)},
+        {"effort": "3 hours"},
+        {"quality_exceptions": {"not-visual": "The notes are the point."}},
+        {"section": "calculus"},
+    ],
+    ids=lambda c: next(iter(c)),
+)
+def test_a_changed_field_is_reported_and_stored(engine: Engine, change: dict) -> None:
+    sync_catalogue(engine, catalogue([resource("a"), resource("b")]), now=T1)
+    report = sync_catalogue(engine, catalogue([resource("a", **change), resource("b")]), now=T2)
+    assert report == SyncReport(changed=("a",))
+    stored = rows(engine)
+    assert stored["a"]["last_changed"] == T2 and stored["a"]["first_seen"] == T1
+    assert stored["b"]["last_changed"] == T1
+    key, value = next(iter(change.items()))
+    column = {"section": "section_id"}.get(key, key)
+    expected = list(value) if isinstance(value, tuple) else value
+    assert stored["a"][column] == expected
+
+
+def test_removed_resource_is_retired_not_deleted_and_restored_with_its_history(engine: Engine) -> None:
+    sync_catalogue(engine, catalogue([resource("a"), resource("b")]), now=T1)
+    assert sync_catalogue(engine, catalogue([resource("a")]), now=T2) == SyncReport(retired=("b",))
+    assert rows(engine)["b"]["retired_at"] == T2
+    # Retiring twice is not news.
+    assert sync_catalogue(engine, catalogue([resource("a")]), now=T2) == SyncReport()
+    report = sync_catalogue(engine, catalogue([resource("a"), resource("b")]), now=T3)
+    assert report == SyncReport(restored=("b",))
+    b = rows(engine)["b"]
+    assert b["retired_at"] is None and b["first_seen"] == T1 and b["last_changed"] == T1
+
+
+def test_restored_with_new_content_takes_the_new_content(engine: Engine) -> None:
+    sync_catalogue(engine, catalogue([resource("a"), resource("b")]), now=T1)
+    sync_catalogue(engine, catalogue([resource("a")]), now=T2)
+    report = sync_catalogue(engine, catalogue([resource("a"), resource("b", title="Back again")]), now=T3)
+    assert report == SyncReport(restored=("b",))
+    b = rows(engine)["b"]
+    assert (b["title"], b["last_changed"], b["retired_at"]) == ("Back again", T3, None)
+
+
+def test_sections_are_added_changed_retired_and_restored(engine: Engine) -> None:
+    one, two = section("linear-algebra", 1), section("calculus", 2)
+    sync_catalogue(engine, catalogue([resource("a")], sections=(one, two)), now=T1)
+    changed = replace(two, goals=("Differentiate anything.",))
+    assert sync_catalogue(engine, catalogue([resource("a")], sections=(one, changed)), now=T2) == SyncReport(
+        sections_changed=("calculus",)
+    )
+    assert rows(engine, section_t)["calculus"]["goals"] == ["Differentiate anything."]
+    assert sync_catalogue(engine, catalogue([resource("a")], sections=(one,)), now=T2) == SyncReport(
+        sections_changed=("calculus",)
+    )
+    assert rows(engine, section_t)["calculus"]["retired_at"] == T2
+    report = sync_catalogue(engine, catalogue([resource("a")], sections=(one, changed)), now=T3)
+    assert report == SyncReport(sections_changed=("calculus",))
+    assert rows(engine, section_t)["calculus"]["retired_at"] is None
+
+
+def test_a_failing_sync_writes_nothing(engine: Engine) -> None:
+    sync_catalogue(engine, catalogue([resource("a")]), now=T1)
+    before = rows(engine)
+    # A resource in an unknown section violates the foreign key half-way through the transaction.
+    broken = catalogue([resource("a", title="changed"), resource("zz", section_id="no-such-section")])
+    with pytest.raises(Exception, match="FOREIGN KEY"):
+        sync_catalogue(engine, broken, now=T2)
+    assert rows(engine) == before
