@@ -1,0 +1,70 @@
+"""Opening the store: where the file goes, the engine settings, errors a user can act on."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import StoreError
+from pipeline.store.engine import (
+    BUSY_TIMEOUT_MS,
+    current_revision,
+    default_database_url,
+    head_revision,
+    open_store,
+)
+
+
+def test_default_database_is_beside_the_catalogue(tmp_path: Path) -> None:
+    assert default_database_url(tmp_path / "list" / "catalogue") == f"sqlite:///{tmp_path}/list/roadmap.db"
+
+
+def test_sqlite_settings_are_applied_on_every_connection(engine) -> None:
+    for _ in range(2):  # a fresh connection each time, not only the one that migrated
+        with engine.connect() as connection:
+            pragma = lambda name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
+            assert pragma("journal_mode") == "wal"
+            assert pragma("foreign_keys") == 1
+            assert pragma("busy_timeout") == BUSY_TIMEOUT_MS
+            assert pragma("synchronous") == 1  # NORMAL
+        engine.dispose()
+
+
+def test_url_flag_then_environment_then_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    catalogue = tmp_path / "list" / "catalogue"
+    monkeypatch.setenv("ROADMAP_DATABASE_URL", f"sqlite:///{tmp_path}/env/from-env.db")
+    open_store(None, catalogue).dispose()
+    assert (tmp_path / "env" / "from-env.db").is_file()  # parent directory created
+    engine = open_store(f"sqlite:///{tmp_path}/flag.db", catalogue)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
+    monkeypatch.delenv("ROADMAP_DATABASE_URL")
+    open_store(None, catalogue).dispose()
+    assert (tmp_path / "list" / "roadmap.db").is_file()
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("not a url", "not a database URL"),
+        ("sqlite:////proc/no-such-dir/x.db", "cannot create its directory"),
+        ("sqlite:///{tmp}/a-directory", "cannot read the schema revision: unable to open database file"),
+    ],
+    ids=["garbage", "unwritable", "a directory"],
+)
+def test_unusable_database_is_a_store_error(tmp_path: Path, url: str, message: str) -> None:
+    (tmp_path / "a-directory").mkdir()
+    with pytest.raises(StoreError, match=message):
+        open_store(url.format(tmp=tmp_path), tmp_path)
+
+
+def test_migrations_are_found_from_any_working_directory(tmp_path: Path) -> None:
+    code = "from pathlib import Path\nfrom pipeline.store.engine import open_store\n"
+    code += "open_store(None, Path('cat'))"
+    env = {k: v for k, v in os.environ.items() if k != "ROADMAP_DATABASE_URL"}
+    subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, check=True, timeout=60)
+    assert (tmp_path / "roadmap.db").is_file()
