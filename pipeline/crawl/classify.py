@@ -1,0 +1,642 @@
+"""Response facts -> verdict with evidence. Pure: tests drive it without a network.
+
+The rule of thumb everywhere: a maintainer must be able to trust every failure. When the facts allow
+"the site refuses automated checks" as well as "the link is dead", the verdict is `blocked`; content
+rules (soft 404, paywall, login wall, anchors) fire only on clear signals and stay silent on pages a
+browser would render with JavaScript.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from difflib import SequenceMatcher
+from types import MappingProxyType
+from urllib.parse import unquote, urlsplit
+
+from pipeline.config import DomainRule
+from pipeline.crawl import html
+from pipeline.status import Evidence, Hop, Outcome, Status
+
+PERMANENT_REDIRECTS = frozenset({301, 308})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+# ---------------------------------------------------------------------------------------------------
+# Inputs: what the fetch layer saw.
+
+
+@dataclass(frozen=True)
+class Response:
+    """The last response of a fetch (after redirects)."""
+
+    url: str
+    status: int
+    headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # lower-case names
+    body: bytes | None = None  # the prefix read (decompressed); None when not read (HEAD)
+    truncated: bool = False  # the body was longer than what we read
+    method: str = "GET"
+
+    def header(self, name: str) -> str:
+        return self.headers.get(name.lower(), "")
+
+    @property
+    def content_type(self) -> str:
+        return self.header("content-type").split(";", 1)[0].strip().lower()
+
+    @property
+    def is_html(self) -> bool:
+        kind = self.content_type
+        if "html" in kind:
+            return True
+        if kind in {"", "text/plain", "application/octet-stream"} and self.body:
+            return html.looks_like_html(self.body)
+        return False
+
+
+@dataclass(frozen=True)
+class Failure:
+    """The fetch ended without a usable response; `kind` becomes Outcome.error_class."""
+
+    kind: str  # dns, dns_temporary, connect, unreachable, connect_timeout, read_timeout, url_timeout,
+    # tls, protocol, unsafe_address, unsupported_scheme, invalid_url, redirect_loop, too_many_redirects
+    detail: str
+    network: bool = False  # failed below HTTP (no name, refused, unreachable, connect timeout)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """Everything one fetch of one URL produced."""
+
+    url: str  # requested, without fragment
+    hops: tuple[Hop, ...] = ()  # redirects followed, in order
+    response: Response | None = None
+    failure: Failure | None = None
+    elapsed_ms: int | None = None
+
+    @property
+    def final_url(self) -> str:
+        return (
+            self.response.url
+            if self.response
+            else (self.hops[-1].location or self.url)
+            if self.hops
+            else self.url
+        )
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What the same host answered for a random path that cannot exist (soft-404 fingerprint)."""
+
+    url: str
+    status: int | None  # None: the probe itself failed
+    final_url: str | None = None
+    redirected: bool = False
+    text: str | None = None  # normalised visible text of a 2xx HTML answer
+    title: str | None = None  # normalised title of that answer
+
+
+# ---------------------------------------------------------------------------------------------------
+# Phrase rules. Matched on lower-cased, whitespace-collapsed text.
+
+_NOT_FOUND_TITLE = re.compile(
+    r"^\s*(?:error\s*)?404\b"
+    r"|\b404\b.{0,40}\b(?:not\s+found|error|page|missing|oops|does\s*n[o']t\s+exist|gone)\b"
+    r"|\b(?:error|http|status)\s*:?\s*404\b"
+    r"|\b(?:page|file|document|resource|article|content|post|site|url|item|path|requested\s+\w+)\s+"
+    r"(?:was\s+|could\s+)?not\s+(?:be\s+)?found\b"
+    r"|^\s*not\s+found\b|\bnot\s+found\s*$"
+    r"|\b(?:page|file|document|article)\s+(?:does\s+not|doesn[’']t|no\s+longer)\s+exists?\b"
+    r"|\b(?:this|that|the)\s+page\s+(?:isn[’']t|is\s+not)\s+available\b"
+    r"|\bcould\s*n[o’']t\s+find\s+(?:that|this|the)\s+page\b"
+    r"|\bseite\s+nicht\s+gefunden\b|\bpage\s+introuvable\b|\bp[aá]gina\s+no\s+encontrada\b"
+    r"|\bpagina\s+non\s+trovata\b"
+)
+_PARKED_PHRASES = re.compile(
+    r"\bthis\s+domain\s+(?:name\s+)?(?:is|may\s+be|might\s+be)\s+for\s+sale\b"
+    r"|\bbuy\s+this\s+domain\b|\bdomain\s+(?:name\s+)?is\s+for\s+sale\b|\bdomain\s+for\s+sale\b"
+    r"|\bmake\s+an?\s+offer\s+(?:on|for)\s+this\s+domain\b|\binquire\s+about\s+this\s+domain\b"
+    r"|\bthis\s+domain\s+(?:name\s+)?has\s+expired\b|\bdomain\s+has\s+expired\b"
+    r"|\bparked\s+free,?\s+courtesy\b|\bthis\s+(?:domain|web\s*page|website)\s+is\s+parked\b"
+    r"|\bdomain\s+parking\b|\bsedo\s*parking\b|\bparkingcrew\b|\bhugedomains\b"
+    r"|\bfuture\s+home\s+of\s+something\s+quite\s+cool\b"
+    r"|\bthe\s+owner\s+of\s+this\s+domain\s+has\s+not\s+(?:yet\s+)?(?:uploaded|put)\b"
+    r"|\bthis\s+domain\s+is\s+registered,?\s+but\s+may\s+still\s+be\s+available\b"
+)
+_PARKED_MARKUP = (
+    "adsense/domains/caf.js",
+    "parking.bodiscdn.com",
+    "img.sedoparking.com",
+    "sedoparking.com",
+    "parkingcrew.net",
+    "window.park",
+    "parklogic",
+)
+_PARKED_HOSTS = (
+    "sedoparking.com",
+    "sedo.com",
+    "parkingcrew.net",
+    "bodis.com",
+    "hugedomains.com",
+    "dan.com",
+    "afternic.com",
+    "undeveloped.com",
+    "domainmarket.com",
+    "buydomains.com",
+    "parklogic.com",
+    "above.com",
+    "domainnamesales.com",
+    "perfectdomain.com",
+)
+_CHALLENGE_TITLE = re.compile(
+    r"^just a moment\b|attention required!? \| cloudflare|^access denied\b|\bddos-guard\b"
+    r"|checking (?:your|if the site connection is secure|the site connection)"
+    r"|\bare you (?:a )?(?:robot|human)\b"
+    r"|^robot check$|verify (?:that )?you(?:'re| are) (?:a )?human|human verification|\bcaptcha\b"
+    r"|pardon our interruption|^request rejected\b|^one more step\b|bot (?:verification|detection)"
+    r"|^security check\b|please wait while we verify|^you have been blocked\b|^403 forbidden$"
+)
+_CHALLENGE_MARKUP = (
+    "/cdn-cgi/challenge-platform/",
+    "_cf_chl_opt",
+    "challenges.cloudflare.com",
+    "cf-turnstile",
+    "g-recaptcha",
+    "h-captcha",
+    "hcaptcha.com/1/api.js",
+    "captcha-delivery.com",
+    "px-captcha",
+    "_incapsula_resource",
+    "incapsula incident id",
+    "awswaf",
+    "/.well-known/sgcaptcha",
+    "perimeterx",
+)
+_PAYWALL_PHRASES = re.compile(
+    r"\bsubscribe\s+(?:now\s+)?to\s+(?:continue|keep)\s+reading\b"
+    r"|\bto\s+(?:continue|keep)\s+reading,?\s+(?:please\s+)?(?:subscribe|become\s+a\s+(?:paid\s+)?member)\b"
+    r"|\b(?:this|the)\s+(?:article|content|story|post|course|lesson|chapter|video)\s+is\s+(?:only\s+)?"
+    r"(?:available|reserved|exclusive)\s+(?:only\s+)?(?:to|for)\s+(?:paid\s+|paying\s+|premium\s+)?"
+    r"(?:subscribers|members)\b"
+    r"|\b(?:for|to)\s+(?:paid\s+|paying\s+|premium\s+)?subscribers\s+only\b|\bsubscribers?[- ]only\b"
+    r"|\bmember-only\s+story\b|\bmembers[- ]only\s+(?:content|article|story|post|video)\b"
+    r"|\b(?:purchase|buy|rent)\s+(?:this|the)\s+(?:article|chapter|e-?book|pdf|issue)\b"
+    r"|\balready\s+a\s+subscriber\b"
+    r"|\bunlock\s+(?:this|the\s+full|full)\s+(?:article|story|course|lesson|content|access)\b"
+    r"|\byou(?:'ve|\s+have)\s+(?:reached|read)\s+your\s+(?:free\s+)?(?:article|story)\s+limit\b"
+    r"|\bstart\s+(?:your\s+)?(?:free\s+)?trial\s+to\s+(?:continue|read|watch|access|unlock)\b"
+)
+_PRICE = re.compile(r"(?:[$€£¥₹]\s?\d[\d,]*(?:\.\d{2})?|\b\d[\d,]*(?:\.\d{2})?\s?(?:usd|eur|gbp)\b)")
+_BUY_ACTION = re.compile(
+    r"\b(?:buy(?:\s+now)?|purchase|add\s+to\s+(?:cart|basket)|enrol(?:l)?(?:\s+now)?|checkout|subscribe"
+    r"|order\s+now|get\s+access)\b"
+)
+_FREE_HINT = re.compile(
+    r"\bfree\b|\bopen\s+access\b|\bread\s+(?:it\s+)?online\b|\bfreely\s+available\b|\baudit\b"
+    r"|\bdownload\s+(?:the\s+)?(?:pdf|book|notes|slides)\b|\bcreative\s+commons\b"
+)
+_LOGIN_WORDS = re.compile(r"\b(?:log\s?in|sign\s?in|signin|login|log\s+on|anmelden|connexion|authenticate)\b")
+_LOGIN_PATH = re.compile(
+    r"/(?:log-?in|sign-?in|sign_in|signin|logon|sso|cas/login|wp-login\.php|sessions?/new|oauth2?/authorize"
+    r"|servicelogin|saml2?|auth/realms/[^/]+/protocol)(?:[/.?;]|$)"
+)
+_LOGIN_HOST_PREFIXES = ("login.", "signin.", "sso.", "auth.", "idp.", "accounts.google.")
+_JS_ANCHORS = ("anchor-js", "anchor.min.js", "anchors.add(", "tocbot")
+_APP_TEXT_MIN = 200  # visible characters below which a scripted page is treated as rendered by JS
+_MAIN_CONTENT_SHORT = 1500  # visible characters: a password form on a page this short is the page
+_CHALLENGE_TEXT_MAX = 2500  # widget markers count on short pages only (a contact form has a captcha)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Helpers.
+
+
+def body_fingerprint(body: bytes | None) -> str | None:
+    return hashlib.sha256(body).hexdigest() if body is not None else None
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path or "/"
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _on_host(host: str, domains: tuple[str, ...]) -> str | None:
+    return next((d for d in domains if host == d or host.endswith("." + d)), None)
+
+
+_INDEX_PATH = re.compile(r"^/(?:(?:index|default|home)(?:\.\w+)?)?$", re.I)
+_LOCALE_ROOT = re.compile(r"^/[a-z]{2}(?:[-_][a-z]{2})?/?$", re.I)
+
+
+def _is_home(path: str) -> bool:
+    return bool(_INDEX_PATH.match(path) or _LOCALE_ROOT.match(path))
+
+
+def is_login_url(url: str, rule: DomainRule | None = None) -> str | None:
+    """The login pattern a URL matches (common paths and hosts, plus the domain's own patterns)."""
+    parts = urlsplit(url)
+    lowered = url.lower()
+    for pattern in rule.login_url_patterns if rule else ():
+        if pattern.lower() in lowered:
+            return pattern
+    if m := _LOGIN_PATH.search((parts.path or "/").lower()):
+        return m.group(0)
+    host = (parts.hostname or "").lower()
+    return next((p for p in _LOGIN_HOST_PREFIXES if host.startswith(p)), None)
+
+
+def is_permanent_hop(hop: Hop) -> bool:
+    """301/308, or any redirect that only upgrades http to https on the same host and path."""
+    if hop.status in PERMANENT_REDIRECTS:
+        return True
+    if hop.location is None:
+        return False
+    a, b = urlsplit(hop.url), urlsplit(hop.location)
+    return (
+        a.scheme == "http"
+        and b.scheme == "https"
+        and a.hostname == b.hostname
+        and (a.path or "/") == (b.path or "/")
+        and a.query == b.query
+    )
+
+
+def update_target(hops: tuple[Hop, ...]) -> str | None:
+    """Where the catalogue should point: the end of the leading run of permanent redirects."""
+    target = None
+    for hop in hops:
+        if not is_permanent_hop(hop):
+            break
+        target = hop.location
+    return target
+
+
+def normal_text(text: str, *, drop: tuple[str, ...] = ()) -> str:
+    """Text reduced for "is this the same page": lower case, no digits, the request path removed."""
+    text = text.lower()
+    for token in drop:
+        if len(token) >= 3:
+            text = text.replace(token.lower(), " ")
+    return re.sub(r"\s+", " ", re.sub(r"\d+", "0", text)).strip()
+
+
+def same_page(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    a, b = a[:4000], b[:4000]
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    return matcher.quick_ratio() >= 0.97 and matcher.ratio() >= 0.97
+
+
+def path_tokens(url: str) -> tuple[str, ...]:
+    """The pieces of a URL path a page may echo back ("No page named <slug>")."""
+    path = unquote(_path(url))
+    segments = [s for s in path.split("/") if s]
+    return (path, *segments, *(s.replace("-", " ").replace("_", " ") for s in segments))
+
+
+# ---------------------------------------------------------------------------------------------------
+# The verdict.
+
+
+@dataclass(frozen=True)
+class Context:
+    """What classify needs besides the fetch: the URL's fragment, the domain's rule, a probe."""
+
+    fragment: str = ""
+    rule: DomainRule | None = None
+    probe: Probe | None = None
+
+
+def _outcome(fetched: Fetched, status: Status, *evidence: Evidence, **extra: object) -> Outcome:
+    response = fetched.response
+    final = fetched.final_url
+    values: dict[str, object] = {
+        "url": fetched.url,
+        "status": status,
+        "http_status": response.status if response else None,
+        "final_url": final if final != fetched.url else None,
+        "redirect_chain": fetched.hops,
+        "elapsed_ms": fetched.elapsed_ms,
+        "evidence": evidence,
+        "fingerprint": body_fingerprint(response.body) if response else None,
+    }
+    values.update(extra)
+    return Outcome(**values)  # type: ignore[arg-type]
+
+
+_FAILURE_VERDICTS: dict[str, tuple[Status, str]] = {
+    "dns": (Status.BROKEN, "the host name does not exist"),
+    "dns_temporary": (Status.TIMEOUT, "the host name could not be resolved right now"),
+    "connect": (Status.BROKEN, "the server refused the connection"),
+    "unreachable": (Status.TIMEOUT, "the host is unreachable"),
+    "connect_timeout": (Status.TIMEOUT, "no connection within the connect time limit"),
+    "read_timeout": (Status.TIMEOUT, "the server stopped answering"),
+    "url_timeout": (Status.TIMEOUT, "the URL took longer than its time limit"),
+    "tls": (Status.TLS_ERROR, "the TLS handshake failed"),
+    "protocol": (Status.SERVER_ERROR, "the server broke the HTTP protocol"),
+    "unsafe_address": (Status.SKIPPED, "refused to connect to a non-public address"),
+    "unsupported_scheme": (Status.SKIPPED, "only http and https links are checked"),
+    "invalid_url": (Status.BROKEN, "the URL is not valid"),
+    "redirect_loop": (Status.BROKEN, "the redirects go round in a loop"),
+    "too_many_redirects": (Status.BROKEN, "too many redirects"),
+    "domain_skip": (Status.SKIPPED, "the domain rule says not to fetch it"),
+}
+
+
+def _from_failure(fetched: Fetched, failure: Failure) -> Outcome:
+    status, meaning = _FAILURE_VERDICTS.get(failure.kind, (Status.BROKEN, failure.kind))
+    rule = failure.kind.replace("_", "-")
+    return _outcome(
+        fetched,
+        status,
+        Evidence(rule, f"{meaning}: {failure.detail}" if failure.detail else meaning),
+        error_class=failure.kind,
+        error_detail=failure.detail,
+        network_failure=failure.network,
+    )
+
+
+def _challenge(response: Response, facts: html.PageFacts | None, markup: str) -> Evidence | None:
+    """Signs that a bot wall answered instead of the site."""
+    mitigated = response.header("cf-mitigated").lower()
+    if mitigated:
+        return Evidence("bot-challenge", f"header cf-mitigated: {mitigated}")
+    if response.header("x-amzn-waf-action"):
+        return Evidence("bot-challenge", f"header x-amzn-waf-action: {response.header('x-amzn-waf-action')}")
+    if facts is None:
+        return None
+    title = facts.title.lower()
+    if title and _CHALLENGE_TITLE.search(title):
+        return Evidence("bot-challenge", f"challenge page titled {facts.title!r}")
+    if facts.text_length <= _CHALLENGE_TEXT_MAX or response.status >= 400:
+        marker = next((m for m in _CHALLENGE_MARKUP if m in markup), None)
+        if marker:
+            return Evidence("bot-challenge", f"challenge widget in the page ({marker})")
+    return None
+
+
+def _http_status_verdict(response: Response, rule: DomainRule | None) -> tuple[Status, Evidence] | None:
+    """The verdict the status code alone gives, or None for 2xx (content decides)."""
+    code = response.status
+    server = response.header("server")
+    via = f" from {server}" if server else ""
+    overrides = rule.status_overrides if rule else {}
+    if str(code) in overrides:
+        try:
+            status = Status(overrides[str(code)])
+        except ValueError:
+            status = None
+        if status is not None:
+            return status, Evidence("domain-override", f"HTTP {code}: the domain rule maps it to {status}")
+    if 200 <= code < 300:
+        return None
+    if code in (404, 410):
+        return Status.BROKEN, Evidence(f"http-{code}", f"HTTP {code}{via}")
+    if code in (400, 414):
+        return Status.BROKEN, Evidence(f"http-{code}", f"HTTP {code}: the server rejects this URL{via}")
+    if code == 429:
+        retry = response.header("retry-after")
+        detail = f"HTTP 429 after retries{via}" + (f" (Retry-After: {retry})" if retry else "")
+        return Status.BLOCKED, Evidence("http-429", detail)
+    if code in (401, 403, 407, 999):
+        return Status.BLOCKED, Evidence(
+            f"http-{code}", f"HTTP {code}: the site refuses automated checks{via}"
+        )
+    if 400 <= code < 500:
+        # 405/406/418/451...: the site answered, but not with a clear "gone". A human must look.
+        return Status.BLOCKED, Evidence(f"http-{code}", f"HTTP {code}{via}: not a definitive 'gone'")
+    if 500 <= code < 600:
+        return Status.SERVER_ERROR, Evidence(f"http-{code}", f"HTTP {code} after retries{via}")
+    if 300 <= code < 400:
+        return Status.SERVER_ERROR, Evidence("redirect-without-location", f"HTTP {code} without a Location")
+    return Status.SERVER_ERROR, Evidence("http-unexpected", f"unexpected HTTP status {code}{via}")
+
+
+def _anchor(fragment: str, facts: html.PageFacts, markup: str, truncated: bool) -> Evidence | None:
+    """Evidence that the #fragment is missing, or None when present or not checkable without JS."""
+    name = unquote(fragment)
+    if not name or name.startswith(("!", "/", ":~:")) or "=" in name or name.lower() in {"top", "_top"}:
+        return None  # empty, hash-bang routes, media/text fragments, the implicit top
+    known = {a.lower() for a in facts.anchors}
+    wanted = name.lower()
+    if wanted in known or f"user-content-{wanted}" in known or fragment.lower() in known:
+        return None
+    if truncated or facts.app_shell or not facts.anchors:
+        return None  # we saw only part of the page, or its anchors are made by scripts
+    if facts.text_length < _APP_TEXT_MIN and facts.scripts:
+        return None
+    if any(marker in markup for marker in _JS_ANCHORS):
+        return None
+    return Evidence("anchor-missing", f"no element with id or name {name!r} in the page")
+
+
+def _content(fetched: Fetched, response: Response, context: Context) -> tuple[Status, Evidence] | None:
+    """Verdicts a 2xx page earns from what it says."""
+    body = response.body
+    if body is None:
+        return None  # HEAD was enough (not a page we read)
+    if not body.strip():
+        return Status.SOFT_404, Evidence("empty-body", f"HTTP {response.status} with an empty body")
+    if not response.is_html:
+        return None
+    markup = html.decode(body, response.header("content-type"))
+    facts = html.parse(markup)
+    lowered = markup.lower()
+    text = facts.text.lower()
+    title = facts.title.lower()
+
+    if evidence := _challenge(response, facts, lowered):
+        return Status.BLOCKED, evidence
+    if m := _PARKED_PHRASES.search(text) or _PARKED_PHRASES.search(title):
+        return Status.SOFT_404, Evidence("parked-domain", f"parked-domain page: {m.group(0)!r}")
+    if facts.text_length < _CHALLENGE_TEXT_MAX and (
+        marker := next((m for m in _PARKED_MARKUP if m in lowered), None)
+    ):
+        return Status.SOFT_404, Evidence("parked-domain", f"parked-domain page ({marker})")
+    for where, value in (("title", facts.title), *(("h1", h) for h in facts.headings[:2])):
+        if value and _NOT_FOUND_TITLE.search(value.lower()):
+            return Status.SOFT_404, Evidence(f"{where}-not-found", f"{where} says {value!r}")
+    if facts.not_free:
+        return Status.PAYWALLED, Evidence("schema-org-not-free", facts.not_free)
+    rule = context.rule
+    for phrase in rule.paywall_phrases if rule else ():
+        if phrase.lower() in text:
+            return Status.PAYWALLED, Evidence("domain-paywall-phrase", f"the page says {phrase!r}")
+    if m := _PAYWALL_PHRASES.search(text):
+        return Status.PAYWALLED, Evidence("paywall-wording", f"the page says {m.group(0)!r}")
+    if not _FREE_HINT.search(text):
+        for price in _PRICE.finditer(text):
+            window = text[max(0, price.start() - 80) : price.end() + 80]
+            if action := _BUY_ACTION.search(window):
+                return Status.PAYWALLED, Evidence(
+                    "price-and-buy", f"a price ({price.group(0)}) next to {action.group(0)!r}, nothing free"
+                )
+    if facts.password_form and (
+        facts.text_length < _MAIN_CONTENT_SHORT
+        or _LOGIN_WORDS.search(title)
+        or any(_LOGIN_WORDS.search(h.lower()) for h in facts.headings[:1])
+    ):
+        return Status.LOGIN_REQUIRED, Evidence("password-form", "a password form is the page's main content")
+    if (
+        facts.text_length == 0
+        and not facts.scripts
+        and not re.search(r"<(?:img|video|iframe|embed|object|canvas)\b", lowered)
+    ):
+        return Status.SOFT_404, Evidence("empty-page", "the page has no text and nothing else to show")
+    if context.probe is not None and (evidence := _probe_match(fetched, response, facts, context.probe)):
+        return Status.SOFT_404, evidence
+    if context.fragment and (evidence := _anchor(context.fragment, facts, lowered, response.truncated)):
+        return Status.ANCHOR_MISSING, evidence
+    return None
+
+
+def _probe_match(
+    fetched: Fetched, response: Response, facts: html.PageFacts, probe: Probe
+) -> Evidence | None:
+    """The page is what the host serves for a path that cannot exist."""
+    if probe.status is None or not (200 <= probe.status < 300):
+        return None  # the host answers missing pages honestly (or the probe failed): nothing to compare
+    if fetched.hops and probe.redirected and probe.final_url == response.url and response.url != fetched.url:
+        return Evidence(
+            "same-as-missing-page", f"redirects where a made-up path does too ({probe.final_url})"
+        )
+    if probe.text is None or facts.app_shell or facts.text_length < _APP_TEXT_MIN:
+        return None  # a JS app serves one shell for every path: identical shells prove nothing
+    drop = path_tokens(fetched.url) + path_tokens(response.url)
+    # Same title and (nearly) the same text: a real page shares boilerplate with the home page, never both.
+    if normal_text(facts.title, drop=drop) == probe.title and same_page(
+        normal_text(facts.text, drop=drop), probe.text
+    ):
+        return Evidence("same-as-missing-page", f"identical to what the host serves for {probe.url}")
+    return None
+
+
+def wants_probe(fetched: Fetched, outcome: Outcome) -> bool:
+    """A random-path probe can only turn an ok HTML page on a deep path into a soft 404."""
+    response = fetched.response
+    return (
+        outcome.status in (Status.OK, Status.REDIRECTED)
+        and response is not None
+        and response.body is not None
+        and response.is_html
+        and not _is_home(_path(response.url))
+    )
+
+
+def probe_from(fetched: Fetched) -> Probe:
+    """Reduce a fetch of a made-up path to what comparisons need."""
+    response = fetched.response
+    if response is None:
+        return Probe(url=fetched.url, status=None)
+    text = title = None
+    if 200 <= response.status < 300 and response.body is not None and response.is_html:
+        facts = html.parse(html.decode(response.body, response.header("content-type")))
+        drop = path_tokens(fetched.url) + path_tokens(response.url)
+        text, title = normal_text(facts.text, drop=drop), normal_text(facts.title, drop=drop)
+    return Probe(
+        url=fetched.url,
+        status=response.status,
+        final_url=response.url,
+        redirected=bool(fetched.hops),
+        text=text,
+        title=title,
+    )
+
+
+def classify(fetched: Fetched, context: Context = Context()) -> Outcome:
+    """The verdict for one fetched URL, with the evidence that decided it."""
+    if fetched.failure is not None:
+        return _from_failure(fetched, fetched.failure)
+    response = fetched.response
+    assert response is not None, "a fetch has a response or a failure"
+    final_host = _host(response.url)
+
+    # Where the redirects went says a lot before the page does.
+    if fetched.hops:
+        for url in (h.location or "" for h in fetched.hops):
+            if parked := _on_host(_host(url), _PARKED_HOSTS):
+                return _outcome(fetched, Status.SOFT_404, Evidence("parked-domain", f"redirects to {parked}"))
+        if _path(response.url).lower() == "/lander":
+            return _outcome(
+                fetched, Status.SOFT_404, Evidence("parked-domain", f"redirects to {response.url}")
+            )
+        if "/.well-known/sgcaptcha" in response.url:
+            return _outcome(
+                fetched, Status.BLOCKED, Evidence("bot-challenge", f"redirects to {response.url}")
+            )
+        if (pattern := is_login_url(response.url, context.rule)) and not is_login_url(
+            fetched.url, context.rule
+        ):
+            return _outcome(
+                fetched,
+                Status.LOGIN_REQUIRED,
+                Evidence(
+                    "login-redirect", f"redirects to a sign-in page {response.url} (matches {pattern!r})"
+                ),
+            )
+
+    by_status = _http_status_verdict(response, context.rule)
+    if by_status is not None:
+        status, evidence = by_status
+        # A 403/429/503 page that is a bot wall is "blocked" whatever the code says.
+        if status in (Status.SERVER_ERROR, Status.BLOCKED) and response.body and response.is_html:
+            markup = html.decode(response.body, response.header("content-type"))
+            if challenge := _challenge(response, html.parse(markup), markup.lower()):
+                return _outcome(fetched, Status.BLOCKED, challenge, evidence)
+        elif status is Status.SERVER_ERROR and (challenge := _challenge(response, None, "")):
+            return _outcome(fetched, Status.BLOCKED, challenge, evidence)
+        return _outcome(fetched, status, evidence)
+    if challenge := _challenge(response, None, ""):
+        return _outcome(fetched, Status.BLOCKED, challenge)
+
+    if (
+        fetched.hops
+        and not _is_home(_path(fetched.url))
+        and _is_home(_path(response.url))
+        and _host(fetched.url).removeprefix("www.") == final_host.removeprefix("www.")
+    ):
+        return _outcome(
+            fetched,
+            Status.SOFT_404,
+            Evidence("redirect-to-homepage", f"a deep link that redirects to the home page {response.url}"),
+        )
+
+    if found := _content(fetched, response, context):
+        status, evidence = found
+        return _outcome(fetched, status, evidence)
+
+    target = update_target(fetched.hops)
+    if target is not None:
+        if context.fragment and "#" not in target:
+            target = f"{target}#{context.fragment}"
+        first = fetched.hops[0]
+        return _outcome(
+            fetched,
+            Status.REDIRECTED,
+            Evidence("permanent-redirect", f"HTTP {first.status} to {target}: update the catalogue URL"),
+            final_url=target,
+        )
+    return _outcome(fetched, Status.OK)
+
+
+# Costs the catalogue declares, and the walls that are then expected rather than a problem.
+_EXPECTED_WALLS: dict[str, frozenset[Status]] = {
+    "paid": frozenset({Status.PAYWALLED, Status.LOGIN_REQUIRED}),
+    "freemium": frozenset({Status.PAYWALLED, Status.LOGIN_REQUIRED}),
+    "free-with-registration": frozenset({Status.LOGIN_REQUIRED}),
+}
+
+
+def for_resource(outcome: Outcome, cost: str | None) -> Outcome:
+    """A paywall on a resource the catalogue lists as paid is the expected state, not a problem."""
+    if outcome.status in _EXPECTED_WALLS.get(cost or "", frozenset()):
+        note = Evidence("expected-wall", f"{outcome.status} as expected: the catalogue lists it as {cost}")
+        return replace(outcome, status=Status.OK, evidence=(note, *outcome.evidence))
+    return outcome

@@ -1,0 +1,144 @@
+"""What an HTML page says about itself, as plain facts for classify: title, headings, anchors, JSON-LD
+freeness, password forms, visible text. Pure: bytes in, PageFacts out (selectolax's lexbor parser).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from selectolax.lexbor import LexborHTMLParser
+
+TEXT_KEEP = 20_000  # characters of visible text kept for phrase rules; enough for any wall or notice
+_WS = re.compile(r"\s+")
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_CT_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
+_REFRESH = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:[;,]\s*(?:url\s*=\s*)?['\"]?([^'\"]*)['\"]?)?\s*$", re.I)
+# Elements a client-side app mounts into; with little server-rendered text they mean "rendered by JS".
+_APP_ROOTS = (
+    "#root, #app, #__next, #__nuxt, #___gatsby, #svelte, [data-reactroot], app-root, [ng-app], [ng-version]"
+)
+
+
+@dataclass(frozen=True)
+class PageFacts:
+    title: str
+    headings: tuple[str, ...]  # h1 texts, at most a few
+    anchors: frozenset[str]  # every id and name attribute value
+    not_free: str | None  # where schema.org isAccessibleForFree=false was declared, if it was
+    password_form: bool  # a form with a password field
+    text: str  # visible text, whitespace collapsed, first TEXT_KEEP characters
+    text_length: int  # length of the whole visible text
+    scripts: int  # <script> elements (inline or not)
+    app_shell: bool  # a client-side app root or a "please enable JavaScript" notice
+    meta_refresh: tuple[float, str] | None  # (delay seconds, target) of <meta http-equiv=refresh>
+
+
+def decode(body: bytes, content_type: str | None) -> str:
+    """Text of a body: the charset the server declared, else a <meta charset>, else UTF-8."""
+    candidates: list[str] = []
+    if content_type and (m := _CT_CHARSET.search(content_type)):
+        candidates.append(m.group(1))
+    if m := _META_CHARSET.search(body[:4096]):
+        candidates.append(m.group(1).decode("ascii", "replace"))
+    candidates.append("utf-8")
+    for charset in candidates:
+        try:
+            return body.decode(charset, errors="replace")
+        except LookupError:
+            continue
+    return body.decode("utf-8", errors="replace")  # pragma: no cover - utf-8 always exists
+
+
+def looks_like_html(body: bytes) -> bool:
+    """Sniff a body that came without a useful Content-Type."""
+    head = body[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<title")) or b"<html" in head
+
+
+def _clean(text: str | None) -> str:
+    return _WS.sub(" ", text or "").strip()
+
+
+def _json_ld_objects(document: object) -> Iterator[dict]:
+    """Top-level JSON-LD objects, the members of an @graph, and their hasPart entries."""
+    stack = list(document) if isinstance(document, list) else [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            yield item
+            for key in ("@graph", "hasPart", "mainEntity"):
+                if key in item:
+                    stack.append(item[key])
+
+
+def _is_false(value: object) -> bool:
+    if isinstance(value, bool):
+        return value is False
+    return isinstance(value, str) and value.strip().lower() in {"false", "no", "0"}
+
+
+def _not_free(tree: LexborHTMLParser) -> str | None:
+    for script in tree.css('script[type="application/ld+json" i]'):
+        try:
+            document = json.loads(script.text(deep=True) or "null")
+        except ValueError:
+            continue  # broken JSON-LD is common and says nothing about access
+        for item in _json_ld_objects(document):
+            if "isAccessibleForFree" in item and _is_false(item["isAccessibleForFree"]):
+                kind = item.get("@type", "item")
+                return f"JSON-LD {kind} declares isAccessibleForFree={item['isAccessibleForFree']!r}"
+    for node in tree.css('[itemprop="isAccessibleForFree" i]'):
+        value = node.attributes.get("content") or node.text()
+        if _is_false(value):
+            return f"microdata declares isAccessibleForFree={value!r}"
+    return None
+
+
+def _meta_refresh(tree: LexborHTMLParser) -> tuple[float, str] | None:
+    for node in tree.css('meta[http-equiv="refresh" i]'):
+        m = _REFRESH.match(node.attributes.get("content") or "")
+        if m and m.group(2):
+            return float(m.group(1)), m.group(2).strip()
+    return None
+
+
+def parse(markup: str) -> PageFacts:
+    tree = LexborHTMLParser(markup)
+    title_node = tree.css_first("title")
+    title = _clean(title_node.text(deep=True)) if title_node else ""
+    headings = tuple(h for h in (_clean(n.text(deep=True)) for n in tree.css("h1")[:5]) if h)
+    anchors: set[str] = set()
+    for node in tree.css("[id], [name]"):
+        for key in ("id", "name"):
+            value = node.attributes.get(key)
+            if value:
+                anchors.add(value)
+    not_free = _not_free(tree)
+    password_form = bool(tree.css('input[type="password" i]'))
+    scripts = len(tree.css("script"))
+    noscript = " ".join(n.text(deep=True) or "" for n in tree.css("noscript")).lower()
+    has_app_root = bool(tree.css_first(_APP_ROOTS))
+    refresh = _meta_refresh(tree)
+    tree.strip_tags(["script", "style", "noscript", "template", "svg", "head"])
+    root = tree.body or tree.root
+    text = _clean(root.text(deep=True, separator=" ")) if root else ""
+    app_shell = has_app_root or (
+        "javascript" in noscript and ("enable" in noscript or "requires" in noscript)
+    )
+    return PageFacts(
+        title=title,
+        headings=headings,
+        anchors=frozenset(anchors),
+        not_free=not_free,
+        password_form=password_form,
+        text=text[:TEXT_KEEP],
+        text_length=len(text),
+        scripts=scripts,
+        app_shell=app_shell,
+        meta_refresh=refresh,
+    )

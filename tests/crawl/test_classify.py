@@ -1,0 +1,474 @@
+"""classify() driven by response facts alone: one named scenario per verdict and per trap."""
+
+from __future__ import annotations
+
+import json
+from types import MappingProxyType
+
+import pytest
+
+from pipeline.config import DomainRule
+from pipeline.crawl.classify import (
+    Context,
+    Failure,
+    Fetched,
+    Probe,
+    Response,
+    classify,
+    for_resource,
+    probe_from,
+    wants_probe,
+)
+from pipeline.status import Hop, Status
+
+URL = "https://site.example/notes/chapter-3"
+PROSE = "Eigenvectors are the directions a matrix only stretches. " * 40
+
+
+def page(title: str = "Chapter 3", body: str = "", *, head: str = "", ids: str = "") -> bytes:
+    text = body or f"<h1>{title}</h1><p>{PROSE}</p>"
+    document = f"<!doctype html><html><head><title>{title}</title>{head}</head>"
+    document += f"<body>{ids}{text}</body></html>"
+    return document.encode()
+
+
+def fetched(
+    status: int = 200,
+    body: bytes | None = None,
+    *,
+    url: str = URL,
+    final: str | None = None,
+    hops: tuple[Hop, ...] = (),
+    ctype: str = "text/html; charset=utf-8",
+    method: str = "GET",
+    **headers: str,
+) -> Fetched:
+    response = Response(
+        url=final or url,
+        status=status,
+        headers=MappingProxyType(
+            {"content-type": ctype, **{k.replace("_", "-"): v for k, v in headers.items()}}
+        ),
+        body=page() if body is None and method == "GET" else body,
+        method=method,
+    )
+    return Fetched(url=url, hops=hops, response=response, elapsed_ms=12)
+
+
+def json_ld(data: object) -> str:
+    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
+
+
+SCENARIOS = {
+    # --- healthy
+    "plain page": (fetched(), Context(), Status.OK, None),
+    "pdf via HEAD": (fetched(ctype="application/pdf", method="HEAD", body=None), Context(), Status.OK, None),
+    "arxiv title with 404 inside a number": (
+        fetched(body=page("[2404.01234] Attention over eigenvectors")),
+        Context(),
+        Status.OK,
+        None,
+    ),
+    "title mentions not found in prose": (
+        fetched(body=page("Why the Higgs boson was not found for decades, explained")),
+        Context(),
+        Status.OK,
+        None,
+    ),
+    "free book that sells a print edition": (
+        fetched(
+            body=page(body=f"<p>{PROSE}</p><p>Read it free online. Buy the print edition for $49.99.</p>")
+        ),
+        Context(),
+        Status.OK,
+        None,
+    ),
+    "course enrol for free with a certificate price": (
+        fetched(body=page(body=f"<p>{PROSE}</p><button>Enroll for free</button> Certificate $49")),
+        Context(),
+        Status.OK,
+        None,
+    ),
+    "forum page with a login box in the header": (
+        fetched(body=page(body=f"<form><input type=password></form><h1>Thread</h1><p>{PROSE * 2}</p>")),
+        Context(),
+        Status.OK,
+        None,
+    ),
+    "contact form with a captcha on a long page": (
+        fetched(body=page(body=f"<p>{PROSE * 3}</p><div class='g-recaptcha'></div>")),
+        Context(),
+        Status.OK,
+        None,
+    ),
+    "temporary redirect is followed, not reported": (
+        fetched(hops=(Hop(URL, 302, "https://site.example/notes/chapter-3?v=2"),), final=URL + "?v=2"),
+        Context(),
+        Status.OK,
+        None,
+    ),
+    # --- redirects
+    "301 means update the catalogue": (
+        fetched(hops=(Hop(URL, 301, "https://new.example/ch3"),), final="https://new.example/ch3"),
+        Context(),
+        Status.REDIRECTED,
+        "permanent-redirect",
+    ),
+    "http to https upgrade via 302 is permanent": (
+        fetched(
+            url="http://site.example/a",
+            hops=(Hop("http://site.example/a", 302, "https://site.example/a"),),
+            final="https://site.example/a",
+        ),
+        Context(),
+        Status.REDIRECTED,
+        "permanent-redirect",
+    ),
+    "redirect to login": (
+        fetched(
+            hops=(Hop(URL, 302, "https://site.example/accounts/login?next=/notes"),),
+            final="https://site.example/accounts/login?next=/notes",
+        ),
+        Context(),
+        Status.LOGIN_REQUIRED,
+        "login-redirect",
+    ),
+    "redirect to a domain's own sign-in pattern": (
+        fetched(
+            hops=(Hop(URL, 302, "https://site.example/gate?ret=1"),), final="https://site.example/gate?ret=1"
+        ),
+        Context(rule=DomainRule(login_url_patterns=("/gate",))),
+        Status.LOGIN_REQUIRED,
+        "login-redirect",
+    ),
+    "redirect that ends in 404": (
+        fetched(
+            404, page("Gone"), hops=(Hop(URL, 301, "https://site.example/x"),), final="https://site.example/x"
+        ),
+        Context(),
+        Status.BROKEN,
+        "http-404",
+    ),
+    "deep link redirected to the home page": (
+        fetched(hops=(Hop(URL, 301, "https://site.example/"),), final="https://site.example/"),
+        Context(),
+        Status.SOFT_404,
+        "redirect-to-homepage",
+    ),
+    "redirect to a parking host": (
+        fetched(
+            hops=(Hop(URL, 302, "https://www.hugedomains.com/domain_profile.cfm?d=site"),),
+            final="https://www.hugedomains.com/domain_profile.cfm?d=site",
+        ),
+        Context(),
+        Status.SOFT_404,
+        "parked-domain",
+    ),
+    # --- status codes
+    "404": (fetched(404), Context(), Status.BROKEN, "http-404"),
+    "410": (fetched(410), Context(), Status.BROKEN, "http-410"),
+    "401 is blocked": (fetched(401), Context(), Status.BLOCKED, "http-401"),
+    "403 is blocked": (fetched(403, server="cloudflare"), Context(), Status.BLOCKED, "http-403"),
+    "429 is blocked": (fetched(429, retry_after="60"), Context(), Status.BLOCKED, "http-429"),
+    "999 is blocked": (fetched(999), Context(), Status.BLOCKED, "http-999"),
+    "451 is for a human": (fetched(451), Context(), Status.BLOCKED, "http-451"),
+    "503": (fetched(503), Context(), Status.SERVER_ERROR, "http-503"),
+    "503 cloudflare challenge": (
+        fetched(503, page("Just a moment..."), cf_mitigated="challenge"),
+        Context(),
+        Status.BLOCKED,
+        "bot-challenge",
+    ),
+    "domain override": (
+        fetched(404),
+        Context(rule=DomainRule(status_overrides=MappingProxyType({"404": "blocked"}))),
+        Status.BLOCKED,
+        "domain-override",
+    ),
+    # --- bot walls on 200
+    "just a moment title": (
+        fetched(body=page("Just a moment...")),
+        Context(),
+        Status.BLOCKED,
+        "bot-challenge",
+    ),
+    "cf-mitigated header on 200": (
+        fetched(cf_mitigated="challenge"),
+        Context(),
+        Status.BLOCKED,
+        "bot-challenge",
+    ),
+    "captcha page": (
+        fetched(body=page("Verify", body="<div class='h-captcha'></div><p>Please confirm.</p>")),
+        Context(),
+        Status.BLOCKED,
+        "bot-challenge",
+    ),
+    # --- soft 404
+    "title page not found": (
+        fetched(body=page("Page not found | Site")),
+        Context(),
+        Status.SOFT_404,
+        "title-not-found",
+    ),
+    "title 404": (fetched(body=page("404")), Context(), Status.SOFT_404, "title-not-found"),
+    "h1 oops 404": (
+        fetched(body=page("Site", body="<h1>Oops! 404 - this page does not exist</h1>")),
+        Context(),
+        Status.SOFT_404,
+        "h1-not-found",
+    ),
+    "empty body": (fetched(body=b""), Context(), Status.SOFT_404, "empty-body"),
+    "whitespace body": (fetched(body=b" \n "), Context(), Status.SOFT_404, "empty-body"),
+    "empty html": (
+        fetched(body=b"<html><head><title></title></head><body></body></html>"),
+        Context(),
+        Status.SOFT_404,
+        "empty-page",
+    ),
+    "parked phrase": (
+        fetched(body=page("site.example", body="<h2>This domain is for sale!</h2><a>Make an offer</a>")),
+        Context(),
+        Status.SOFT_404,
+        "parked-domain",
+    ),
+    "parked via sedo markup": (
+        fetched(
+            body=page("site.example", body="<script src='https://img.sedoparking.com/js/x.js'></script>")
+        ),
+        Context(),
+        Status.SOFT_404,
+        "parked-domain",
+    ),
+    # --- paywalls and login walls
+    "json-ld not free": (
+        fetched(body=page(head=json_ld({"@type": "Article", "isAccessibleForFree": False}))),
+        Context(),
+        Status.PAYWALLED,
+        "schema-org-not-free",
+    ),
+    "json-ld not free as string in graph": (
+        fetched(body=page(head=json_ld({"@graph": [{"@type": "WebPage", "isAccessibleForFree": "False"}]}))),
+        Context(),
+        Status.PAYWALLED,
+        "schema-org-not-free",
+    ),
+    "json-ld free": (
+        fetched(body=page(head=json_ld({"@type": "Article", "isAccessibleForFree": True}))),
+        Context(),
+        Status.OK,
+        None,
+    ),
+    "broken json-ld is ignored": (
+        fetched(body=page(head='<script type="application/ld+json">{nope</script>')),
+        Context(),
+        Status.OK,
+        None,
+    ),
+    "subscribe to continue reading": (
+        fetched(body=page(body=f"<p>{PROSE[:300]}</p><p>Subscribe to continue reading.</p>")),
+        Context(),
+        Status.PAYWALLED,
+        "paywall-wording",
+    ),
+    "price next to enrol, nothing free": (
+        fetched(body=page(body=f"<p>{PROSE}</p><p>Price: $199.00</p><button>Enroll now</button>")),
+        Context(),
+        Status.PAYWALLED,
+        "price-and-buy",
+    ),
+    "domain paywall phrase": (
+        fetched(body=page(body=f"<p>{PROSE}</p><p>Institutional access only</p>")),
+        Context(rule=DomainRule(paywall_phrases=("institutional access only",))),
+        Status.PAYWALLED,
+        "domain-paywall-phrase",
+    ),
+    "password form is the page": (
+        fetched(body=page("Sign in", body="<form><input name=u><input type=password name=p></form>")),
+        Context(),
+        Status.LOGIN_REQUIRED,
+        "password-form",
+    ),
+    # --- anchors
+    "anchor present as id": (
+        fetched(body=page(ids="<a id='eigen'></a>")),
+        Context(fragment="eigen"),
+        Status.OK,
+        None,
+    ),
+    "anchor present as name": (
+        fetched(body=page(ids="<a name='eigen'></a>")),
+        Context(fragment="eigen"),
+        Status.OK,
+        None,
+    ),
+    "anchor github user-content": (
+        fetched(body=page(ids="<a id='user-content-install'></a>")),
+        Context(fragment="install"),
+        Status.OK,
+        None,
+    ),
+    "anchor missing": (
+        fetched(body=page(ids="<div id='main'></div>")),
+        Context(fragment="eigen"),
+        Status.ANCHOR_MISSING,
+        "anchor-missing",
+    ),
+    "hash-bang route is not an anchor": (fetched(), Context(fragment="!/notes"), Status.OK, None),
+    "media fragment is not an anchor": (fetched(), Context(fragment="t=30"), Status.OK, None),
+    "anchor on a JS app is not judged": (
+        fetched(body=page(body="<div id='root'></div><script src=app.js></script>")),
+        Context(fragment="eigen"),
+        Status.OK,
+        None,
+    ),
+    "anchor beyond the part we read is not judged": (
+        Fetched(
+            url=URL,
+            response=Response(
+                url=URL,
+                status=200,
+                headers=MappingProxyType({"content-type": "text/html"}),
+                body=page(ids="<p id=a></p>"),
+                truncated=True,
+            ),
+        ),
+        Context(fragment="eigen"),
+        Status.OK,
+        None,
+    ),
+    "anchor on a pdf is not judged": (
+        fetched(ctype="application/pdf", body=b"%PDF-1.7 ..."),
+        Context(fragment="page=3"),
+        Status.OK,
+        None,
+    ),
+    # --- failures below HTTP
+    "nxdomain": (
+        Fetched(url=URL, failure=Failure("dns", "no such name", network=True)),
+        Context(),
+        Status.BROKEN,
+        "dns",
+    ),
+    "refused": (
+        Fetched(url=URL, failure=Failure("connect", "refused", network=True)),
+        Context(),
+        Status.BROKEN,
+        "connect",
+    ),
+    "read timeout": (
+        Fetched(url=URL, failure=Failure("read_timeout", "15 s")),
+        Context(),
+        Status.TIMEOUT,
+        "read-timeout",
+    ),
+    "tls": (Fetched(url=URL, failure=Failure("tls", "self-signed")), Context(), Status.TLS_ERROR, "tls"),
+    "loop": (
+        Fetched(url=URL, failure=Failure("redirect_loop", "a -> b -> a")),
+        Context(),
+        Status.BROKEN,
+        "redirect-loop",
+    ),
+    "unsafe": (
+        Fetched(url=URL, failure=Failure("unsafe_address", "127.0.0.1")),
+        Context(),
+        Status.SKIPPED,
+        "unsafe-address",
+    ),
+}
+
+
+@pytest.mark.parametrize(("fetch", "context", "status", "rule"), SCENARIOS.values(), ids=SCENARIOS.keys())
+def test_verdicts(fetch: Fetched, context: Context, status: Status, rule: str | None) -> None:
+    outcome = classify(fetch, context)
+    assert outcome.status is status, outcome.evidence
+    if status is Status.OK:
+        assert outcome.evidence == ()
+    else:
+        assert outcome.evidence, "every non-ok verdict carries evidence"
+        assert outcome.evidence[0].rule == rule
+        assert outcome.evidence[0].detail
+
+
+def test_redirected_records_where_to_update_and_keeps_the_fragment() -> None:
+    hops = (
+        Hop(URL, 301, "https://new.example/ch3"),
+        Hop("https://new.example/ch3", 302, "https://cdn.example/x"),
+    )
+    outcome = classify(fetched(hops=hops, final="https://cdn.example/x"), Context(fragment="sec"))
+    assert outcome.status is Status.REDIRECTED
+    assert outcome.final_url == "https://new.example/ch3#sec"
+    assert outcome.redirect_chain == hops
+
+
+def test_failure_keeps_error_class_and_network_flag() -> None:
+    outcome = classify(Fetched(url=URL, failure=Failure("connect_timeout", "10 s", network=True)))
+    assert (outcome.status, outcome.error_class, outcome.network_failure) == (
+        Status.TIMEOUT,
+        "connect_timeout",
+        True,
+    )
+
+
+HOME = page("Site home", body=f"<h1>Welcome</h1><p>{PROSE}</p><p>Latest news and courses.</p>")
+
+
+def probe(body: bytes | None, status: int = 200, url: str = "https://site.example/zz-probe-1f3a") -> Probe:
+    return probe_from(fetched(status, body, url=url))
+
+
+@pytest.mark.parametrize(
+    ("page_body", "probe_result", "status"),
+    [
+        pytest.param(HOME, probe(HOME), Status.SOFT_404, id="same as the made-up path"),
+        pytest.param(page(), probe(HOME), Status.OK, id="different from the made-up path"),
+        pytest.param(HOME, probe(page("Not here"), 404), Status.OK, id="host answers 404 honestly"),
+        pytest.param(
+            page("App", body="<div id=root></div><script src=a.js></script>"),
+            probe(page("App", body="<div id=root></div><script src=a.js></script>")),
+            Status.OK,
+            id="js app shell is the same everywhere",
+        ),
+    ],
+)
+def test_random_path_fingerprint(page_body: bytes, probe_result: Probe, status: Status) -> None:
+    first = classify(fetched(body=page_body))
+    assert wants_probe(fetched(body=page_body), first)
+    assert classify(fetched(body=page_body), Context(probe=probe_result)).status is status
+
+
+def test_page_echoing_its_path_still_matches_the_probe() -> None:
+    def echo(path: str) -> bytes:
+        return page("Site", body=f"<p>{PROSE}</p><p>You asked for {path}; here is our home page instead.</p>")
+
+    result = classify(fetched(body=echo("/notes/chapter-3")), Context(probe=probe(echo("/zz-probe-1f3a"))))
+    assert result.status is Status.SOFT_404
+    assert result.evidence[0].rule == "same-as-missing-page"
+
+
+def test_no_probe_for_home_pages_or_non_html() -> None:
+    home = fetched(url="https://site.example/")
+    assert not wants_probe(home, classify(home))
+    pdf = fetched(ctype="application/pdf", body=b"%PDF")
+    assert not wants_probe(pdf, classify(pdf))
+
+
+@pytest.mark.parametrize(
+    ("status", "cost", "expected"),
+    [
+        (Status.PAYWALLED, "paid", Status.OK),
+        (Status.PAYWALLED, "freemium", Status.OK),
+        (Status.PAYWALLED, "free", Status.PAYWALLED),
+        (Status.LOGIN_REQUIRED, "free-with-registration", Status.OK),
+        (Status.PAYWALLED, "free-with-registration", Status.PAYWALLED),
+        (Status.BROKEN, "paid", Status.BROKEN),
+    ],
+)
+def test_walls_expected_from_the_declared_cost(status: Status, cost: str, expected: Status) -> None:
+    from pipeline.status import Evidence, Outcome
+
+    outcome = Outcome(url=URL, status=status, evidence=(Evidence("x", "y"),))
+    adjusted = for_resource(outcome, cost)
+    assert adjusted.status is expected
+    if expected is not status:
+        assert adjusted.evidence[0].rule == "expected-wall"
