@@ -1,13 +1,70 @@
-"""`roadmap export` (being built; see the open issues)."""
+"""`roadmap export`: write the list's README and JSON export (or, with --check, say if they are stale)."""
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import click
 
-from pipeline.errors import UsageError
+from pipeline.cli.options import catalogue_option, database_option
+from pipeline.status import EXIT_OK, EXIT_PROBLEMS
+
+
+def shown(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when it is below it."""
+    try:
+        return os.path.relpath(path) if Path(path).resolve().is_relative_to(Path.cwd()) else str(path)
+    except ValueError:
+        return str(path)
 
 
 @click.command("export")
-def command() -> None:
-    """Not built yet."""
-    raise UsageError("'roadmap export' is not built yet")
+@catalogue_option
+@database_option
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write README.md and roadmap.json into this directory instead of config.paths (exports/).",
+)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when the files on disk are out of date.")
+def command(catalogue_dir: Path, database_url: str | None, out_dir: Path | None, check: bool) -> None:
+    """Write the list's README and JSON export from the catalogue and the recorded link health.
+
+    Deterministic: the same catalogue and database give the same bytes, and only files whose bytes
+    change are rewritten. No network access. Until the database has a check run, the health recorded in
+    the already published roadmap.json is used.
+
+    \b
+    Example:
+      roadmap export                  # exports/README.md and exports/roadmap.json
+      roadmap export --out site/      # site/README.md and site/roadmap.json
+      roadmap export --check          # in CI: exit 1 when the committed exports are out of date
+    """
+    from pipeline.catalogue import load_catalogue
+    from pipeline.publish.data import HealthData, health_for_export
+    from pipeline.publish.export import ExportPaths, check_exports, write_exports
+    from pipeline.store.engine import open_store
+
+    catalogue = load_catalogue(catalogue_dir)
+    engine = open_store(database_url, catalogue_dir)
+    try:
+        data = HealthData.from_engine(engine)
+    finally:
+        engine.dispose()
+    paths = ExportPaths.resolve(catalogue.config, catalogue_dir, out_dir)
+    summaries, recorded_at = health_for_export(data, paths.json)
+    if check:
+        stale = check_exports(catalogue, summaries, paths, generated_at=recorded_at)
+        for path in stale:
+            click.echo(f"{shown(path)}: out of date — run `roadmap export` and commit the result")
+        if stale:
+            sys.exit(EXIT_PROBLEMS)
+        click.echo(f"exports are up to date: {', '.join(shown(p) for p in paths)}")
+        sys.exit(EXIT_OK)
+    changed = write_exports(catalogue, summaries, paths, generated_at=recorded_at)
+    for path in paths:
+        click.echo(f"{'wrote' if path in changed else 'unchanged'} {shown(path)}")

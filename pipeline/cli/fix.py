@@ -1,13 +1,64 @@
-"""`roadmap fix` (being built; see the open issues)."""
+"""`roadmap fix`: edits of the catalogue that the recorded health calls for."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from pipeline.errors import UsageError
+from pipeline.cli.export import shown
+from pipeline.cli.options import catalogue_option, database_option
 
 
-@click.command("fix")
+@click.group("fix")
 def command() -> None:
-    """Not built yet."""
-    raise UsageError("'roadmap fix' is not built yet")
+    """Edit the catalogue files where the link health says they are out of date.
+
+    \b
+    Example:
+      roadmap fix redirects --dry-run   # show which URLs moved for good
+    """
+
+
+@command.command("redirects")
+@catalogue_option
+@database_option
+@click.option("--dry-run", is_flag=True, help="Print the changes without writing any file.")
+def redirects(catalogue_dir: Path, database_url: str | None, dry_run: bool) -> None:
+    """Rewrite the url of every resource that moved for good (a permanent redirect) to its final URL.
+
+    Keeps each file's comments, key order and quoting: only the url line changes. Never follows
+    temporary redirects, and skips final URLs that look like a sign-in page. No network access: it uses
+    the latest recorded check.
+
+    \b
+    Example:
+      roadmap fix redirects             # edit catalogue/resources/*.yaml
+      roadmap fix redirects --dry-run   # print what would change
+    """
+    from pipeline.catalogue import load_catalogue
+    from pipeline.publish.fix_redirects import fix_redirects
+    from pipeline.store.engine import open_store
+    from pipeline.store.health import health_summaries
+
+    catalogue = load_catalogue(catalogue_dir)
+    engine = open_store(database_url, catalogue_dir)
+    try:
+        summaries = health_summaries(engine)
+    finally:
+        engine.dispose()
+    changes = fix_redirects(catalogue, summaries, dry_run=dry_run)
+    made = [c for c in changes if c.applied]
+    for change in changes:
+        where = shown(change.file)
+        if change.applied:
+            verb = "would change" if dry_run else "changed"
+            click.echo(f"{where}: {verb} url {change.old_url} -> {change.new_url}")
+        else:
+            click.echo(f"{where}: skipped {change.old_url} -> {change.new_url}: {change.skipped}")
+    if not changes:
+        click.echo("no resource moved for good: nothing to change")
+    elif dry_run:
+        click.echo(f"{len(made)} url(s) would change (dry run: no file written)")
+    else:
+        click.echo(f"{len(made)} url(s) changed")

@@ -5,9 +5,11 @@ Everything here comes from `pipeline.store.health`; templates never see the data
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -46,3 +48,62 @@ class HealthData:
         twice without a new run gives the same bytes, and an inconclusive night changes no export."""
         finished = [run.finished_at for run in self.conclusive_runs() if run.finished_at is not None]
         return max(finished) if finished else None
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.removesuffix("Z"))
+    except ValueError:
+        return None
+
+
+def summaries_from_export(document: Mapping[str, Any]) -> dict[str, Any]:
+    """Health summaries as a published export (schema/export.schema.json) recorded them.
+
+    Used when the store has no health at all (a fresh clone in CI, a runner whose cache is gone), so the
+    export can be re-rendered from what was published instead of from nothing.
+    """
+    from pipeline.store.health import HealthSummary
+
+    summaries: dict[str, Any] = {}
+    for entry in document.get("resources") or ():
+        health = entry.get("health") if isinstance(entry, Mapping) else None
+        if not isinstance(health, Mapping) or health.get("status") not in {s.value for s in Status}:
+            continue
+        summaries[entry["id"]] = HealthSummary(
+            resource_id=entry["id"],
+            status=Status(health["status"]),
+            checked_at=_parse_time(health.get("checked_at")),
+            last_ok_at=_parse_time(health.get("last_ok_at")),
+            failing_since=_parse_time(health.get("failing_since")),
+            consecutive_failures=int(health.get("consecutive_failures") or 0),
+            final_url=health.get("final_url"),
+            http_status=health.get("http_status"),
+            uptime=health.get("uptime"),
+            seeded=True,
+        )
+    return summaries
+
+
+def health_for_export(data: HealthData, published: Path) -> tuple[Mapping[str, Any], datetime | None]:
+    """The summaries and recorded time an export is built from.
+
+    The store's, once it has recorded a conclusive run. Before that (a fresh clone in CI, a runner whose
+    cached database is gone), the export already published at `published` is the best record there is:
+    its health fills in when the store has none, and its time stands, so re-exporting changes nothing that
+    did not change.
+    """
+    if data.recorded_at is not None or not published.is_file():
+        return data.summaries, data.recorded_at
+    try:
+        document = json.loads(published.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return data.summaries, data.recorded_at
+    if not isinstance(document, Mapping):
+        return data.summaries, data.recorded_at
+    generated_at = _parse_time(document.get("generated_at"))
+    if any(s.status is not None for s in data.summaries.values()):  # seeded from that export already
+        return data.summaries, generated_at
+    return summaries_from_export(document), generated_at

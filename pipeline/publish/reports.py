@@ -1,0 +1,446 @@
+"""Health and quality reports for maintainers: reports/health.md (works as a GitHub issue body),
+reports/health.json, reports/quality.md and reports/index.html (a self-contained status page).
+
+`build_health_report` gathers everything as data; `write_reports` renders the templates. Like the exports,
+the reports depend only on the catalogue and the recorded health, never on the time they are written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pipeline.clock import isoformat
+from pipeline.config import Config
+from pipeline.model import Catalogue, Resource
+from pipeline.publish.data import CONCLUSIVE_OUTCOMES, HealthData
+from pipeline.publish.export import dump_json, write_atomically
+from pipeline.publish.templating import render
+from pipeline.quality.rules import Finding, evaluate, resource_file
+from pipeline.quality.state import NOT_FREE_STATUSES, HealthLike, State, health_state, status_of
+from pipeline.status import FAILURES, HEALTHY, Status
+
+REPORT_VERSION = "1.0.0"
+RETIRE_AFTER_DAYS = 30  # broken this long: suggest retiring rather than hunting for a new URL
+ISSUE_LIST_LIMIT = 50  # items per list in health.md: a GitHub issue body is limited to 65,536 characters
+
+
+@dataclass(frozen=True)
+class Item:
+    """One resource in a list of the report."""
+
+    id: str
+    title: str
+    section: str  # section title
+    url: str | None
+    file: str
+    detail: str  # what we saw, one line
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "section": self.section,
+            "url": self.url,
+            "file": self.file,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class Group:
+    """A list of resources under one heading: a kind of change, or one thing a human must do."""
+
+    id: str
+    title: str
+    todo: str  # what to do (empty for changes)
+    items: tuple[Item, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "todo": self.todo,
+            "count": len(self.items),
+            "items": [i.to_json() for i in self.items],
+        }
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One run in a resource's timeline."""
+
+    run_id: int
+    date: str  # YYYY-MM-DD of the run's start
+    status: str | None  # None: not checked in that run
+
+
+@dataclass(frozen=True)
+class Row:
+    """One resource on the status page."""
+
+    id: str
+    title: str
+    url: str | None
+    section_id: str
+    section: str
+    state: str  # pipeline.quality.state.State value
+    status: str | None
+    detail: str
+    uptime: float | None
+    timeline: tuple[Cell, ...]
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    generated_at: datetime | None  # when the latest run ended (recorded, never "now")
+    latest_run: Any | None  # RunInfo
+    previous_run: Any | None  # the conclusive run before the latest conclusive one
+    inconclusive: bool  # the latest run said nothing about the links (e.g. the network was down)
+    inconclusive_note: str | None
+    broken_after: int
+    state_counts: Mapping[str, int]
+    changes: tuple[Group, ...]
+    actions: tuple[Group, ...]  # needs a human, grouped by what to do
+    watch: Group  # failing, not yet broken: flaky is not dead
+    findings: tuple[Finding, ...]
+    runs: tuple[Any, ...]  # RunInfo of the timeline, oldest first
+    sections: tuple[tuple[str, str], ...]  # (id, title) in reading order
+    rows: tuple[Row, ...] = field(repr=False)
+
+    @property
+    def broken(self) -> int:
+        return self.state_counts.get(State.BROKEN.value, 0)
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "warning")
+
+    @property
+    def needs_human(self) -> int:
+        return sum(len(g.items) for g in self.actions)
+
+    @property
+    def has_problems(self) -> bool:
+        """What makes `roadmap report` exit 1: an error-severity finding or a broken link."""
+        return bool(self.errors) or self.broken > 0
+
+    def summary_json(self) -> dict[str, Any]:
+        return {
+            "generated_at": isoformat(self.generated_at),
+            "latest_run": _run_json(self.latest_run),
+            "inconclusive": self.inconclusive,
+            "inconclusive_note": self.inconclusive_note,
+            "resources": len(self.rows),
+            "states": dict(sorted(self.state_counts.items())),
+            "changes": {g.id: len(g.items) for g in self.changes},
+            "needs_human": {g.id: len(g.items) for g in self.actions},
+            "quality": {"errors": len(self.errors), "warnings": len(self.warnings)},
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "report_version": REPORT_VERSION,
+            **self.summary_json(),
+            "previous_run": _run_json(self.previous_run),
+            "broken_after": self.broken_after,
+            "changes": [g.to_json() for g in self.changes],
+            "needs_human": [g.to_json() for g in self.actions],
+            "failing": self.watch.to_json(),
+            "quality": {
+                "errors": len(self.errors),
+                "warnings": len(self.warnings),
+                "findings": [f.to_json() for f in self.findings],
+            },
+            "runs": [_run_json(r) for r in self.runs],
+            "resources": [
+                {
+                    "id": r.id,
+                    "section": r.section_id,
+                    "state": r.state,
+                    "status": r.status,
+                    "uptime": r.uptime,
+                    "history": [c.status for c in r.timeline],
+                }
+                for r in self.rows
+            ],
+        }
+
+
+def _run_json(run: Any | None) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    return {
+        "id": run.id,
+        "started_at": isoformat(run.started_at),
+        "finished_at": isoformat(run.finished_at),
+        "trigger": run.trigger,
+        "outcome": run.outcome,
+        "total": run.total,
+        "checked": run.checked,
+        "counts": dict(sorted((run.counts or {}).items())),
+        "note": run.note,
+    }
+
+
+def _date(moment: datetime | None) -> str:
+    return moment.date().isoformat() if moment is not None else "an unknown date"
+
+
+def _detail(resource: Resource, summary: HealthLike | None, state: State) -> str:
+    """One line a maintainer can act on."""
+    if state is State.PENDING:
+        return f"awaiting a verified URL: {resource.awaiting_url}"
+    status = status_of(summary)
+    if summary is None or status is None:
+        return "not checked yet"
+    code = f" (HTTP {summary.http_status})" if summary.http_status else ""
+    evidence = "; ".join(f"{e.rule}: {e.detail}" for e in summary.evidence[:2])
+    evidence = f" — {evidence}" if evidence else ""
+    if state is State.MOVED:
+        return f"moved for good to {summary.final_url}{code}"
+    if state in (State.BROKEN, State.FAILING):
+        runs = summary.consecutive_failures
+        return (
+            f"{status.value}{code} in {runs} run{'s' if runs != 1 else ''} in a row, "
+            f"since {_date(summary.failing_since)}{evidence}"
+        )
+    if state is State.BLOCKED:
+        return f"the site refuses automated checks{code}{evidence}"
+    if state is State.SKIPPED:
+        return f"not checked{evidence}"
+    return f"ok{code}, last checked {_date(summary.checked_at)}"
+
+
+def _previous_status(history: Sequence[Any], upto: int, conclusive: Sequence[bool]) -> Status | None:
+    """The resource's last status in a conclusive run before column `upto` (None: never checked)."""
+    for i in range(upto - 1, -1, -1):
+        if conclusive[i] and history[i] is not None:
+            return Status(history[i])
+    return None
+
+
+def build_health_report(
+    catalogue: Catalogue,
+    engine_or_data: Any,
+    config: Config | None = None,
+    *,
+    inconclusive_note: str | None = None,
+    window: int = 30,
+) -> HealthReport:
+    """Everything the reports show, as data. engine_or_data: a store Engine or a HealthData.
+
+    inconclusive_note: the caller (the nightly job) knows the current run was inconclusive, e.g. the
+    network was down before a run could even be recorded; the report then says so at the top.
+    """
+    config = config or catalogue.config
+    data = (
+        engine_or_data
+        if isinstance(engine_or_data, HealthData)
+        else HealthData.from_engine(engine_or_data, window)
+    )
+    summaries = data.summaries
+    broken_after = config.check.broken_after
+    runs = tuple(data.runs)
+    latest = runs[-1] if runs else None
+    conclusive = [run.outcome in CONCLUSIVE_OUTCOMES for run in runs]
+    conclusive_idx = [i for i, c in enumerate(conclusive) if c]
+    last_idx = conclusive_idx[-1] if conclusive_idx else None
+    previous = runs[conclusive_idx[-2]] if len(conclusive_idx) >= 2 else None
+    inconclusive = inconclusive_note is not None or (latest is not None and not conclusive[-1])
+    note = inconclusive_note or (latest.note if inconclusive and latest is not None else None)
+    now = latest.started_at if latest is not None else None
+
+    titles = {s.id: s.title for s in catalogue.sections}
+    rows: list[Row] = []
+    changes: dict[str, list[Item]] = {k: [] for k in CHANGE_GROUPS}
+    actions: dict[str, list[Item]] = {k: [] for k in ACTION_GROUPS}
+    watch: list[Item] = []
+    counts: dict[str, int] = {}
+    for resource in catalogue.resources:
+        summary = summaries.get(resource.id)
+        state = health_state(resource, summary, broken_after)
+        status = status_of(summary)
+        counts[state.value] = counts.get(state.value, 0) + 1
+        detail = _detail(resource, summary, state)
+        item = Item(
+            resource.id,
+            resource.title,
+            titles.get(resource.section, resource.section),
+            resource.url,
+            resource_file(resource, catalogue),
+            detail,
+        )
+        history = data.history.get(resource.id) or [None] * len(runs)
+        rows.append(
+            Row(
+                resource.id,
+                resource.title,
+                resource.url,
+                resource.section,
+                item.section,
+                state.value,
+                status.value if status else None,
+                detail,
+                None if summary is None or summary.uptime is None else round(float(summary.uptime), 4),
+                tuple(
+                    Cell(run.id, run.started_at.date().isoformat(), history[i]) for i, run in enumerate(runs)
+                ),
+            )
+        )
+
+        # What to do, one group per resource (the first that applies).
+        if state is State.PENDING:
+            actions["verify-pending-url"].append(item)
+        elif state is State.BROKEN and status in NOT_FREE_STATUSES:
+            actions["retire"].append(item)
+        elif state is State.BROKEN:
+            assert summary is not None
+            long_dead = (
+                now is not None
+                and summary.failing_since is not None
+                and now - summary.failing_since >= timedelta(days=RETIRE_AFTER_DAYS)
+            )
+            actions["retire" if long_dead else "fix-url"].append(item)
+        elif state is State.MOVED:
+            actions["update-moved-url"].append(item)
+        elif state is State.BLOCKED:
+            actions["look-at-blocking-site"].append(item)
+        elif state is State.FAILING:
+            watch.append(item)
+
+        # What changed in the latest conclusive run, against the resource's status before it.
+        if last_idx is None or history[last_idx] is None or summary is None:
+            continue
+        current = Status(history[last_idx])
+        before = _previous_status(history, last_idx, conclusive)
+        streak = summary.consecutive_failures
+        if current in NOT_FREE_STATUSES:
+            if before not in NOT_FREE_STATUSES:
+                changes["newly-paywalled"].append(item)
+        elif current in FAILURES:
+            if streak >= broken_after > streak - 1:
+                changes["newly-broken"].append(item)
+            elif streak == 1:
+                changes["newly-failing"].append(item)
+        elif current in HEALTHY and before is not None and before in FAILURES:
+            changes["recovered"].append(item)
+        if current is Status.REDIRECTED and before is not Status.REDIRECTED:
+            changes["moved"].append(item)
+
+    findings = tuple(evaluate(catalogue, summaries, config))
+    return HealthReport(
+        generated_at=latest.finished_at if latest is not None else None,
+        latest_run=latest,
+        previous_run=previous,
+        inconclusive=inconclusive,
+        inconclusive_note=note,
+        broken_after=broken_after,
+        state_counts=counts,
+        changes=tuple(Group(k, title, "", tuple(changes[k])) for k, title in CHANGE_GROUPS.items()),
+        actions=tuple(Group(k, title, todo, tuple(actions[k])) for k, (title, todo) in ACTION_GROUPS.items()),
+        watch=Group(
+            "failing",
+            "Failing, not yet broken",
+            f"Nothing yet: flaky is not dead. Reported broken after {broken_after} failing runs in a row.",
+            tuple(watch),
+        ),
+        findings=findings,
+        runs=runs,
+        sections=tuple((s.id, s.title) for s in catalogue.sections),
+        rows=tuple(rows),
+    )
+
+
+CHANGE_GROUPS = {
+    "newly-broken": "Newly broken",
+    "newly-failing": "Started failing (not broken yet)",
+    "recovered": "Recovered",
+    "moved": "Moved for good",
+    "newly-paywalled": "Newly paywalled or behind a sign-in",
+}
+ACTION_GROUPS = {
+    "fix-url": ("Fix the URL", "Find where the resource lives now and update `url` in its file."),
+    "retire": (
+        "Retire or replace",
+        "It has been dead for long or is no longer free: delete its file, or replace it with a free equivalent.",
+    ),
+    "look-at-blocking-site": (
+        "Look at a site that blocks robots",
+        "Open the link in a browser; if it works, nothing to do (add a domain rule to stop the noise).",
+    ),
+    "update-moved-url": (
+        "Update a moved URL",
+        "Run `roadmap fix redirects` (or update `url` by hand) and open a pull request.",
+    ),
+    "verify-pending-url": (
+        "Verify a pending URL",
+        "Find the canonical URL, check it in a browser, then replace `awaiting_url` with `url`.",
+    ),
+}
+
+
+# ---------------------------------------------------------------- files
+
+STATE_COLOURS = {  # also the status page's legend
+    "ok": "#2da44e",
+    "redirected": "#0969da",
+    "failure": "#cf222e",
+    "inconclusive": "#bf8700",
+    "none": "#d0d7de",
+}
+
+
+def _cell_class(status: str | None) -> str:
+    if status is None:
+        return "n"
+    value = Status(status)
+    if value is Status.OK:
+        return "o"
+    if value is Status.REDIRECTED:
+        return "r"
+    return "f" if value in FAILURES else "i"
+
+
+def _timeline_html(row: Row) -> str:
+    # Built here rather than in the template: 10,000 resources x 30 runs is 300,000 cells, and a Jinja loop
+    # per cell would dominate the report's time. Values are escaped: statuses are a closed set, dates digits.
+    return "".join(
+        f'<i class="{_cell_class(c.status)}" title="run {c.run_id} · {c.date} · {c.status or "not checked"}"></i>'
+        for c in row.timeline
+    )
+
+
+def render_reports(report: HealthReport, *, issue_list_limit: int = ISSUE_LIST_LIMIT) -> dict[str, str]:
+    from markupsafe import Markup
+
+    context = {"report": report, "limit": issue_list_limit, "isoformat": isoformat}
+    rows = [(row, Markup(_timeline_html(row))) for row in report.rows]
+    return {
+        "health.md": render("health.md.j2", **context),
+        "quality.md": render("quality.md.j2", **context),
+        "health.json": dump_json(report.to_json()),
+        "index.html": render(
+            "index.html.j2", rows=rows, colours=STATE_COLOURS, states=list(State), **context
+        ),
+    }
+
+
+def write_reports(report: HealthReport, reports_dir: Path) -> list[Path]:
+    """Write health.md, health.json, quality.md and index.html (only those whose bytes changed, so a
+    nightly commit shows real changes); return the paths of all four."""
+    paths = []
+    for name, text in render_reports(report).items():
+        path = Path(reports_dir) / name
+        data = text.encode("utf-8")
+        if not path.is_file() or path.read_bytes() != data:
+            write_atomically(path, data)
+        paths.append(path)
+    return paths
