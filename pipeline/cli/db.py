@@ -1,13 +1,95 @@
-"""`roadmap db` (being built; see the open issues)."""
+"""`roadmap db`: the database schema (alembic migrations in migrations/)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from pipeline.errors import UsageError
+from pipeline.cli.options import catalogue_option, database_option
+from pipeline.store.engine import (
+    current_revision,
+    head_revision,
+    make_engine,
+    resolve_database_url,
+    upgrade,
+)
 
 
-@click.command("db")
+@click.group("db")
 def command() -> None:
-    """Not built yet."""
-    raise UsageError("'roadmap db' is not built yet")
+    """The database schema: show its revision or bring it up to date.
+
+    Every command that opens the database upgrades it first; these are for looking and for doing it
+    on purpose (e.g. before a deploy).
+
+    \b
+    Example:
+      roadmap db upgrade
+      roadmap db current --database sqlite:///roadmap.db
+    """
+
+
+def _where(engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _exists(engine) -> bool:
+    database = engine.url.database
+    return (
+        engine.url.get_backend_name() != "sqlite"
+        or database in (None, "", ":memory:")
+        or Path(database).exists()
+    )
+
+
+@command.command("upgrade")
+@catalogue_option
+@database_option
+def upgrade_command(catalogue_dir: Path, database_url: str | None) -> None:
+    """Run the migrations up to the newest revision (creates the database if it is new).
+
+    \b
+    Example:
+      roadmap db upgrade --database sqlite:///roadmap.db
+    """
+    engine = make_engine(resolve_database_url(database_url, catalogue_dir))
+    try:
+        if engine.url.get_backend_name() == "sqlite" and engine.url.database:
+            Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+        before, head = current_revision(engine), head_revision()
+        if before == head:
+            click.echo(f"{_where(engine)}: already at the newest revision {head}")
+            return
+        upgrade(engine)
+        click.echo(f"{_where(engine)}: upgraded from {before or 'an empty database'} to revision {head}")
+    finally:
+        engine.dispose()
+
+
+@command.command("current")
+@catalogue_option
+@database_option
+def current_command(catalogue_dir: Path, database_url: str | None) -> None:
+    """Show the database's schema revision and the newest one (changes nothing).
+
+    \b
+    Example:
+      roadmap db current
+    """
+    engine = make_engine(resolve_database_url(database_url, catalogue_dir))
+    try:
+        head = head_revision()
+        if not _exists(engine):
+            click.echo(f"{_where(engine)}: no database yet (the newest revision is {head})")
+            return
+        revision = current_revision(engine)
+        if revision == head:
+            click.echo(f"{_where(engine)}: revision {revision} (the newest)")
+        else:
+            click.echo(
+                f"{_where(engine)}: revision {revision or 'none (empty)'}; the newest is {head}: "
+                "run `roadmap db upgrade`"
+            )
+    finally:
+        engine.dispose()

@@ -1,0 +1,151 @@
+"""`roadmap sync` and `roadmap db`: exit codes and the exact text a user sees."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from pipeline.cli import main
+from pipeline.errors import CatalogueError
+from pipeline.model import Catalogue
+from pipeline.store.engine import head_revision, make_engine, upgrade
+from pipeline.store.health import resource_t
+from tests.store.factory import catalogue, resource
+
+sync_cli = importlib.import_module("pipeline.cli.sync")
+
+
+def roadmap(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as stop:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return int(stop.value.code or 0), out, err
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.delenv("ROADMAP_DATABASE_URL", raising=False)
+    return f"sqlite:///{tmp_path}/store.db"
+
+
+@pytest.fixture
+def serve(monkeypatch: pytest.MonkeyPatch):
+    """Stand in for load_catalogue: the next sync reads this catalogue (or raises this error)."""
+
+    def set_catalogue(value: Catalogue | Exception) -> None:
+        def load(_dir: Path) -> Catalogue:
+            if isinstance(value, Exception):
+                raise value
+            return value
+
+        monkeypatch.setattr(sync_cli, "_load", load)
+
+    return set_catalogue
+
+
+def count(database: str) -> int:
+    engine = make_engine(database)
+    with engine.connect() as connection:
+        n = connection.execute(select(func.count()).select_from(resource_t)).scalar_one()
+    engine.dispose()
+    return n
+
+
+def test_sync_prints_what_it_did(capsys, database: str, serve) -> None:
+    serve(catalogue([resource("a", position=10), resource("b", position=20), resource("c", position=30)]))
+    code, out, err = roadmap(capsys, "sync", "--database", database)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[:3] == ["added    a", "added    b", "added    c"]
+    assert lines[-1] == f"{database}: 3 added, 0 changed, 0 retired, 0 restored; 6 sections updated"
+
+    serve(catalogue([resource("a", position=10, title="New"), resource("c", position=30)]))
+    code, out, _ = roadmap(capsys, "sync", "--database", database)
+    assert code == 0
+    summary = f"{database}: 0 added, 1 changed, 1 retired, 0 restored; 0 sections updated"
+    assert out == f"changed  a\nretired  b\n{summary}\n"
+
+    serve(
+        catalogue(
+            [resource("a", position=10, title="New"), resource("b", position=20), resource("c", position=30)]
+        )
+    )
+    code, out, _ = roadmap(capsys, "sync", "--database", database)
+    assert out == f"restored b\n{database}: 0 added, 0 changed, 0 retired, 1 restored; 0 sections updated\n"
+
+    code, out, _ = roadmap(capsys, "sync", "--database", database)
+    assert (code, out) == (0, "nothing to do: the database matches the catalogue\n")
+
+
+def test_invalid_catalogue_exits_2_and_changes_nothing(capsys, database: str, serve) -> None:
+    serve(catalogue([resource("a")]))
+    roadmap(capsys, "sync", "--database", database)
+    serve(CatalogueError("catalogue/resources/b.yaml:3:1: 'title' is required"))
+    code, out, err = roadmap(capsys, "sync", "--database", database)
+    assert (code, out) == (2, "")
+    assert err == "roadmap: error: catalogue/resources/b.yaml:3:1: 'title' is required\n"
+    assert count(database) == 1
+
+
+def test_invalid_catalogue_never_creates_the_database(capsys, tmp_path: Path, database: str, serve) -> None:
+    serve(CatalogueError("catalogue/sections.yaml: missing"))
+    code, _, _ = roadmap(capsys, "sync", "--database", database)
+    assert code == 2
+    assert not (tmp_path / "store.db").exists()
+
+
+def test_real_catalogue_syncs(capsys, database: str, repo_root: Path) -> None:
+    catalogue_module = importlib.import_module("pipeline.catalogue")
+    if not hasattr(catalogue_module, "load_catalogue"):
+        pytest.skip("pipeline.catalogue.load_catalogue has not landed yet")
+    code, out, _ = roadmap(
+        capsys, "sync", "--catalogue", str(repo_root / "catalogue"), "--database", database
+    )
+    assert code == 0 and " added, 0 changed, 0 retired, 0 restored" in out
+    code, out, _ = roadmap(
+        capsys, "sync", "--catalogue", str(repo_root / "catalogue"), "--database", database
+    )
+    assert out == "nothing to do: the database matches the catalogue\n"
+
+
+def test_db_upgrade_and_current(capsys, database: str) -> None:
+    head = head_revision()
+    assert roadmap(capsys, "db", "current", "--database", database) == (
+        0,
+        f"{database}: no database yet (the newest revision is {head})\n",
+        "",
+    )
+    upgrade(database, "0001")
+    assert roadmap(capsys, "db", "current", "--database", database)[1] == (
+        f"{database}: revision 0001; the newest is {head}: run `roadmap db upgrade`\n"
+    )
+    assert roadmap(capsys, "db", "upgrade", "--database", database)[:2] == (
+        0,
+        f"{database}: upgraded from 0001 to revision {head}\n",
+    )
+    assert roadmap(capsys, "db", "upgrade", "--database", database)[1] == (
+        f"{database}: already at the newest revision {head}\n"
+    )
+    assert (
+        roadmap(capsys, "db", "current", "--database", database)[1]
+        == f"{database}: revision {head} (the newest)\n"
+    )
+
+
+def test_db_upgrade_of_an_unusable_database_is_one_line(capsys, tmp_path: Path) -> None:
+    (tmp_path / "dir.db").mkdir()
+    code, out, err = roadmap(capsys, "db", "upgrade", "--database", f"sqlite:///{tmp_path}/dir.db")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"roadmap: error: sqlite:///{tmp_path}/dir.db: cannot read the schema revision: "
+        "unable to open database file\n"
+    )
+
+
+@pytest.mark.parametrize("args", [["sync", "--help"], ["db", "--help"], ["db", "upgrade", "--help"]])
+def test_help_shows_an_example(capsys, args: list[str]) -> None:
+    code, out, _ = roadmap(capsys, *args)
+    assert code == 0 and "Example:" in out
