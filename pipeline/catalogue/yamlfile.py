@@ -1,0 +1,456 @@
+"""Read one catalogue YAML file safely: bytes -> checked text -> plain data (+ line/column marks on demand).
+
+Why not `yaml.safe_load`: it reads YAML 1.1 (`no` becomes False, `2026-11-25` a date), follows aliases
+(a small "billion laughs" file expands into gigabytes), silently keeps the last of two duplicate keys and
+recurses once per nesting level. `StrictLoader` drives libyaml's event stream itself (no recursion, no
+Python objects ever constructed from tags) and refuses each of those with a `LoadError` that names the
+line and column. The caller turns a `LoadError` into a reported problem; nothing here raises past
+`load_yaml_file`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    StreamEndEvent,
+)
+
+try:  # the C parser is ~4x faster; the pure-Python one behaves the same
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+# Bounds. A resource file is well under 4 KiB; the roadmap text a few KiB. Checked before reading.
+MAX_FILE_BYTES = 1 << 20
+# Catalogue documents nest at most 4 levels (config: domains -> host -> status_overrides -> code).
+MAX_DEPTH = 16
+
+# A path inside a document: keys and list indexes from the root, e.g. ("sections", 2, "id").
+DocPath = tuple[str | int, ...]
+
+_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null")}
+_MAP_TAG = _TAG + "map"
+_SEQ_TAG = _TAG + "seq"
+
+# YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution), nothing from 1.1.
+_NULL = frozenset({"", "~", "null", "Null", "NULL"})
+_TRUE = frozenset({"true", "True", "TRUE"})
+_FALSE = frozenset({"false", "False", "FALSE"})
+_INT10 = re.compile(r"[-+]?[0-9]+\Z")
+_INT8 = re.compile(r"0o[0-7]+\Z")
+_INT16 = re.compile(r"0x[0-9a-fA-F]+\Z")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+_INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)\Z")
+_NAN = frozenset({".nan", ".NaN", ".NAN"})
+# A plain scalar can only be something other than text if it starts with one of these.
+_SPECIAL_START = frozenset("0123456789+-.~nNtTfF")
+
+
+@dataclass(frozen=True)
+class LoadError:
+    """Why a file could not be read as a catalogue document (1-based line/column where known)."""
+
+    message: str
+    hint: str
+    rule: str
+    line: int | None = None
+    column: int | None = None
+
+
+@dataclass
+class Marks:
+    """Where each value (and each mapping key) starts in the file, 1-based, by document path."""
+
+    values: dict[DocPath, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[DocPath, tuple[int, int]] = field(default_factory=dict)
+
+    def of_value(self, path: DocPath) -> tuple[int, int] | None:
+        """The nearest marked value at or above path (a missing key points at its mapping)."""
+        while True:
+            if path in self.values:
+                return self.values[path]
+            if not path:
+                return None
+            path = path[:-1]
+
+    def of_key(self, path: DocPath) -> tuple[int, int] | None:
+        return self.keys.get(path) or self.of_value(path)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One file's outcome: data when it parsed, otherwise error; marks only when asked for."""
+
+    path: Path
+    data: Any = None
+    error: LoadError | None = None
+    marks: Marks | None = None
+
+
+class _Refused(Exception):
+    """Internal: a construct the catalogue never allows (alias, tag, duplicate key, ...)."""
+
+    def __init__(self, error: LoadError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def _at(mark: Any) -> tuple[int, int]:
+    return mark.line + 1, mark.column + 1
+
+
+def _refuse(mark: Any, message: str, hint: str, rule: str) -> _Refused:
+    line, column = _at(mark)
+    return _Refused(LoadError(message, hint, rule, line, column))
+
+
+def _resolve_plain(value: str) -> Any:
+    """A plain (unquoted, untagged) scalar under the YAML 1.2 core schema."""
+    if value and value[0] not in _SPECIAL_START:
+        return value
+    if value in _NULL:
+        return None
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    if _INT10.match(value):
+        return int(value, 10)
+    if _INT8.match(value):
+        return int(value[2:], 8)
+    if _INT16.match(value):
+        return int(value[2:], 16)
+    if _FLOAT.match(value):
+        return float(value)
+    if _INF.match(value):
+        return float("-inf") if value[0] == "-" else float("inf")
+    if value in _NAN:
+        return float("nan")
+    return value
+
+
+def _scalar(event: ScalarEvent) -> Any:
+    tag = event.tag
+    if tag is None or tag == "!":
+        # plain -> resolve; quoted, literal or folded -> text
+        return _resolve_plain(event.value) if event.implicit[0] else event.value
+    if tag not in _SCALAR_TAGS:
+        raise _refuse(
+            event.start_mark,
+            f"the tag {tag.replace(_TAG, '!!')!r} is not allowed",
+            "write plain values (text, numbers, true/false, lists, mappings) without a '!' tag",
+            "yaml-tag",
+        )
+    value = _resolve_plain(event.value)
+    kind = tag[len(_TAG) :]
+    if kind == "str":
+        return event.value
+    expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[kind]
+    if (isinstance(value, bool) and kind != "bool") or not isinstance(value, expected):
+        raise _refuse(
+            event.start_mark,
+            f"{event.value!r} is not a valid !!{kind}",
+            "remove the tag or write a value of that type",
+            "yaml-tag",
+        )
+    return float(value) if kind == "float" else value
+
+
+class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """libyaml's parser with our own data builder on top of its events (see the module docstring).
+
+    `yaml.load(text, Loader=StrictLoader)` works too and raises `StrictLoader.Refused` for what we refuse.
+    """
+
+    Refused = _Refused
+
+    def build(self, marks: Marks | None = None) -> Any:
+        """The single document of the stream as plain data; records marks when given a Marks."""
+        get = self.get_event
+        get()  # StreamStartEvent
+        event = get()
+        if isinstance(event, StreamEndEvent):
+            return _EMPTY
+        assert isinstance(event, DocumentStartEvent)
+        root: Any = _EMPTY
+        # Frames: [container, path, pending key or _NOKEY, key mark, first-seen key marks]
+        stack: list[list[Any]] = []
+        record = marks is not None
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is MappingEndEvent or kind is SequenceEndEvent:
+                stack.pop()
+                continue
+            if kind is DocumentEndEvent:
+                break
+            if kind is AliasEvent:
+                raise _refuse(
+                    event.start_mark,
+                    f"the alias '*{event.anchor}' is not allowed",
+                    "write the value out in full; anchors and aliases are refused (they can expand "
+                    "a small file into gigabytes)",
+                    "yaml-alias",
+                )
+            if event.anchor is not None:
+                raise _refuse(
+                    event.start_mark,
+                    f"the anchor '&{event.anchor}' is not allowed",
+                    "remove the anchor and write each value out in full",
+                    "yaml-alias",
+                )
+            if kind is ScalarEvent:
+                value: Any = _scalar(event)
+            elif kind is MappingStartEvent:
+                if event.tag not in (None, "!", _MAP_TAG):
+                    raise _refuse(
+                        event.start_mark,
+                        f"the tag {event.tag.replace(_TAG, '!!')!r} is not allowed",
+                        "write a plain mapping without a '!' tag",
+                        "yaml-tag",
+                    )
+                value = {}
+            else:
+                if event.tag not in (None, "!", _SEQ_TAG):
+                    raise _refuse(
+                        event.start_mark,
+                        f"the tag {event.tag.replace(_TAG, '!!')!r} is not allowed",
+                        "write a plain list without a '!' tag",
+                        "yaml-tag",
+                    )
+                value = []
+            if not stack:
+                root = value
+                path: DocPath = ()
+            else:
+                frame = stack[-1]
+                container = frame[0]
+                if type(container) is dict:
+                    key = frame[2]
+                    if key is _NOKEY:
+                        frame[2] = self._key(value, event, frame)
+                        frame[3] = event.start_mark
+                        continue
+                    container[key] = value
+                    frame[2] = _NOKEY
+                    path = (*frame[1], key) if record else ()
+                    if record:
+                        marks.keys[path] = _at(frame[3])  # type: ignore[union-attr]
+                else:
+                    path = (*frame[1], len(container)) if record else ()
+                    container.append(value)
+            if record:
+                marks.values[path] = _at(event.start_mark)  # type: ignore[union-attr]
+            if kind is not ScalarEvent:
+                if len(stack) >= MAX_DEPTH:
+                    raise _refuse(
+                        event.start_mark,
+                        f"the document nests deeper than {MAX_DEPTH} levels",
+                        "catalogue files need only a few levels of nesting; flatten this part",
+                        "yaml-depth",
+                    )
+                stack.append([value, path, _NOKEY, None, {}])
+        if not isinstance(get(), StreamEndEvent):
+            raise _refuse(
+                event.end_mark,
+                "the file holds more than one YAML document",
+                "keep one document per file: remove the '---' separator and what follows it",
+                "yaml-multiple-documents",
+            )
+        return root
+
+    @staticmethod
+    def _key(value: Any, event: Any, frame: list[Any]) -> str:
+        if type(value) is int:  # e.g. status_overrides: {403: blocked}
+            value = str(value)
+        if not isinstance(value, str):
+            raise _refuse(
+                event.start_mark,
+                "a mapping key must be plain text",
+                "use a word as the key (quote it if it looks like a number, true/false or null)",
+                "yaml-key",
+            )
+        seen: dict[str, Any] = frame[4]
+        if value in seen:
+            first_line, _ = _at(seen[value])
+            raise _refuse(
+                event.start_mark,
+                f"the key {value!r} appears twice in the same mapping (first on line {first_line})",
+                "keep one of them; YAML would otherwise silently use the last",
+                "yaml-duplicate-key",
+            )
+        seen[value] = event.start_mark
+        return value
+
+    def get_single_data(self) -> Any:  # used by yaml.load(..., Loader=StrictLoader)
+        data = self.build()
+        return None if data is _EMPTY else data
+
+
+_NOKEY = object()
+_EMPTY = object()  # the stream holds no document at all (empty file or only comments)
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _check_bytes(raw: bytes) -> tuple[str | None, LoadError | None]:
+    """Decode strictly as UTF-8, naming what the file really is when it is not."""
+    if raw.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return None, LoadError(
+            "the file is encoded as UTF-32", "save it as UTF-8 (without a byte order mark)", "encoding", 1, 1
+        )
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None, LoadError(
+            "the file is encoded as UTF-16", "save it as UTF-8 (without a byte order mark)", "encoding", 1, 1
+        )
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        text = raw[:nul].decode("utf-8", "replace")
+        line, column = _position(text, len(text))
+        # UTF-16 without a BOM looks like ASCII with a NUL after every letter
+        if raw[1::2].count(0) > len(raw) // 4 or raw[0::2].count(0) > len(raw) // 4:
+            return None, LoadError(
+                "the file looks UTF-16 encoded (NUL bytes between the letters)",
+                "save it as UTF-8",
+                "encoding",
+                line,
+                column,
+            )
+        return None, LoadError(
+            "the file contains NUL bytes: it is binary, not YAML text",
+            "replace it with a UTF-8 text file in the catalogue's YAML format",
+            "binary",
+            line,
+            column,
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = raw[: error.start].decode("utf-8", "replace")
+        line, column = _position(before, len(before))
+        bad = raw[error.start : error.start + 1].hex()
+        return None, LoadError(
+            f"the file is not valid UTF-8 (byte 0x{bad} cannot start or continue a character)",
+            "save it as UTF-8; it is probably Latin-1 or Windows-1252, re-encode it "
+            "(e.g. `iconv -f latin1 -t utf-8`)",
+            "encoding",
+            line,
+            column,
+        )
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text, None
+
+
+def parse_yaml_text(text: str, with_marks: bool = False) -> tuple[Any, LoadError | None, Marks | None]:
+    """Text -> (data, error, marks). Data is `EMPTY` for a file without a document."""
+    marks = Marks() if with_marks else None
+    loader = StrictLoader(text)
+    try:
+        return loader.build(marks), None, marks
+    except _Refused as refused:
+        return None, refused.error, marks
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = _at(mark) if mark is not None else (None, None)
+        what = error.problem or "cannot be parsed"
+        context = f" ({error.context})" if error.context else ""
+        return (
+            None,
+            LoadError(
+                f"invalid YAML: {what}{context}",
+                "check the indentation and quoting here (a ':' or '#' inside text needs quotes)",
+                "yaml-syntax",
+                line,
+                column,
+            ),
+            marks,
+        )
+    except yaml.reader.ReaderError as error:
+        line, column = _position(text, error.position)
+        return (
+            None,
+            LoadError(
+                f"the file contains the control character U+{error.character:04X}, which YAML does not allow",
+                "remove it (it is often an invisible paste artefact)",
+                "control-character",
+                line,
+                column,
+            ),
+            marks,
+        )
+    except yaml.YAMLError as error:  # pragma: no cover - libyaml errors are MarkedYAMLErrors
+        return None, LoadError(f"invalid YAML: {error}", "", "yaml-syntax"), marks
+    finally:
+        loader.dispose()
+
+
+EMPTY = _EMPTY
+
+
+def load_yaml_file(path: Path, with_marks: bool = False, max_bytes: int = MAX_FILE_BYTES) -> Loaded:
+    """Read and parse one file; every failure comes back as `Loaded.error`, never as an exception."""
+    try:
+        size = os.stat(path).st_size
+        if size > max_bytes:
+            return Loaded(
+                path,
+                error=LoadError(
+                    f"the file is {size:,} bytes; at most {max_bytes:,} are allowed",
+                    "a catalogue file holds one small document; this is not one",
+                    "too-large",
+                ),
+            )
+        with open(path, "rb") as handle:
+            raw = handle.read(max_bytes + 1)
+    except IsADirectoryError:
+        return Loaded(path, error=LoadError("is a directory, not a file", "", "not-a-file"))
+    except OSError as error:
+        return Loaded(path, error=LoadError(f"cannot be read: {error.strerror}", "", "unreadable"))
+    if len(raw) > max_bytes:  # grew while we looked
+        return Loaded(path, error=LoadError(f"the file is over {max_bytes:,} bytes", "", "too-large"))
+    text, error = _check_bytes(raw)
+    if error is not None:
+        return Loaded(path, error=error)
+    assert text is not None
+    if not text.strip():
+        return Loaded(
+            path,
+            error=LoadError(
+                "the file is empty",
+                "write the document this file should hold (see catalogue/README.md)",
+                "empty",
+                1,
+                1,
+            ),
+        )
+    data, error, marks = parse_yaml_text(text, with_marks)
+    if error is None and data is _EMPTY:
+        error = LoadError(
+            "the file holds only comments, no document",
+            "write the document this file should hold (see catalogue/README.md)",
+            "empty",
+            1,
+            1,
+        )
+    if error is not None:
+        return Loaded(path, error=error, marks=marks)
+    return Loaded(path, data=data, marks=marks)
