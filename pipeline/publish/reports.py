@@ -370,7 +370,7 @@ ACTION_GROUPS = {
     "fix-url": ("Fix the URL", "Find where the resource lives now and update `url` in its file."),
     "retire": (
         "Retire or replace",
-        "It has been dead for long or is no longer free: delete its file, or replace it with a free equivalent.",
+        "Dead for long, or no longer free: delete its file, or replace it with a free equivalent.",
     ),
     "look-at-blocking-site": (
         "Look at a site that blocks robots",
@@ -409,11 +409,14 @@ def _cell_class(status: str | None) -> str:
     return "f" if value in FAILURES else "i"
 
 
+NONE = "not checked"
+
+
 def _timeline_html(row: Row) -> str:
     # Built here rather than in the template: 10,000 resources x 30 runs is 300,000 cells, and a Jinja loop
     # per cell would dominate the report's time. Values are escaped: statuses are a closed set, dates digits.
     return "".join(
-        f'<i class="{_cell_class(c.status)}" title="run {c.run_id} · {c.date} · {c.status or "not checked"}"></i>'
+        f'<i class="{_cell_class(c.status)}" title="run {c.run_id} · {c.date} · {c.status or NONE}"></i>'
         for c in row.timeline
     )
 
