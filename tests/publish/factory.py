@@ -6,14 +6,19 @@ read like it; resources are a handful per section, not the real list (tests of t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import time_machine
+from sqlalchemy import Engine
+
 from pipeline.config import Config
 from pipeline.model import Catalogue, HowToUse, ReaderPath, Resource, Roadmap, Section
-from pipeline.status import Evidence, Hop, Status
+from pipeline.status import Evidence, Hop, Outcome, Status
 
 try:  # the store's own value once it exists; the same fields either way
     from pipeline.store.health import HealthSummary
@@ -224,4 +229,44 @@ def days(n: float) -> timedelta:
     return timedelta(days=n)
 
 
-__all__ = ["T0", "HealthSummary", "days", "make_catalogue", "replace", "resource", "summary"]
+# ---------------------------------------------------------------- a real store with recorded runs
+
+
+def make_store(tmp_path: Path, catalogue: Catalogue) -> Engine:
+    """A SQLite file in tmp_path, brought up by the real migrations, with the catalogue synced."""
+    from pipeline.store.engine import open_store
+    from pipeline.store.sync import sync_catalogue
+
+    engine = open_store(f"sqlite:///{tmp_path / 'roadmap.db'}", tmp_path / "catalogue")
+    sync_catalogue(engine, catalogue, now=T0 - days(30))
+    return engine
+
+
+def outcome(url: str, status: Status | str, **fields: Any) -> Outcome:
+    status = Status(status)
+    values: dict[str, Any] = {"http_status": 200 if status.is_healthy else 404}
+    if status is Status.REDIRECTED:
+        values.update(http_status=301, final_url=url.rstrip("/") + "/moved")
+    values.update(fields)
+    return Outcome(url=url, status=status, **values)
+
+
+def record_run(
+    engine: Engine,
+    catalogue: Catalogue,
+    at: datetime,
+    results: Mapping[str, Status | str | Outcome],
+    run_outcome: str = "complete",
+    note: str | None = None,
+) -> int:
+    """One check run at a fixed time: every result recorded, then concluded (applied when conclusive)."""
+    from pipeline.store.runs import finish_run, record_result, start_run
+
+    with time_machine.travel(at, tick=False):
+        run_id = start_run(engine, "nightly", len(results))
+        for rid, result in results.items():
+            url = catalogue.resource(rid).url or "https://example.org/none"
+            value = result if isinstance(result, Outcome) else outcome(url, result)
+            record_result(engine, run_id, rid, value, checked_at=at)
+        finish_run(engine, run_id, run_outcome, catalogue.config, note=note)
+    return run_id

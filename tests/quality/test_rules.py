@@ -1,0 +1,239 @@
+"""The quality bar as named rules: each rule's evidence and fix, exceptions, tuning from config."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+import pytest
+
+from pipeline.config import CheckConfig, Config, QualityRule
+from pipeline.quality import DEFAULT_RULES, evaluate
+from pipeline.status import Evidence, Status
+from tests.publish.factory import make_catalogue, resource, summary
+
+GOOD = "Each chapter reframes an abstract operation as a geometric transformation the student can see."
+
+
+def findings_for(resources, summaries=None, config=None) -> list[tuple[str, str, str, str]]:
+    catalogue = make_catalogue(tuple(resources), config=config)
+    return [(f.rule, f.severity, f.resource_id, f.evidence) for f in evaluate(catalogue, summaries or {})]
+
+
+SCENARIOS = {
+    "a good resource": ([resource("a", description=GOOD)], {}, []),
+    "declared paid": (
+        [resource("a", description=GOOD, cost="paid")],
+        {},
+        [("not-free", "error", "a", "declared cost is 'paid' (allowed: free)")],
+    ),
+    "found paywalled by the crawler": (
+        [resource("a", description=GOOD)],
+        {
+            "a": summary(
+                "a", Status.PAYWALLED, evidence=(Evidence("schema-org-not-free", "isAccessibleForFree"),)
+            )
+        },
+        [
+            (
+                "not-free",
+                "error",
+                "a",
+                "the latest check found the page paywalled (schema-org-not-free: isAccessibleForFree)",
+            )
+        ],
+    ),
+    "login only, twice: not-free, not also dead": (
+        [resource("a", description=GOOD)],
+        {"a": summary("a", Status.LOGIN_REQUIRED, consecutive_failures=5)},
+        [("not-free", "error", "a", "the latest check found the page login_required (no detail recorded)")],
+    ),
+    "not visual": (
+        [resource("a", description=GOOD, medium="book")],
+        {},
+        [
+            (
+                "not-visual",
+                "warning",
+                "a",
+                "medium 'book' is not visual or interactive "
+                "(those are: video-series, video, interactive, tool, cheatsheet)",
+            )
+        ],
+    ),
+    "not visual, with a justified exception": (
+        [
+            resource(
+                "a", description=GOOD, medium="book", quality_exceptions={"not-visual": "The exam's text."}
+            )
+        ],
+        {},
+        [],
+    ),
+    "too short": (
+        [resource("a", description="A good course on matrices.")],
+        {},
+        [("weak-description", "warning", "a", "the description has 5 words (at least 12 expected)")],
+    ),
+    "only the title again": (
+        [resource("a", title="Khan Academy: Linear Algebra", description="Khan Academy — linear algebra.")],
+        {},
+        [("weak-description", "warning", "a", "the description only repeats the title")],
+    ),
+    "marketing words": (
+        [resource("a", description=GOOD + " The ultimate, best-in-class and truly amazing course.")],
+        {},
+        [
+            (
+                "weak-description",
+                "warning",
+                "a",
+                "marketing words instead of substance: best-in-class, ultimate, amazing",
+            )
+        ],
+    ),
+    "duplicate after URL normalisation": (
+        [
+            resource("a", description=GOOD, url="https://www.example.org/course/"),
+            resource("b", position=20, description=GOOD, url="https://example.org/course"),
+        ],
+        {},
+        [("duplicate", "error", "b", "the URL https://example.org/course is already listed as 'a'")],
+    ),
+    "failing once is not dead": (
+        [resource("a", description=GOOD)],
+        {"a": summary("a", Status.BROKEN, consecutive_failures=1)},
+        [],
+    ),
+    "dead for broken_after runs": (
+        [resource("a", description=GOOD)],
+        {"a": summary("a", Status.BROKEN, consecutive_failures=2)},
+        [
+            (
+                "dead",
+                "error",
+                "a",
+                "broken, HTTP 404 in 2 consecutive runs, failing since 2026-11-20 (broken after 2)",
+            )
+        ],
+    ),
+    "moved for good": (
+        [resource("a", description=GOOD)],
+        {"a": summary("a", Status.REDIRECTED, final_url="https://example.org/new", http_status=301)},
+        [
+            (
+                "moved",
+                "warning",
+                "a",
+                "https://example.org/a redirects permanently to https://example.org/new (HTTP 301)",
+            )
+        ],
+    ),
+    "awaiting a verified URL": (
+        [resource("a", description=GOOD, url=None, awaiting_url="Not verified yet.")],
+        {},
+        [("awaiting-url", "warning", "a", "no verified URL yet: Not verified yet.")],
+    ),
+    "blocked robots is not a quality problem": (
+        [resource("a", description=GOOD)],
+        {"a": summary("a", Status.BLOCKED, consecutive_failures=3)},
+        [],
+    ),
+}
+
+
+@pytest.mark.parametrize(("resources", "summaries", "expected"), SCENARIOS.values(), ids=SCENARIOS.keys())
+def test_rule(resources, summaries, expected) -> None:
+    assert findings_for(resources, summaries) == expected
+
+
+def test_every_rule_has_an_id_severity_and_fix() -> None:
+    assert [r.id for r in DEFAULT_RULES] == [
+        "not-free",
+        "not-visual",
+        "weak-description",
+        "duplicate",
+        "dead",
+        "moved",
+        "awaiting-url",
+    ]
+    assert {r.id: r.severity for r in DEFAULT_RULES} == {
+        "not-free": "error",
+        "not-visual": "warning",
+        "weak-description": "warning",
+        "duplicate": "error",
+        "dead": "error",
+        "moved": "warning",
+        "awaiting-url": "warning",
+    }
+    assert all(r.fix.endswith((".", "?")) and r.title for r in DEFAULT_RULES)
+
+
+def test_a_finding_names_the_file_and_the_fix() -> None:
+    (finding,) = evaluate(make_catalogue((resource("a", cost="freemium", description=GOOD),)), {})
+    assert finding.file == "catalogue/resources/a.yaml"
+    assert finding.fix.startswith("List only resources that are free")
+    assert finding.to_json()["rule"] == "not-free"
+
+
+SHORT = "Seven words that are not quite enough."
+
+
+@pytest.mark.parametrize(
+    ("quality", "fields", "expected"),
+    [
+        ({"not-visual": QualityRule("error")}, {"medium": "book"}, [("not-visual", "error")]),
+        ({"not-visual": QualityRule("off")}, {"medium": "book"}, []),
+        ({}, {"description": SHORT}, [("weak-description", "warning")]),
+        (
+            {"weak-description": QualityRule("warning", MappingProxyType({"min_words": 3}))},
+            {"description": SHORT},
+            [],
+        ),
+        (
+            {"not-visual": QualityRule("warning", MappingProxyType({"visual_media": ("book",)}))},
+            {"medium": "video"},
+            [("not-visual", "warning")],
+        ),
+        (
+            {"not-free": QualityRule("warning", MappingProxyType({"allowed_costs": ("free", "freemium")}))},
+            {"cost": "freemium"},
+            [],
+        ),
+        (
+            {"weak-description": QualityRule("error", MappingProxyType({"min_words": 3}))},
+            {"description": GOOD + " Simply the ultimate."},
+            [("weak-description", "error")],  # only min_words tuned: the default marketing words still apply
+        ),
+    ],
+    ids=[
+        "severity raised",
+        "rule off",
+        "default min_words",
+        "min_words tuned",
+        "visual media tuned",
+        "allowed costs tuned",
+        "params merged with defaults",
+    ],
+)
+def test_rules_are_tuned_by_config(quality, fields, expected) -> None:
+    config = Config(quality=MappingProxyType(quality))
+    found = findings_for([resource("a", **{"description": GOOD, **fields})], config=config)
+    assert [(rule, severity) for rule, severity, _, _ in found] == expected
+
+
+def test_dead_follows_broken_after() -> None:
+    config = Config(check=CheckConfig(broken_after=4))
+    summaries = {"a": summary("a", Status.TIMEOUT, consecutive_failures=3)}
+    assert findings_for([resource("a", description=GOOD)], summaries, config) == []
+    summaries = {"a": summary("a", Status.TIMEOUT, consecutive_failures=4)}
+    assert [f[0] for f in findings_for([resource("a", description=GOOD)], summaries, config)] == ["dead"]
+
+
+def test_the_real_catalogue_config_matches_the_defaults(repo_root) -> None:
+    import yaml
+
+    data = yaml.safe_load((repo_root / "catalogue" / "config.yaml").read_text())
+    assert {rid: rule["severity"] for rid, rule in data["quality"].items()} == {
+        r.id: r.severity for r in DEFAULT_RULES
+    }
+    assert data["quality"]["weak-description"]["params"]["min_words"] == 12
