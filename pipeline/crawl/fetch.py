@@ -1,0 +1,476 @@
+"""HTTP for the crawler: one shared AsyncClient, polite limits, retries, redirects followed by us.
+
+    Fetcher.fetch(url) -> classify.Fetched      (never raises for anything the network or server does)
+
+Every httpx/OS exception is turned into a FetchError in `_map_error`, the one place that knows about
+httpx's exception tree; nothing above this module catches `httpx.*`.
+
+Politeness: a global limit on requests in flight, a per-host limit, a minimum gap between two request
+starts to one host, and a host-wide slow-down when a host answers 429 or sends Retry-After. Safety: a
+literal non-public IP is refused before connecting, and the address actually connected to is checked on
+every hop (httpx's `trace` extension reports the peer before any byte of the request is sent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import random
+import socket
+import ssl
+import time
+import zlib
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from http.cookiejar import CookieJar
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import httpx
+
+from pipeline.config import Config
+from pipeline.crawl import safety
+from pipeline.crawl.classify import REDIRECT_STATUSES, Failure, Fetched, Response
+from pipeline.status import Hop
+
+Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], float]
+
+# Paths that name a document rather than a page: a HEAD request tells us all we need about them.
+DOCUMENT_SUFFIXES = (
+    ".pdf", ".ps", ".djvu", ".epub", ".zip", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".tar", ".mp4", ".webm",
+    ".mkv", ".mov", ".avi", ".mp3", ".ogg", ".wav", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".csv",
+    ".ipynb", ".pptx", ".ppt", ".docx", ".doc", ".xlsx", ".xls", ".parquet", ".npz", ".h5",
+)  # fmt: skip
+TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+NON_HTML_PREFIX = 8 * 1024  # bytes read of a non-HTML body: enough to sniff it and see it is not empty
+
+
+class FetchError(Exception):
+    """A fetch failed below HTTP (or we refused to make it); `kind` is the Outcome's error_class."""
+
+    def __init__(self, kind: str, detail: str, *, network: bool = False, transient: bool = False) -> None:
+        super().__init__(f"{kind}: {detail}")
+        self.kind = kind
+        self.detail = detail
+        self.network = network
+        self.transient = transient
+
+    def failure(self) -> Failure:
+        return Failure(self.kind, self.detail, network=self.network)
+
+
+class UnsafeAddressError(Exception):
+    """Raised inside the connection trace when the peer is not a public address."""
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """The exception, its causes and contexts, and the members of any exception group among them."""
+    seen: set[int] = set()
+    stack = [exc]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        yield item
+        stack.extend(e for e in (item.__cause__, item.__context__) if e is not None)
+        if isinstance(item, BaseExceptionGroup):
+            stack.extend(item.exceptions)
+
+
+_DNS_FINAL = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5), socket.EAI_FAIL}
+_UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EHOSTDOWN}
+
+
+def _map_error(exc: BaseException) -> FetchError:
+    """The one place that turns library and OS exceptions into our error classes."""
+    causes = list(_chain(exc))
+    text = str(exc) or type(exc).__name__
+    for cause in causes:
+        if isinstance(cause, UnsafeAddressError):
+            return FetchError("unsafe_address", str(cause))
+    if isinstance(exc, httpx.ConnectTimeout):
+        return FetchError("connect_timeout", "no connection in time", network=True, transient=True)
+    if isinstance(exc, httpx.TimeoutException):
+        return FetchError("read_timeout", "the server stopped sending", transient=True)
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return FetchError("unsupported_scheme", text)
+    if isinstance(exc, httpx.InvalidURL | httpx.LocalProtocolError):
+        return FetchError("invalid_url", text)
+    for cause in causes:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return FetchError("tls", cause.verify_message or str(cause))
+        if isinstance(cause, ssl.SSLError):
+            return FetchError("tls", cause.reason or str(cause))
+        if isinstance(cause, socket.gaierror):
+            if cause.errno in _DNS_FINAL:
+                return FetchError("dns", f"name not found ({cause.strerror})", network=True)
+            return FetchError(
+                "dns_temporary", f"name lookup failed ({cause.strerror})", network=True, transient=True
+            )
+    for cause in causes:
+        if isinstance(cause, ConnectionRefusedError):
+            return FetchError("connect", "connection refused", network=True, transient=True)
+        if isinstance(cause, OSError) and cause.errno in _UNREACHABLE:
+            return FetchError("unreachable", cause.strerror or str(cause), network=True, transient=True)
+    if isinstance(exc, httpx.ConnectError):
+        return FetchError("connect", text, network=True, transient=True)
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return FetchError("protocol", text, transient=True)
+    if isinstance(exc, httpx.HTTPError | OSError):
+        return FetchError("protocol", f"{type(exc).__name__}: {text}", transient=True)
+    raise exc  # a bug of ours, not something the network did
+
+
+# ---------------------------------------------------------------------------------------------------
+# Bounded body reading (we decompress ourselves so a compression bomb costs at most `limit` bytes).
+
+
+class _Decoder:
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        self._z: Any = None
+        if encoding in ("gzip", "x-gzip"):
+            self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self._z = zlib.decompressobj()  # zlib-wrapped; raw deflate is tried on the first error
+        elif encoding not in ("", "identity"):
+            raise ValueError(encoding)
+        self._first = True
+
+    def feed(self, data: bytes, room: int) -> bytes:
+        if self._z is None:
+            return data[:room]
+        try:
+            out = self._z.decompress(data, room)
+        except zlib.error:
+            if not (self._first and self.encoding == "deflate"):
+                raise
+            self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+            out = self._z.decompress(data, room)
+        self._first = False
+        return out
+
+
+async def _read_body(response: httpx.Response, limit: int) -> tuple[bytes | None, bool]:
+    """At most `limit` decoded bytes and whether there was more; None when the coding is unknown/bad."""
+    encodings = [
+        e.strip().lower() for e in response.headers.get("content-encoding", "").split(",") if e.strip()
+    ]
+    try:
+        decoder = _Decoder(encodings[0] if len(encodings) == 1 else ("" if not encodings else "unsupported"))
+    except ValueError:
+        return None, False
+    body = bytearray()
+    try:
+        async for chunk in response.aiter_raw():
+            body += decoder.feed(chunk, limit - len(body) + 1)
+            if len(body) > limit:
+                return bytes(body[:limit]), True
+    except zlib.error:
+        return None, False
+    return bytes(body), False
+
+
+# ---------------------------------------------------------------------------------------------------
+# Politeness per host.
+
+
+@dataclass
+class HostState:
+    """Limits of one host: slots in flight, the gap between starts, and any slow-down in force."""
+
+    slots: asyncio.Semaphore
+    delay_s: float
+    next_start: float = 0.0
+    slowdowns: int = 0  # how often the host told us to slow down (429 / Retry-After)
+    in_flight: int = 0
+    peak_in_flight: int = 0
+
+
+@dataclass
+class _Budget:
+    """Time one URL may use, counting requests and back-off waits but not queueing behind others."""
+
+    limit_s: float
+    spent_s: float = 0.0
+
+    @property
+    def remaining(self) -> float:
+        return self.limit_s - self.spent_s
+
+
+@dataclass(frozen=True)
+class _Answer:
+    response: Response
+    retry_after: float | None = None
+
+
+@dataclass
+class Fetcher:
+    """One per run: owns the shared AsyncClient and the per-host state. Use as an async context manager."""
+
+    config: Config
+    transport: httpx.AsyncBaseTransport | None = None
+    allow_private: bool = False
+    sleep: Sleep = asyncio.sleep
+    clock: Clock = time.monotonic
+    rng: Callable[[], float] = random.random
+    hosts: dict[str, HostState] = field(default_factory=dict)
+    requests_made: int = 0
+    _client: httpx.AsyncClient | None = None
+    _global: asyncio.Semaphore | None = None
+
+    async def __aenter__(self) -> Fetcher:
+        check = self.config.check
+        self._global = asyncio.Semaphore(check.concurrency)
+        self._client = httpx.AsyncClient(
+            transport=self.transport,
+            follow_redirects=False,  # we follow hop by hop, recording and checking each one
+            trust_env=False,  # no proxies or .netrc credentials from the environment
+            cookies=httpx.Cookies(_NoCookies()),  # nothing persists between URLs or hosts
+            timeout=httpx.Timeout(
+                connect=check.connect_timeout_s,
+                read=check.read_timeout_s,
+                write=check.read_timeout_s,
+                pool=check.connect_timeout_s,
+            ),
+            limits=httpx.Limits(
+                max_connections=check.concurrency + 8, max_keepalive_connections=check.concurrency
+            ),
+            headers={
+                "User-Agent": check.user_agent,
+                "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+                "Accept-Language": "en;q=1.0, *;q=0.5",
+                "Accept-Encoding": "gzip, deflate",
+            },
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    # --- per host ------------------------------------------------------------------------------------
+
+    def host_state(self, host: str) -> HostState:
+        state = self.hosts.get(host)
+        if state is None:
+            rule = self.config.domain_rule(host)
+            per_host = (rule.per_host if rule and rule.per_host else None) or self.config.check.per_host
+            delay_ms = rule.host_delay_ms if rule and rule.host_delay_ms is not None else None
+            delay_ms = self.config.check.host_delay_ms if delay_ms is None else delay_ms
+            state = self.hosts[host] = HostState(asyncio.Semaphore(max(1, per_host)), delay_ms / 1000)
+        return state
+
+    def _slow_down(self, state: HostState, wait_s: float) -> None:
+        """The whole host waits, and keeps a wider gap between requests for the rest of the run."""
+        state.slowdowns += 1
+        state.delay_s = min(max(state.delay_s * 2, 1.0), 30.0)
+        state.next_start = max(state.next_start, self.clock() + wait_s)
+
+    async def _take_turn(self, state: HostState) -> None:
+        """Reserve the next start time for this host and wait for it (called holding a host slot)."""
+        now = self.clock()
+        start = max(now, state.next_start)
+        state.next_start = start + state.delay_s
+        if start > now:
+            await self.sleep(start - now)
+
+    # --- one request ---------------------------------------------------------------------------------
+
+    async def _trace(self, name: str, info: dict[str, Any]) -> None:
+        if name != "connection.connect_tcp.complete" or self.allow_private:
+            return
+        stream = info.get("return_value")
+        peer = stream.get_extra_info("server_addr") if stream is not None else None
+        address = str(peer[0]) if isinstance(peer, tuple) and peer else None
+        reason = safety.refusal_reason(address) if address else "the peer address is unknown"
+        if reason:
+            if stream is not None:
+                await stream.aclose()
+            raise UnsafeAddressError(f"connected to {address}: {reason}" if address else reason)
+
+    async def _send(
+        self, method: str, url: str, jar: httpx.Cookies, body_limit: int, budget: _Budget
+    ) -> Response:
+        """One HTTP exchange, holding a host slot and a global slot for exactly its duration."""
+        assert self._client is not None and self._global is not None
+        host = (urlsplit(url).hostname or "").lower()
+        literal = safety.parse_ip(host)
+        if literal is not None and not self.allow_private and (reason := safety.refusal_reason(literal)):
+            raise FetchError("unsafe_address", reason)
+        state = self.host_state(host)
+        async with state.slots:
+            await self._take_turn(state)
+            async with self._global:
+                if budget.remaining <= 0:
+                    raise FetchError("url_timeout", f"more than {budget.limit_s:g} s")
+                state.in_flight += 1
+                state.peak_in_flight = max(state.peak_in_flight, state.in_flight)
+                self.requests_made += 1
+                started = self.clock()
+                try:
+                    async with asyncio.timeout(budget.remaining):
+                        return await self._exchange(method, url, jar, body_limit)
+                except TimeoutError:
+                    raise FetchError("url_timeout", f"more than {budget.limit_s:g} s in total") from None
+                except FetchError:
+                    raise
+                except Exception as exc:
+                    raise _map_error(exc) from exc
+                finally:
+                    state.in_flight -= 1
+                    budget.spent_s += max(0.0, self.clock() - started)
+
+    async def _exchange(self, method: str, url: str, jar: httpx.Cookies, body_limit: int) -> Response:
+        assert self._client is not None
+        request = self._client.build_request(method, url, extensions={"trace": self._trace})
+        jar.set_cookie_header(request)
+        response = await self._client.send(request, stream=True)
+        try:
+            jar.extract_cookies(response)
+            body: bytes | None = None
+            truncated = False
+            if method == "GET" and response.status_code not in REDIRECT_STATUSES:
+                kind = response.headers.get("content-type", "").lower()
+                limit = (
+                    body_limit if ("html" in kind or not kind or "text/plain" in kind) else NON_HTML_PREFIX
+                )
+                body, truncated = await _read_body(response, min(limit, body_limit))
+            return Response(
+                url=url,
+                status=response.status_code,
+                headers=MappingProxyType({k.lower(): v for k, v in response.headers.items()}),
+                body=body,
+                truncated=truncated,
+                method=method,
+            )
+        finally:
+            await response.aclose()
+
+    # --- retries -------------------------------------------------------------------------------------
+
+    def _backoff(self, attempt: int) -> float:
+        return self.config.check.backoff_base_s * (2**attempt) * (0.5 + self.rng())
+
+    def _retry_after(self, response: Response) -> float | None:
+        value = response.header("retry-after").strip()
+        if not value:
+            return None
+        if value.isdigit():
+            return float(value)
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, moment.timestamp() - time.time())
+
+    async def _request(self, method: str, url: str, jar: httpx.Cookies, budget: _Budget) -> Response:
+        """One exchange with retries for transient failures; final answers (404, NXDOMAIN) at once."""
+        check = self.config.check
+        limit = check.max_body_kb * 1024
+        for attempt in range(check.retries + 1):
+            last = attempt == check.retries
+            try:
+                response = await self._send(method, url, jar, limit, budget)
+            except FetchError as error:
+                if not error.transient or last:
+                    raise
+                wait = self._backoff(attempt)
+                if wait >= budget.remaining:
+                    raise
+                await self._pause(wait, budget)
+                continue
+            if response.status not in TRANSIENT_STATUSES or last:
+                return response
+            retry_after = self._retry_after(response)
+            host = self.host_state((urlsplit(url).hostname or "").lower())
+            if response.status == 429 or retry_after is not None:
+                if retry_after is not None and retry_after > check.retry_after_cap_s:
+                    self._slow_down(host, check.retry_after_cap_s)
+                    return response  # told to come back much later: that is the answer for this run
+                self._slow_down(host, retry_after or self._backoff(attempt))
+            wait = retry_after if retry_after is not None else self._backoff(attempt)
+            if wait >= budget.remaining:
+                return response
+            await self._pause(wait, budget)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _pause(self, seconds: float, budget: _Budget) -> None:
+        budget.spent_s += seconds
+        await self.sleep(seconds)
+
+    # --- one URL ---------------------------------------------------------------------------------------
+
+    async def fetch(self, url: str) -> Fetched:
+        """Follow url hop by hop (HEAD where enough, GET where the page must be read); never raises."""
+        started = self.clock()
+        url = urlunsplit(urlsplit(url)._replace(fragment=""))
+        hops: list[Hop] = []
+        budget = _Budget(self.config.check.url_timeout_s)
+        jars: dict[str, httpx.Cookies] = {}  # per host, for this URL only (cookie-setting redirects)
+
+        def done(response: Response | None = None, failure: Failure | None = None) -> Fetched:
+            elapsed = int((self.clock() - started) * 1000)
+            return Fetched(url=url, hops=tuple(hops), response=response, failure=failure, elapsed_ms=elapsed)
+
+        method = "HEAD" if urlsplit(url).path.lower().endswith(DOCUMENT_SUFFIXES) else "GET"
+        current = url
+        seen: set[tuple[str, str]] = set()
+        while True:
+            parts = urlsplit(current)
+            if parts.scheme not in ("http", "https"):
+                return done(
+                    failure=Failure("unsupported_scheme", f"{parts.scheme or 'no'} scheme in {current}")
+                )
+            host = (parts.hostname or "").lower()
+            if not host:
+                return done(failure=Failure("invalid_url", f"no host in {current}"))
+            rule = self.config.domain_rule(host)
+            if rule is not None and rule.skip:
+                return done(failure=Failure("domain_skip", f"{host}: {rule.skip}"))
+            jar = jars.setdefault(host, httpx.Cookies())
+            key = (current, repr(sorted(jar.items())))
+            if key in seen:
+                chain = " -> ".join([h.url for h in hops] + [current])
+                return done(failure=Failure("redirect_loop", chain))
+            seen.add(key)
+            try:
+                response = await self._request(method, current, jar, budget)
+            except FetchError as error:
+                return done(failure=error.failure())
+            status = response.status
+            if method == "HEAD" and status not in REDIRECT_STATUSES:
+                is_page = "html" in response.content_type or not response.content_type
+                if (status >= 400 and status != 429) or (200 <= status < 300 and is_page):
+                    # HEAD refused or answered oddly, or the page must be read: ask again with GET.
+                    method = "GET"
+                    seen.discard(key)
+                    continue
+            location = response.header("location").strip()
+            if status in REDIRECT_STATUSES and location:
+                try:
+                    target = urljoin(current, location)
+                    urlsplit(target).port  # noqa: B018 - validates the port
+                except ValueError:
+                    return done(failure=Failure("invalid_url", f"bad Location {location!r} from {current}"))
+                hops.append(Hop(url=current, status=status, location=target))
+                if len(hops) > self.config.check.max_redirects:
+                    return done(failure=Failure("too_many_redirects", f"more than {len(hops) - 1} redirects"))
+                current = urlunsplit(urlsplit(target)._replace(fragment=""))
+                continue
+            return done(response=response)
+
+
+class _NoCookies(CookieJar):
+    """The client-wide jar: accepts nothing, so no cookie ever travels between URLs or hosts."""
+
+    def set_cookie(self, cookie: Any) -> None:
+        return None
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
