@@ -120,13 +120,16 @@ def _yaml() -> YAML:
 def rewrite_url(text: str, old_url: str, new_url: str) -> str:
     """The file's text with `url:` set to new_url and every other byte unchanged.
 
-    Raises ValueError when the file's url is not old_url, or when the round trip would change anything
-    else (an unusual layout ruamel cannot reproduce): better no edit than a reformatted file.
+    ruamel.yaml writes the new url line (quoting kept, trailing comment kept in its column); every other
+    line is taken from the original, since a round trip may still normalise details elsewhere (spacing
+    inside a flow list). The result must load as the original document with only the url changed.
+    Raises ValueError when the file's url is not old_url or the edit cannot be made that way.
     """
     yaml = _yaml()
     document = yaml.load(text)
     if not isinstance(document, dict) or document.get("url") != old_url:
         raise ValueError(f"its url is no longer {old_url}")
+    line = document.lc.key("url")[0]
     current = document["url"]
     if isinstance(current, DoubleQuotedScalarString):
         document["url"] = DoubleQuotedScalarString(new_url)
@@ -136,14 +139,13 @@ def rewrite_url(text: str, old_url: str, new_url: str) -> str:
         document["url"] = new_url
     out = io.StringIO()
     yaml.dump(document, out)
-    result = out.getvalue()
-    before, after = text.splitlines(keepends=True), result.splitlines(keepends=True)
-    differing = [i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b]
-    if (
-        len(before) != len(after)
-        or len(differing) != 1
-        or not after[differing[0]].lstrip().startswith("url:")
-    ):
+    before, after = text.splitlines(keepends=True), out.getvalue().splitlines(keepends=True)
+    if len(before) != len(after) or not after[line].startswith("url:") or not before[line].startswith("url:"):
+        raise ValueError("a round-trip edit would change more than the url line")
+    result = "".join([*before[:line], after[line], *before[line + 1 :]])
+    expected = yaml.load(text)
+    expected["url"] = new_url
+    if dict(yaml.load(result)) != dict(expected):
         raise ValueError("a round-trip edit would change more than the url line")
     return result
 
