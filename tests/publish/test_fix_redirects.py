@@ -148,9 +148,7 @@ def test_a_domain_rule_adds_login_patterns(tmp_path: Path) -> None:
 
 
 def test_a_file_edited_since_the_check_is_left_alone(tmp_path: Path) -> None:
-    catalogue, _ = write_catalogue(
-        tmp_path, "https://edited.example.org/", "https://old.example.org/course"
-    )
+    catalogue, _ = write_catalogue(tmp_path, "https://edited.example.org/", "https://old.example.org/course")
     (change,) = fix_redirects(catalogue, moved("https://new.example.org/course"))
     assert change.skipped == "its url is no longer https://old.example.org/course"
 
