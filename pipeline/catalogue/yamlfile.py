@@ -258,12 +258,7 @@ class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
                 marks.values[path] = _at(event.start_mark)  # type: ignore[union-attr]
             if kind is not ScalarEvent:
                 if len(stack) >= MAX_DEPTH:
-                    raise _refuse(
-                        event.start_mark,
-                        f"the document nests deeper than {MAX_DEPTH} levels",
-                        "catalogue files need only a few levels of nesting; flatten this part",
-                        "yaml-depth",
-                    )
+                    raise _refuse(event.start_mark, _DEEP, _DEEP_HINT, "yaml-depth")
                 stack.append([value, path, _NOKEY, None, {}])
         if not isinstance(get(), StreamEndEvent):
             raise _refuse(
@@ -303,6 +298,8 @@ class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
 
 
 _NOKEY = object()
+_DEEP = f"the document nests deeper than {MAX_DEPTH} levels"
+_DEEP_HINT = "catalogue files need only a few levels of nesting; flatten this part"
 _EMPTY = object()  # the stream holds no document at all (empty file or only comments)
 
 
@@ -326,7 +323,8 @@ def _check_bytes(raw: bytes) -> tuple[str | None, LoadError | None]:
         text = raw[:nul].decode("utf-8", "replace")
         line, column = _position(text, len(text))
         # UTF-16 without a BOM looks like ASCII with a NUL after every letter
-        if raw[1::2].count(0) > len(raw) // 4 or raw[0::2].count(0) > len(raw) // 4:
+        odd, even = raw[1::2].count(0), raw[0::2].count(0)
+        if max(odd, even) > len(raw) // 4 and min(odd, even) < len(raw) // 16:
             return None, LoadError(
                 "the file looks UTF-16 encoded (NUL bytes between the letters)",
                 "save it as UTF-8",
@@ -372,6 +370,8 @@ def parse_yaml_text(text: str, with_marks: bool = False) -> tuple[Any, LoadError
         mark = error.problem_mark or error.context_mark
         line, column = _at(mark) if mark is not None else (None, None)
         what = error.problem or "cannot be parsed"
+        if "nesting depth" in what:  # libyaml's own bound (1000 levels) hit before ours
+            return None, LoadError(_DEEP, _DEEP_HINT, "yaml-depth", line, column), marks
         context = f" ({error.context})" if error.context else ""
         return (
             None,

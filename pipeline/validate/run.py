@@ -351,12 +351,15 @@ def _check_across(run: _Run, facts: list[_Facts], sections_doc: _Doc | None) -> 
                     "date",
                 )
 
-    if sections_doc is None or not sections_doc.schema_ok:
-        return  # without a valid sections.yaml the section checks would only add noise
-    entries = sections_doc.data["sections"]
+    data = sections_doc.data if sections_doc is not None else None
+    entries = data.get("sections") if isinstance(data, dict) else None
+    if sections_doc is None or not isinstance(entries, list):
+        return  # sections.yaml is missing or unreadable (reported on its own): nothing to compare with
     listed: dict[str, int] = {}
     for index, entry in enumerate(entries):
-        sid = entry["id"]
+        sid = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(sid, str):
+            continue
         if sid in listed and sections_doc.full:
             run.add(
                 sections_doc,
@@ -366,6 +369,8 @@ def _check_across(run: _Run, facts: list[_Facts], sections_doc: _Doc | None) -> 
                 "duplicate-section",
             )
         listed.setdefault(sid, index)
+    if not listed:
+        return  # an empty or broken sections list is reported on its own; every resource would repeat it
     for f in facts:
         if (
             f.doc.full
@@ -377,13 +382,14 @@ def _check_across(run: _Run, facts: list[_Facts], sections_doc: _Doc | None) -> 
                 f.doc,
                 ("section",),
                 f"the section {f.section!r} is not in sections.yaml",
-                f"use one of: {', '.join(listed)}; or add the section to sections.yaml",
+                f"use one of: {', '.join(s for s in listed if s in known_section_ids)}; "
+                "or add the section to sections.yaml",
                 "unknown-section",
             )
     if sections_doc.full:
         used = {f.section for f in facts}
         for sid, index in listed.items():
-            if sid not in used:
+            if sid not in used and sid in known_section_ids:
                 run.add(
                     sections_doc,
                     ("sections", index, "id"),
@@ -450,7 +456,6 @@ def validate_catalogue(catalogue_dir: Path, files: Sequence[Path] | None = None)
     if sections_doc is not None and not sections_doc.full:
         loaded = load_yaml_file(sections_doc.path)
         sections_doc.data = loaded.data
-        sections_doc.schema_ok = loaded.error is None and schemas.is_valid("sections", loaded.data)
 
     facts = [_facts(d) if d.full else _quick_facts(d) for d in docs if d.kind == "resource"]
     _check_across(run, facts, sections_doc)

@@ -136,7 +136,9 @@ class SchemaSet:
             allowed = error.validator_value if keyword == "enum" else [error.validator_value]
             yield SchemaIssue(
                 path,
-                f"{value!r} is not a valid {where}",
+                f"{value!r} is not a valid {where}"
+                if len(path) == 1
+                else f"{value!r} is not allowed in {where}",
                 _allowed("use one of", allowed, value),
                 rule,
             )
@@ -177,7 +179,8 @@ class SchemaSet:
             noun = "entries" if keyword.endswith("Properties") else "items"
             if count == 0:
                 message = f"{where} is empty"
-                hint = "remove it or add an entry" if noun == "entries" else f"add at least {bound} {noun}"
+                items = "one item" if bound == 1 else f"{bound} items"
+                hint = "remove it or add an entry" if noun == "entries" else f"add at least {items}"
             else:
                 limit = "at least" if keyword.startswith("min") else "at most"
                 message = f"{where} has {count} {noun}; {limit} {bound} are allowed"
@@ -196,7 +199,10 @@ class SchemaSet:
         branches = error.validator_value
         value = error.instance
         # "exactly one of these keys" (a resource's url / awaiting_url)
-        if isinstance(value, dict) and all(set(b) == {"required"} for b in branches):
+        if all(set(b) == {"required"} for b in branches):
+            if not isinstance(value, dict):
+                return  # not a mapping at all: the type error says so
+
             keys = [k for b in branches for k in b["required"]]
             present = [k for k in keys if k in value]
             if len(present) > 1:
@@ -391,9 +397,11 @@ def explain_url(where: str, value: str) -> tuple[str, str]:
 
 
 def explain_id(where: str, value: str) -> tuple[str, str]:
-    form = "lower-case letters and digits in words joined by single hyphens, e.g. essence-of-linear-algebra"
     suggestion = "-".join(
         filter(None, "".join(c if c.isascii() and c.isalnum() else "-" for c in value.lower()).split("-"))
     )
-    hint = f"use {form}" + (f"; e.g. {suggestion!r}" if suggestion and suggestion != value else "")
-    return f"{where} {value!r} is not a valid id", hint
+    example = suggestion if suggestion and suggestion != value else "essence-of-linear-algebra"
+    return (
+        f"{where} {value!r} must be lower-case letters and digits in words joined by single hyphens",
+        f"e.g. {example!r}",
+    )
