@@ -39,7 +39,10 @@ _register()
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the group, map our errors to a message and an exit code."""
     try:
-        cli.main(args=argv, prog_name="roadmap", standalone_mode=False)
+        # Without standalone mode click returns (not raises) the code of a command's ctx.exit()/Exit.
+        returned = cli.main(args=argv, prog_name="roadmap", standalone_mode=False)
+        if isinstance(returned, int) and not isinstance(returned, bool):
+            sys.exit(returned)
     except click.exceptions.Exit as stop:
         sys.exit(stop.exit_code)
     except click.ClickException as error:
