@@ -8,6 +8,7 @@ the catalogue, sorted keys where order means nothing, the recorded run time inst
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -161,7 +162,11 @@ def readme_note(resource: Resource, summary: HealthLike | None, broken_after: in
 
 
 def _readme_context(
-    catalogue: Catalogue, summaries: Mapping[str, HealthLike], config: Config, generated_at: datetime | None
+    catalogue: Catalogue,
+    summaries: Mapping[str, HealthLike],
+    config: Config,
+    generated_at: datetime | None,
+    contributing_link: str,
 ) -> dict[str, Any]:
     broken_after = config.check.broken_after
     slugger = Slugger()
@@ -198,6 +203,7 @@ def _readme_context(
         "legend": legend,
         "show_quality_bar": catalogue.roadmap.quality_bar not in text,
         "show_contributing_link": "CONTRIBUTING.md" not in text,
+        "contributing_link": contributing_link,
         "checked_on": generated_at.date().isoformat() if generated_at else None,
     }
 
@@ -208,9 +214,12 @@ def render_readme(
     config: Config | None = None,
     *,
     generated_at: datetime | None = None,
+    contributing_link: str = "CONTRIBUTING.md",
 ) -> str:
+    """contributing_link: where the list's CONTRIBUTING.md is, relative to the README being written."""
     config = config or catalogue.config
-    return render("README.md.j2", **_readme_context(catalogue, summaries, config, generated_at))
+    context = _readme_context(catalogue, summaries, config, generated_at, contributing_link)
+    return render("README.md.j2", **context)
 
 
 # ---------------------------------------------------------------- files
@@ -224,7 +233,12 @@ def render_exports(
     generated_at: datetime | None,
     config: Config | None = None,
 ) -> dict[Path, bytes]:
-    readme = render_readme(catalogue, summaries, config, generated_at=generated_at)
+    link = "CONTRIBUTING.md"
+    if catalogue.root is not None:  # the list repository's CONTRIBUTING.md, seen from the README's folder
+        link = Path(
+            os.path.relpath(Path(catalogue.root).resolve().parent / link, paths.readme.parent)
+        ).as_posix()
+    readme = render_readme(catalogue, summaries, config, generated_at=generated_at, contributing_link=link)
     document = dump_json(build_export(catalogue, summaries, generated_at=generated_at))
     return {paths.readme: readme.encode("utf-8"), paths.json: document.encode("utf-8")}
 

@@ -12,7 +12,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from pipeline.clock import isoformat
-from pipeline.publish.text import md_code_block, md_escape, md_url, medium_label, medium_marker
+from pipeline.publish.text import link_file, md_code_block, md_escape, md_url, medium_label, medium_marker
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 
@@ -50,6 +50,7 @@ def environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
         iso=isoformat,
         date=_date,
         tojson_script=_tojson_script,
+        link_file=link_file,
     )
     return env
 

@@ -60,12 +60,21 @@ class Slugger:
         return slug
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+# Characters that would start emphasis, code, a link or an HTML tag ("<" only where a tag could start, so
+# "size < 1MB" stays readable in the raw file).
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]]|<(?=[A-Za-z/!?]))")
 
 
 def md_escape(text: str) -> str:
     """Plain text that renders as itself in Markdown (titles and descriptions written by contributors)."""
     return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def link_file(text: str, name: str, target: str) -> str:
+    """Maintainer Markdown with a bare mention of a file (CONTRIBUTING.md) turned into a link to it."""
+    if f"]({target})" in text or f"[{name}]" in text:
+        return text
+    return re.sub(rf"(?<![\w/.\[`]){re.escape(name)}(?![\w\]`])", f"[{name}]({target})", text)
 
 
 def md_url(url: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -74,7 +75,8 @@ def test_repeated_headings_get_githubs_suffixes() -> None:
     [
         ("plain words", "plain words"),
         ("[link](x)", r"\[link\](x)"),
-        ("a *b* _c_ `d` <e>", r"a \*b\* \_c\_ \`d\` \<e\>"),
+        ("a *b* _c_ `d` <e>", r"a \*b\* \_c\_ \`d\` \<e>"),
+        ("size < 1MB, x > y", "size < 1MB, x > y"),
         ("line\nbreak", "line break"),
     ],
 )
@@ -121,8 +123,12 @@ def test_readme_reads_like_the_seed_in_its_order() -> None:
     assert "**Legend:** 📺 video series · 🕹️ interactive" in text
     stage4 = text[text.index("## Stage 4") : text.index("## Interactive")]
     assert "**Coverage:**\n\n- K-Nearest Neighbours\n- Naïve Bayes\n- Decision Trees (ID3)\n" in stage4
-    assert "> **Quality bar:** a resource must be free, primarily visual or interactive" in text
-    assert "[CONTRIBUTING.md](CONTRIBUTING.md)" in text
+    contributing = text[text.index("## Contributing") :]
+    assert contributing.startswith(
+        "## Contributing\n\nContributions are welcome and encouraged.\n\n"
+        "> a resource must be free, primarily visual or interactive"
+    )
+    assert "Please read [CONTRIBUTING.md](CONTRIBUTING.md) before opening a pull request." in contributing
     assert text.endswith("<sub>Links last checked on 2026-11-20.</sub>\n")
 
 
@@ -256,3 +262,25 @@ def test_export_paths_follow_the_config_or_out(tmp_path: Path) -> None:
     assert paths == ExportPaths(tmp_path / "exports" / "README.md", tmp_path / "exports" / "roadmap.json")
     paths = ExportPaths.resolve(config, tmp_path / "catalogue", tmp_path / "site")
     assert paths == ExportPaths(tmp_path / "site" / "README.md", tmp_path / "site" / "roadmap.json")
+
+
+def test_the_real_catalogue_exports_and_validates(repo_root: Path, tmp_path: Path) -> None:
+    from pipeline.catalogue import load_catalogue
+
+    catalogue = load_catalogue(repo_root / "catalogue")
+    paths = ExportPaths.resolve(catalogue.config, repo_root / "catalogue", tmp_path)
+    write_exports(catalogue, {}, paths, generated_at=None)
+    document = json.loads(paths.json.read_text(encoding="utf-8"))
+    validate(document)
+    assert len(document["resources"]) == len(catalogue.resources)
+    text = paths.readme.read_text(encoding="utf-8")
+    # Every resource appears once, in reading order; the one awaiting a URL is not a link.
+    positions = [text.index(md_escape(r.title)) for r in catalogue.resources]
+    assert positions == sorted(positions)
+    assert "* 📋 **aml-cheat-sheet** — " in text
+    # CONTRIBUTING.md is linked relative to where the README is written.
+    expected = os.path.relpath(repo_root / "CONTRIBUTING.md", tmp_path)
+    assert f"[CONTRIBUTING.md]({expected})" in text
+    toc = re.findall(r"^- \[[^\]]+\]\(#([^)]+)\)$", text, flags=re.MULTILINE)
+    anchors = {github_slug(h) for h in re.findall(r"^#+ (.+)$", text, flags=re.MULTILINE)}
+    assert toc and set(toc) <= anchors
