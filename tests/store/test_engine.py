@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,8 @@ from pipeline.store.engine import (
     head_revision,
     open_store,
 )
+
+T0 = datetime(2026, 1, 1)
 
 
 def test_default_database_is_beside_the_catalogue(tmp_path: Path) -> None:
@@ -68,3 +71,36 @@ def test_migrations_are_found_from_any_working_directory(tmp_path: Path) -> None
     env = {k: v for k, v in os.environ.items() if k != "ROADMAP_DATABASE_URL"}
     subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, check=True, timeout=60)
     assert (tmp_path / "roadmap.db").is_file()
+
+
+@pytest.mark.timeout(20)
+def test_a_reader_and_a_new_command_work_while_a_writer_holds_the_lock(engine, catalogue_dir: Path) -> None:
+    from sqlalchemy import insert, select
+
+    from pipeline.store.engine import write_transaction
+    from pipeline.store.health import section_t
+    from pipeline.store.sync import sync_catalogue
+    from tests.store.factory import catalogue, resource
+
+    sync_catalogue(engine, catalogue([resource("a")]))
+    with write_transaction(engine) as writer:  # the crawler, mid-transaction
+        writer.execute(
+            insert(section_t).values(
+                id="draft",
+                title="Draft",
+                position=99,
+                kind="stage",
+                introduction=[],
+                goals=[],
+                coverage=[],
+                first_seen=T0,
+                last_changed=T0,
+            )
+        )
+        # Opening the store again (schema already current) must not wait for the writer's lock...
+        other = open_store(None, catalogue_dir)
+        # ...and a reader sees the last committed state, not the writer's uncommitted row.
+        with other.connect() as reader:
+            ids = set(reader.execute(select(section_t.c.id)).scalars())
+        other.dispose()
+        assert "linear-algebra" in ids and "draft" not in ids
