@@ -149,3 +149,32 @@ def test_db_upgrade_of_an_unusable_database_is_one_line(capsys, tmp_path: Path) 
 def test_help_shows_an_example(capsys, args: list[str]) -> None:
     code, out, _ = roadmap(capsys, *args)
     assert code == 0 and "Example:" in out
+
+
+def test_invalid_yaml_catalogue_changes_nothing(
+    capsys, tmp_path: Path, database: str, repo_root: Path
+) -> None:
+    import hashlib
+    import shutil
+
+    catalogue_dir = tmp_path / "catalogue"
+    shutil.copytree(repo_root / "catalogue", catalogue_dir)
+    assert roadmap(capsys, "sync", "--catalogue", str(catalogue_dir), "--database", database)[0] == 0
+
+    def dump() -> str:
+        engine = make_engine(database)
+        with engine.connect() as connection:
+            text = "".join(line for line in connection.connection.dbapi_connection.iterdump())
+        engine.dispose()
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    before = dump()
+    first = sorted((catalogue_dir / "resources").glob("*.yaml"))[0]
+    (catalogue_dir / "resources" / "new-entry.yaml").write_text(
+        first.read_text().replace(first.stem, "new-entry")
+    )
+    first.write_text(first.read_text().replace("\ntitle:", "\nheadline:"))  # an unknown key, no title
+    code, out, err = roadmap(capsys, "sync", "--catalogue", str(catalogue_dir), "--database", database)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"roadmap: error: {first}:") and "\n" not in err.rstrip("\n")
+    assert dump() == before
