@@ -198,7 +198,6 @@ def test_json_export_has_every_field_and_validates() -> None:
         "final_url": None,
         "http_status": 404,
         "uptime": 0.5,
-        "seeded": False,
     }
     assert by_id["seeing-theory"]["health"]["broken"] is False
     assert by_id["aml-cheat-sheet"]["url"] is None
