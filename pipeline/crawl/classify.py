@@ -95,8 +95,9 @@ class Probe:
     status: int | None  # None: the probe itself failed
     final_url: str | None = None
     redirected: bool = False
-    text: str | None = None  # normalised visible text of a 2xx HTML answer
-    title: str | None = None  # normalised title of that answer
+    text: str | None = None  # visible text of a 2xx HTML answer
+    title: str | None = None  # title of that answer
+    tokens: tuple[str, ...] = ()  # pieces of the probe's path, which the answer may echo
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -509,10 +510,11 @@ def _probe_match(
         )
     if probe.text is None or facts.app_shell or facts.text_length < _APP_TEXT_MIN:
         return None  # a JS app serves one shell for every path: identical shells prove nothing
-    drop = path_tokens(fetched.url) + path_tokens(response.url)
+    # Each page may echo its own path ("no page named <slug>"): drop both paths from both texts.
+    drop = path_tokens(fetched.url) + path_tokens(response.url) + probe.tokens
     # Same title and (nearly) the same text: a real page shares boilerplate with the home page, never both.
-    if normal_text(facts.title, drop=drop) == probe.title and same_page(
-        normal_text(facts.text, drop=drop), probe.text
+    if normal_text(facts.title, drop=drop) == normal_text(probe.title or "", drop=drop) and same_page(
+        normal_text(facts.text, drop=drop), normal_text(probe.text, drop=drop)
     ):
         return Evidence("same-as-missing-page", f"identical to what the host serves for {probe.url}")
     return None
@@ -538,8 +540,7 @@ def probe_from(fetched: Fetched) -> Probe:
     text = title = None
     if 200 <= response.status < 300 and response.body is not None and response.is_html:
         facts = html.parse(html.decode(response.body, response.header("content-type")))
-        drop = path_tokens(fetched.url) + path_tokens(response.url)
-        text, title = normal_text(facts.text, drop=drop), normal_text(facts.title, drop=drop)
+        text, title = facts.text, facts.title
     return Probe(
         url=fetched.url,
         status=response.status,
@@ -547,6 +548,7 @@ def probe_from(fetched: Fetched) -> Probe:
         redirected=bool(fetched.hops),
         text=text,
         title=title,
+        tokens=path_tokens(fetched.url) + path_tokens(response.url),
     )
 
 
