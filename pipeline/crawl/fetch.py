@@ -172,6 +172,9 @@ async def _read_body(response: httpx.Response, limit: int) -> tuple[bytes | None
                 return bytes(body[:limit]), True
     except zlib.error:
         return None, False
+    except httpx.StreamConsumed:  # an in-memory response (mock transports) arrives already read
+        data = response.content
+        return data[:limit], len(data) > limit
     return bytes(body), False
 
 

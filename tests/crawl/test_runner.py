@@ -1,0 +1,174 @@
+"""check_catalogue end to end with a real store: network-down runs change no health, interrupted runs keep
+what they finished, skipped and deduplicated resources are recorded."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine, func, select
+
+from pipeline.config import Config
+from pipeline.crawl.runner import CheckRequest, check_catalogue, run_check
+from pipeline.errors import UsageError
+from pipeline.model import Catalogue
+from pipeline.status import Status
+from pipeline.store.engine import open_store
+from pipeline.store.health import health_summaries
+from pipeline.store.models import CheckResult
+from pipeline.store.sync import sync_catalogue
+from tests.crawl.test_live import TEST_CHECK, html
+from tests.store.factory import catalogue, resource
+
+PAGE = html("A fine page")
+
+
+def build(urls: dict[str, str | None]) -> Catalogue:
+    resources = [
+        resource(rid, position=10 * (i + 1), url=url, awaiting_url=None if url else "no verified link yet")
+        for i, (rid, url) in enumerate(urls.items())
+    ]
+    return replace(catalogue(resources), config=Config(check=TEST_CHECK))
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = open_store(f"sqlite:///{tmp_path / 'roadmap.db'}", tmp_path)
+    yield engine
+    engine.dispose()
+
+
+def healthy(request: httpx.Request) -> httpx.Response:
+    if "roadmap-linkcheck" in request.url.path:  # the soft-404 probe: an honest host says 404
+        return httpx.Response(404)
+    return httpx.Response(200, html=PAGE)
+
+
+def no_names(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("[Errno -2] Name or service not known") from socket.gaierror(
+        socket.EAI_NONAME, "Name or service not known"
+    )
+
+
+def check(engine: Engine, cat: Catalogue, handler, **request: object):
+    sync_catalogue(engine, cat)
+    transport = httpx.MockTransport(handler)
+    return asyncio.run(check_catalogue(engine, cat, CheckRequest(**request), transport=transport))
+
+
+HOSTS = {f"res-{i}": f"https://host{i}.example/page/{i}" for i in range(5)}
+
+
+def test_network_down_is_inconclusive_and_changes_no_health(engine: Engine) -> None:
+    cat = build(HOSTS)
+    first = check(engine, cat, healthy)
+    assert not first.inconclusive and first.run.outcome == "complete"
+    before = health_summaries(engine)
+    assert all(s.status is Status.OK for s in before.values())
+
+    down = check(engine, cat, no_names)
+    assert down.inconclusive and down.run.outcome == "inconclusive"
+    assert down.message.startswith("the network looks down:")
+    assert "no resource's health was changed" in down.message
+    after = health_summaries(engine)
+    assert {rid: (s.status, s.consecutive_failures) for rid, s in after.items()} == {
+        rid: (Status.OK, 0) for rid in HOSTS
+    }
+
+
+def test_network_down_on_the_first_ever_run_leaves_resources_unchecked(engine: Engine) -> None:
+    report = check(engine, build(HOSTS), no_names)
+    assert report.inconclusive
+    assert all(s.status is None for s in health_summaries(engine).values())
+
+
+def test_a_few_dead_names_among_live_hosts_are_broken_not_inconclusive(engine: Engine) -> None:
+    def mostly_fine(request: httpx.Request) -> httpx.Response:
+        return no_names(request) if request.url.host == "host0.example" else healthy(request)
+
+    report = check(engine, build(HOSTS), mostly_fine)
+    assert not report.inconclusive and report.run.outcome == "complete"
+    assert report.outcomes["res-0"].status is Status.BROKEN
+    assert report.outcomes["res-0"].error_class == "dns"
+    assert report.outcomes["res-1"].status is Status.OK
+
+
+def test_awaiting_url_is_recorded_as_skipped(engine: Engine) -> None:
+    report = check(engine, build({"has-url": "https://a.example/x", "no-url": None}), healthy)
+    skipped = report.outcomes["no-url"]
+    assert skipped.status is Status.SKIPPED and skipped.evidence[0].rule == "awaiting-url"
+    assert report.run.checked == 2
+
+
+def test_same_url_in_two_resources_is_one_request(engine: Engine) -> None:
+    seen: list[str] = []
+
+    def counting(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return healthy(request)
+
+    report = check(engine, build({"one": "https://a.example/x", "two": "https://a.example/x"}), counting)
+    assert seen.count("https://a.example/x") == 1
+    assert report.outcomes["one"] == report.outcomes["two"]
+
+
+def test_unknown_resource_id_is_a_usage_error(engine: Engine) -> None:
+    with pytest.raises(UsageError, match="no resource with id 'nope'"):
+        check(engine, build({"one": "https://a.example/x"}), healthy, resource_ids=("nope",))
+
+
+def test_only_failing_rechecks_just_the_failures(engine: Engine) -> None:
+    cat = build({"fine": "https://a.example/ok", "dead": "https://a.example/gone"})
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404) if request.url.path == "/gone" else healthy(request)
+
+    check(engine, cat, handler)
+    again = check(engine, cat, handler, only_failing=True)
+    assert list(again.outcomes) == ["dead"]
+    assert again.outcomes["dead"].status is Status.BROKEN
+
+
+def test_interrupted_run_keeps_what_it_finished(engine: Engine) -> None:
+    urls = {f"r-{i}": f"https://slow{i % 2}.example/{i}" for i in range(12)}
+    cat = build(urls)
+    sync_catalogue(engine, cat)
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.05)
+        return healthy(request)
+
+    async def main():
+        stop = asyncio.Event()
+        done: list[str] = []
+
+        def progress(rid: str, outcome) -> None:
+            done.append(rid)
+            if len(done) == 3:
+                stop.set()  # what SIGINT/SIGTERM do in run_check
+
+        report = await check_catalogue(
+            engine, cat, CheckRequest(), transport=httpx.MockTransport(slow), progress=progress, stop=stop
+        )
+        return report, done
+
+    report, _ = asyncio.run(main())
+    assert report.interrupted and report.run.outcome == "partial"
+    assert 3 <= len(report.outcomes) < 12
+    with engine.connect() as connection:
+        stored = connection.execute(select(func.count()).select_from(CheckResult)).scalar_one()
+    assert stored == len(report.outcomes) == report.run.checked
+    summaries = health_summaries(engine)
+    assert sum(1 for s in summaries.values() if s.status is Status.OK) == len(report.outcomes)
+
+
+def test_run_check_is_the_sync_entry_point(engine: Engine) -> None:
+    cat = build({"one": "https://a.example/x"})
+    sync_catalogue(engine, cat)
+    report = run_check(engine, cat, CheckRequest(), transport=httpx.MockTransport(healthy))
+    assert report.outcomes["one"].status is Status.OK and report.run.outcome == "complete"
