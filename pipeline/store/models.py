@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Float, Index, LargeBinary, Table, Unicode, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # Naming convention so alembic batch mode (SQLite) and PostgreSQL agree on constraint names.
@@ -130,3 +130,15 @@ class ResourceHealth(SQLModel, table=True):
     last_run_id: int | None = Field(default=None, foreign_key="check_run.id")
     seeded: bool = False  # restored from a published export, not from our own results
     seeded_uptime: float | None = None  # uptime carried over from that export
+
+
+# APScheduler's job table (`roadmap schedule` keeps its one job here). APScheduler reads and writes it;
+# it is described here, exactly as APScheduler 3.x defines it, only so that migration 0003 creates it and
+# autogenerate finds the models and the migrations in agreement.
+scheduler_jobs_t = Table(
+    "apscheduler_jobs",
+    SQLModel.metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)
