@@ -11,6 +11,7 @@ that yields evidence, and the fix a contributor should make. A resource waives a
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -115,6 +116,13 @@ def _words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
+@functools.cache
+def _marketing_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    # One pass over a description for all words; a word inside a longer word ("ultimately") is not one.
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) or "(?!)"
+    return re.compile(rf"(?<![\w-])({alternatives})(?![\w-])")
+
+
 def _check_weak_description(resource: Resource, ctx: Context) -> Iterator[str]:
     min_words = int(ctx.params.get("min_words", 12))
     words = _words(resource.description)
@@ -124,8 +132,8 @@ def _check_weak_description(resource: Resource, ctx: Context) -> Iterator[str]:
     elif len(words) < min_words:
         yield f"the description has {len(words)} words (at least {min_words} expected)"
     marketing = tuple(w.lower() for w in ctx.params.get("marketing_words", MARKETING_WORDS))
-    text = resource.description.lower()
-    used = [w for w in marketing if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text)]
+    found = set(_marketing_pattern(marketing).findall(resource.description.lower()))
+    used = [w for w in marketing if w in found]  # in the list's order, each once
     if used:
         yield f"marketing words instead of substance: {', '.join(used)}"
 
