@@ -13,7 +13,6 @@ import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,9 +28,6 @@ TOP_FILES = {"roadmap.yaml": "roadmap", "sections.yaml": "sections", "config.yam
 REQUIRED_TOP_FILES = ("roadmap.yaml", "sections.yaml")
 RESOURCES_DIR = "resources"
 CATALOGUE_LAYOUT = "roadmap.yaml, sections.yaml, config.yaml and resources/<id>.yaml"
-# Below this many files one process is faster than starting a second one (measured: benchmarks/).
-PARALLEL_MIN_FILES = 3000
-PARALLEL_CHUNK = 500
 
 DocPath = tuple[str | int, ...]
 
@@ -186,28 +182,19 @@ def _select(root: Path, files: Sequence[Path]) -> list[str]:
     return chosen
 
 
-def _parse(paths: list[Path]) -> list[Loaded]:
+def _parse_all(paths: list[Path]) -> list[Loaded]:
+    """Parse every file, in this process.
+
+    Parsing in a second process was measured (benchmarks/bench_validate.py, 2 cores): shipping the parsed
+    documents back costs more than the second core saves (100k resources: 16.7 s on two processes, 12.1 s
+    on one), so one process it is.
+    """
     return [load_yaml_file(p) for p in paths]
 
 
-def _parse_all(paths: list[Path]) -> list[Loaded]:
-    """Parse many files, on every core when there are enough of them to pay for the processes."""
-    workers = min(os.cpu_count() or 1, 8)
-    if len(paths) < PARALLEL_MIN_FILES or workers < 2:
-        return _parse(paths)
-    chunks = [paths[i : i + PARALLEL_CHUNK] for i in range(0, len(paths), PARALLEL_CHUNK)]
-    out: list[Loaded] = []
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for part in pool.map(_parse, chunks):
-            out.extend(part)
-    return out
-
-
 # A resource's top-level `key: value` line, for the quick look at the files a pull request did not touch.
-_TOP_LINE = re.compile(
-    r"^(id|url|awaiting_url|section|position):[ \t]*(.*?)[ \t]*(?:[ \t]#.*)?$", re.MULTILINE
-)
-_PLAIN_SAFE = re.compile(r"[^\"'>|\[{&*!%@`]")
+_TOP_LINE = re.compile(r"^(id|url|awaiting_url|section|position):[ \t]*([^\n]*)", re.MULTILINE)
+_PLAIN_SAFE = re.compile(r"[^\"'>|\[{&*!%@`#]")
 
 
 def _quick_facts(doc: _Doc) -> _Facts:
@@ -219,6 +206,7 @@ def _quick_facts(doc: _Doc) -> _Facts:
     values: dict[str, str] = {}
     plain = "quality_exceptions" not in text
     for key, value in _TOP_LINE.findall(text):
+        value = value.split(" #", 1)[0].strip()  # a trailing comment
         if key in values or not value:
             plain = False
             break

@@ -130,3 +130,13 @@ def test_config_schema_matches_config_py_field_by_field(path: tuple[str, ...], k
     for part in path:
         node = node[part]
     assert set(node["properties"]) == {f.name for f in fields(kind)}
+
+
+@pytest.mark.parametrize("name", ["resource", "sections", "roadmap", "config"])
+def test_shared_definitions_are_exact_copies_of_common(name: str) -> None:
+    common = json.loads((SCHEMA / "common.schema.json").read_text())["$defs"]
+    schema = json.loads((SCHEMA / f"{name}.schema.json").read_text())
+    shared = {key: value for key, value in schema["$defs"].items() if key in common}
+    assert shared, f"{name} uses none of the common definitions"
+    assert shared == {key: common[key] for key in shared}
+    assert "common.schema.json" not in json.dumps(schema)  # self-contained: no cross-file $ref

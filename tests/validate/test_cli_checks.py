@@ -304,7 +304,7 @@ def test_files_mode_quick_scan_agrees_with_a_full_parse(catalogue: Catalogue, cl
     catalogue.write(
         "resources/quoted.yaml",
         resource_text("quoted", url="'https://example.org/shared'", position=30).replace(
-            "id: quoted", 'id: "quoted"'
+            "id: quoted", 'id: "quoted"  # a comment'
         ),
     )
     catalogue.write(
