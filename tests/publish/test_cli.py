@@ -16,6 +16,7 @@ from pipeline.status import Status
 from pipeline.store.engine import open_store
 from pipeline.store.sync import sync_catalogue
 from tests.publish.factory import T0, days, outcome, record_run
+from tests.publish.test_export import validate
 
 MOVED = "immersive-math"
 BROKEN = "seeing-theory"
@@ -57,6 +58,7 @@ def test_export_writes_then_finds_nothing_to_change(capsys, repo: Path) -> None:
     checked(repo, [all_ok(repo)])
     assert roadmap(capsys, "export") == (0, "wrote exports/README.md\nwrote exports/roadmap.json\n", "")
     first = (repo / "exports" / "roadmap.json").read_bytes()
+    validate(json.loads(first))
     assert json.loads(first)["generated_at"] == "2026-11-20T03:00:00Z"
     assert roadmap(capsys, "export") == (
         0,
@@ -86,6 +88,7 @@ def test_export_check_fails_when_out_of_date(capsys, repo: Path) -> None:
     )
     roadmap(capsys, "export")
     assert "⚠️ link failing since 2026-11-21" in (repo / "exports" / "README.md").read_text()
+    validate(json.loads((repo / "exports" / "roadmap.json").read_text()))
 
 
 def test_export_check_without_a_database_uses_the_published_health(capsys, repo: Path) -> None:
