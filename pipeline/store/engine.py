@@ -148,6 +148,7 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine_or_url: Engine | str, revision: str = "head") -> None:
     """Bring the schema to `revision` through alembic, in one transaction (SQLite DDL is transactional)."""
     from alembic import command
+    from alembic.util import CommandError
 
     engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
     try:
@@ -158,6 +159,12 @@ def upgrade(engine_or_url: Engine | str, revision: str = "head") -> None:
                 connection.commit()
     except SQLAlchemyError as error:
         raise StoreError(f"{_shown(engine)}: cannot upgrade the schema: {_reason(error)}") from error
+    except CommandError as error:
+        # Typically a database written by a newer version of this tool (a revision we do not know).
+        raise StoreError(
+            f"{_shown(engine)}: cannot upgrade the schema: {error} "
+            "(was it written by a newer version of roadmap? upgrade the tool)"
+        ) from error
     finally:
         if isinstance(engine_or_url, str):
             engine.dispose()

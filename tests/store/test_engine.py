@@ -104,3 +104,18 @@ def test_a_reader_and_a_new_command_work_while_a_writer_holds_the_lock(engine, c
             ids = set(reader.execute(select(section_t.c.id)).scalars())
         other.dispose()
         assert "linear-algebra" in ids and "draft" not in ids
+
+
+def test_a_database_from_a_newer_version_is_a_store_error(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path}/future.db"
+    open_store(url, tmp_path).dispose()
+    from pipeline.store.engine import make_engine
+
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    with pytest.raises(StoreError, match=r"Can't locate revision .*9999.* newer version of roadmap"):
+        open_store(url, tmp_path)
