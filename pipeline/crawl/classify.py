@@ -8,6 +8,7 @@ browser would render with JavaScript.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Mapping
@@ -213,6 +214,13 @@ _CHALLENGE_TEXT_MAX = 2500  # widget markers count on short pages only (a contac
 
 # ---------------------------------------------------------------------------------------------------
 # Helpers.
+
+
+@functools.lru_cache(maxsize=16)
+def page_facts(body: bytes, content_type: str) -> tuple[str, html.PageFacts]:
+    """Decoded markup and parsed facts of a body (cached: a page is judged once per use and probe)."""
+    markup = html.decode(body, content_type)
+    return markup, html.parse(markup)
 
 
 def body_fingerprint(body: bytes | None) -> str | None:
@@ -447,8 +455,7 @@ def _content(fetched: Fetched, response: Response, context: Context) -> tuple[St
         return Status.SOFT_404, Evidence("empty-body", f"HTTP {response.status} with an empty body")
     if not response.is_html:
         return None
-    markup = html.decode(body, response.header("content-type"))
-    facts = html.parse(markup)
+    markup, facts = page_facts(body, response.header("content-type"))
     lowered = markup.lower()
     text = facts.text.lower()
     title = facts.title.lower()
@@ -539,7 +546,7 @@ def probe_from(fetched: Fetched) -> Probe:
         return Probe(url=fetched.url, status=None)
     text = title = None
     if 200 <= response.status < 300 and response.body is not None and response.is_html:
-        facts = html.parse(html.decode(response.body, response.header("content-type")))
+        _, facts = page_facts(response.body, response.header("content-type"))
         text, title = facts.text, facts.title
     return Probe(
         url=fetched.url,
@@ -589,8 +596,8 @@ def classify(fetched: Fetched, context: Context = Context()) -> Outcome:
         status, evidence = by_status
         # A 403/429/503 page that is a bot wall is "blocked" whatever the code says.
         if status in (Status.SERVER_ERROR, Status.BLOCKED) and response.body and response.is_html:
-            markup = html.decode(response.body, response.header("content-type"))
-            if challenge := _challenge(response, html.parse(markup), markup.lower()):
+            markup, facts = page_facts(response.body, response.header("content-type"))
+            if challenge := _challenge(response, facts, markup.lower()):
                 return _outcome(fetched, Status.BLOCKED, challenge, evidence)
         elif status is Status.SERVER_ERROR and (challenge := _challenge(response, None, "")):
             return _outcome(fetched, Status.BLOCKED, challenge, evidence)

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import importlib.util
 import random
 import socket
 import ssl
+import sys
 import time
 import zlib
 from collections.abc import Awaitable, Callable, Iterator
@@ -34,6 +36,11 @@ from pipeline.config import Config
 from pipeline.crawl import safety
 from pipeline.crawl.classify import REDIRECT_STATUSES, Failure, Fetched, Response
 from pipeline.status import Hop
+
+# httpcore runs `import sniffio` on every request; without sniffio installed each failed import walks
+# sys.path again (a third of our CPU per request). A None entry makes it fail at once, same outcome.
+if importlib.util.find_spec("sniffio") is None:
+    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
@@ -332,10 +339,12 @@ class Fetcher:
     async def _exchange(self, method: str, url: str, jar: httpx.Cookies, body_limit: int) -> Response:
         assert self._client is not None
         request = self._client.build_request(method, url, extensions={"trace": self._trace})
-        jar.set_cookie_header(request)
+        if jar:  # cookie jars are slow; most URLs never set one
+            jar.set_cookie_header(request)
         response = await self._client.send(request, stream=True)
         try:
-            jar.extract_cookies(response)
+            if "set-cookie" in response.headers:
+                jar.extract_cookies(response)
             body: bytes | None = None
             truncated = False
             if method == "GET" and response.status_code not in REDIRECT_STATUSES:
