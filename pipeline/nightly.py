@@ -1,0 +1,346 @@
+"""The nightly job: validate, bring the database up to date, sync, check, report, export, in that order.
+
+    run_nightly(NightlyRequest) -> NightlyResult        (the CLI and the scheduler both call this)
+
+One run at a time (pipeline.lock). Only due resources are fetched unless `check_all` (the store moves
+each resource's next check out while it stays healthy and in after a failure). A database without any
+history is seeded from the published export first (pipeline.statefile).
+
+A stop request (SIGINT/SIGTERM) is honoured between steps and, inside the check, by the crawler itself:
+finished results are kept, the run is concluded "partial", and the job ends without rewriting reports
+or exports (a stop should stop; the next run writes them).
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from pipeline.clock import isoformat
+from pipeline.lock import run_lock
+from pipeline.model import Catalogue
+from pipeline.statefile import SeedReport, seed_from_export
+from pipeline.status import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_PROBLEMS
+from pipeline.store.sync import SyncReport
+
+STEPS = ("validate", "migrate", "sync", "check", "report", "export")
+
+
+@dataclass(frozen=True)
+class NightlyRequest:
+    catalogue_dir: Path
+    database_url: str | None = None  # None: $ROADMAP_DATABASE_URL, then the file beside the catalogue
+    check_all: bool = False  # fetch every resource now, not only the due ones
+    allow_private_addresses: bool = False  # tests only
+    trigger: str = "nightly"  # "nightly" (the command) or "scheduled" (roadmap schedule)
+
+
+@dataclass(frozen=True)
+class Attention:
+    """One group of resources that need a human, as the health report groups them."""
+
+    title: str
+    todo: str
+    resources: tuple[str, ...]  # "id — detail"
+
+
+@dataclass(frozen=True)
+class NightlyResult:
+    exit_code: int  # 0 healthy, 1 problems found, 3 inconclusive or interrupted
+    headline: str  # one line: what happened
+    steps_done: tuple[str, ...]
+    database: str  # the URL, password hidden
+    sync: SyncReport | None = None
+    seed: SeedReport | None = None
+    due: int = 0  # resources due for a check (all of them with check_all)
+    check: Any | None = None  # pipeline.crawl.runner.CheckReport; None: nothing was due
+    next_due_at: datetime | None = None  # the earliest next check when nothing was due
+    inconclusive: bool = False
+    interrupted: bool = False
+    changes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (group title, resource ids), non-empty ones
+    failing: tuple[str, ...] = ()  # failing, not broken yet (flaky is not dead): watched, nothing to do
+    attention: tuple[Attention, ...] = ()
+    quality_errors: int = 0
+    states: dict[str, int] = field(default_factory=dict)  # resources per health state
+    reports: tuple[Path, ...] = ()  # every report file (written or unchanged)
+    exports: tuple[Path, ...] = ()
+    exports_changed: tuple[Path, ...] = ()
+    elapsed_s: float = 0.0
+
+    @property
+    def needs_human(self) -> int:
+        return sum(len(a.resources) for a in self.attention)
+
+    def to_json(self) -> dict[str, Any]:
+        check = self.check
+        return {
+            "exit_code": self.exit_code,
+            "headline": self.headline,
+            "steps_done": list(self.steps_done),
+            "database": self.database,
+            "sync": None
+            if self.sync is None
+            else {
+                "added": list(self.sync.added),
+                "changed": list(self.sync.changed),
+                "retired": list(self.sync.retired),
+                "restored": list(self.sync.restored),
+            },
+            "seeded": None
+            if self.seed is None
+            else {"resources": self.seed.seeded, "reason": self.seed.reason},
+            "due": self.due,
+            "run": None
+            if check is None
+            else {
+                "id": check.run.id,
+                "outcome": check.run.outcome,
+                "total": check.run.total,
+                "checked": check.run.checked,
+                "counts": dict(sorted(check.run.counts.items())),
+                "note": check.run.note,
+                "message": check.message,
+            },
+            "next_due_at": isoformat(self.next_due_at),
+            "inconclusive": self.inconclusive,
+            "interrupted": self.interrupted,
+            "changes": {title: list(ids) for title, ids in self.changes},
+            "failing": list(self.failing),
+            "needs_human": [
+                {"title": a.title, "todo": a.todo, "resources": list(a.resources)} for a in self.attention
+            ],
+            "quality_errors": self.quality_errors,
+            "states": dict(sorted(self.states.items())),
+            "reports": [str(p) for p in self.reports],
+            "exports": [str(p) for p in self.exports],
+            "exports_changed": [str(p) for p in self.exports_changed],
+            "elapsed_s": round(self.elapsed_s, 3),
+        }
+
+
+class _StopFlag:
+    """Set by SIGINT/SIGTERM; checked between steps. The crawler has its own handlers during the check."""
+
+    def __init__(self) -> None:
+        self.signal: str | None = None
+        self._previous: dict[int, Any] = {}
+
+    def _handler(self, signum: int, _frame: FrameType | None) -> None:
+        self.signal = signal.Signals(signum).name
+
+    def install(self) -> None:
+        """(Re)install ours: the crawler's event loop resets the handlers to the defaults when it ends."""
+        if threading.current_thread() is not threading.main_thread():
+            return  # only the main thread may handle signals; a thread's caller stops it otherwise
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous = signal.signal(sig, self._handler)
+            self._previous.setdefault(sig, previous)
+
+    def restore(self) -> None:
+        for sig, previous in self._previous.items():
+            signal.signal(sig, previous)
+        self._previous.clear()
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[_StopFlag]:
+    flag = _StopFlag()
+    flag.install()
+    try:
+        yield flag
+    finally:
+        flag.restore()
+
+
+class _Stopped(Exception):
+    def __init__(self, step: str) -> None:
+        self.step = step
+
+
+def run_nightly(request: NightlyRequest, *, transport: Any = None) -> NightlyResult:
+    """The whole nightly job. Raises CatalogueError/ConfigError (invalid catalogue: nothing else runs),
+    LockedError (another run holds the database) and StoreError; everything else is in the result.
+
+    transport: an httpx transport for the crawler (tests).
+    """
+    from pipeline.catalogue import load_catalogue
+    from pipeline.store.engine import open_store, resolve_database_url
+
+    started = time.monotonic()
+    with _stop_on_signals() as stop:
+        catalogue = load_catalogue(request.catalogue_dir)  # invalid: CatalogueError, nothing else runs
+        url = resolve_database_url(request.database_url, request.catalogue_dir)
+        with run_lock(url, command=f"roadmap nightly ({request.trigger})"):
+            engine = open_store(url, request.catalogue_dir)  # migrations: the database is up to date
+            try:
+                return _run(request, catalogue, engine, stop, started, transport)
+            finally:
+                engine.dispose()
+
+
+def _run(
+    request: NightlyRequest,
+    catalogue: Catalogue,
+    engine: Engine,
+    stop: _StopFlag,
+    started: float,
+    transport: Any,
+) -> NightlyResult:
+    from pipeline.crawl.runner import CheckRequest, run_check
+    from pipeline.publish.data import HealthData, health_for_export
+    from pipeline.publish.export import ExportPaths, write_exports
+    from pipeline.publish.reports import build_health_report, write_reports
+    from pipeline.store.runs import abandon_stale_runs, due_resources
+    from pipeline.store.sync import sync_catalogue
+
+    database = engine.url.render_as_string(hide_password=True)
+    done = ["validate", "migrate"]
+    values: dict[str, Any] = {"database": database}
+    config = catalogue.config
+    root = Path(request.catalogue_dir).resolve().parent
+    export_paths = ExportPaths.resolve(config, request.catalogue_dir)
+
+    def checkpoint(step: str) -> None:
+        if stop.signal is not None:
+            raise _Stopped(step)
+
+    try:
+        checkpoint("sync")
+        abandon_stale_runs(engine)  # a run left "running" by a killed process: we hold the lock now
+        values["sync"] = sync_catalogue(engine, catalogue)
+        values["seed"] = seed_from_export(engine, export_paths.json)
+        done.append("sync")
+
+        checkpoint("check")
+        if request.check_all:
+            planned: tuple[str, ...] | None = None
+            values["due"] = len(catalogue.resources)
+        else:
+            planned = tuple(due_resources(engine))
+            values["due"] = len(planned)
+        check = None
+        if planned is None or planned:
+            try:
+                check = run_check(
+                    engine,
+                    catalogue,
+                    CheckRequest(
+                        resource_ids=planned,
+                        allow_private_addresses=request.allow_private_addresses,
+                        trigger=request.trigger,
+                    ),
+                    transport=transport,
+                )
+            finally:
+                stop.install()  # the crawler's event loop put the default handlers back
+        else:
+            values["next_due_at"] = _next_due(engine)
+        values["check"] = check
+        done.append("check")
+        if check is not None and check.interrupted:
+            return _interrupted(values, done, started, "check", "a signal", check)
+        inconclusive = check is not None and check.inconclusive
+        values["inconclusive"] = inconclusive
+
+        checkpoint("report")
+        report = build_health_report(
+            catalogue, engine, config, inconclusive_note=check.message if inconclusive else None
+        )
+        reports_dir = root / config.paths.reports
+        values["reports"] = tuple(write_reports(report, reports_dir))
+        done.append("report")
+
+        checkpoint("export")
+        summaries, recorded_at = health_for_export(HealthData.from_engine(engine), export_paths.json)
+        values["exports_changed"] = tuple(
+            write_exports(catalogue, summaries, export_paths, generated_at=recorded_at, config=config)
+        )
+        values["exports"] = tuple(export_paths)
+        done.append("export")
+    except _Stopped as stopped:
+        return _interrupted(
+            values, done, started, stopped.step, stop.signal or "a signal", values.get("check")
+        )
+
+    # Changes are those of the latest conclusive run: tonight's only if something was checked tonight.
+    changes = (
+        ()
+        if check is None
+        else tuple((g.title, tuple(i.id for i in g.items)) for g in report.changes if g.items)
+    )
+    failing = tuple(i.id for i in report.watch.items)
+    attention = tuple(
+        Attention(g.title, g.todo, tuple(f"{i.id} — {i.detail}" for i in g.items))
+        for g in report.actions
+        if g.items
+    )
+    problems = bool(attention) or report.has_problems
+    if inconclusive:
+        exit_code, headline = EXIT_INCONCLUSIVE, f"inconclusive: {check.message}"
+    elif problems:
+        need = sum(len(a.resources) for a in attention)
+        exit_code = EXIT_PROBLEMS
+        headline = f"problems found: {need} resource{' needs' if need == 1 else 's need'} a human" + (
+            f", {len(report.errors)} quality error{'s' if len(report.errors) != 1 else ''}"
+            if report.errors
+            else ""
+        )
+    elif failing:
+        exit_code = EXIT_OK
+        headline = f"healthy; failing but not broken yet (flaky is not dead): {', '.join(failing)}"
+    else:
+        exit_code, headline = EXIT_OK, "healthy"
+    return NightlyResult(
+        exit_code=exit_code,
+        headline=headline,
+        steps_done=tuple(done),
+        changes=changes,
+        failing=failing,
+        attention=attention,
+        quality_errors=len(report.errors),
+        states=dict(report.state_counts),
+        elapsed_s=time.monotonic() - started,
+        **values,
+    )
+
+
+def _interrupted(
+    values: dict[str, Any], done: list[str], started: float, step: str, by: str, check: Any | None
+) -> NightlyResult:
+    kept = (
+        f"; run #{check.run.id} concluded {check.run.outcome} with {check.run.checked} of {check.run.total} "
+        "results kept"
+        if check is not None
+        else ""
+    )
+    values = {k: v for k, v in values.items() if k not in ("check", "inconclusive")}
+    return NightlyResult(
+        exit_code=EXIT_INCONCLUSIVE,
+        headline=f"interrupted by {by} during {step}{kept}; reports and exports were not refreshed",
+        steps_done=tuple(done),
+        check=check,
+        interrupted=True,
+        elapsed_s=time.monotonic() - started,
+        **values,
+    )
+
+
+def _next_due(engine: Engine) -> datetime | None:
+    from pipeline.store.health import resource_t
+
+    with engine.connect() as connection:
+        return connection.execute(
+            select(func.min(resource_t.c.next_check_at)).where(
+                resource_t.c.retired_at.is_(None), resource_t.c.url.is_not(None)
+            )
+        ).scalar()

@@ -1,0 +1,70 @@
+"""A small catalogue in tmp_path whose links point at a loopback server the test controls."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import REPO
+from tests.crawl.server import LoopbackServer, reply
+
+TEMPLATE = REPO / "catalogue" / "resources" / "statquest.yaml"
+SECTION = "probability-statistics"  # the template's
+IPS = ("127.0.0.2", "127.0.0.3", "127.0.0.4")
+
+
+def page(rid: str) -> str:
+    prose = f"<p>How {rid} works, step by step, with pictures of every intermediate result.</p>" * 40
+    head = f"<!doctype html><html><head><title>Notes on {rid}</title></head>"
+    return f"{head}<body><h1>{rid}</h1>{prose}</body></html>"
+
+
+def write_catalogue(root: Path, urls: dict[str, str]) -> Path:
+    """The real catalogue's roadmap, sections and config, with only the given resources (id -> url)."""
+    catalogue = root / "catalogue"
+    shutil.copytree(REPO / "catalogue", catalogue, ignore=shutil.ignore_patterns("resources"))
+    (catalogue / "resources").mkdir()
+    # Only the section the template resource belongs to: a section without resources is invalid.
+    sections = yaml.safe_load((catalogue / "sections.yaml").read_text())
+    sections["sections"] = [s for s in sections["sections"] if s["id"] == SECTION]
+    (catalogue / "sections.yaml").write_text(yaml.safe_dump(sections, sort_keys=False, allow_unicode=True))
+    template = TEMPLATE.read_text()
+    for position, (rid, url) in enumerate(urls.items(), start=1):
+        text = re.sub(r"(?m)^id: .*$", f"id: {rid}", template)
+        text = re.sub(r"(?m)^title: .*$", f"title: Visual notes {rid}", text)
+        text = re.sub(r"(?m)^position: .*$", f"position: {position * 10}", text)
+        text = re.sub(r"(?m)^url: .*$", f"url: {url}", text)
+        (catalogue / "resources" / f"{rid}.yaml").write_text(text)
+    return catalogue
+
+
+def query(database: Path, sql: str, *args: object) -> list[tuple]:
+    """Read the store the way an operator would: a separate connection."""
+    connection = sqlite3.connect(database, timeout=30)
+    try:
+        return connection.execute(sql, args).fetchall()
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def server() -> Iterator[LoopbackServer]:
+    running = LoopbackServer(ips=IPS).start()
+    yield running
+    with contextlib.suppress(RuntimeError):  # a test may have stopped it already (network down)
+        running.stop()
+
+
+def serve_ok(server: LoopbackServer, rid: str, ip: str = IPS[0]) -> str:
+    return server.route(f"/{rid}", reply(200, page(rid)), ip=ip)
+
+
+def serve_gone(server: LoopbackServer, rid: str, ip: str = IPS[0]) -> str:
+    return server.route(f"/{rid}", reply(404, "<title>404 Not Found</title><h1>Not Found</h1>"), ip=ip)
