@@ -172,3 +172,25 @@ def test_run_check_is_the_sync_entry_point(engine: Engine) -> None:
     sync_catalogue(engine, cat)
     report = run_check(engine, cat, CheckRequest(), transport=httpx.MockTransport(healthy))
     assert report.outcomes["one"].status is Status.OK and report.run.outcome == "complete"
+
+
+def test_sigterm_during_run_check_concludes_partial(engine: Engine) -> None:
+    import os
+    import signal
+
+    urls = {f"r-{i}": f"https://slow{i % 2}.example/{i}" for i in range(10)}
+    cat = build(urls)
+    sync_catalogue(engine, cat)
+    calls = {"n": 0}
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            os.kill(os.getpid(), signal.SIGTERM)  # what `kill` or a CI cancel sends
+        await asyncio.sleep(0.05)
+        return healthy(request)
+
+    report = run_check(engine, cat, CheckRequest(), transport=httpx.MockTransport(handler))
+    assert report.interrupted and report.run.outcome == "partial"
+    assert len(report.outcomes) < 10 and report.run.checked == len(report.outcomes)
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handlers put back
