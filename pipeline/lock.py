@@ -30,7 +30,12 @@ from pipeline.clock import isoformat, utcnow
 from pipeline.errors import LockedError
 
 # Two int4 keys (pg_try_advisory_lock(int, int)) so the holder can be found in pg_locks by classid/objid.
-PG_LOCK_KEYS = (0x726D6170, 1)  # "rmap", the run lock
+PG_LOCK_CLASS = 0x726D6170  # "rmap"
+# What a lock is for: "run" (a check or nightly run) or "schedule" (one `roadmap schedule` per database).
+PURPOSES = {"run": ("lock", 1), "schedule": ("schedule.lock", 2)}  # lock file suffix, second PG key
+
+
+_OTHER = {"run": "another run", "schedule": "another `roadmap schedule`"}
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ class LockHolder:
         return ", ".join(parts) or "holder unknown"
 
 
-def lock_path_for(url: URL) -> Path | None:
+def lock_path_for(url: URL, purpose: str = "run") -> Path | None:
     """The lock file beside a SQLite file database; None for in-memory SQLite and other databases."""
     if url.get_backend_name() != "sqlite":
         return None
@@ -62,31 +67,34 @@ def lock_path_for(url: URL) -> Path | None:
         return None
     if database.startswith("file:"):  # URI filename: sqlite:///file:path?uri=true
         database = database[len("file:") :].split("?", 1)[0]
-    return Path(database).with_name(Path(database).name + ".lock")
+    return Path(database).with_name(f"{Path(database).name}.{PURPOSES[purpose][0]}")
 
 
 @contextmanager
-def run_lock(target: str | URL | Engine, *, command: str = "roadmap") -> Iterator[LockHolder]:
+def run_lock(
+    target: str | URL | Engine, *, command: str = "roadmap", purpose: str = "run"
+) -> Iterator[LockHolder]:
     """Hold the run lock on the database for the duration of the block.
 
     Raises LockedError at once (never waits) when another process holds it, naming the holder.
-    `command` is recorded for that message, e.g. "roadmap nightly".
+    `command` is recorded for that message, e.g. "roadmap nightly". purpose "schedule" is a separate
+    lock that one `roadmap schedule` process holds for its whole life.
     """
     url = target.url if isinstance(target, Engine) else make_url(target)
-    path = lock_path_for(url)
+    path = lock_path_for(url, purpose)
     if path is not None:
-        with _file_lock(path, command) as holder:
+        with _file_lock(path, command, purpose) as holder:
             yield holder
     elif url.get_backend_name() == "sqlite":
         yield LockHolder(pid=os.getpid(), since=isoformat(utcnow()), command=command, where="in-memory")
     else:
         engine = target if isinstance(target, Engine) else create_engine(url)
-        with _advisory_lock(engine, command) as holder:
+        with _advisory_lock(engine, command, purpose) as holder:
             yield holder
 
 
 @contextmanager
-def _file_lock(path: Path, command: str) -> Iterator[LockHolder]:
+def _file_lock(path: Path, command: str, purpose: str) -> Iterator[LockHolder]:
     if not path.parent.is_dir():
         # The database directory does not exist yet: the store will create it; so may we.
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -97,8 +105,9 @@ def _file_lock(path: Path, command: str) -> Iterator[LockHolder]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = _read_holder(fd, path)
+            database = path.with_name(path.name.removesuffix("." + PURPOSES[purpose][0]))
             raise LockedError(
-                f"{path.with_suffix('')} is in use by another run ({holder.describe()}); "
+                f"{database} is in use by {_OTHER[purpose]} ({holder.describe()}); "
                 f"wait for it to finish or stop that process (lock file: {path})"
             ) from None
         holder = LockHolder(pid=os.getpid(), since=isoformat(utcnow()), command=command, where=str(path))
@@ -129,10 +138,10 @@ def _read_holder(fd: int, path: Path) -> LockHolder:
 
 
 @contextmanager
-def _advisory_lock(engine: Engine, command: str) -> Iterator[LockHolder]:
+def _advisory_lock(engine: Engine, command: str, purpose: str) -> Iterator[LockHolder]:
     """PostgreSQL session advisory lock on a connection held open for the whole run (not tested here:
     no server on this machine)."""
-    key1, key2 = PG_LOCK_KEYS
+    key1, key2 = PG_LOCK_CLASS, PURPOSES[purpose][1]
     where = f"advisory lock on {engine.url.render_as_string(hide_password=True)}"
     with engine.connect() as connection:
         got = connection.execute(text("SELECT pg_try_advisory_lock(:k1, :k2)"), {"k1": key1, "k2": key2})
@@ -152,7 +161,7 @@ def _advisory_lock(engine: Engine, command: str) -> Iterator[LockHolder]:
                 where=where,
             )
             raise LockedError(
-                f"the database is in use by another run ({holder.describe()}); "
+                f"the database is in use by {_OTHER[purpose]} ({holder.describe()}); "
                 "wait for it to finish or stop that process"
             )
         connection.commit()

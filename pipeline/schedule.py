@@ -82,14 +82,21 @@ def make_trigger(schedule: ScheduleConfig) -> CronTrigger:
         ) from error
 
 
-def scheduled_nightly(catalogue_dir: str, database_url: str | None) -> Any:
+def scheduled_nightly(
+    catalogue_dir: str, database_url: str | None, allow_private_addresses: bool = False
+) -> Any:
     """The scheduled job: one nightly run (imported lazily; the job store pickles only this name)."""
     from pipeline.nightly import NightlyRequest, run_nightly
 
     result = run_nightly(
-        NightlyRequest(catalogue_dir=Path(catalogue_dir), database_url=database_url, trigger="scheduled")
+        NightlyRequest(
+            catalogue_dir=Path(catalogue_dir),
+            database_url=database_url,
+            trigger="scheduled",
+            allow_private_addresses=allow_private_addresses,
+        )
     )
-    log.info("nightly run finished: %s", result.headline)
+    log.info("nightly run finished (exit %s): %s", result.exit_code, result.headline)
     return result
 
 

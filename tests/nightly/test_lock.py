@@ -57,6 +57,17 @@ def test_second_run_in_the_same_process_is_refused_with_the_holder(tmp_path: Pat
         pass
 
 
+def test_the_scheduler_lock_is_separate_from_the_run_lock(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/roadmap.db"
+    assert lock_path_for(make_url(url), "schedule") == tmp_path / "roadmap.db.schedule.lock"
+    with run_lock(url, command="roadmap schedule", purpose="schedule"):
+        with run_lock(url, command="roadmap nightly"):  # the scheduler's own run takes the run lock
+            pass
+        with pytest.raises(LockedError, match="is in use by another `roadmap schedule` "):
+            with run_lock(url, purpose="schedule"):
+                pass
+
+
 def test_in_memory_database_needs_no_lock() -> None:
     with run_lock("sqlite://"), run_lock("sqlite://"):
         pass
