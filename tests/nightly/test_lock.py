@@ -63,9 +63,11 @@ def test_the_scheduler_lock_is_separate_from_the_run_lock(tmp_path: Path) -> Non
     with run_lock(url, command="roadmap schedule", purpose="schedule"):
         with run_lock(url, command="roadmap nightly"):  # the scheduler's own run takes the run lock
             pass
-        with pytest.raises(LockedError, match="is in use by another `roadmap schedule` "):
-            with run_lock(url, purpose="schedule"):
-                pass
+        with (
+            pytest.raises(LockedError, match="is in use by another `roadmap schedule` "),
+            run_lock(url, purpose="schedule"),
+        ):
+            pass
 
 
 def test_in_memory_database_needs_no_lock() -> None:
