@@ -151,23 +151,26 @@ def command(
     """
     from pipeline.catalogue import load_catalogue
     from pipeline.crawl.runner import CheckRequest, run_check
-    from pipeline.store.engine import open_store
+    from pipeline.lock import run_lock
+    from pipeline.store.engine import open_store, resolve_database_url
     from pipeline.store.sync import sync_catalogue
 
     catalogue = load_catalogue(catalogue_dir)
-    engine = open_store(database_url, catalogue_dir)
-    try:
-        sync_catalogue(engine, catalogue)
-        request = CheckRequest(
-            resource_ids=resource_ids or None,
-            only_failing=only_failing,
-            allow_private_addresses=allow_private_addresses,
-        )
-        total = len(resource_ids) if resource_ids else len(catalogue.resources)
-        with _progress(total, _interactive()) as progress:
-            report = run_check(engine, catalogue, request, progress=progress)
-    finally:
-        engine.dispose()
+    url = resolve_database_url(database_url, catalogue_dir)
+    with run_lock(url, command="roadmap check"):  # one run at a time: a second check or nightly exits 2
+        engine = open_store(url, catalogue_dir)
+        try:
+            sync_catalogue(engine, catalogue)
+            request = CheckRequest(
+                resource_ids=resource_ids or None,
+                only_failing=only_failing,
+                allow_private_addresses=allow_private_addresses,
+            )
+            total = len(resource_ids) if resource_ids else len(catalogue.resources)
+            with _progress(total, _interactive()) as progress:
+                report = run_check(engine, catalogue, request, progress=progress)
+        finally:
+            engine.dispose()
     if output_format == "json":
         click.echo(render_json(report))
     else:

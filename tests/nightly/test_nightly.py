@@ -255,3 +255,19 @@ def test_json_summary(three: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert document["failing"] == ["beta"]
     assert document["needs_human"] == []
     assert document["reports"][0].endswith("reports/health.md")
+
+
+def test_check_is_refused_while_a_nightly_run_holds_the_database(
+    three: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], server: LoopbackServer
+) -> None:
+    with run_lock(f"sqlite:///{tmp_path}/roadmap.db", command="roadmap nightly (scheduled)") as holder:
+        code, out, err = roadmap(capsys, "check", "--allow-private-addresses")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"roadmap: error: {tmp_path}/roadmap.db is in use by another run (pid {os.getpid()}, roadmap nightly "
+        f"(scheduled), since {holder.since}); wait for it to finish or stop that process "
+        f"(lock file: {tmp_path}/roadmap.db.lock)\n"
+    )
+    assert sum(server.stats.hits.values()) == 0
+    code, _, _ = roadmap(capsys, "check", "--allow-private-addresses")  # released: it runs
+    assert code == 1
