@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
@@ -314,3 +315,30 @@ def test_pre_commit_hook_definition() -> None:
     assert local["hooks"][0]["id"] == hook["id"]
     assert local["hooks"][0]["entry"] == hook["entry"]
     assert local["hooks"][0]["files"] == hook["files"]
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [(None, 0), ("id: statquest\n", 1)],
+    ids=["valid-file", "invalid-file"],
+)
+def test_the_hook_entry_validates_the_changed_files(tmp_path: Path, content: str | None, code: int) -> None:
+    """What pre-commit runs: the hook's entry with the changed file names, from the repository root."""
+    shutil.copytree(REPO / "catalogue", tmp_path / "catalogue")
+    changed = tmp_path / "catalogue" / "resources" / "statquest.yaml"
+    if content is not None:
+        changed.write_text(content)
+    hook = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())[0]
+    program, *args = hook["entry"].split()
+    executable = shutil.which(program, path=str(Path(sys.executable).parent))
+    assert executable is not None
+    result = subprocess.run(
+        [executable, *args, "catalogue/resources/statquest.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == code, result.stdout + result.stderr
+    if code:
+        assert result.stdout.startswith("catalogue/resources/statquest.yaml:")
