@@ -99,11 +99,12 @@ def test_nightly_workflow_key_steps() -> None:
     assert workflow["concurrency"] == {"group": "nightly", "cancel-in-progress": False}
     restore = step(workflow, "nightly", "Restore the database (health history)")
     assert restore["uses"].startswith("actions/cache/restore@")
-    assert restore["with"]["key"] == "roadmap-db-${{ github.run_id }}"
+    assert restore["with"]["key"] == "roadmap-db-${{ github.run_id }}-${{ github.run_attempt }}"
     assert restore["with"]["restore-keys"].strip() == "roadmap-db-"
     save = step(workflow, "nightly", "Save the database")
     assert save["uses"].startswith("actions/cache/save@")
     assert save["with"]["path"] == restore["with"]["path"]
+    assert save["with"]["key"] == restore["with"]["key"]  # a new entry per run (and attempt)
     assert ".roadmap-state" in workflow["env"]["ROADMAP_DATABASE_URL"]
     assert "roadmap nightly $ALL" in step(workflow, "nightly", "Run the nightly job")["run"]
     commit = step(workflow, "nightly", "Commit refreshed exports and reports")
