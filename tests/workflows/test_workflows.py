@@ -343,3 +343,34 @@ def test_the_hook_entry_validates_the_changed_files(tmp_path: Path, content: str
     assert result.returncode == code, result.stdout + result.stderr
     if code:
         assert result.stdout.startswith("catalogue/resources/statquest.yaml:")
+
+
+def test_commit_step_pushes_refreshed_exports_and_reports_once(tmp_path: Path) -> None:
+    origin, work = tmp_path / "origin.git", tmp_path / "work"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(origin))
+    git(tmp_path, "clone", "-q", str(origin), str(work))
+    (work / "README.md").write_text("list\n")
+    git(work, "add", ".")
+    git(work, "commit", "-q", "-m", "start")
+    git(work, "push", "-q", "origin", "main")
+    script = step(load("nightly.yml"), "nightly", "Commit refreshed exports and reports")["run"]
+    script = script.replace("${{ github.run_id }}", "123")
+    for folder, name in (("exports", "roadmap.json"), ("reports", "health.md")):
+        (work / folder).mkdir()
+        (work / folder / name).write_text(f"{name}\n")
+    (work / ".roadmap-state").mkdir()
+    (work / ".roadmap-state" / "roadmap.db").write_text("not committed")
+
+    first = run_step(script, work, {})
+    assert first.returncode == 0, first.stderr
+    assert (
+        git(origin, "log", "--format=%s", "main") == "nightly: refresh exports and reports (run 123)\nstart"
+    )
+    assert git(origin, "ls-tree", "-r", "--name-only", "main").split() == [
+        "README.md",
+        "exports/roadmap.json",
+        "reports/health.md",
+    ]
+    again = run_step(script, work, {})
+    assert (again.returncode, again.stdout) == (0, "Exports and reports unchanged.\n")
+    assert len(git(origin, "log", "--format=%s", "main").splitlines()) == 2
