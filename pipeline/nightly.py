@@ -33,8 +33,6 @@ from pipeline.statefile import SeedReport, seed_from_export
 from pipeline.status import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_PROBLEMS
 from pipeline.store.sync import SyncReport
 
-STEPS = ("validate", "migrate", "sync", "check", "report", "export")
-
 
 @dataclass(frozen=True)
 class NightlyRequest:
