@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from pipeline.config import Config
 
@@ -48,6 +49,19 @@ class Section:
     stage: int | None = None
     goals: tuple[str, ...] = ()  # "What you need to be able to do before moving on"
     coverage: tuple[str, ...] = ()  # Stage 4's list of algorithms
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field as plain JSON values: what the store keeps and the export publishes."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "position": self.position,
+            "kind": self.kind,
+            "stage": self.stage,
+            "introduction": list(self.introduction),
+            "goals": list(self.goals),
+            "coverage": list(self.coverage),
+        }
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any
 
 from pipeline.clock import isoformat
 from pipeline.config import Config
-from pipeline.model import Catalogue, Resource, Section
+from pipeline.model import Catalogue, Resource
 from pipeline.publish.templating import render
 from pipeline.publish.text import MEDIUM_MARKERS, Slugger, medium_label, medium_marker
 from pipeline.quality.state import HealthLike, State, health_state, status_of
@@ -74,19 +74,6 @@ def health_json(summary: HealthLike | None, broken_after: int) -> dict[str, Any]
     }
 
 
-def section_json(section: Section) -> dict[str, Any]:
-    return {
-        "id": section.id,
-        "title": section.title,
-        "position": section.position,
-        "kind": section.kind,
-        "stage": section.stage,
-        "introduction": list(section.introduction),
-        "goals": list(section.goals),
-        "coverage": list(section.coverage),
-    }
-
-
 def resource_json(resource: Resource, summary: HealthLike | None, broken_after: int) -> dict[str, Any]:
     return {
         "id": resource.id,
@@ -132,7 +119,7 @@ def build_export(
             "contributing": list(roadmap.contributing),
             "footer": list(roadmap.footer),
         },
-        "sections": [section_json(s) for s in catalogue.sections],
+        "sections": [s.to_dict() for s in catalogue.sections],
         "resources": [resource_json(r, summaries.get(r.id), broken_after) for r in catalogue.resources],
     }
 

@@ -7,7 +7,6 @@ in the same transaction that records the run's outcome.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
 
 from sqlalchemy import Engine, insert, or_, select, update
@@ -79,17 +78,7 @@ def record_result(
         "run_id": run_id,
         "resource_id": resource_id,
         "checked_at": checked_at or utcnow(),
-        "url": outcome.url,
-        "status": outcome.status.value,
-        "http_status": outcome.http_status,
-        "final_url": outcome.final_url,
-        "redirect_chain": [asdict(hop) for hop in outcome.redirect_chain],
-        "elapsed_ms": outcome.elapsed_ms,
-        "error_class": outcome.error_class,
-        "error_detail": outcome.error_detail,
-        "evidence": [asdict(e) for e in outcome.evidence],
-        "fingerprint": outcome.fingerprint,
-        "network_failure": outcome.network_failure,
+        **outcome.to_json(),  # the same field names as the check_result columns
     }
     try:
         with write_transaction(engine) as connection:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from pipeline.clock import utcnow
-from pipeline.model import Catalogue, Resource, Section
+from pipeline.model import Catalogue, Resource
 from pipeline.store.engine import write_transaction
 from pipeline.store.health import resource_t, section_t
 
@@ -58,19 +58,6 @@ def resource_values(resource: Resource) -> dict[str, Any]:
     return values
 
 
-def section_values(section: Section) -> dict[str, Any]:
-    return {
-        "id": section.id,
-        "title": section.title,
-        "position": section.position,
-        "kind": section.kind,
-        "stage": section.stage,
-        "introduction": list(section.introduction),
-        "goals": list(section.goals),
-        "coverage": list(section.coverage),
-    }
-
-
 def sync_catalogue(engine: Engine, catalogue: Catalogue, *, now: datetime | None = None) -> SyncReport:
     """Bring section/resource rows in line with the catalogue, in one transaction; report what moved."""
     now = now or utcnow()
@@ -85,7 +72,7 @@ def _sync_sections(connection: Connection, catalogue: Catalogue, now: datetime) 
     fields = ("title", "position", "kind", "stage", "introduction", "goals", "coverage")
     inserts, updates, touched = [], [], []
     for section in catalogue.sections:
-        values = section_values(section)
+        values = section.to_dict()
         row = stored.get(section.id)
         if row is None:
             inserts.append({**values, "first_seen": now, "last_changed": now, "retired_at": None})
