@@ -76,6 +76,7 @@ class Cell:
     run_id: int
     date: str  # YYYY-MM-DD of the run's start
     status: str | None  # None: not checked in that run
+    judged: bool = True  # False: the run was inconclusive or aborted, so its results say nothing
 
 
 @dataclass(frozen=True)
@@ -291,7 +292,8 @@ def build_health_report(
                 detail,
                 None if summary is None or summary.uptime is None else round(float(summary.uptime), 4),
                 tuple(
-                    Cell(run.id, run.started_at.date().isoformat(), history[i]) for i, run in enumerate(runs)
+                    Cell(run.id, run.started_at.date().isoformat(), history[i], conclusive[i])
+                    for i, run in enumerate(runs)
                 ),
             )
         )
@@ -398,9 +400,11 @@ STATE_COLOURS = {  # also the status page's legend
 }
 
 
-def _cell_class(status: str | None) -> str:
+def _cell_class(status: str | None, judged: bool = True) -> str:
     if status is None:
         return "n"
+    if not judged:
+        return "v"  # drawn apart: a network-down night must never look like a failing link
     value = Status(status)
     if value is Status.OK:
         return "o"
@@ -410,13 +414,15 @@ def _cell_class(status: str | None) -> str:
 
 
 NONE = "not checked"
+NOT_JUDGED = "run inconclusive: not judged"
 
 
 def _timeline_html(row: Row) -> str:
     # Built here rather than in the template: 10,000 resources x 30 runs is 300,000 cells, and a Jinja loop
     # per cell would dominate the report's time. Values are escaped: statuses are a closed set, dates digits.
     return "".join(
-        f'<i class="{_cell_class(c.status)}" title="run {c.run_id} · {c.date} · {c.status or NONE}"></i>'
+        f'<i class="{_cell_class(c.status, c.judged)}" title="run {c.run_id} · {c.date} · '
+        f'{(c.status or NONE) if c.judged or c.status is None else NOT_JUDGED}"></i>'
         for c in row.timeline
     )
 

@@ -115,6 +115,11 @@ def test_inconclusive_latest_run_says_so_and_shows_the_last_known_health(tmp_pat
     assert "**Latest run:** #3 (nightly, inconclusive)" in text
     html = render_reports(report)["index.html"]
     assert 'id="inconclusive"' in html
+    # The timeline draws the network-down night apart, never as a failing cell.
+    assert '<i class="o" title="run 1 · ' in html
+    assert '<i class="f" title="run 2 · ' in html
+    assert '<i class="v" title="run 3 · 2026' in html
+    assert "run inconclusive: not judged" in html
 
 
 def test_inconclusive_note_from_the_caller(tmp_path: Path) -> None:
