@@ -104,13 +104,19 @@ class Probe:
 # ---------------------------------------------------------------------------------------------------
 # Phrase rules. Matched on lower-cased, whitespace-collapsed text.
 
-_NOT_FOUND_TITLE = re.compile(
+# Loose signs ("404", "... not found") count only in a short title segment: a notice, not an article
+# titled "Handling HTTP 404 error pages" or "When the global minimum is not found".
+_NOT_FOUND_LOOSE = re.compile(
     r"^\s*(?:error\s*)?404\b"
     r"|\b404\b.{0,40}\b(?:not\s+found|error|page|missing|oops|does\s*n[o']t\s+exist|gone)\b"
     r"|\b(?:error|http|status)\s*:?\s*404\b"
-    r"|\b(?:page|file|document|resource|article|content|post|site|url|item|path|requested\s+\w+)\s+"
-    r"(?:was\s+|could\s+)?not\s+(?:be\s+)?found\b"
     r"|^\s*not\s+found\b|\bnot\s+found\s*$"
+)
+_NOTICE_WORDS = 6  # a title segment longer than this is a sentence about something, not a notice
+_TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·:»]+\s+|\s*[|–—·»]\s*|\s*::\s*")
+_NOT_FOUND_TITLE = re.compile(
+    r"\b(?:page|file|document|resource|article|content|post|site|url|item|path|requested\s+\w+)\s+"
+    r"(?:was\s+|could\s+)?not\s+(?:be\s+)?found\b"
     r"|\b(?:page|file|document|article)\s+(?:does\s+not|doesn[’']t|no\s+longer)\s+exists?\b"
     r"|\b(?:this|that|the)\s+page\s+(?:isn[’']t|is\s+not)\s+available\b"
     r"|\bcould\s*n[o’']t\s+find\s+(?:that|this|the)\s+page\b"
@@ -196,6 +202,7 @@ _BUY_ACTION = re.compile(
     r"\b(?:buy(?:\s+now)?|purchase|add\s+to\s+(?:cart|basket)|enrol(?:l)?(?:\s+now)?|checkout|subscribe"
     r"|order\s+now|get\s+access)\b"
 )
+_DONATION = re.compile(r"\b(?:coffee|donat\w*|tip\s+jar|sponsor\w*|patreon|ko-fi|support\s+(?:us|me|the))\b")
 _FREE_HINT = re.compile(
     r"\bfree\b|\bopen\s+access\b|\bread\s+(?:it\s+)?online\b|\bfreely\s+available\b|\baudit\b"
     r"|\bdownload\s+(?:the\s+)?(?:pdf|book|notes|slides)\b|\bcreative\s+commons\b"
@@ -207,6 +214,7 @@ _LOGIN_PATH = re.compile(
 )
 _LOGIN_HOST_PREFIXES = ("login.", "signin.", "sso.", "auth.", "idp.", "accounts.google.")
 _JS_ANCHORS = ("anchor-js", "anchor.min.js", "anchors.add(", "tocbot")
+_LINE_FRAGMENT = re.compile(r"^L\d+(?:C\d+)?(?:-L?\d+(?:C\d+)?)?$")
 _APP_TEXT_MIN = 200  # visible characters below which a scripted page is treated as rendered by JS
 _MAIN_CONTENT_SHORT = 1500  # visible characters: a password form on a page this short is the page
 _CHALLENGE_TEXT_MAX = 2500  # widget markers count on short pages only (a contact form has a captcha)
@@ -241,6 +249,17 @@ def _on_host(host: str, domains: tuple[str, ...]) -> str | None:
 
 _INDEX_PATH = re.compile(r"^/(?:(?:index|default|home)(?:\.\w+)?)?$", re.I)
 _LOCALE_ROOT = re.compile(r"^/[a-z]{2}(?:[-_][a-z]{2})?/?$", re.I)
+
+
+def not_found_notice(value: str) -> str | None:
+    """The "not found" notice a title or heading gives, if it gives one."""
+    lowered = value.lower()
+    if m := _NOT_FOUND_TITLE.search(lowered):
+        return m.group(0)
+    for segment in _TITLE_SEPARATORS.split(lowered):
+        if len(segment.split()) <= _NOTICE_WORDS and (m := _NOT_FOUND_LOOSE.search(segment.strip())):
+            return m.group(0)
+    return None
 
 
 def _is_home(path: str) -> bool:
@@ -433,6 +452,8 @@ def _anchor(fragment: str, facts: html.PageFacts, markup: str, truncated: bool) 
     name = unquote(fragment)
     if not name or name.startswith(("!", "/", ":~:")) or "=" in name or name.lower() in {"top", "_top"}:
         return None  # empty, hash-bang routes, media/text fragments, the implicit top
+    if _LINE_FRAGMENT.match(name):
+        return None  # "#L10-L20": code viewers highlight lines with scripts, no element carries the id
     known = {a.lower() for a in facts.anchors}
     wanted = name.lower()
     if wanted in known or f"user-content-{wanted}" in known or fragment.lower() in known:
@@ -469,7 +490,7 @@ def _content(fetched: Fetched, response: Response, context: Context) -> tuple[St
     ):
         return Status.SOFT_404, Evidence("parked-domain", f"parked-domain page ({marker})")
     for where, value in (("title", facts.title), *(("h1", h) for h in facts.headings[:2])):
-        if value and _NOT_FOUND_TITLE.search(value.lower()):
+        if value and not_found_notice(value):
             return Status.SOFT_404, Evidence(f"{where}-not-found", f"{where} says {value!r}")
     if facts.not_free:
         return Status.PAYWALLED, Evidence("schema-org-not-free", facts.not_free)
@@ -482,6 +503,8 @@ def _content(fetched: Fetched, response: Response, context: Context) -> tuple[St
     if not _FREE_HINT.search(text):
         for price in _PRICE.finditer(text):
             window = text[max(0, price.start() - 80) : price.end() + 80]
+            if _DONATION.search(window):
+                continue  # "buy me a coffee ($3)": a tip jar on a free page
             if action := _BUY_ACTION.search(window):
                 return Status.PAYWALLED, Evidence(
                     "price-and-buy", f"a price ({price.group(0)}) next to {action.group(0)!r}, nothing free"
@@ -527,9 +550,30 @@ def _probe_match(
     return None
 
 
+def lands_on_other_home(fetched: Fetched) -> bool:
+    """A deep link redirected to the home page of another host (a domain sold, merged or shut down?)."""
+    response = fetched.response
+    return (
+        response is not None
+        and bool(fetched.hops)
+        and not _is_home(_path(fetched.url))
+        and _is_home(_path(response.url))
+        and _host(fetched.url).removeprefix("www.") != _host(response.url).removeprefix("www.")
+    )
+
+
+def probe_origin(fetched: Fetched) -> str:
+    """The URL whose host to probe: the original host when the redirects left it for a home page."""
+    return fetched.url if lands_on_other_home(fetched) else fetched.final_url
+
+
 def wants_probe(fetched: Fetched, outcome: Outcome) -> bool:
     """A random-path probe can only turn an ok HTML page on a deep path into a soft 404."""
     response = fetched.response
+    if outcome.status in (Status.OK, Status.REDIRECTED) and lands_on_other_home(fetched):
+        # Only if the old host sends a made-up path to the same home page is the link dead; a
+        # shortener or a deliberate link to another site's front page is not.
+        return response is not None and response.body is not None and response.is_html
     return (
         outcome.status in (Status.OK, Status.REDIRECTED)
         and response is not None
@@ -599,7 +643,9 @@ def classify(fetched: Fetched, context: Context = Context()) -> Outcome:
             markup, facts = page_facts(response.body, response.header("content-type"))
             if challenge := _challenge(response, facts, markup.lower()):
                 return _outcome(fetched, Status.BLOCKED, challenge, evidence)
-        elif status is Status.SERVER_ERROR and (challenge := _challenge(response, None, "")):
+        elif status in (Status.SERVER_ERROR, Status.BLOCKED) and (
+            challenge := _challenge(response, None, "")
+        ):
             return _outcome(fetched, Status.BLOCKED, challenge, evidence)
         return _outcome(fetched, status, evidence)
     if challenge := _challenge(response, None, ""):

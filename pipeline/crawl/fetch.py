@@ -381,12 +381,15 @@ class Fetcher:
             return None
         return max(0.0, moment.timestamp() - time.time())
 
-    async def _request(self, method: str, url: str, jar: httpx.Cookies, budget: _Budget) -> Response:
+    async def _request(
+        self, method: str, url: str, jar: httpx.Cookies, budget: _Budget, *, retries: int | None = None
+    ) -> Response:
         """One exchange with retries for transient failures; final answers (404, NXDOMAIN) at once."""
         check = self.config.check
         limit = check.max_body_kb * 1024
-        for attempt in range(check.retries + 1):
-            last = attempt == check.retries
+        retries = check.retries if retries is None else retries
+        for attempt in range(retries + 1):
+            last = attempt == retries
             try:
                 response = await self._send(method, url, jar, limit, budget)
             except FetchError as error:
@@ -452,8 +455,15 @@ class Fetcher:
                 return done(failure=Failure("redirect_loop", chain))
             seen.add(key)
             try:
-                response = await self._request(method, current, jar, budget)
+                # HEAD is a shortcut, not worth retrying: a server that fumbles it gets a GET instead.
+                response = await self._request(
+                    method, current, jar, budget, retries=0 if method == "HEAD" else None
+                )
             except FetchError as error:
+                if method == "HEAD" and error.transient and not error.network and budget.remaining > 0:
+                    method = "GET"  # HEAD hung or broke the protocol: many servers only do GET right
+                    seen.discard(key)
+                    continue
                 return done(failure=error.failure())
             status = response.status
             if method == "HEAD" and status not in REDIRECT_STATUSES:

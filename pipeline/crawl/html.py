@@ -99,6 +99,18 @@ def _not_free(tree: LexborHTMLParser) -> str | None:
     return None
 
 
+_CHROME = frozenset({"header", "nav", "footer", "aside"})
+
+
+def _in_chrome(node: object) -> bool:
+    parent = getattr(node, "parent", None)
+    while parent is not None:
+        if parent.tag in _CHROME:
+            return True
+        parent = parent.parent
+    return False
+
+
 def _meta_refresh(tree: LexborHTMLParser) -> tuple[float, str] | None:
     for node in tree.css('meta[http-equiv="refresh" i]'):
         m = _REFRESH.match(node.attributes.get("content") or "")
@@ -119,7 +131,8 @@ def parse(markup: str) -> PageFacts:
             if value:
                 anchors.add(value)
     not_free = _not_free(tree)
-    password_form = bool(tree.css('input[type="password" i]'))
+    # A sign-in box in the header, navigation or footer is site chrome, not the page's content.
+    password_form = any(not _in_chrome(node) for node in tree.css('input[type="password" i]'))
     scripts = len(tree.css("script"))
     noscript = " ".join(n.text(deep=True) or "" for n in tree.css("noscript")).lower()
     has_app_root = bool(tree.css_first(_APP_ROOTS))

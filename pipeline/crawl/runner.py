@@ -23,7 +23,16 @@ import httpx
 from sqlalchemy import Engine
 
 from pipeline.config import Config
-from pipeline.crawl.classify import Context, Fetched, Probe, classify, for_resource, probe_from, wants_probe
+from pipeline.crawl.classify import (
+    Context,
+    Fetched,
+    Probe,
+    classify,
+    for_resource,
+    probe_from,
+    probe_origin,
+    wants_probe,
+)
 from pipeline.crawl.fetch import Fetcher
 from pipeline.errors import UsageError
 from pipeline.model import Catalogue, Resource
@@ -174,7 +183,7 @@ class Crawler:
             context = Context(fragment=fragment, rule=rule)
             outcome = classify(fetched, context)
             if wants_probe(fetched, outcome):
-                probe = probe or await self.probe(fetched.final_url)
+                probe = probe or await self.probe(probe_origin(fetched))
                 outcome = classify(fetched, Context(fragment=fragment, rule=rule, probe=probe))
             results[key] = for_resource(_with_url(outcome, url, fragment), cost)
         return fetched, results
