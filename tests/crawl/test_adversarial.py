@@ -16,7 +16,7 @@ from dataclasses import replace
 import pytest
 
 from pipeline.config import Config
-from pipeline.crawl.classify import Fetched, Response, classify
+from pipeline.crawl.classify import Fetched, Response, classify, not_found_notice
 from pipeline.status import Hop, Status
 from tests.crawl.server import LoopbackServer, by_method, redirect, reply, sequence, slow
 from tests.crawl.test_live import PROSE, TEST_CHECK, html, run
@@ -387,3 +387,22 @@ def test_same_url_in_two_resources_is_fetched_once(server: LoopbackServer, tmp_p
     engine.dispose()
     assert server.hits("/twice") - before == 1
     assert report.outcomes["one"].status is report.outcomes["two"].status is Status.OK
+
+
+@pytest.mark.parametrize(
+    ("title", "notice"),
+    [
+        ("404 Not Found", True),
+        ("Page Not Found | Acme Learning", True),
+        ("Oops! 404 error — Acme Learning Platform for Data Science", True),
+        ("Error 404", True),
+        ("Not Found", True),
+        ("Sorry, the page you requested could not be found", True),
+        ("Why gradients are not found in shallow saddle regions", False),
+        ("Optimisation when the global minimum is not found", False),
+        ("Handling HTTP 404 error pages in a static site generator", False),
+        ("Linear algebra done right", False),
+    ],
+)
+def test_not_found_notice_in_titles(title: str, notice: bool) -> None:
+    assert (not_found_notice(title) is not None) is notice
