@@ -43,6 +43,7 @@ from pipeline.store.runs import abandon_stale_runs, finish_run, record_result, s
 Progress = Callable[[str, Outcome], None]
 
 NETWORK_DOWN_MIN_HOSTS = 3  # fewer failing hosts than this never void a run on their own
+CONTROL_HOSTS = 3  # other hosts of the catalogue asked when too few hosts were tried to judge the network
 # Failures that are about our side of the network, whoever the host is.
 LOCAL_NETWORK_KINDS = frozenset({"dns_temporary", "unreachable"})
 
@@ -89,6 +90,15 @@ class NetworkWatch:
     answered: set[str] = field(default_factory=set)  # hosts that gave any HTTP answer
     failed: dict[str, str] = field(default_factory=dict)  # host -> kind, while no answer came from it
     refused_hosts: set[str] = field(default_factory=set)  # skipped/unsafe: not attempted
+    controls: dict[str, bool] = field(default_factory=dict)  # control host -> answered at HTTP level
+
+    def needs_controls(self) -> bool:
+        """Every host tried failed below HTTP, but too few of them to say the network is down."""
+        return bool(self.failed) and not self.answered and not self.looks_down()
+
+    def note_control(self, host: str, fetched: Fetched) -> None:
+        failure = fetched.failure
+        self.controls[host] = not (fetched.response is None and failure is not None and failure.network)
 
     def note(self, host: str, fetched: Fetched) -> None:
         failure = fetched.failure
@@ -112,6 +122,8 @@ class NetworkWatch:
         failed, attempted = len(self.failed), self.attempted
         if attempted and failed == attempted and all(k in LOCAL_NETWORK_KINDS for k in self.failed.values()):
             return True  # nothing answered and the failures are about our own connectivity
+        if attempted and failed == attempted and self.controls and not any(self.controls.values()):
+            return True  # the hosts of a small run and the control hosts all failed alike
         return failed >= NETWORK_DOWN_MIN_HOSTS and failed >= self.ratio * attempted
 
     def doomed(self) -> bool:
@@ -125,20 +137,31 @@ class NetworkWatch:
 
     def message(self) -> str:
         kinds = Counter(self.failed.values())
-        how = ", ".join(f"{n} {_KIND_WORDS.get(k, k)}" for k, n in kinds.most_common())
+        how = ", ".join(_kind_words(kind, n) for kind, n in kinds.most_common())
+        controls = (
+            f", and so did {len(self.controls)} other host{'s' if len(self.controls) != 1 else ''} "
+            "of the catalogue asked as a control"
+            if self.controls
+            else ""
+        )
         return (
             f"the network looks down: {len(self.failed)} of {self.attempted} hosts failed before any HTTP "
-            f"answer ({how}); no resource's health was changed"
+            f"answer ({how}){controls}; no resource's health was changed"
         )
 
 
-_KIND_WORDS = {
-    "dns": "names not found",
-    "dns_temporary": "name lookups failed",
-    "connect": "connections refused",
-    "unreachable": "unreachable",
-    "connect_timeout": "connect time-outs",
+_KIND_WORDS = {  # kind -> (one, several)
+    "dns": ("name not found", "names not found"),
+    "dns_temporary": ("name lookup failed", "name lookups failed"),
+    "connect": ("connection refused", "connections refused"),
+    "unreachable": ("unreachable", "unreachable"),
+    "connect_timeout": ("connect time-out", "connect time-outs"),
 }
+
+
+def _kind_words(kind: str, count: int) -> str:
+    one, several = _KIND_WORDS.get(kind, (kind, kind))
+    return f"{count} {one if count == 1 else several}"
 
 
 @dataclass
@@ -226,6 +249,27 @@ def _plan(catalogue: Catalogue, request: CheckRequest, engine: Engine) -> list[R
     return resources
 
 
+def _control_urls(catalogue: Catalogue, engine: Engine, exclude: set[str]) -> list[str]:
+    """One URL on each of up to CONTROL_HOSTS other hosts, the ones last seen healthy first."""
+    summaries = health_summaries(engine)
+
+    def last_seen_healthy(resource: Resource) -> bool:
+        summary = summaries.get(resource.id)
+        return summary is not None and summary.status is not None and summary.status.is_healthy
+
+    chosen: dict[str, str] = {}
+    for resource in sorted(catalogue.resources, key=lambda r: not last_seen_healthy(r)):
+        if resource.url is None:
+            continue
+        url, _ = split_fragment(resource.url)
+        host = host_of(url)
+        if host and host not in exclude and host not in chosen:
+            chosen[host] = url
+        if len(chosen) == CONTROL_HOSTS:
+            break
+    return list(chosen.values())
+
+
 def _skipped(resource: Resource) -> Outcome:
     return Outcome(
         url="",
@@ -299,6 +343,13 @@ async def check_catalogue(
                         give_up.set()
 
             await _run_hosts(by_host, config, work, stop, give_up)
+            if watch.needs_controls() and not stop.is_set():
+                # A small run (a few due resources, --resource) cannot tell a dead host from a dead
+                # network on its own: ask a few other hosts of the catalogue, recording nothing.
+                controls = _control_urls(catalogue, engine, exclude=set(by_host))
+                fetched_controls = await asyncio.gather(*(fetcher.fetch(url) for url in controls))
+                for url, fetched in zip(controls, fetched_controls, strict=True):
+                    watch.note_control(host_of(url), fetched)
         interrupted = stop.is_set() and len(outcomes) < len(resources)
         if watch.looks_down():
             run = finish_run(engine, run_id, "inconclusive", config, note=watch.message())

@@ -98,6 +98,35 @@ def test_a_few_dead_names_among_live_hosts_are_broken_not_inconclusive(engine: E
     assert report.outcomes["res-1"].status is Status.OK
 
 
+def test_a_small_run_with_the_network_down_asks_control_hosts_and_is_inconclusive(engine: Engine) -> None:
+    cat = build(HOSTS)
+    check(engine, cat, healthy)
+    asked: list[str] = []
+
+    def down(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.host)
+        return no_names(request)
+
+    report = check(engine, cat, down, resource_ids=("res-0",))
+    assert report.inconclusive and report.run.outcome == "inconclusive"
+    assert report.message == (
+        "the network looks down: 1 of 1 hosts failed before any HTTP answer (1 name not found), and so did "
+        "3 other hosts of the catalogue asked as a control; no resource's health was changed"
+    )
+    assert asked == ["host0.example", "host1.example", "host2.example", "host3.example"]
+    assert health_summaries(engine)["res-0"].status is Status.OK
+
+
+def test_a_small_run_with_one_dead_name_is_broken_when_the_control_hosts_answer(engine: Engine) -> None:
+    def only_host0_dead(request: httpx.Request) -> httpx.Response:
+        return no_names(request) if request.url.host == "host0.example" else healthy(request)
+
+    report = check(engine, build(HOSTS), only_host0_dead, resource_ids=("res-0",))
+    assert not report.inconclusive and report.run.outcome == "complete"
+    assert report.outcomes["res-0"].status is Status.BROKEN
+    assert list(report.outcomes) == ["res-0"]  # the control hosts are asked, not recorded
+
+
 def test_awaiting_url_is_recorded_as_skipped(engine: Engine) -> None:
     report = check(engine, build({"has-url": "https://a.example/x", "no-url": None}), healthy)
     skipped = report.outcomes["no-url"]
