@@ -52,7 +52,9 @@ class Response:
         kind = self.content_type
         if "html" in kind:
             return True
-        if kind in {"", "text/plain", "application/octet-stream"} and self.body:
+        # Sniffed only without a real type: a browser shows text/plain as text, so an HTML file served
+        # raw (a repository's 404.html template) is a file, not a "page not found".
+        if kind in {"", "application/octet-stream"} and self.body:
             return html.looks_like_html(self.body)
         return False
 
@@ -109,7 +111,7 @@ class Probe:
 _NOT_FOUND_LOOSE = re.compile(
     r"^\s*(?:error\s*)?404\b"
     r"|\b404\b.{0,40}\b(?:not\s+found|error|page|missing|oops|does\s*n[o']t\s+exist|gone)\b"
-    r"|\b(?:error|http|status)\s*:?\s*404\b"
+    r"|\b(?:error|http|status|fehler|erreur|errore|ошибка)\s*:?\s*404\b|エラー\s*404"
     r"|^\s*not\s+found\b|\bnot\s+found\s*$"
 )
 _NOTICE_WORDS = 6  # a title segment longer than this is a sentence about something, not a notice
@@ -120,8 +122,18 @@ _NOT_FOUND_TITLE = re.compile(
     r"|\b(?:page|file|document|article)\s+(?:does\s+not|doesn[’']t|no\s+longer)\s+exists?\b"
     r"|\b(?:this|that|the)\s+page\s+(?:isn[’']t|is\s+not)\s+available\b"
     r"|\bcould\s*n[o’']t\s+find\s+(?:that|this|the)\s+page\b"
-    r"|\bseite\s+nicht\s+gefunden\b|\bpage\s+introuvable\b|\bp[aá]gina\s+no\s+encontrada\b"
-    r"|\bpagina\s+non\s+trovata\b"
+    # Other languages: the notices big CMSs and hosts ship (de, fr, es, pt, it, nl, pl, sv, tr, ru).
+    r"|\bseite\s+(?:wurde\s+|konnte\s+)?nicht\s+gefunden\b|\bseite\s+existiert\s+nicht\b"
+    r"|\bpage\s+(?:introuvable|non\s+trouv[ée]e)\b"
+    r"|\bp[aá]gina\s+n(?:o|[aã]o)\s+(?:encontrada|existe)\b|\bno\s+se\s+(?:encontr[oó]|encuentra)\s+la\s+p[aá]gina\b"
+    r"|\bpagina\s+non\s+(?:trovata|esistente)\b|\bpagina\s+niet\s+gevonden\b"
+    r"|\bnie\s+znaleziono\s+strony\b|\bstrona\s+nie\s+(?:zosta[lł]a\s+)?znaleziona\b"
+    r"|\bsidan\s+(?:kunde\s+inte\s+hittas|hittades\s+inte)\b|\bsayfa\s+bulunamad[ıi]\b"
+    r"|\bстраница\s+не\s+(?:найдена|существует)\b"
+    # CJK has no word boundaries between characters: these notices are matched as they are written.
+    r"|ページ(?:が|は)(?:見つかりません|見つかりませんでした|存在しません)"
+    r"|(?:页面|頁面|网页|網頁)(?:不存在|未找到|找不到)|找不到(?:该|此|您要的|您要找的)?(?:页面|頁面|网页|網頁)"
+    r"|페이지를\s*찾을\s*수\s*없습니다"
 )
 _PARKED_PHRASES = re.compile(
     r"\bthis\s+domain\s+(?:name\s+)?(?:is|may\s+be|might\s+be)\s+for\s+sale\b"

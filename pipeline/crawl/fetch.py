@@ -14,6 +14,7 @@ every hop (httpx's `trace` extension reports the peer before any byte of the req
 from __future__ import annotations
 
 import asyncio
+import datetime
 import errno
 import importlib.util
 import random
@@ -179,6 +180,11 @@ async def _read_body(response: httpx.Response, limit: int) -> tuple[bytes | None
                 return bytes(body[:limit]), True
     except zlib.error:
         return None, False
+    except (httpx.RemoteProtocolError, httpx.ReadError):
+        if not body:
+            raise
+        # The connection broke off mid-body: a browser shows what arrived, and so do we judge it.
+        return bytes(body), True
     except httpx.StreamConsumed:  # an in-memory response (mock transports) arrives already read
         data = response.content
         return data[:limit], len(data) > limit
@@ -375,11 +381,12 @@ class Fetcher:
             return None
         if value.isdigit():
             return float(value)
-        try:
-            moment = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
+        moment = _http_date(value)
+        if moment is None:
             return None
-        return max(0.0, moment.timestamp() - time.time())
+        # Against the server's own Date when it sends one: a skewed clock on either side cancels out.
+        now = _http_date(response.header("date"))
+        return max(0.0, moment - (now if now is not None else time.time()))
 
     async def _request(
         self, method: str, url: str, jar: httpx.Cookies, budget: _Budget, *, retries: int | None = None
@@ -486,6 +493,17 @@ class Fetcher:
                 current = urlunsplit(urlsplit(target)._replace(fragment=""))
                 continue
             return done(response=response)
+
+
+def _http_date(value: str) -> float | None:
+    """Seconds since the epoch of an HTTP-date (naive dates are UTC), or None when unreadable."""
+    try:
+        moment = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment.timestamp()
 
 
 class _NoCookies(CookieJar):

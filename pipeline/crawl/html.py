@@ -36,20 +36,36 @@ class PageFacts:
     meta_refresh: tuple[float, str] | None  # (delay seconds, target) of <meta http-equiv=refresh>
 
 
+# Labels that browsers read as windows-1252 (the WHATWG Encoding Standard): Python's latin-1 would turn
+# the curly quotes and dashes of 0x80-0x9F into control characters.
+_AS_CP1252 = frozenset({"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "us-ascii", "ascii", "cp819"})
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
 def decode(body: bytes, content_type: str | None) -> str:
-    """Text of a body: the charset the server declared, else a <meta charset>, else UTF-8."""
+    """Text of a body as a browser reads it: a BOM, else the charset the server declared, else a
+    <meta charset>, else UTF-8 if the bytes are valid UTF-8, else windows-1252 (the web's legacy default).
+    """
+    for bom, charset in _BOMS:
+        if body.startswith(bom):
+            return body[len(bom) :].decode(charset, errors="replace")
     candidates: list[str] = []
     if content_type and (m := _CT_CHARSET.search(content_type)):
         candidates.append(m.group(1))
     if m := _META_CHARSET.search(body[:4096]):
         candidates.append(m.group(1).decode("ascii", "replace"))
-    candidates.append("utf-8")
     for charset in candidates:
+        charset = "cp1252" if charset.lower() in _AS_CP1252 else charset
         try:
             return body.decode(charset, errors="replace")
         except LookupError:
-            continue
-    return body.decode("utf-8", errors="replace")  # pragma: no cover - utf-8 always exists
+            continue  # an unknown label: the next declaration, or a guess
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if error.start >= len(body) - 3:  # a prefix cut inside a multi-byte character
+            return body.decode("utf-8", errors="replace")
+        return body.decode("cp1252", errors="replace")
 
 
 def looks_like_html(body: bytes) -> bool:
