@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -373,6 +374,18 @@ def parse_yaml_text(text: str, with_marks: bool = False) -> tuple[Any, LoadError
         if "nesting depth" in what:  # libyaml's own bound (1000 levels) hit before ours
             return None, LoadError(_DEEP, _DEEP_HINT, "yaml-depth", line, column), marks
         context = f" ({error.context})" if error.context else ""
+        if "tab character" in what:
+            return (
+                None,
+                LoadError(
+                    f"invalid YAML: {what}{context}",
+                    "indent with spaces: YAML does not allow tab characters in indentation",
+                    "yaml-syntax",
+                    line,
+                    column,
+                ),
+                marks,
+            )
         return (
             None,
             LoadError(
@@ -406,27 +419,55 @@ def parse_yaml_text(text: str, with_marks: bool = False) -> tuple[Any, LoadError
 EMPTY = _EMPTY
 
 
+def read_file_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[bytes | None, LoadError | None]:
+    """The bytes of a regular catalogue file, or why it was not read (links, pipes, huge files never are)."""
+    try:
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            # A link could point anywhere (/etc/passwd, a device): never read through it.
+            return None, LoadError(
+                f"is a symbolic link (to {os.readlink(path)}); catalogue files must be regular files, "
+                "so it was not read",
+                "replace the link with the file itself, or remove it",
+                "not-a-file",
+            )
+        if stat.S_ISDIR(info.st_mode):
+            return None, LoadError("is a directory, not a file", "list or keep only files here", "not-a-file")
+        if not stat.S_ISREG(info.st_mode):
+            return None, LoadError(
+                "is not a regular file (a pipe, socket or device), so it was not read",
+                "replace it with a UTF-8 text file in the catalogue's YAML format, or remove it",
+                "not-a-file",
+            )
+        if info.st_size > max_bytes:
+            return None, LoadError(
+                f"the file is {info.st_size:,} bytes; at most {max_bytes:,} are allowed",
+                "a catalogue file holds one small document; this is not one",
+                "too-large",
+            )
+        # O_NOFOLLOW: a link swapped in after the lstat above fails here instead of being followed.
+        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as handle:
+            raw = handle.read(max_bytes + 1)
+    except OSError as error:
+        return None, LoadError(
+            f"cannot be read: {error.strerror}",
+            "check that the file exists and is readable by this user",
+            "unreadable",
+        )
+    if len(raw) > max_bytes:  # grew while we looked
+        return None, LoadError(
+            f"the file is over {max_bytes:,} bytes",
+            "a catalogue file holds one small document; this is not one",
+            "too-large",
+        )
+    return raw, None
+
+
 def load_yaml_file(path: Path, with_marks: bool = False, max_bytes: int = MAX_FILE_BYTES) -> Loaded:
     """Read and parse one file; every failure comes back as `Loaded.error`, never as an exception."""
-    try:
-        size = os.stat(path).st_size
-        if size > max_bytes:
-            return Loaded(
-                path,
-                error=LoadError(
-                    f"the file is {size:,} bytes; at most {max_bytes:,} are allowed",
-                    "a catalogue file holds one small document; this is not one",
-                    "too-large",
-                ),
-            )
-        with open(path, "rb") as handle:
-            raw = handle.read(max_bytes + 1)
-    except IsADirectoryError:
-        return Loaded(path, error=LoadError("is a directory, not a file", "", "not-a-file"))
-    except OSError as error:
-        return Loaded(path, error=LoadError(f"cannot be read: {error.strerror}", "", "unreadable"))
-    if len(raw) > max_bytes:  # grew while we looked
-        return Loaded(path, error=LoadError(f"the file is over {max_bytes:,} bytes", "", "too-large"))
+    raw, error = read_file_bytes(path, max_bytes)
+    if raw is None:
+        return Loaded(path, error=error)
     text, error = _check_bytes(raw)
     if error is not None:
         return Loaded(path, error=error)

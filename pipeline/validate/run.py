@@ -19,7 +19,7 @@ from typing import Any
 
 from pipeline.catalogue.build import build_catalogue
 from pipeline.catalogue.urls import normalise_url
-from pipeline.catalogue.yamlfile import Loaded, LoadError, Marks, load_yaml_file
+from pipeline.catalogue.yamlfile import Loaded, LoadError, Marks, load_yaml_file, read_file_bytes
 from pipeline.errors import UsageError
 from pipeline.validate.problems import Problem, ValidationResult, json_path
 from pipeline.validate.schemas import BASE_URI, schema_set
@@ -167,12 +167,13 @@ def _select(root: Path, files: Sequence[Path]) -> list[str]:
     chosen: list[str] = []
     for file in files:
         path = Path(file)
-        if not path.exists():
+        if not os.path.lexists(path):
             raise UsageError(
                 f"{file}: no such file (list only files that exist, e.g. git diff --diff-filter=d)"
             )
         try:
-            rel = path.resolve().relative_to(resolved_root).as_posix()
+            # Resolve the folder, not the file: a symbolic link inside the catalogue is reported as one.
+            rel = (path.absolute().parent.resolve() / path.name).relative_to(resolved_root).as_posix()
         except ValueError:
             raise UsageError(f"{file}: not inside the catalogue directory {root}") from None
         if path.is_dir():
@@ -199,9 +200,10 @@ _PLAIN_SAFE = re.compile(r"[^\"'>|\[{&*!%@`#]")
 
 def _quick_facts(doc: _Doc) -> _Facts:
     """id/url/section/position of a resource file by a line scan; a full parse when it is not plain."""
+    raw, _ = read_file_bytes(doc.path)  # never through a link, never a pipe or a huge file
     try:
-        text = doc.path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = raw.decode("utf-8") if raw is not None else ""
+    except UnicodeDecodeError:
         text = ""
     values: dict[str, str] = {}
     plain = "quality_exceptions" not in text

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -259,3 +260,47 @@ def test_yaml_12_scalars_no_stays_text(catalogue: Catalogue, cli: Run) -> None:
     )
     code, out, _ = cli("validate")
     assert (code, out) == (0, "catalogue/: 3 resources in 2 sections, valid\n")
+
+
+def test_tab_indentation_says_to_indent_with_spaces(catalogue: Catalogue, cli: Run) -> None:
+    catalogue.write("resources/tabby.yaml", "id: tabby\n\ttitle: x\n")
+    code, out, _ = cli("validate")
+    assert code == 1
+    assert out.splitlines() == [
+        f"{R}/tabby.yaml:2:1: invalid YAML: found a tab character that violates indentation (while scanning a "
+        "plain scalar) — indent with spaces: YAML does not allow tab characters in indentation",
+        "1 problem in 1 file",
+    ]
+
+
+def test_bom_and_crlf_line_endings_are_accepted(catalogue: Catalogue, cli: Run) -> None:
+    text = resource_text("immersive-math", position=20).replace("\n", "\r\n")
+    catalogue.write("resources/immersive-math.yaml", b"\xef\xbb\xbf" + text.encode())
+    assert cli("validate") == (0, "catalogue/: 3 resources in 2 sections, valid\n", "")
+
+
+LINK = (
+    f"{R}/passwd.yaml: is a symbolic link (to /etc/passwd); catalogue files must be regular files, so it was "
+    "not read — replace the link with the file itself, or remove it"
+)
+
+
+@pytest.mark.parametrize("files", [[], [f"{R}/passwd.yaml"]], ids=["whole-catalogue", "files-mode"])
+def test_a_symbolic_link_is_never_read(catalogue: Catalogue, cli: Run, files: list[str]) -> None:
+    (catalogue.root / "resources/passwd.yaml").symlink_to("/etc/passwd")
+    code, out, err = cli("validate", *files)
+    assert (code, err) == (1, "")
+    assert out.splitlines() == [LINK, "1 problem in 1 file"]
+
+
+def test_a_named_pipe_is_not_opened(catalogue: Catalogue, cli: Run) -> None:
+    """Opening a FIFO would block for ever; in FILES mode it is one of the files only consulted."""
+    os.mkfifo(catalogue.root / "resources/pipe.yaml")
+    code, out, _ = cli("validate")
+    assert code == 1
+    assert out.splitlines() == [
+        f"{R}/pipe.yaml: is not a regular file (a pipe, socket or device), so it was not read — replace it "
+        "with a UTF-8 text file in the catalogue's YAML format, or remove it",
+        "1 problem in 1 file",
+    ]
+    assert cli("validate", f"{R}/immersive-math.yaml")[0] == 0
