@@ -7,11 +7,13 @@ from pathlib import Path
 import click
 
 from pipeline.cli.options import catalogue_option, database_option
+from pipeline.errors import StoreError
 from pipeline.store.engine import (
     current_revision,
     head_revision,
     make_engine,
     resolve_database_url,
+    revisions,
     upgrade,
 )
 
@@ -84,6 +86,11 @@ def current_command(catalogue_dir: Path, database_url: str | None) -> None:
             click.echo(f"{_where(engine)}: no database yet (the newest revision is {head})")
             return
         revision = current_revision(engine)
+        if revision is not None and revision not in revisions():
+            raise StoreError(
+                f"{_where(engine)}: revision {revision} is unknown to this version of roadmap (the newest it "
+                f"knows is {head}); the database was written by a newer version: upgrade the tool"
+            )
         if revision == head:
             click.echo(f"{_where(engine)}: revision {revision} (the newest)")
         else:

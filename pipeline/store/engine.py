@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from pipeline.errors import StoreError
 
@@ -41,9 +41,16 @@ def make_engine(database_url: str) -> Engine:
         url = make_url(database_url)
     except ArgumentError as error:
         raise StoreError(f"{database_url}: not a database URL ({error})") from error
-    if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url)
+    try:
+        if url.get_backend_name() != "sqlite":
+            return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url)
+    except (ArgumentError, NoSuchModuleError, ImportError) as error:
+        # An unknown scheme (bogus://) or a driver that is not installed (postgresql:// without psycopg).
+        raise StoreError(
+            f"{url.render_as_string(hide_password=True)}: cannot use this database: {error} "
+            "(use sqlite:///path/to/roadmap.db, or install the driver the URL names)"
+        ) from error
     _configure_sqlite(engine)
     return engine
 
@@ -74,11 +81,21 @@ def _configure_sqlite(engine: Engine) -> None:
 
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """One transaction that reads then writes: all of it commits or none of it does."""
-    with engine.connect() as connection:
-        connection.execution_options(write=True)
-        with connection.begin():
-            yield connection
+    """One transaction that reads then writes: all of it commits or none of it does.
+
+    The database refusing the write (a read-only file or folder, a full disk, a lock held past the busy
+    timeout) is a StoreError naming the database; constraint errors pass through for the caller.
+    """
+    try:
+        with engine.connect() as connection:
+            connection.execution_options(write=True)
+            with connection.begin():
+                yield connection
+    except OperationalError as error:
+        reason = _reason(error)
+        writable = " (check that the file and its folder are writable by this user)"
+        hint = writable if "readonly" in reason else ""
+        raise StoreError(f"{_shown(engine)}: cannot write: {reason}{hint}") from error
 
 
 @contextmanager

@@ -178,3 +178,81 @@ def test_invalid_yaml_catalogue_changes_nothing(
     assert (code, out) == (2, "")
     assert err.startswith(f"roadmap: error: {first}:") and "\n" not in err.rstrip("\n")
     assert dump() == before
+
+
+def _garbage(tmp_path: Path) -> str:
+    (tmp_path / "garbage.db").write_bytes(bytes(range(256)) * 20)
+    return f"sqlite:///{tmp_path}/garbage.db"
+
+
+def _future(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path}/future.db"
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    engine.dispose()
+    return url
+
+
+UNUSABLE = [
+    pytest.param(
+        _garbage,
+        ["sync"],
+        "{url}: cannot read the schema revision: file is not a database",
+        id="garbage-bytes-sync",
+    ),
+    pytest.param(
+        _garbage,
+        ["db", "current"],
+        "{url}: cannot read the schema revision: file is not a database",
+        id="garbage-bytes-current",
+    ),
+    pytest.param(
+        _future,
+        ["sync"],
+        "{url}: cannot upgrade the schema: Can't locate revision identified by '9999' (was it written by a "
+        "newer version of roadmap? upgrade the tool)",
+        id="future-revision-sync",
+    ),
+    pytest.param(
+        _future,
+        ["db", "current"],
+        "{url}: revision 9999 is unknown to this version of roadmap (the newest it knows is {head}); the "
+        "database was written by a newer version: upgrade the tool",
+        id="future-revision-current",
+    ),
+    pytest.param(
+        lambda _tmp: "bogus://",
+        ["sync"],
+        "bogus://: cannot use this database: Can't load plugin: sqlalchemy.dialects:bogus (use "
+        "sqlite:///path/to/roadmap.db, or install the driver the URL names)",
+        id="unknown-url-scheme",
+    ),
+]
+
+
+@pytest.mark.parametrize(("make", "args", "message"), UNUSABLE)
+def test_an_unusable_database_is_one_line_exit_2(
+    capsys, tmp_path: Path, database: str, serve, make, args: list[str], message: str
+) -> None:
+    serve(catalogue([resource("a")]))
+    url = make(tmp_path)
+    code, out, err = roadmap(capsys, *args, "--database", url)
+    assert (code, out) == (2, "")
+    assert err == f"roadmap: error: {message.format(url=url, head=head_revision())}\n"
+
+
+def test_a_read_only_database_is_one_line_exit_2(capsys, tmp_path: Path, database: str, serve) -> None:
+    serve(catalogue([resource("a")]))
+    assert roadmap(capsys, "sync", "--database", database)[0] == 0
+    serve(catalogue([resource("a"), resource("b")]))
+    # mode=ro makes SQLite refuse writes whoever runs the test (root ignores file permissions).
+    read_only = f"sqlite:///file:{tmp_path}/store.db?mode=ro&uri=true"
+    code, out, err = roadmap(capsys, "sync", "--database", read_only)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"roadmap: error: sqlite:///file%3A{tmp_path}/store.db?mode=ro&uri=true: cannot write: attempt to "
+        "write a readonly database (check that the file and its folder are writable by this user)\n"
+    )
+    assert count(database) == 1
