@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import replace
 from datetime import datetime
 
@@ -38,10 +39,22 @@ def test_second_sync_changes_nothing(engine: Engine) -> None:
     cat = catalogue([resource("a"), resource("b", awaiting_url="waiting for the publisher", url=None)])
     sync_catalogue(engine, cat, now=T1)
     before = (rows(engine), rows(engine, section_t))
+    dump = full_dump(engine)
     report = sync_catalogue(engine, cat, now=T2)
     assert report == SyncReport()
     assert not report.changed_anything
     assert (rows(engine), rows(engine, section_t)) == before  # last_changed untouched, not one row written
+    assert full_dump(engine) == dump  # nor in any other table
+
+
+def full_dump(engine: Engine) -> list[str]:
+    """Every table's schema and rows as SQL text (sqlite3's .dump), to compare whole databases."""
+    engine.dispose()  # let the WAL be checkpointed; the dump reads through its own connection
+    connection = sqlite3.connect(engine.url.database)
+    try:
+        return list(connection.iterdump())
+    finally:
+        connection.close()
 
 
 @pytest.mark.parametrize(
