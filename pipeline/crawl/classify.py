@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from types import MappingProxyType
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from pipeline.config import DomainRule
 from pipeline.crawl import html
@@ -497,6 +497,11 @@ def _content(fetched: Fetched, response: Response, context: Context) -> tuple[St
         return Status.BLOCKED, evidence
     if m := _PARKED_PHRASES.search(text) or _PARKED_PHRASES.search(title):
         return Status.SOFT_404, Evidence("parked-domain", f"parked-domain page: {m.group(0)!r}")
+    if facts.script_redirect and facts.text_length < _APP_TEXT_MIN:
+        # We never follow script redirects (no JavaScript here), but where one points can be telling.
+        target = urljoin(response.url, facts.script_redirect)
+        if _on_host(_host(target), _PARKED_HOSTS) or _path(target).lower() == "/lander":
+            return Status.SOFT_404, Evidence("parked-domain", f"a script sends the page to {target}")
     if facts.text_length < _CHALLENGE_TEXT_MAX and (
         marker := next((m for m in _PARKED_MARKUP if m in lowered), None)
     ):
@@ -617,6 +622,10 @@ def probe_from(fetched: Fetched) -> Probe:
 
 def classify(fetched: Fetched, context: Context = Context()) -> Outcome:
     """The verdict for one fetched URL, with the evidence that decided it."""
+    # A redirect to a parking network is the verdict, whether or not its page answered us.
+    for url in (h.location or "" for h in fetched.hops):
+        if parked := _on_host(_host(url), _PARKED_HOSTS):
+            return _outcome(fetched, Status.SOFT_404, Evidence("parked-domain", f"redirects to {parked}"))
     if fetched.failure is not None:
         return _from_failure(fetched, fetched.failure)
     response = fetched.response
@@ -625,9 +634,6 @@ def classify(fetched: Fetched, context: Context = Context()) -> Outcome:
 
     # Where the redirects went says a lot before the page does.
     if fetched.hops:
-        for url in (h.location or "" for h in fetched.hops):
-            if parked := _on_host(_host(url), _PARKED_HOSTS):
-                return _outcome(fetched, Status.SOFT_404, Evidence("parked-domain", f"redirects to {parked}"))
         if _path(response.url).lower() == "/lander":
             return _outcome(
                 fetched, Status.SOFT_404, Evidence("parked-domain", f"redirects to {response.url}")

@@ -35,7 +35,7 @@ import httpx
 
 from pipeline.config import Config
 from pipeline.crawl import safety
-from pipeline.crawl.classify import REDIRECT_STATUSES, Failure, Fetched, Response
+from pipeline.crawl.classify import REDIRECT_STATUSES, Failure, Fetched, Response, page_facts
 from pipeline.status import Hop
 
 # httpcore runs `import sniffio` on every request; without sniffio installed each failed import walks
@@ -53,6 +53,9 @@ DOCUMENT_SUFFIXES = (
     ".ipynb", ".pptx", ".ppt", ".docx", ".doc", ".xlsx", ".xls", ".parquet", ".npz", ".h5",
 )  # fmt: skip
 TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+# A <meta http-equiv=refresh> sooner than this is a redirect (what browsers, search engines and
+# parked-domain networks use it for); a later one is a page to read that moves on, or reloads itself.
+META_REFRESH_MAX_S = 5.0
 NON_HTML_PREFIX = 8 * 1024  # bytes read of a non-HTML body: enough to sniff it and see it is not empty
 
 
@@ -492,7 +495,33 @@ class Fetcher:
                     return done(failure=Failure("too_many_redirects", f"more than {len(hops) - 1} redirects"))
                 current = urlunsplit(urlsplit(target)._replace(fragment=""))
                 continue
+            if method == "GET" and 200 <= status < 300 and (target := _refresh_target(current, response)):
+                # A meta refresh is a redirect hop like any other: same limit, loop and safety checks.
+                hops.append(Hop(url=current, status=status, location=target))
+                if len(hops) > self.config.check.max_redirects:
+                    return done(failure=Failure("too_many_redirects", f"more than {len(hops) - 1} redirects"))
+                current = target
+                continue
             return done(response=response)
+
+
+def _refresh_target(current: str, response: Response) -> str | None:
+    """Where a page's prompt <meta http-equiv=refresh> sends the browser, if it sends it elsewhere."""
+    if not response.body or not response.is_html:
+        return None
+    _, facts = page_facts(response.body, response.header("content-type"))
+    if facts.meta_refresh is None:
+        return None
+    delay, location = facts.meta_refresh
+    if delay > META_REFRESH_MAX_S:
+        return None
+    try:
+        target = urlunsplit(urlsplit(urljoin(current, location))._replace(fragment=""))
+    except ValueError:
+        return None  # an unusable target: judge the page itself
+    if urlsplit(target).scheme not in ("http", "https") or target == current:
+        return None  # a reload, or somewhere we do not go (javascript:, data:)
+    return target
 
 
 def _http_date(value: str) -> float | None:

@@ -15,6 +15,10 @@ TEXT_KEEP = 20_000  # characters of visible text kept for phrase rules; enough f
 _WS = re.compile(r"\s+")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _CT_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
+_SCRIPT_REDIRECT = re.compile(
+    r"""\b(?:window\.|document\.|top\.|self\.)?location(?:\.href)?\s*=\s*["'`]([^"'`]+)["'`]"""
+    r"""|\blocation\.(?:replace|assign)\(\s*["'`]([^"'`]+)["'`]"""
+)
 _REFRESH = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:[;,]\s*(?:url\s*=\s*)?['\"]?([^'\"]*)['\"]?)?\s*$", re.I)
 # Elements a client-side app mounts into; with little server-rendered text they mean "rendered by JS".
 _APP_ROOTS = (
@@ -34,6 +38,7 @@ class PageFacts:
     scripts: int  # <script> elements (inline or not)
     app_shell: bool  # a client-side app root or a "please enable JavaScript" notice
     meta_refresh: tuple[float, str] | None  # (delay seconds, target) of <meta http-equiv=refresh>
+    script_redirect: str | None = None  # target of an inline `window.location = "..."` (not followed)
 
 
 # Labels that browsers read as windows-1252 (the WHATWG Encoding Standard): Python's latin-1 would turn
@@ -127,8 +132,19 @@ def _in_chrome(node: object) -> bool:
     return False
 
 
+def _in_noscript(node: object) -> bool:
+    parent = getattr(node, "parent", None)
+    while parent is not None:
+        if parent.tag == "noscript":
+            return True
+        parent = parent.parent
+    return False
+
+
 def _meta_refresh(tree: LexborHTMLParser) -> tuple[float, str] | None:
     for node in tree.css('meta[http-equiv="refresh" i]'):
+        if _in_noscript(node):
+            continue  # only browsers without JavaScript follow it; it leads to a "please enable JS" page
         m = _REFRESH.match(node.attributes.get("content") or "")
         if m and m.group(2):
             return float(m.group(1)), m.group(2).strip()
@@ -153,6 +169,11 @@ def parse(markup: str) -> PageFacts:
     noscript = " ".join(n.text(deep=True) or "" for n in tree.css("noscript")).lower()
     has_app_root = bool(tree.css_first(_APP_ROOTS))
     refresh = _meta_refresh(tree)
+    script_redirect = None
+    for node in tree.css("script:not([src])"):
+        if m := _SCRIPT_REDIRECT.search(node.text(deep=True) or ""):
+            script_redirect = (m.group(1) or m.group(2)).strip()
+            break
     tree.strip_tags(["script", "style", "noscript", "template", "svg", "head"])
     root = tree.body or tree.root
     text = _clean(root.text(deep=True, separator=" ")) if root else ""
@@ -170,4 +191,5 @@ def parse(markup: str) -> PageFacts:
         scripts=scripts,
         app_shell=app_shell,
         meta_refresh=refresh,
+        script_redirect=script_redirect,
     )
