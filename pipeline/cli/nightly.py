@@ -112,8 +112,11 @@ def command(
     published exports/roadmap.json, so no history is lost on a runner that keeps nothing. One run at a
     time per database. SIGINT/SIGTERM stop cleanly: finished results are kept, the run is marked partial.
 
-    Exit status: 0 healthy, 1 something needs a human (see reports/health.md), 2 usage error, invalid
-    catalogue or the database is in use, 3 inconclusive (the network looks down; the reports and exports
+    Exit status: 0 healthy; 1 when reports/health.md lists anything under "Needs a human" (a broken,
+    paywalled, moved or pending link, or a site blocking robots; warnings count) or a quality rule of
+    severity "error" fails; a rule set to "off" in catalogue/config.yaml (`quality:`) lists nothing, and a
+    link failing fewer than `check.broken_after` runs in a row is only watched; 2 usage error, invalid
+    catalogue or the database is in use; 3 inconclusive (the network looks down; the reports and exports
     still show the last known health) or interrupted.
 
     \b

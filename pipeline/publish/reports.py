@@ -19,7 +19,7 @@ from pipeline.model import Catalogue, Resource
 from pipeline.publish.data import CONCLUSIVE_OUTCOMES, HealthData
 from pipeline.publish.export import dump_json, write_atomically
 from pipeline.publish.templating import render
-from pipeline.quality.rules import Finding, evaluate, resource_file
+from pipeline.quality.rules import Finding, evaluate, resolve_rules, resource_file
 from pipeline.quality.state import NOT_FREE_STATUSES, HealthLike, State, health_state, status_of
 from pipeline.status import FAILURES, HEALTHY, Status
 
@@ -228,6 +228,30 @@ def _previous_status(history: Sequence[Any], upto: int, conclusive: Sequence[boo
     return None
 
 
+def _action_for(
+    resource: Resource, summary: HealthLike | None, state: State, status: Status | None, now: datetime | None
+) -> tuple[str | None, str | None]:
+    """(ACTION_GROUPS key, the quality rule that governs it) for a resource; (None, None): nothing to do.
+    A site blocking robots has no rule: only a human can tell whether the link works."""
+    if state is State.PENDING:
+        return "verify-pending-url", "awaiting-url"
+    if state is State.BROKEN and status in NOT_FREE_STATUSES:
+        return "retire", "not-free"
+    if state is State.BROKEN:
+        assert summary is not None
+        long_dead = (
+            now is not None
+            and summary.failing_since is not None
+            and now - summary.failing_since >= timedelta(days=RETIRE_AFTER_DAYS)
+        )
+        return ("retire" if long_dead else "fix-url"), "dead"
+    if state is State.MOVED:
+        return "update-moved-url", "moved"
+    if state is State.BLOCKED:
+        return "look-at-blocking-site", None
+    return None, None
+
+
 def build_health_report(
     catalogue: Catalogue,
     engine_or_data: Any,
@@ -265,7 +289,9 @@ def build_health_report(
     actions: dict[str, list[Item]] = {k: [] for k in ACTION_GROUPS}
     watch: list[Item] = []
     counts: dict[str, int] = {}
+    severity = {rule.id: rule.severity for rule in resolve_rules(config)}
     for resource in catalogue.resources:
+        waived = resource.quality_exceptions
         summary = summaries.get(resource.id)
         state = health_state(resource, summary, broken_after)
         status = status_of(summary)
@@ -298,23 +324,11 @@ def build_health_report(
             )
         )
 
-        # What to do, one group per resource (the first that applies).
-        if state is State.PENDING:
-            actions["verify-pending-url"].append(item)
-        elif state is State.BROKEN and status in NOT_FREE_STATUSES:
-            actions["retire"].append(item)
-        elif state is State.BROKEN:
-            assert summary is not None
-            long_dead = (
-                now is not None
-                and summary.failing_since is not None
-                and now - summary.failing_since >= timedelta(days=RETIRE_AFTER_DAYS)
-            )
-            actions["retire" if long_dead else "fix-url"].append(item)
-        elif state is State.MOVED:
-            actions["update-moved-url"].append(item)
-        elif state is State.BLOCKED:
-            actions["look-at-blocking-site"].append(item)
+        # What to do, one group per resource (the first that applies), unless the quality rule behind it
+        # is "off" for the list or waived by the resource: severities decide what needs a human.
+        action, rule = _action_for(resource, summary, state, status, now)
+        if action is not None and (rule is None or (severity.get(rule) != "off" and rule not in waived)):
+            actions[action].append(item)
         elif state is State.FAILING:
             watch.append(item)
 

@@ -271,3 +271,57 @@ def test_check_is_refused_while_a_nightly_run_holds_the_database(
     assert sum(server.stats.hits.values()) == 0
     code, _, _ = roadmap(capsys, "check", "--allow-private-addresses")  # released: it runs
     assert code == 1
+
+
+PENDING_HEADLINE = "roadmap nightly: problems found: 1 resource needs a human"
+PENDING_LINES = [
+    "Needs a human (1 resource):",
+    "  Verify a pending URL — Find the canonical URL, check it in a browser, then replace `awaiting_url` with"
+    " `url`.",
+    "    - pending — awaiting a verified URL: No canonical URL has been verified yet.",
+]
+
+
+@pytest.mark.parametrize(
+    ("severity", "code", "headline", "needs_human"),
+    [
+        # A warning-level item still needs a human: exit 1, so the workflow keeps the one issue open.
+        ("warning", 1, PENDING_HEADLINE, PENDING_LINES),
+        ("error", 1, PENDING_HEADLINE + ", 1 quality error", PENDING_LINES),
+        # The list turned the rule off: nothing is listed or counted.
+        ("off", 0, "roadmap nightly: healthy", ["Needs a human: nothing."]),
+    ],
+    ids=["warning-counts", "error", "rule-off"],
+)
+def test_a_pending_url_needs_a_human_unless_its_rule_is_off(
+    server: LoopbackServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    severity: str,
+    code: int,
+    headline: str,
+    needs_human: list[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ROADMAP_DATABASE_URL", raising=False)
+    catalogue = write_catalogue(tmp_path, {"alpha": serve_ok(server, "alpha"), "pending": "PENDING"})
+    pending = catalogue / "resources" / "pending.yaml"
+    pending.write_text(
+        pending.read_text().replace("url: PENDING", "awaiting_url: No canonical URL has been verified yet.")
+    )
+    config = catalogue / "config.yaml"
+    text, n = re.subn(
+        r"(?m)^(  awaiting-url:.*\n    severity:) warning", rf"\1 {severity}", config.read_text()
+    )
+    assert n == 1
+    config.write_text(text)
+    with time_machine.travel(NIGHT, tick=True):
+        got, out, err = nightly(capsys)
+    assert (got, err) == (code, "")
+    lines = out.splitlines()
+    assert lines[0] == headline
+    start = next(i for i, line in enumerate(lines) if line.startswith("Needs a human"))
+    assert lines[start : start + len(needs_human)] == needs_human
+    health = (tmp_path / "reports" / "health.md").read_text()
+    assert ("Verify a pending URL" in health) is (code == 1)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from pipeline.config import CheckConfig, Config
+from pipeline.config import CheckConfig, Config, QualityRule
 from pipeline.publish.data import HealthData
 from pipeline.publish.reports import build_health_report, render_reports, write_reports
 from pipeline.status import Evidence, Hop
-from tests.publish.factory import T0, days, make_catalogue, make_store, outcome, record_run
+from tests.publish.factory import T0, days, default_resources, make_catalogue, make_store, outcome, record_run
 
 RID = "essence-of-calculus"
 URL = "https://example.org/essence-of-calculus"
@@ -65,6 +66,42 @@ def test_changes_and_needs_a_human(tmp_path: Path, history: list[str], expected:
     assert found == expected
     assert report.inconclusive is False
     assert report.latest_run.id == len(history)
+
+
+# A resource's status history -> the "needs a human" group it is in, and the quality rule that governs it.
+GOVERNED = {
+    "broken: dead": (["broken", "broken"], "fix-url", "dead"),
+    "paywalled for good: not-free": (["paywalled", "paywalled"], "retire", "not-free"),
+    "moved: moved": (["redirected"], "update-moved-url", "moved"),
+}
+
+
+@pytest.mark.parametrize(("history", "group", "rule"), GOVERNED.values(), ids=GOVERNED.keys())
+@pytest.mark.parametrize("how", ["rule off", "waived by the resource"])
+def test_a_rule_that_is_off_or_waived_lists_nothing_to_do(
+    tmp_path: Path, history: list[str], group: str, rule: str, how: str
+) -> None:
+    """Severities decide what needs a human (so the nightly exit code); blocked sites are always listed."""
+    if how == "rule off":
+        off = {rule: QualityRule(severity="off"), "awaiting-url": QualityRule(severity="off")}
+        catalogue = make_catalogue(config=Config(quality=off))
+    else:
+        resources = tuple(
+            replace(r, quality_exceptions={rule: "kept on purpose"}) if r.id == RID else r
+            for r in default_resources()
+        )
+        catalogue = make_catalogue(resources)
+    engine = make_store(tmp_path, catalogue)
+    for n, status in enumerate(history):
+        record_run(engine, catalogue, T0 - days(len(history) - 1 - n), {RID: status})
+    found = groups(build_health_report(catalogue, engine, catalogue.config))
+    found.pop("change:newly-broken", None)
+    found.pop("change:moved", None)
+    assert f"todo:{group}" not in found
+    assert found == ({} if how == "rule off" else {"todo:verify-pending-url": ["aml-cheat-sheet"]})
+    record_run(engine, catalogue, T0 + days(1), {RID: "blocked"})
+    found = groups(build_health_report(catalogue, engine, catalogue.config))
+    assert found["todo:look-at-blocking-site"] == [RID]
 
 
 def test_broken_after_is_tunable(tmp_path: Path) -> None:
