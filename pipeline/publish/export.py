@@ -21,6 +21,7 @@ from pipeline.model import Catalogue, Resource
 from pipeline.publish.templating import render
 from pipeline.publish.text import MEDIUM_MARKERS, Slugger, medium_label, medium_marker
 from pipeline.quality.state import HealthLike, State, health_state, status_of
+from pipeline.status import Status
 
 # The published contract's version (schema/export.schema.json). A change that breaks a consumer (a field
 # removed, renamed or retyped, a status string changed) bumps the major version; an added optional field
@@ -131,6 +132,8 @@ def dump_json(document: Any) -> str:
 
 # ---------------------------------------------------------------- README
 
+NOT_FREE_REASONS = {Status.PAYWALLED: "💰 paywalled", Status.LOGIN_REQUIRED: "🔒 sign-in required"}
+
 
 def readme_note(resource: Resource, summary: HealthLike | None, broken_after: int) -> str | None:
     """A short health note, only where the health data says something a reader should know."""
@@ -142,6 +145,10 @@ def readme_note(resource: Resource, summary: HealthLike | None, broken_after: in
     since = summary.failing_since.date().isoformat() if summary.failing_since else None
     if state is State.FAILING:
         return f"⚠️ link failing since {since}" if since else "⚠️ link failing"
+    if state is State.BROKEN and status_of(summary) in NOT_FREE_REASONS:
+        # The page is there but no longer free: "broken" would send readers hunting for a dead link.
+        reason = NOT_FREE_REASONS[status_of(summary)]
+        return f"{reason} since {since}" if since else reason
     if state is State.BROKEN:
         return f"❌ broken since {since}" if since else "❌ broken"
     if state is State.MOVED and summary.final_url:

@@ -154,6 +154,30 @@ def test_health_notes_only_where_the_health_data_says_so(rid: str, note: str | N
         assert line.endswith(f" · {note}")
 
 
+@pytest.mark.parametrize(
+    ("status", "note"),
+    [
+        (Status.PAYWALLED, "💰 paywalled since 2026-11-19"),
+        (Status.LOGIN_REQUIRED, "🔒 sign-in required since 2026-11-19"),
+        (Status.PAYWALLED, None),  # once: flaky is not dead, and a free page is not paywalled by a glitch
+    ],
+    ids=["paywalled", "login-required", "paywalled-once"],
+)
+def test_a_page_no_longer_free_says_so_not_broken(status: Status, note: str | None) -> None:
+    streak = 2 if note else 1
+    health = {
+        "micrograd": summary("micrograd", status, consecutive_failures=streak, failing_since=T0 - days(1))
+    }
+    catalogue = make_catalogue()
+    text = render_readme(catalogue, health)
+    line = next(line for line in text.splitlines() if f"[{catalogue.resource('micrograd').title}]" in line)
+    assert "❌" not in line
+    if note is None:
+        assert line.endswith(" · ⚠️ link failing since 2026-11-19")
+    else:
+        assert line.endswith(f" · {note}")
+
+
 def test_broken_after_decides_between_failing_and_broken() -> None:
     config = Config(check=CheckConfig(broken_after=3))
     text = render_readme(make_catalogue(config=config), HEALTH, config)
