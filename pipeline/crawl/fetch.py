@@ -29,7 +29,7 @@ from email.utils import parsedate_to_datetime
 from http.cookiejar import CookieJar
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import httpx
 
@@ -382,8 +382,10 @@ class Fetcher:
         value = response.header("retry-after").strip()
         if not value:
             return None
-        if value.isdigit():
-            return float(value)
+        try:
+            return max(0.0, float(value))  # seconds (some servers send "1.5")
+        except ValueError:
+            pass
         moment = _http_date(value)
         if moment is None:
             return None
@@ -486,7 +488,7 @@ class Fetcher:
             location = response.header("location").strip()
             if status in REDIRECT_STATUSES and location:
                 try:
-                    target = urljoin(current, location)
+                    target = _escaped(urljoin(current, location))
                     urlsplit(target).port  # noqa: B018 - validates the port
                 except ValueError:
                     return done(failure=Failure("invalid_url", f"bad Location {location!r} from {current}"))
@@ -505,6 +507,22 @@ class Fetcher:
             return done(response=response)
 
 
+_URL_SAFE = "/%:@!$&'()*+,;=~-._?[]"
+
+
+def _escaped(url: str) -> str:
+    """A redirect target as a browser would request it (and a catalogue could hold it): spaces and
+    non-ASCII characters in path, query and fragment percent-encoded as UTF-8, existing escapes kept."""
+    parts = urlsplit(url)
+    return urlunsplit(
+        parts._replace(
+            path=quote(parts.path, safe=_URL_SAFE),
+            query=quote(parts.query, safe=_URL_SAFE),
+            fragment=quote(parts.fragment, safe=_URL_SAFE + "#"),
+        )
+    )
+
+
 def _refresh_target(current: str, response: Response) -> str | None:
     """Where a page's prompt <meta http-equiv=refresh> sends the browser, if it sends it elsewhere."""
     if not response.body or not response.is_html:
@@ -513,10 +531,11 @@ def _refresh_target(current: str, response: Response) -> str | None:
     if facts.meta_refresh is None:
         return None
     delay, location = facts.meta_refresh
-    if delay > META_REFRESH_MAX_S:
-        return None
+    if delay > META_REFRESH_MAX_S and facts.text_length > 0:
+        return None  # a page to read first; with nothing to read, the wait changes nothing
+
     try:
-        target = urlunsplit(urlsplit(urljoin(current, location))._replace(fragment=""))
+        target = urlunsplit(urlsplit(_escaped(urljoin(current, location)))._replace(fragment=""))
     except ValueError:
         return None  # an unusable target: judge the page itself
     if urlsplit(target).scheme not in ("http", "https") or target == current:

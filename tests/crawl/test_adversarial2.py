@@ -78,6 +78,22 @@ async def _body_cut_short(request: Request, writer: asyncio.StreamWriter) -> boo
     return False
 
 
+def raw(data: bytes):
+    """Exactly these bytes as the answer, then close."""
+
+    async def handler(request: Request, writer: asyncio.StreamWriter) -> bool:
+        writer.write(data)
+        await writer.drain()
+        writer.close()
+        return False
+
+    return handler
+
+
+ODD_PAGE = html("Odd but fine").encode()
+LENGTH = b"Content-Length: %d\r\n\r\n" % len(ODD_PAGE)
+
+
 def chain(prefix: str, hops: int) -> dict[str, object]:
     routes: dict[str, object] = {f"{prefix}/{i}": redirect(f"{prefix}/{i + 1}", 302) for i in range(hops)}
     routes[f"{prefix}/{hops}"] = reply(200, html("End of the chain"))
@@ -216,6 +232,12 @@ SCENARIOS = {
         Status.OK,
         None,
     ),
+    "meta refresh after 30 s from an empty page (followed)": (
+        {"/old": reply(200, refresh_page("/gone-too", 30))},
+        "/old",
+        Status.BROKEN,
+        "http-404",
+    ),
     "meta refresh to itself (reload)": (
         {"/p": reply(200, html("Live loss curves", head='<meta http-equiv="refresh" content="5">'))},
         "/p",
@@ -257,6 +279,52 @@ SCENARIOS = {
     "closes mid-headers": ({"/p": _close_mid_headers}, "/p", Status.SERVER_ERROR, "protocol"),
     "garbage instead of HTTP": ({"/p": _garbage}, "/p", Status.SERVER_ERROR, "protocol"),
     "200 body cut short (judged on what came)": ({"/p": _body_cut_short}, "/p", Status.OK, None),
+    "status line without a reason phrase": (
+        {"/p": raw(b"HTTP/1.1 200\r\nContent-Type: text/html\r\n" + LENGTH + ODD_PAGE)},
+        "/p",
+        Status.OK,
+        None,
+    ),
+    "100 Continue before the answer": (
+        {
+            "/p": raw(
+                b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                + LENGTH
+                + ODD_PAGE
+            )
+        },
+        "/p",
+        Status.OK,
+        None,
+    ),
+    "bare LF line ends": (
+        {"/p": raw(b"HTTP/1.1 200 OK\nContent-Type: text/html\n" + LENGTH.replace(b"\r", b"") + ODD_PAGE)},
+        "/p",
+        Status.OK,
+        None,
+    ),
+    "HTTP/1.0 body until close": (
+        {"/p": raw(b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n" + ODD_PAGE)},
+        "/p",
+        Status.OK,
+        None,
+    ),
+    "conflicting Content-Length": (
+        {"/p": raw(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n" + LENGTH + ODD_PAGE)},
+        "/p",
+        Status.SERVER_ERROR,
+        "protocol",
+    ),
+    "body without a status line (HTTP/0.9)": ({"/p": raw(ODD_PAGE)}, "/p", Status.SERVER_ERROR, "protocol"),
+    "Location with a space and non-ASCII": (
+        {
+            "/old": raw(b"HTTP/1.1 301 Moved\r\nLocation: /\xc3\xbcber uns\r\nContent-Length: 0\r\n\r\n"),
+            "/%C3%BCber%20uns": reply(200, html("About us")),
+        },
+        "/old",
+        Status.REDIRECTED,
+        "permanent-redirect",
+    ),
     # --- bodies that are not HTML ------------------------------------------------------------------
     "raw text file": (
         {"/raw/main/README.md": reply(200, "# Notes\n\nEigenvalues. " * 40, "text/plain; charset=utf-8")},
@@ -492,6 +560,7 @@ def _stamped(log: list[tuple[str, str, float]], vt: VirtualTime, inner):
     [
         ("Wed, 21 Oct 2026 07:28:03 GMT", "Wed, 21 Oct 2026 07:28:00 GMT", 3.0),  # against the server's Date
         ("Wed, 21 Oct 2015 07:28:00 GMT", None, 0.0),  # in the past: retry at once
+        ("0.5", None, 0.5),  # seconds, but not a whole number
         ("soon", None, None),  # unreadable: our own back-off
     ],
 )
@@ -628,3 +697,12 @@ def test_server_that_never_answers_times_out_within_the_url_limit(server: Loopba
     assert outcome.status is Status.TIMEOUT, outcome.evidence
     assert outcome.evidence[0].rule in ("read-timeout", "url-timeout")
     assert outcome.elapsed_ms is not None and outcome.elapsed_ms <= check.url_timeout_s * 1000 + 500
+
+
+def test_redirect_target_is_percent_encoded_for_the_catalogue(server: LoopbackServer) -> None:
+    location = b"HTTP/1.1 301 Moved\r\nLocation: /\xc3\xbcber uns?q=a b\r\nContent-Length: 0\r\n\r\n"
+    _install(server, {"/old": raw(location), "/%C3%BCber%20uns?q=a%20b": reply(200, html("About us"))})
+    url = server.url("/old")
+    outcome = run([url])[0][url]
+    assert outcome.status is Status.REDIRECTED
+    assert outcome.final_url == server.url("/%C3%BCber%20uns?q=a%20b")
