@@ -33,6 +33,13 @@ TRACKING_PREFIXES = ("utm_",)
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 _PERCENT = re.compile(r"%[0-9a-fA-F]{2}")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+def _escape(match: re.Match[str]) -> str:
+    """RFC 3986 6.2.2: an escaped unreserved character is that character; other escapes upper-cased."""
+    char = chr(int(match.group(0)[1:], 16))
+    return char if char in _UNRESERVED else match.group(0).upper()
 
 
 def _is_tracking(name: str) -> bool:
@@ -43,10 +50,12 @@ def _is_tracking(name: str) -> bool:
 def normalise_url(url: str) -> str:
     """Comparison key of url.
 
-    Lower-cases the scheme and host, drops a leading `www.`, a trailing dot of the host, the default port,
-    any user:password part, trailing slashes of the path, the fragment and tracking parameters (`utm_*`,
-    `fbclid`, `gclid`, ...), sorts the remaining query parameters and upper-cases percent-escapes.
-    A string that is not a URL comes back stripped and otherwise unchanged.
+    Lower-cases the scheme and host, counts http and https as one (a page served on both is one
+    resource), drops a leading `www.`, a trailing dot of the host, the default port, any user:password
+    part, trailing slashes of the path, the fragment and tracking parameters (`utm_*`, `fbclid`, `gclid`,
+    ...), sorts the remaining query parameters, decodes escaped unreserved characters (`%7E` is `~`)
+    and upper-cases the other percent-escapes. A string that is not a URL comes back stripped and
+    otherwise unchanged.
     """
     url = url.strip()
     try:
@@ -61,9 +70,11 @@ def normalise_url(url: str) -> str:
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     netloc = host if port is None or DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
+    if scheme == "http":
+        scheme = "https"
     path = parts.path.rstrip("/")
     if "%" in path:
-        path = _PERCENT.sub(lambda m: m.group(0).upper(), path)
+        path = _PERCENT.sub(_escape, path)
     query = ""
     if parts.query:
         kept = sorted(

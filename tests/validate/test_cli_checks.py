@@ -49,6 +49,10 @@ CHECKS = [
             position=30,
         ),
         [
+            # http and https spellings of one page are one resource, whatever the case of the scheme.
+            f"{R}/same-page.yaml:3:6: the same resource as {ESSENCE} (the URLs are equal after normalisation) — "
+            "list each resource once: keep one file and delete the other, or justify it in quality_exceptions: "
+            "{duplicate: ...}",
             f"{R}/same-page.yaml:3:6: url has an upper-case scheme HTTP: — write it in lower case: http://",
         ],
         id="upper-case-scheme",
