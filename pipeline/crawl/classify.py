@@ -145,6 +145,12 @@ _PARKED_PHRASES = re.compile(
     r"|\bfuture\s+home\s+of\s+something\s+quite\s+cool\b"
     r"|\bthe\s+owner\s+of\s+this\s+domain\s+has\s+not\s+(?:yet\s+)?(?:uploaded|put)\b"
     r"|\bthis\s+domain\s+is\s+registered,?\s+but\s+may\s+still\s+be\s+available\b"
+    # The same notices from registrars and parking networks in other languages.
+    r"|\bdiese\s+domain\s+(?:steht\s+zum\s+verkauf|kaufen|ist\s+zu\s+verkaufen)\b|\bdomain\s+zu\s+verkaufen\b"
+    r"|\bce\s+(?:nom\s+de\s+)?domaine\s+est\s+[àa]\s+vendre\b|\bacheter\s+ce\s+(?:nom\s+de\s+)?domaine\b"
+    r"|\beste\s+dominio\s+(?:est[aá]\s+a\s+la\s+venta|se\s+vende|est[aá]\s+[àa]\s+venda)\b"
+    r"|\bdit\s+domein\s+is\s+te\s+koop\b|\bquesto\s+dominio\s+[èe]\s+in\s+vendita\b"
+    r"|このドメインは(?:販売中|売り出し中|お名前\.comで取得|お名前\.com\s*から取得)|(?:此|该|該)域名(?:正在)?(?:出售|转让|出售中)"
 )
 _PARKED_MARKUP = (
     "adsense/domains/caf.js",
