@@ -208,6 +208,7 @@ class HostState:
     slowdowns: int = 0  # how often the host told us to slow down (429 / Retry-After)
     in_flight: int = 0
     peak_in_flight: int = 0
+    unreachable: str | None = None  # a network failure that outlived every retry: don't retry it again
 
 
 @dataclass
@@ -400,22 +401,30 @@ class Fetcher:
         check = self.config.check
         limit = check.max_body_kb * 1024
         retries = check.retries if retries is None else retries
+        host = self.host_state((urlsplit(url).hostname or "").lower())
+        if host.unreachable is not None:
+            # One more try per URL, no back-off: a host that stayed unreachable through a full round of
+            # retries would otherwise cost every one of its URLs the same round.
+            retries = 0
         for attempt in range(retries + 1):
             last = attempt == retries
             try:
                 response = await self._send(method, url, jar, limit, budget)
             except FetchError as error:
-                if not error.transient or last:
+                give_up = last or host.unreachable is not None  # another URL already saw it stay down
+                if error.network and error.transient and give_up:
+                    host.unreachable = error.kind
+                if not error.transient or give_up:
                     raise
                 wait = self._backoff(attempt)
                 if wait >= budget.remaining:
                     raise
                 await self._pause(wait, budget)
                 continue
+            host.unreachable = None
             if response.status not in TRANSIENT_STATUSES or last:
                 return response
             retry_after = self._retry_after(response)
-            host = self.host_state((urlsplit(url).hostname or "").lower())
             if response.status == 429 or retry_after is not None:
                 if retry_after is not None and retry_after > check.retry_after_cap_s:
                     self._slow_down(host, check.retry_after_cap_s)

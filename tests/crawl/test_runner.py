@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from pipeline.config import Config
+from pipeline.crawl.fetch import Fetcher
 from pipeline.crawl.runner import CheckRequest, check_catalogue, run_check
 from pipeline.errors import UsageError
 from pipeline.model import Catalogue
@@ -125,6 +126,30 @@ def test_a_small_run_with_one_dead_name_is_broken_when_the_control_hosts_answer(
     assert not report.inconclusive and report.run.outcome == "complete"
     assert report.outcomes["res-0"].status is Status.BROKEN
     assert list(report.outcomes) == ["res-0"]  # the control hosts are asked, not recorded
+
+
+def test_a_host_that_stays_unreachable_costs_one_retry_round_not_one_per_url(engine: Engine) -> None:
+    calls: list[str] = []
+    sleeps: list[float] = []
+
+    def refused(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        raise httpx.ConnectError("[Errno 111] Connection refused") from ConnectionRefusedError(111, "refused")
+
+    async def fake_sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        await asyncio.sleep(0)
+
+    cat = build({f"res-{i}": f"https://one-host.example/page/{i}" for i in range(8)})
+    sync_catalogue(engine, cat)
+    fetcher = Fetcher(cat.config, transport=httpx.MockTransport(refused), sleep=fake_sleep)
+    report = asyncio.run(check_catalogue(engine, cat, CheckRequest(), fetcher=fetcher))
+    assert {o.status for o in report.outcomes.values()} == {Status.BROKEN}
+    # At most the URLs in flight when the host first stayed down (per_host) back off through every retry;
+    # every later URL of the host is tried once. Without that: 8 x (1 + retries) attempts.
+    retries, per_host = cat.config.check.retries, cat.config.check.per_host
+    assert len(calls) <= per_host * (1 + retries) + (8 - per_host)
+    assert len(sleeps) <= per_host * retries
 
 
 def test_awaiting_url_is_recorded_as_skipped(engine: Engine) -> None:
