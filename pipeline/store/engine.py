@@ -187,6 +187,21 @@ def upgrade(engine_or_url: Engine | str, revision: str = "head") -> None:
             engine.dispose()
 
 
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the schema back to `revision` ("base": empty) through the migrations' downgrades, in one
+    transaction. For tests and recovery; nothing in normal operation goes backwards."""
+    from alembic import command
+
+    try:
+        with engine.connect() as connection:
+            connection.execution_options(write=True)
+            with foreign_keys_deferred(connection):
+                command.downgrade(_alembic_config(connection), revision)
+                connection.commit()
+    except SQLAlchemyError as error:
+        raise StoreError(f"{_shown(engine)}: cannot downgrade the schema: {_reason(error)}") from error
+
+
 def open_store(database_url: str | None, catalogue_dir: Path) -> Engine:
     """The engine of the store, its schema at the newest revision (created if the file is new)."""
     url = resolve_database_url(database_url, catalogue_dir)
