@@ -18,16 +18,19 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Connection, Engine, make_url, text
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import OperationalError
 
 from pipeline.clock import isoformat, utcnow
-from pipeline.errors import LockedError
+from pipeline.errors import LockedError, StoreError
 
 # Two int4 keys (pg_try_advisory_lock(int, int)) so the holder can be found in pg_locks by classid/objid.
 PG_LOCK_CLASS = 0x726D6170  # "rmap"
@@ -88,9 +91,17 @@ def run_lock(
     elif url.get_backend_name() == "sqlite":
         yield LockHolder(pid=os.getpid(), since=isoformat(utcnow()), command=command, where="in-memory")
     else:
-        engine = target if isinstance(target, Engine) else create_engine(url)
-        with _advisory_lock(engine, command, purpose) as holder:
-            yield holder
+        from pipeline.store.engine import make_engine  # one place that turns a URL into an engine
+
+        engine = (
+            target if isinstance(target, Engine) else make_engine(url.render_as_string(hide_password=False))
+        )
+        try:
+            with _advisory_lock(engine, command, purpose) as holder:
+                yield holder
+        finally:
+            if engine is not target:  # ours: close its pooled connection now, not at garbage collection
+                engine.dispose()
 
 
 @contextmanager
@@ -137,36 +148,76 @@ def _read_holder(fd: int, path: Path) -> LockHolder:
     return LockHolder(pid=pid, since=since, command=command, where=str(path))
 
 
+# PostgreSQL keeps at most 63 bytes of application_name; the holder's pid is kept whole at its end.
+_APPLICATION_NAME_MAX = 63
+_APPLICATION_NAME = re.compile(r"^(?P<command>.*) \[pid (?P<pid>\d+)\]$", re.DOTALL)
+
+
+def _application_name(command: str) -> str:
+    """What pg_stat_activity shows for the lock's session, so a refused run can name the holder."""
+    suffix = f" [pid {os.getpid()}]"
+    room = _APPLICATION_NAME_MAX - len(suffix.encode())
+    # Non-ASCII is cut by bytes, never mid-character.
+    return command.encode()[:room].decode("utf-8", "ignore") + suffix
+
+
 @contextmanager
 def _advisory_lock(engine: Engine, command: str, purpose: str) -> Iterator[LockHolder]:
-    """PostgreSQL session advisory lock on a connection held open for the whole run (not tested here:
-    no server on this machine)."""
+    """PostgreSQL session advisory lock on a connection held open for the whole run.
+
+    The server drops it when the session ends, however the holder died (tests/nightly/test_lock_postgres.py
+    kills one). Advisory locks are per database, like the lock file beside a SQLite database.
+    """
     key1, key2 = PG_LOCK_CLASS, PURPOSES[purpose][1]
-    where = f"advisory lock on {engine.url.render_as_string(hide_password=True)}"
-    with engine.connect() as connection:
+    database = engine.url.render_as_string(hide_password=True)
+    where = f"advisory lock ({key1}, {key2}) on {database}"
+    try:
+        connection = engine.connect()
+    except OperationalError as error:
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        raise StoreError(f"{database}: cannot connect to take the run lock: {reason}") from error
+    with connection:
         got = connection.execute(text("SELECT pg_try_advisory_lock(:k1, :k2)"), {"k1": key1, "k2": key2})
         if not got.scalar():
-            row = connection.execute(
-                text(
-                    "SELECT a.pid, a.backend_start, a.application_name FROM pg_locks l "
-                    "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
-                    "AND l.granted AND l.classid = :k1 AND l.objid = :k2"
-                ),
-                {"k1": key1, "k2": key2},
-            ).first()
-            holder = LockHolder(
-                pid=row[0] if row else None,
-                since=isoformat(row[1].replace(tzinfo=None)) if row and row[1] else None,
-                command=(f"server backend, {row[2]}" if row and row[2] else "server backend"),
-                where=where,
-            )
+            holder = _advisory_holder(connection, key1, key2, where)
             raise LockedError(
-                f"the database is in use by {_OTHER[purpose]} ({holder.describe()}); "
-                "wait for it to finish or stop that process"
+                f"{database} is in use by {_OTHER[purpose]} ({holder.describe()}); "
+                f"wait for it to finish or stop that process ({where})"
             )
+        # Session level: survives this commit; state_change below then marks when the lock was taken.
+        connection.execute(
+            text("SELECT set_config('application_name', :name, false)"), {"name": _application_name(command)}
+        )
         connection.commit()
         try:
             yield LockHolder(pid=os.getpid(), since=isoformat(utcnow()), command=command, where=where)
         finally:
+            # The connection goes back to the pool: leave it as it was found.
+            connection.rollback()
             connection.execute(text("SELECT pg_advisory_unlock(:k1, :k2)"), {"k1": key1, "k2": key2})
+            connection.execute(text("RESET application_name"))
             connection.commit()
+
+
+def _advisory_holder(connection: Connection, key1: int, key2: int, where: str) -> LockHolder:
+    """Who holds the advisory lock, from pg_locks and pg_stat_activity (columns another role may not see
+    are NULL: then the holder is partly unknown, never a failure)."""
+    row = connection.execute(
+        text(
+            "SELECT a.pid, a.state_change, a.application_name FROM pg_locks l "
+            "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
+            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND l.classid = :k1 AND l.objid = :k2 AND l.objsubid = 2"
+        ),
+        {"k1": key1, "k2": key2},
+    ).first()
+    if row is None:  # released between our attempt and this query
+        return LockHolder(pid=None, since=None, command=None, where=where)
+    backend_pid, state_change, application_name = row
+    # timestamptz arrives in the session's time zone: convert, never just drop the offset.
+    since = isoformat(state_change.astimezone(UTC).replace(tzinfo=None)) if state_change else None
+    named = _APPLICATION_NAME.match(application_name or "")
+    if named:
+        return LockHolder(pid=int(named["pid"]), since=since, command=named["command"], where=where)
+    command = f"server backend {backend_pid}" + (f", {application_name}" if application_name else "")
+    return LockHolder(pid=None, since=since, command=command, where=where)
