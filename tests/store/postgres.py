@@ -52,6 +52,15 @@ def pg_url(postgres_admin: Engine) -> Iterator[str]:
         yield postgres_admin.url.set(database=name).render_as_string(hide_password=False)
     finally:
         with postgres_admin.connect() as connection:
-            # FORCE: a session a test left open (or a killed subprocess's, not yet reaped) must not
-            # keep the database alive.
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            # A session a test left open (or a killed subprocess's, not yet reaped) must not keep the
+            # database alive. Not DROP ... WITH (FORCE): that must also be allowed to signal an autovacuum
+            # worker, which a plain role may not; a plain DROP tells autovacuum to leave and waits (5 s)
+            # for the sessions ended here to go.
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND usename = current_user AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
