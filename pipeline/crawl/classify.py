@@ -112,7 +112,7 @@ _NOT_FOUND_LOOSE = re.compile(
     r"^\s*(?:error\s*)?404\b"
     r"|\b404\b.{0,40}\b(?:not\s+found|error|page|missing|oops|does\s*n[o']t\s+exist|gone)\b"
     r"|\b(?:error|http|status|fehler|erreur|errore|ошибка)\s*:?\s*404\b|エラー\s*404"
-    r"|^\s*not\s+found\b|\bnot\s+found\s*$"
+    r"|^\s*not\s+found\b|\bnot\s+found\s*$|^\s*nothing\s+found\s*$"
 )
 _NOTICE_WORDS = 6  # a title segment longer than this is a sentence about something, not a notice
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·:»]+\s+|\s*[|–—·»]\s*|\s*::\s*")
@@ -122,6 +122,11 @@ _NOT_FOUND_TITLE = re.compile(
     r"|\b(?:page|file|document|article)\s+(?:does\s+not|doesn[’']t|no\s+longer)\s+exists?\b"
     r"|\b(?:this|that|the)\s+page\s+(?:isn[’']t|is\s+not)\s+available\b"
     r"|\bcould\s*n[o’']t\s+find\s+(?:that|this|the)\s+page\b"
+    r"|\b(?:page|file|document|resource|article|content|post)\s+(?:you\s+requested\s+)?"
+    r"(?:can[’']?t|cannot|could\s*n[o’']t|could\s+not)\s+be\s+found\b"
+    r"|\bpage\s+you(?:\s+are|\s+were|[’']re)\s+looking\s+for\s+(?:does\s*n[o’']t|does\s+not|no\s+longer"
+    r"|is\s+not|is\s+no\s+longer|isn[’']t|can[’']?t|cannot|could\s*n[o’']t|was\s+not|wasn[’']t|may\s+have)\b"
+    r"|\btrouble\s+finding\s+(?:that|this|the)\s+(?:site|page)\b"
     # Other languages: the notices big CMSs and hosts ship (de, fr, es, pt, it, nl, pl, sv, tr, ru).
     r"|\bseite\s+(?:wurde\s+|konnte\s+)?nicht\s+gefunden\b|\bseite\s+existiert\s+nicht\b"
     r"|\bpage\s+(?:introuvable|non\s+trouv[ée]e)\b"
@@ -221,6 +226,10 @@ _BUY_ACTION = re.compile(
     r"|order\s+now|get\s+access)\b"
 )
 _DONATION = re.compile(r"\b(?:coffee|donat\w*|tip\s+jar|sponsor\w*|patreon|ko-fi|support\s+(?:us|me|the))\b")
+# A printed copy for sale beside the free text is no paywall on the text.
+_PRINT_COPY = re.compile(
+    r"\b(?:print(?:ed)?\s+(?:edition|copy|copies|version|book)|paperback|hardcover|hardback|physical\s+copy)\b"
+)
 _FREE_HINT = re.compile(
     r"\bfree\b|\bopen\s+access\b|\bread\s+(?:it\s+)?online\b|\bfreely\s+available\b|\baudit\b"
     r"|\bdownload\s+(?:the\s+)?(?:pdf|book|notes|slides)\b|\bcreative\s+commons\b"
@@ -523,11 +532,12 @@ def _content(fetched: Fetched, response: Response, context: Context) -> tuple[St
             return Status.PAYWALLED, Evidence("domain-paywall-phrase", f"the page says {phrase!r}")
     if m := _PAYWALL_PHRASES.search(text):
         return Status.PAYWALLED, Evidence("paywall-wording", f"the page says {m.group(0)!r}")
+    offer = text if facts.content_text is None else facts.content_text.lower()
     if not _FREE_HINT.search(text):
-        for price in _PRICE.finditer(text):
-            window = text[max(0, price.start() - 80) : price.end() + 80]
-            if _DONATION.search(window):
-                continue  # "buy me a coffee ($3)": a tip jar on a free page
+        for price in _PRICE.finditer(offer):
+            window = offer[max(0, price.start() - 80) : price.end() + 80]
+            if _DONATION.search(window) or _PRINT_COPY.search(window):
+                continue  # "buy me a coffee ($3)", "print edition $39": a free page all the same
             if action := _BUY_ACTION.search(window):
                 return Status.PAYWALLED, Evidence(
                     "price-and-buy", f"a price ({price.group(0)}) next to {action.group(0)!r}, nothing free"

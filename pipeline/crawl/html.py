@@ -39,6 +39,7 @@ class PageFacts:
     app_shell: bool  # a client-side app root or a "please enable JavaScript" notice
     meta_refresh: tuple[float, str] | None  # (delay seconds, target) of <meta http-equiv=refresh>
     script_redirect: str | None = None  # target of an inline `window.location = "..."` (not followed)
+    content_text: str | None = None  # visible text outside header/nav/footer/aside (None: same as text)
 
 
 # Labels that browsers read as windows-1252 (the WHATWG Encoding Standard): Python's latin-1 would turn
@@ -177,6 +178,10 @@ def parse(markup: str) -> PageFacts:
     tree.strip_tags(["script", "style", "noscript", "template", "svg", "head"])
     root = tree.body or tree.root
     text = _clean(root.text(deep=True, separator=" ")) if root else ""
+    # What the page offers, without its chrome: a "buy the print edition" box in a sidebar is no paywall.
+    tree.strip_tags(sorted(_CHROME))
+    root = tree.body or tree.root
+    content_text = _clean(root.text(deep=True, separator=" ")) if root else ""
     app_shell = has_app_root or (
         "javascript" in noscript and ("enable" in noscript or "requires" in noscript)
     )
@@ -192,4 +197,5 @@ def parse(markup: str) -> PageFacts:
         app_shell=app_shell,
         meta_refresh=refresh,
         script_redirect=script_redirect,
+        content_text=None if content_text == text else content_text[:TEXT_KEEP],
     )

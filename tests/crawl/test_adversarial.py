@@ -251,6 +251,34 @@ SCENARIOS = {
         Status.OK,
         None,
     ),
+    "free book page selling a print copy in a sidebar": (
+        {
+            "/p": reply(
+                200,
+                html(
+                    "Linear Algebra Notes",
+                    "<p>Chapters: <a href=ch1>1. Vectors</a> <a href=ch2>2. Matrices</a></p>"
+                    + PROSE
+                    + "<aside>Print edition: $39.99. <a href=/shop>Buy from the publisher</a>.</aside>",
+                ),
+            )
+        },
+        "/p",
+        Status.OK,
+        None,
+    ),
+    "print copy for sale in the page itself": (
+        {"/p": reply(200, html("Notes", PROSE + "<p>Paperback $24.00 — buy now</p>"))},
+        "/p",
+        Status.OK,
+        None,
+    ),
+    "course sold in the page itself": (
+        {"/p": reply(200, html("Deep Learning Course", "<p>Lesson videos. Price: $49.00. Enrol now.</p>"))},
+        "/p",
+        Status.PAYWALLED,
+        "price-and-buy",
+    ),
     "password form is the page": (
         {"/p": reply(200, html("Members area", "<form><input name=u><input type=password></form>"))},
         "/p",
@@ -398,6 +426,15 @@ def test_same_url_in_two_resources_is_fetched_once(server: LoopbackServer, tmp_p
         ("Error 404", True),
         ("Not Found", True),
         ("Sorry, the page you requested could not be found", True),
+        ("Oops! That page can’t be found.", True),
+        ("Oops! That page can't be found.", True),
+        ("The page you are looking for does not exist", True),
+        ("The page you're looking for doesn't exist or has been moved", True),
+        ("Nothing Found", True),
+        ("Nothing found | Acme Notes", True),
+        ("Hmm. We’re having trouble finding that site.", True),
+        ("When nothing found in the search space means convergence", False),
+        ("Eigenvectors that cannot be found by hand", False),
         ("Why gradients are not found in shallow saddle regions", False),
         ("Optimisation when the global minimum is not found", False),
         ("Handling HTTP 404 error pages in a static site generator", False),
