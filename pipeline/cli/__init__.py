@@ -57,4 +57,9 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
+    except OSError as error:
+        # The file system said no (a read-only or missing folder, a full disk): name the path, no traceback.
+        where = f"{error.filename}: " if error.filename else ""
+        click.echo(f"roadmap: error: {where}{error.strerror or error}", err=True)
+        sys.exit(2)
     sys.exit(0)
