@@ -38,6 +38,26 @@ class Resource:
     def has_url(self) -> bool:
         return self.url is not None
 
+    def to_dict(self) -> dict[str, Any]:
+        """Every catalogue field as plain JSON values: what the store keeps and the export publishes."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "section": self.section,
+            "position": self.position,
+            "url": self.url,
+            "awaiting_url": self.awaiting_url,
+            "description": self.description,
+            "medium": self.medium,
+            "cost": self.cost,
+            "provider": self.provider,
+            "effort": self.effort,
+            "topics": list(self.topics),
+            "origin": self.origin,
+            "added": self.added,
+            "quality_exceptions": dict(sorted(self.quality_exceptions.items())),
+        }
+
 
 @dataclass(frozen=True)
 class Section:

@@ -77,21 +77,7 @@ def health_json(summary: HealthLike | None, broken_after: int) -> dict[str, Any]
 
 def resource_json(resource: Resource, summary: HealthLike | None, broken_after: int) -> dict[str, Any]:
     return {
-        "id": resource.id,
-        "title": resource.title,
-        "section": resource.section,
-        "position": resource.position,
-        "url": resource.url,
-        "awaiting_url": resource.awaiting_url,
-        "description": resource.description,
-        "medium": resource.medium,
-        "cost": resource.cost,
-        "provider": resource.provider,
-        "effort": resource.effort,
-        "topics": list(resource.topics),
-        "origin": resource.origin,
-        "added": resource.added,
-        "quality_exceptions": dict(sorted(resource.quality_exceptions.items())),
+        **resource.to_dict(),
         "health": health_json(summary, broken_after),
     }
 

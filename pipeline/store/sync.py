@@ -36,23 +36,8 @@ class SyncReport:
 
 def resource_values(resource: Resource) -> dict[str, Any]:
     """The resource's catalogue fields as stored, its content hash included."""
-    values = {
-        "id": resource.id,
-        "section_id": resource.section,
-        "position": resource.position,
-        "title": resource.title,
-        "url": resource.url,
-        "awaiting_url": resource.awaiting_url,
-        "description": resource.description,
-        "medium": resource.medium,
-        "cost": resource.cost,
-        "provider": resource.provider,
-        "effort": resource.effort,
-        "topics": list(resource.topics),
-        "origin": resource.origin,
-        "added": resource.added,
-        "quality_exceptions": dict(resource.quality_exceptions),
-    }
+    values = resource.to_dict()
+    values["section_id"] = values.pop("section")
     canonical = json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     values["content_hash"] = hashlib.sha256(canonical.encode()).hexdigest()
     return values
