@@ -87,12 +87,12 @@ def _sync_resources(
     connection: Connection, catalogue: Catalogue, now: datetime
 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     stored = {
-        row.id: (row.content_hash, row.retired_at)
+        row.id: (row.content_hash, row.retired_at, row.url)
         for row in connection.execute(
-            select(resource_t.c.id, resource_t.c.content_hash, resource_t.c.retired_at)
+            select(resource_t.c.id, resource_t.c.content_hash, resource_t.c.retired_at, resource_t.c.url)
         )
     }
-    added, changed, restored = [], [], []
+    added, changed, restored, moved = [], [], [], []
     inserts, updates = [], []
     for resource in catalogue.resources:
         values = resource_values(resource)
@@ -101,8 +101,10 @@ def _sync_resources(
             inserts.append({**values, "first_seen": now, "last_changed": now, "retired_at": None})
             added.append(resource.id)
             continue
-        content_hash, retired_at = known
+        content_hash, retired_at, stored_url = known
         differs = content_hash != values["content_hash"]
+        if stored_url != values["url"]:
+            moved.append(resource.id)
         if retired_at is not None:
             restored.append(resource.id)
         elif differs:
@@ -114,12 +116,19 @@ def _sync_resources(
             update_values["last_changed"] = now
         updates.append(update_values)
     wanted = {r.id for r in catalogue.resources}
-    retired = sorted(rid for rid, (_, at) in stored.items() if at is None and rid not in wanted)
+    retired = sorted(rid for rid, (_, at, _) in stored.items() if at is None and rid not in wanted)
     if inserts:
         connection.execute(insert(resource_t), inserts)
     # executemany needs one statement shape: group updates by whether last_changed moves.
     _update_by_id(connection, resource_t, [u for u in updates if "last_changed" in u])
     _update_by_id(connection, resource_t, [u for u in updates if "last_changed" not in u])
+    # A new URL (e.g. `roadmap fix redirects`) is due now: the schedule and health were about the old one,
+    # and waiting out a healthy interval would keep reporting "moved" for a URL already fixed.
+    if moved:
+        connection.execute(
+            update(resource_t).where(resource_t.c.id == bindparam("b_id")).values(next_check_at=None),
+            [{"b_id": rid} for rid in moved],
+        )
     if retired:
         connection.execute(
             update(resource_t).where(resource_t.c.id == bindparam("b_id")).values(retired_at=now),

@@ -164,10 +164,12 @@ class LoopbackServer:
         ready = threading.Event()
         self._loop = asyncio.new_event_loop()
 
+        wanted = self.port  # a restart after stop() binds the same port again: URLs given out stay valid
+
         async def boot() -> None:
             for attempt in range(20):
                 try:
-                    first = await asyncio.start_server(self._serve, self.ips[0], 0, ssl=self.tls)
+                    first = await asyncio.start_server(self._serve, self.ips[0], wanted, ssl=self.tls)
                     self.port = first.sockets[0].getsockname()[1]
                     servers = [first]
                     for ip in self.ips[1:]:
