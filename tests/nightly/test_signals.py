@@ -134,3 +134,58 @@ def test_a_signal_between_steps_stops_before_the_next_one(
     assert sum(server.stats.hits.values()) == 0
     assert query(tmp_path / "roadmap.db", "SELECT count(*) FROM resource") == [(2,)]  # the sync committed
     assert {sig: signal.getsignal(sig) for sig in before} == before  # handlers given back
+
+
+@pytest.mark.slow
+def test_a_killed_nightly_leaves_the_database_consistent_and_the_next_run_recovers(
+    server: LoopbackServer, tmp_path: Path
+) -> None:
+    urls = {rid: serve_ok(server, rid, IPS[0]) for rid in FAST}
+    urls |= {rid: server.route(f"/{rid}", slow(6.0, reply(200, page(rid))), ip=IPS[0]) for rid in SLOW}
+    catalogue = write_catalogue(tmp_path, urls)
+    database = tmp_path / "state" / "roadmap.db"
+    env = {k: v for k, v in os.environ.items() if k != "ROADMAP_DATABASE_URL"}
+    command = ["nightly", "--allow-private-addresses", "--catalogue", str(catalogue)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", *command, "--database", f"sqlite:///{database}"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + BOUND_S
+        while (
+            results_written(database) < len(FAST) and process.poll() is None and time.monotonic() < deadline
+        ):
+            time.sleep(0.05)
+        assert process.poll() is None
+        process.kill()  # SIGKILL: no handler, no cleanup, the lock dies with the process
+        assert process.wait(timeout=BOUND_S) == -signal.SIGKILL
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=BOUND_S)
+
+    kept = results_written(database)
+    assert kept >= len(FAST)
+    assert query(database, "PRAGMA integrity_check") == [("ok",)]
+    assert query(database, "PRAGMA foreign_key_check") == []
+    assert query(database, "SELECT id, outcome FROM check_run") == [(1, "running")]
+    assert query(database, "SELECT count(*) FROM resource_health") == [(0,)]  # nothing half-applied
+
+    for rid in SLOW:
+        serve_ok(server, rid, IPS[0])
+    result = run_nightly(
+        NightlyRequest(
+            catalogue_dir=catalogue, database_url=f"sqlite:///{database}", allow_private_addresses=True
+        )
+    )
+    assert (result.exit_code, result.headline) == (0, "healthy")
+    # The killed run is kept as history, marked aborted, its results not applied; the new run checks all.
+    assert query(database, "SELECT id, outcome FROM check_run ORDER BY id") == [
+        (1, "aborted"),
+        (2, "complete"),
+    ]
+    assert query(database, "SELECT count(*) FROM check_result WHERE run_id = 1") == [(kept,)]
+    assert query(database, "SELECT count(*) FROM resource_health WHERE status = 'ok'") == [(6,)]
