@@ -22,6 +22,16 @@ SLOW = ("r3", "r4", "r5", "r6")
 BOUND_S = 30
 
 
+def next_night_with_every_page_fast(server: LoopbackServer, catalogue: Path, database: Path):
+    for rid in SLOW:
+        serve_ok(server, rid, IPS[0])
+    return run_nightly(
+        NightlyRequest(
+            catalogue_dir=catalogue, database_url=f"sqlite:///{database}", allow_private_addresses=True
+        )
+    )
+
+
 def results_written(database: Path) -> int:
     try:
         return query(database, "SELECT count(*) FROM check_result")[0][0]
@@ -91,13 +101,7 @@ def test_a_signal_mid_check_keeps_the_results_and_marks_the_run_partial(
     assert not (tmp_path / "reports").exists()
 
     # The next run checks what was left, and succeeds.
-    for rid in SLOW:
-        serve_ok(server, rid, IPS[0])
-    result = run_nightly(
-        NightlyRequest(
-            catalogue_dir=catalogue, database_url=f"sqlite:///{database}", allow_private_addresses=True
-        )
-    )
+    result = next_night_with_every_page_fast(server, catalogue, database)
     assert (result.exit_code, result.headline) == (0, "healthy")
     assert (result.check.run.id, result.check.run.outcome, result.check.run.total) == (
         2,
@@ -174,13 +178,7 @@ def test_a_killed_nightly_leaves_the_database_consistent_and_the_next_run_recove
     assert query(database, "SELECT id, outcome FROM check_run") == [(1, "running")]
     assert query(database, "SELECT count(*) FROM resource_health") == [(0,)]  # nothing half-applied
 
-    for rid in SLOW:
-        serve_ok(server, rid, IPS[0])
-    result = run_nightly(
-        NightlyRequest(
-            catalogue_dir=catalogue, database_url=f"sqlite:///{database}", allow_private_addresses=True
-        )
-    )
+    result = next_night_with_every_page_fast(server, catalogue, database)
     assert (result.exit_code, result.headline) == (0, "healthy")
     # The killed run is kept as history, marked aborted, its results not applied; the new run checks all.
     assert query(database, "SELECT id, outcome FROM check_run ORDER BY id") == [
