@@ -14,37 +14,21 @@ from __future__ import annotations
 
 import argparse
 import random
-import resource as rusage
 import sys
 import tempfile
-import time
-from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import insert
 
+from benchmarks._common import fill_runs, peak_mb, timed
 from pipeline.publish.data import HealthData
 from pipeline.publish.export import ExportPaths, write_exports
 from pipeline.publish.reports import build_health_report, write_reports
-from pipeline.status import Status
 from pipeline.store.engine import open_store
-from pipeline.store.health import rebuild_health, result_t, run_t
+from pipeline.store.health import rebuild_health
 from pipeline.store.sync import sync_catalogue
 from tests.publish.factory import SECTIONS, make_catalogue, resource
-
-
-def peak_mb() -> float:
-    return rusage.getrusage(rusage.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
-
-
-def timed(label: str, func, *args, **kwargs):
-    started = time.perf_counter()
-    value = func(*args, **kwargs)
-    seconds = time.perf_counter() - started
-    print(f"{label:<62} {seconds:8.3f} s   peak RSS {peak_mb():7.1f} MB", flush=True)
-    return value, seconds
 
 
 def resources(n: int):
@@ -61,59 +45,6 @@ def resources(n: int):
         )
         for i in range(n)
     )
-
-
-def fill_runs(engine, ids: list[str], runs: int, rng: random.Random) -> None:
-    """Concluded runs with a result for every resource. Each resource has a character: most stay ok, some
-    moved, some flaky, some die at some run and stay dead, some are blocked."""
-    start = datetime(2026, 10, 1, 3, 0)
-    kinds = rng.choices(["ok", "moved", "flaky", "dies", "blocked"], weights=[85, 4, 5, 4, 2], k=len(ids))
-    dies_at = [rng.randrange(runs) for _ in ids]
-    with engine.begin() as connection:
-        for n in range(runs):
-            when = start + timedelta(days=n)
-            run_id = connection.execute(
-                insert(run_t).values(
-                    started_at=when,
-                    finished_at=when + timedelta(minutes=20),
-                    trigger="nightly",
-                    outcome="complete",
-                    total=len(ids),
-                    checked=len(ids),
-                    counts={},
-                )
-            ).inserted_primary_key[0]
-            rows = []
-            for i, rid in enumerate(ids):
-                kind = kinds[i]
-                status = Status.OK
-                if kind == "moved":
-                    status = Status.REDIRECTED
-                elif kind == "flaky" and rng.random() < 0.2:
-                    status = Status.TIMEOUT
-                elif kind == "dies" and n >= dies_at[i]:
-                    status = Status.BROKEN
-                elif kind == "blocked":
-                    status = Status.BLOCKED
-                rows.append(
-                    {
-                        "run_id": run_id,
-                        "resource_id": rid,
-                        "checked_at": when,
-                        "url": f"https://example.org/{rid}",
-                        "status": status.value,
-                        "http_status": {Status.OK: 200, Status.REDIRECTED: 301, Status.BLOCKED: 403}.get(
-                            status, 404
-                        ),
-                        "final_url": f"https://example.org/{rid}/moved"
-                        if status is Status.REDIRECTED
-                        else None,
-                        "redirect_chain": [],
-                        "evidence": [],
-                        "network_failure": False,
-                    }
-                )
-            connection.execute(insert(result_t), rows)
 
 
 def main() -> None:
