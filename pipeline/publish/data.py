@@ -14,8 +14,8 @@ from types import MappingProxyType
 from typing import Any
 
 from pipeline.status import Status
+from pipeline.store.health import APPLIED_OUTCOMES
 
-CONCLUSIVE_OUTCOMES = frozenset({"complete", "partial"})
 HISTORY_RUNS = 30
 
 
@@ -40,7 +40,7 @@ class HealthData:
         return self.runs[-1] if self.runs else None
 
     def conclusive_runs(self) -> list[Any]:
-        return [run for run in self.runs if run.outcome in CONCLUSIVE_OUTCOMES]
+        return [run for run in self.runs if run.outcome in APPLIED_OUTCOMES]
 
     @property
     def recorded_at(self) -> datetime | None:

@@ -16,12 +16,13 @@ from typing import Any
 from pipeline.clock import isoformat
 from pipeline.config import Config
 from pipeline.model import Catalogue, Resource
-from pipeline.publish.data import CONCLUSIVE_OUTCOMES, HealthData
+from pipeline.publish.data import HealthData
 from pipeline.publish.export import dump_json, write_atomically
 from pipeline.publish.templating import render
 from pipeline.quality.rules import Finding, evaluate, resolve_rules, resource_file
 from pipeline.quality.state import NOT_FREE_STATUSES, HealthLike, State, health_state, status_of
 from pipeline.status import FAILURES, HEALTHY, Status
+from pipeline.store.health import APPLIED_OUTCOMES
 
 REPORT_VERSION = "1.0.0"
 RETIRE_AFTER_DAYS = 30  # broken this long: suggest retiring rather than hunting for a new URL
@@ -275,7 +276,7 @@ def build_health_report(
     broken_after = config.check.broken_after
     runs = tuple(data.runs)
     latest = runs[-1] if runs else None
-    conclusive = [run.outcome in CONCLUSIVE_OUTCOMES for run in runs]
+    conclusive = [run.outcome in APPLIED_OUTCOMES for run in runs]
     conclusive_idx = [i for i, c in enumerate(conclusive) if c]
     last_idx = conclusive_idx[-1] if conclusive_idx else None
     previous = runs[conclusive_idx[-2]] if len(conclusive_idx) >= 2 else None

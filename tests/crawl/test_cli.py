@@ -11,17 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cli import main
+from tests.cli import roadmap
 from tests.conftest import REPO
 from tests.crawl.server import LoopbackServer, redirect, reply
 from tests.crawl.test_live import html
-
-
-def roadmap(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as stop:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(stop.value.code or 0), out, err
 
 
 @pytest.fixture

@@ -13,22 +13,15 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from pipeline.cli import main
 from pipeline.lock import run_lock
 from pipeline.nightly import NightlyRequest, run_nightly
+from tests.cli import roadmap
 from tests.conftest import REPO
 from tests.crawl.server import LoopbackServer
 from tests.nightly.conftest import IPS, query, serve_gone, serve_ok, write_catalogue
 
 NIGHT = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 REPORTS = "Reports: reports/health.md, reports/quality.md, reports/health.json, reports/index.html"
-
-
-def roadmap(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as done:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(done.value.code or 0), out, err
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ read like it; resources are a handful per section, not the real list (tests of t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
@@ -18,27 +17,8 @@ from sqlalchemy import Engine
 
 from pipeline.config import Config
 from pipeline.model import Catalogue, HowToUse, ReaderPath, Resource, Roadmap, Section
-from pipeline.status import Evidence, Hop, Outcome, Status
-
-try:  # the store's own value once it exists; the same fields either way
-    from pipeline.store.health import HealthSummary
-except ImportError:  # pragma: no cover
-
-    @dataclass(frozen=True)
-    class HealthSummary:  # type: ignore[no-redef]
-        resource_id: str
-        status: Status | None
-        checked_at: datetime | None
-        last_ok_at: datetime | None
-        failing_since: datetime | None
-        consecutive_failures: int
-        final_url: str | None
-        http_status: int | None
-        uptime: float | None
-        evidence: tuple[Evidence, ...] = ()
-        redirect_chain: tuple[Hop, ...] = ()
-        seeded: bool = False
-
+from pipeline.status import Outcome, Status
+from pipeline.store.health import HealthSummary
 
 T0 = datetime(2026, 11, 20, 3, 0, 0)
 

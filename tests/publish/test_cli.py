@@ -11,22 +11,15 @@ from pathlib import Path
 import pytest
 
 from pipeline.catalogue import load_catalogue
-from pipeline.cli import main
 from pipeline.status import Status
 from pipeline.store.engine import open_store
 from pipeline.store.sync import sync_catalogue
+from tests.cli import roadmap
 from tests.publish.factory import T0, days, outcome, record_run
 from tests.publish.test_export import validate
 
 MOVED = "immersive-math"
 BROKEN = "seeing-theory"
-
-
-def roadmap(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as stop:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(stop.value.code or 0), out, err
 
 
 @pytest.fixture

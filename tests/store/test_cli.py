@@ -8,21 +8,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from pipeline.cli import main
 from pipeline.errors import CatalogueError
 from pipeline.model import Catalogue
 from pipeline.store.engine import head_revision, make_engine, upgrade
 from pipeline.store.health import resource_t
+from tests.cli import roadmap
 from tests.store.factory import catalogue, resource
 
 sync_cli = importlib.import_module("pipeline.cli.sync")
-
-
-def roadmap(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as stop:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(stop.value.code or 0), out, err
 
 
 @pytest.fixture
