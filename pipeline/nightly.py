@@ -251,15 +251,16 @@ def _run(
         values["inconclusive"] = inconclusive
 
         checkpoint("report")
+        health = HealthData.from_engine(engine)  # read once: the reports and the exports show the same
         report = build_health_report(
-            catalogue, engine, config, inconclusive_note=check.message if inconclusive else None
+            catalogue, health, config, inconclusive_note=check.message if inconclusive else None
         )
         reports_dir = root / config.paths.reports
         values["reports"] = tuple(write_reports(report, reports_dir))
         done.append("report")
 
         checkpoint("export")
-        summaries, recorded_at = health_for_export(HealthData.from_engine(engine), export_paths.json)
+        summaries, recorded_at = health_for_export(health, export_paths.json)
         values["exports_changed"] = tuple(
             write_exports(catalogue, summaries, export_paths, generated_at=recorded_at, config=config)
         )

@@ -16,7 +16,7 @@ from typing import Any
 from pipeline.clock import isoformat
 from pipeline.config import Config
 from pipeline.model import Catalogue, Resource
-from pipeline.publish.data import HealthData
+from pipeline.publish.data import HISTORY_RUNS, HealthData
 from pipeline.publish.export import dump_json, write_atomically
 from pipeline.publish.templating import render
 from pipeline.quality.rules import Finding, evaluate, resolve_rules, resource_file
@@ -259,7 +259,7 @@ def build_health_report(
     config: Config | None = None,
     *,
     inconclusive_note: str | None = None,
-    window: int = 30,
+    window: int = HISTORY_RUNS,
 ) -> HealthReport:
     """Everything the reports show, as data. engine_or_data: a store Engine or a HealthData.
 
