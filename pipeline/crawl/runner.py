@@ -21,17 +21,16 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
-from pipeline.config import Config
+from pipeline.config import Config, HostLimits
 from pipeline.crawl.classify import (
     Context,
-    Fetched,
-    Probe,
     classify,
     for_resource,
     probe_from,
     probe_origin,
     wants_probe,
 )
+from pipeline.crawl.facts import Fetched, Probe
 from pipeline.crawl.fetch import Fetcher
 from pipeline.model import Resource
 from pipeline.status import Evidence, Outcome, Status
@@ -299,31 +298,43 @@ async def _run_hosts(
     stop: asyncio.Event,
     give_up: asyncio.Event,
 ) -> None:
-    """Work through the hosts, a bounded number at a time, until done, stopped, or given up."""
-    pending = deque(by_host.items())
-    active_limit = max(1, 2 * config.check.concurrency)
+    """Work through the hosts until done, stopped, or given up.
+
+    Each active host gets its per-host limit of workers, and hosts are taken on while their workers fit
+    under the global cap, so the cap is never what paces a run that has room. The hosts with the longest
+    politeness bound (URLs x their gap or latency share) start first: on a skewed list the busiest host
+    sets the end of the run and the others finish in its shadow.
+    """
+    limits = {host: config.host_limits(host) for host in by_host}
+    pending = deque(sorted(by_host.items(), key=lambda item: -len(item[1]) * _pace_s(limits[item[0]])))
+    cap = max(1, config.check.concurrency)
     tasks: set[asyncio.Task[object]] = set()
-
-    def per_host(host: str) -> int:
-        rule = config.domain_rule(host)
-        return max(1, (rule.per_host if rule and rule.per_host else None) or config.check.per_host)
-
-    hosts_active: dict[str, int] = {}
+    workers_by_host: dict[str, int] = {}
+    workers = 0
 
     def launch() -> None:
-        while pending and len(hosts_active) < active_limit and not give_up.is_set():
-            host, queue = pending.popleft()
-            n = min(per_host(host), len(queue))
-            hosts_active[host] = n
+        nonlocal workers
+        while pending and not give_up.is_set():
+            host, queue = pending[0]
+            n = min(limits[host].per_host, len(queue), cap)
+            if workers and workers + n > cap:
+                return
+            pending.popleft()
+            if n == 0:
+                continue
+            workers_by_host[host] = n
+            workers += n
             for _ in range(n):
                 task = asyncio.create_task(work(host, queue))  # type: ignore[arg-type]
                 task.add_done_callback(lambda _t, h=host: _finished(h))
                 tasks.add(task)
 
     def _finished(host: str) -> None:
-        hosts_active[host] -= 1
-        if hosts_active[host] == 0:
-            del hosts_active[host]
+        nonlocal workers
+        workers -= 1
+        workers_by_host[host] -= 1
+        if workers_by_host[host] == 0:
+            del workers_by_host[host]
 
     async def watch_stop() -> None:
         await stop.wait()
@@ -348,3 +359,8 @@ async def _run_hosts(
         watcher.cancel()
         for task in tasks:
             task.cancel()
+
+
+def _pace_s(limits: HostLimits) -> float:
+    """Seconds per URL a host is held to by politeness alone (its gap; a nominal 0.1 s latency share)."""
+    return max(limits.gap_s, 0.1 / limits.per_host)
