@@ -6,6 +6,7 @@ The string values are the contract: the same strings are stored in the database,
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
@@ -80,6 +81,11 @@ class Evidence:
 
     rule: str  # e.g. "http-404", "title-not-found", "schema-org-not-free", "robots-challenge"
     detail: str
+
+
+def evidence_text(evidence: Iterable[Evidence], limit: int | None = None) -> str:
+    """Evidence as one line, "rule: detail; rule: detail" (the first `limit` items); "" when there is none."""
+    return "; ".join(f"{e.rule}: {e.detail}" for e in list(evidence)[:limit])
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import click
 
 from pipeline.cli.options import catalogue_option, database_option, format_option
 from pipeline.clock import isoformat
-from pipeline.status import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_PROBLEMS, Outcome, Status
+from pipeline.status import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_PROBLEMS, Outcome, Status, evidence_text
 
 if TYPE_CHECKING:  # the command imports it when it runs: `roadmap --help` stays fast
     from pipeline.checkrun import CheckReport
@@ -65,7 +65,7 @@ def render_text(report: CheckReport) -> list[str]:
 
 
 def _evidence(outcome: Outcome) -> str:
-    return "; ".join(f"{e.rule}: {e.detail}" for e in outcome.evidence) or "-"
+    return evidence_text(outcome.evidence) or "-"
 
 
 def exit_code(report: CheckReport) -> int:

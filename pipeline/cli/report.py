@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from pipeline.cli.export import shown
 from pipeline.cli.options import catalogue_option, database_option, format_option
+from pipeline.cli.render import shown
 from pipeline.clock import isoformat
 from pipeline.status import EXIT_OK, EXIT_PROBLEMS
 
@@ -79,4 +78,4 @@ def command(catalogue_dir: Path, database_url: str | None, output_format: str) -
         click.echo(render_reports(report)["health.md"], nl=False)
     else:
         click.echo(summary_text(report, written))
-    sys.exit(EXIT_PROBLEMS if report.has_problems else EXIT_OK)
+    raise click.exceptions.Exit(EXIT_PROBLEMS if report.has_problems else EXIT_OK)

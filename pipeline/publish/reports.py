@@ -19,9 +19,10 @@ from pipeline.model import Catalogue, Resource
 from pipeline.publish.data import HISTORY_RUNS, HealthData
 from pipeline.publish.export import dump_json, write_atomically
 from pipeline.publish.templating import render
+from pipeline.publish.text import date_text
 from pipeline.quality.rules import Finding, evaluate, resolve_rules, resource_file
 from pipeline.quality.state import NOT_FREE_STATUSES, HealthLike, State, health_state, status_of
-from pipeline.status import FAILURES, HEALTHY, Status
+from pipeline.status import FAILURES, HEALTHY, Status, evidence_text
 from pipeline.store.health import APPLIED_OUTCOMES
 
 REPORT_VERSION = "1.0.0"
@@ -192,10 +193,6 @@ def _run_json(run: Any | None) -> dict[str, Any] | None:
     }
 
 
-def _date(moment: datetime | None) -> str:
-    return moment.date().isoformat() if moment is not None else "an unknown date"
-
-
 def _detail(resource: Resource, summary: HealthLike | None, state: State) -> str:
     """One line a maintainer can act on."""
     if state is State.PENDING:
@@ -204,7 +201,7 @@ def _detail(resource: Resource, summary: HealthLike | None, state: State) -> str
     if summary is None or status is None:
         return "not checked yet"
     code = f" (HTTP {summary.http_status})" if summary.http_status else ""
-    evidence = "; ".join(f"{e.rule}: {e.detail}" for e in summary.evidence[:2])
+    evidence = evidence_text(summary.evidence, limit=2)
     evidence = f" — {evidence}" if evidence else ""
     if state is State.MOVED:
         return f"moved for good to {summary.final_url}{code}"
@@ -212,13 +209,13 @@ def _detail(resource: Resource, summary: HealthLike | None, state: State) -> str
         runs = summary.consecutive_failures
         return (
             f"{status.value}{code} in {runs} run{'s' if runs != 1 else ''} in a row, "
-            f"since {_date(summary.failing_since)}{evidence}"
+            f"since {date_text(summary.failing_since)}{evidence}"
         )
     if state is State.BLOCKED:
         return f"the site refuses automated checks{code}{evidence}"
     if state is State.SKIPPED:
         return f"not checked{evidence}"
-    return f"ok{code}, last checked {_date(summary.checked_at)}"
+    return f"ok{code}, last checked {date_text(summary.checked_at)}"
 
 
 def _previous_status(history: Sequence[Any], upto: int, conclusive: Sequence[bool]) -> Status | None:

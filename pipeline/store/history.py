@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, select
 
-from pipeline.status import FAILURES, HEALTHY, Evidence, Status
+from pipeline.status import FAILURES, HEALTHY, Evidence, Status, evidence_text
 from pipeline.store.health import APPLIED_OUTCOMES, RunInfo, resource_t, result_t, run_info_from_row, run_t
 
 
@@ -43,7 +43,7 @@ class CheckRecord:
     @property
     def said(self) -> str:
         """The evidence in one line (the error's detail when there is no evidence)."""
-        return "; ".join(f"{e.rule}: {e.detail}" for e in self.evidence) or (self.error_detail or "")
+        return evidence_text(self.evidence) or (self.error_detail or "")
 
     @property
     def evidence_text(self) -> str:
