@@ -6,10 +6,11 @@ The string values are the contract: the same strings are stored in the database,
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from enum import StrEnum
-from typing import Any
+from types import MappingProxyType
+from typing import Any, TypeVar
 
 
 class Status(StrEnum):
@@ -58,6 +59,20 @@ FAILURES = frozenset(
 )
 INCONCLUSIVE = frozenset({Status.BLOCKED, Status.SKIPPED})
 assert frozenset(Status) == HEALTHY | FAILURES | INCONCLUSIVE
+
+V = TypeVar("V")
+# Every mapping over Status made with exhaustive(), by name: tests/test_status_mappings.py checks them all.
+STATUS_MAPPINGS: dict[str, Mapping[Status, Any]] = {}
+
+
+def exhaustive(name: str, mapping: Mapping[Status, V]) -> Mapping[Status, V]:
+    """A mapping that must name every Status: raises at import when one is missing (no silent fallback)."""
+    missing = [status.value for status in Status if status not in mapping]
+    if missing:
+        raise TypeError(f"{name} does not map the status {', '.join(missing)}")
+    STATUS_MAPPINGS[name] = MappingProxyType(dict(mapping))
+    return STATUS_MAPPINGS[name]
+
 
 # Exit codes shared by every command (the CLI is the only place that exits).
 EXIT_OK = 0

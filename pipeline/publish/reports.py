@@ -21,8 +21,8 @@ from pipeline.publish.export import dump_json, write_atomically
 from pipeline.publish.templating import render
 from pipeline.publish.text import date_text
 from pipeline.quality.rules import Finding, evaluate, resolve_rules, resource_file
-from pipeline.quality.state import NOT_FREE_STATUSES, HealthLike, State, health_state, status_of
-from pipeline.status import FAILURES, HEALTHY, Status, evidence_text
+from pipeline.quality.state import NOT_FREE_STATUSES, HealthLike, State, health_state, just_broken, status_of
+from pipeline.status import FAILURES, HEALTHY, Status, evidence_text, exhaustive
 from pipeline.store.health import APPLIED_OUTCOMES
 
 REPORT_VERSION = "1.0.0"
@@ -340,7 +340,7 @@ def build_health_report(
             if before not in NOT_FREE_STATUSES:
                 changes["newly-paywalled"].append(item)
         elif current in FAILURES:
-            if streak >= broken_after > streak - 1:
+            if just_broken(current, streak, broken_after):
                 changes["newly-broken"].append(item)
             elif streak == 1:
                 changes["newly-failing"].append(item)
@@ -412,17 +412,25 @@ STATE_COLOURS = {  # also the status page's legend
 }
 
 
+# The timeline's cell per verdict: ok, redirected (moved), failing, inconclusive (blocked or skipped).
+CELL_CLASS = exhaustive(
+    "publish.reports.CELL_CLASS",
+    {
+        Status.OK: "o",
+        Status.REDIRECTED: "r",
+        Status.BLOCKED: "i",
+        Status.SKIPPED: "i",
+        **{status: "f" for status in FAILURES},
+    },
+)
+
+
 def _cell_class(status: str | None, judged: bool = True) -> str:
     if status is None:
         return "n"
     if not judged:
         return "v"  # drawn apart: a network-down night must never look like a failing link
-    value = Status(status)
-    if value is Status.OK:
-        return "o"
-    if value is Status.REDIRECTED:
-        return "r"
-    return "f" if value in FAILURES else "i"
+    return CELL_CLASS[Status(status)]
 
 
 NONE = "not checked"
