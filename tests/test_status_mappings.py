@@ -24,7 +24,7 @@ def test_every_registered_mapping_names_every_status() -> None:
 
 
 def test_a_mapping_that_forgets_a_status_is_refused() -> None:
-    with pytest.raises(TypeError, match="test.partial does not map the status skipped"):
+    with pytest.raises(TypeError, match=r"test\.partial does not map the status skipped"):
         exhaustive("test.partial", {s: 1 for s in Status if s is not Status.SKIPPED})
 
 
