@@ -27,7 +27,7 @@ def render_json(report: CheckReport) -> str:
         "run": {
             "id": run.id,
             "trigger": run.trigger,
-            "outcome": run.outcome,
+            "outcome": run.conclusion,
             "started_at": isoformat(run.started_at),
             "finished_at": isoformat(run.finished_at),
             "total": run.total,

@@ -17,7 +17,7 @@ NOT_JUDGED = " (run {outcome}: not judged)"
 
 
 def _check_line(check: Any) -> tuple[str, ...]:
-    status = check.status + ("" if check.judged else NOT_JUDGED.format(outcome=check.run_outcome))
+    status = check.status + ("" if check.judged else NOT_JUDGED.format(outcome=check.run_conclusion))
     return (
         when(check.checked_at),
         f"#{check.run_id}",
@@ -73,7 +73,7 @@ def history_json(resource: Any, checks: list[Any], found: list[Any], limit: int)
         "checks": [
             {
                 "run_id": c.run_id,
-                "run_outcome": c.run_outcome,
+                "run_outcome": c.run_conclusion,
                 "judged": c.judged,
                 "checked_at": isoformat(c.checked_at),
                 "url": c.url,

@@ -37,7 +37,7 @@ def render_text(result: object) -> list[str]:
         lines.append(f"Database: new; the health of {restored} was restored from {shown(seed.source)}.")
     check = result.check
     if check is not None:
-        run = f"run #{check.run.id}, {check.run.outcome}"
+        run = f"run #{check.run.id}, {check.run.conclusion}"
         if result.inconclusive:
             lines.append(
                 f"Checked: {check.run.checked} of {plural(check.run.total, 'due resource')} ({run})."

@@ -21,7 +21,7 @@ def summary_text(report: Any, written: list[Path]) -> str:
         lines.append("No check has run yet.")
     else:
         lines.append(
-            f"Latest run #{run.id} ({run.trigger}, {run.outcome}), started {isoformat(run.started_at)}:"
+            f"Latest run #{run.id} ({run.trigger}, {run.conclusion}), started {isoformat(run.started_at)}:"
             f" {run.checked} of {run.total} checked."
         )
     if report.inconclusive:

@@ -23,7 +23,7 @@ from pipeline.publish.text import date_text
 from pipeline.quality.rules import Finding, evaluate, resolve_rules, resource_file
 from pipeline.quality.state import NOT_FREE_STATUSES, HealthLike, State, health_state, just_broken, status_of
 from pipeline.status import FAILURES, HEALTHY, Status, evidence_text, exhaustive
-from pipeline.store.health import APPLIED_OUTCOMES
+from pipeline.store.health import APPLIED_CONCLUSIONS
 
 REPORT_VERSION = "1.0.0"
 RETIRE_AFTER_DAYS = 30  # broken this long: suggest retiring rather than hunting for a new URL
@@ -185,7 +185,7 @@ def _run_json(run: Any | None) -> dict[str, Any] | None:
         "started_at": isoformat(run.started_at),
         "finished_at": isoformat(run.finished_at),
         "trigger": run.trigger,
-        "outcome": run.outcome,
+        "outcome": run.conclusion,
         "total": run.total,
         "checked": run.checked,
         "counts": dict(sorted((run.counts or {}).items())),
@@ -273,7 +273,7 @@ def build_health_report(
     broken_after = config.check.broken_after
     runs = tuple(data.runs)
     latest = runs[-1] if runs else None
-    conclusive = [run.outcome in APPLIED_OUTCOMES for run in runs]
+    conclusive = [run.conclusion in APPLIED_CONCLUSIONS for run in runs]
     conclusive_idx = [i for i, c in enumerate(conclusive) if c]
     last_idx = conclusive_idx[-1] if conclusive_idx else None
     previous = runs[conclusive_idx[-2]] if len(conclusive_idx) >= 2 else None

@@ -17,15 +17,15 @@ from datetime import datetime
 from sqlalchemy import Engine, select
 
 from pipeline.status import FAILURES, HEALTHY, Evidence, Status, evidence_text
-from pipeline.store.health import APPLIED_OUTCOMES, RunInfo, resource_t, result_t, run_info_from_row, run_t
+from pipeline.store.health import APPLIED_CONCLUSIONS, RunInfo, resource_t, result_t, run_info_from_row, run_t
 
 
 @dataclass(frozen=True)
 class CheckRecord:
-    """One recorded check of one resource, with the outcome of the run it belongs to."""
+    """One recorded check of one resource, with the conclusion of the run it belongs to."""
 
     run_id: int
-    run_outcome: str  # running | complete | partial | inconclusive | aborted
+    run_conclusion: str  # running | complete | partial | inconclusive | aborted
     checked_at: datetime
     url: str
     status: str
@@ -38,7 +38,7 @@ class CheckRecord:
     @property
     def judged(self) -> bool:
         """Whether the result counts: only complete/partial runs move a resource's health."""
-        return self.run_outcome in APPLIED_OUTCOMES
+        return self.run_conclusion in APPLIED_CONCLUSIONS
 
     @property
     def said(self) -> str:
@@ -104,7 +104,7 @@ def _incident(first: CheckRecord, failures: int, recovery: CheckRecord | None) -
 
 
 def recent_runs(engine: Engine, limit: int = 20) -> list[RunInfo]:
-    """The newest `limit` runs, newest first, whatever their outcome (a run still going included)."""
+    """The newest `limit` runs, newest first, whatever their conclusion (a run still going included)."""
     with engine.connect() as connection:
         rows = connection.execute(select(run_t).order_by(run_t.c.id.desc()).limit(limit))
         return [run_info_from_row(row) for row in rows]
@@ -155,7 +155,7 @@ def resource_checks(engine: Engine, resource_id: str, limit: int | None = None) 
     return [
         CheckRecord(
             run_id=r.run_id,
-            run_outcome=r.outcome,
+            run_conclusion=r.outcome,
             checked_at=r.checked_at,
             url=r.url,
             status=r.status,
@@ -181,7 +181,7 @@ def window_details(engine: Engine, runs: Sequence[RunInfo]) -> WindowDetails:
     """Response times of every result in `runs`, and the failing results with their evidence (loaded
     only for failures: JSON evidence for every result would dominate the report's time)."""
     column = {run.id: i for i, run in enumerate(runs)}
-    outcome = {run.id: run.outcome for run in runs}
+    outcome = {run.id: run.conclusion for run in runs}
     elapsed: dict[str, list[int | None]] = {}
     failing: dict[str, list[CheckRecord]] = {}
     if not runs:
@@ -214,7 +214,7 @@ def window_details(engine: Engine, runs: Sequence[RunInfo]) -> WindowDetails:
             failing.setdefault(r.resource_id, []).append(
                 CheckRecord(
                     run_id=r.run_id,
-                    run_outcome=outcome[r.run_id],
+                    run_conclusion=outcome[r.run_id],
                     checked_at=r.checked_at,
                     url=r.url,
                     status=r.status,

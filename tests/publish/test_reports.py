@@ -128,12 +128,12 @@ def test_inconclusive_latest_run_says_so_and_shows_the_last_known_health(tmp_pat
         catalogue,
         T0,
         {RID: outcome(URL, "timeout", network_failure=True)},
-        run_outcome="inconclusive",
+        conclusion="inconclusive",
         note="3 of 3 hosts failed at network level: the network looks down",
     )
     report = build_health_report(catalogue, engine)
     assert report.inconclusive
-    assert report.latest_run.outcome == "inconclusive"
+    assert report.latest_run.conclusion == "inconclusive"
     # The last known health is the conclusive run's: failing once, not broken by the network outage; the
     # changes are those of the latest conclusive run.
     assert groups(report) == {
