@@ -251,7 +251,9 @@ def _run(
         values["inconclusive"] = inconclusive
 
         checkpoint("report")
-        health = HealthData.from_engine(engine)  # read once: the reports and the exports show the same
+        health = HealthData.from_engine(
+            engine, details=True
+        )  # read once: the reports and the exports show the same
         report = build_health_report(
             catalogue, health, config, inconclusive_note=check.message if inconclusive else None
         )

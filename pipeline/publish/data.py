@@ -26,14 +26,23 @@ class HealthData:
     history: Mapping[str, Sequence[Status | str | None]] = field(
         default_factory=lambda: MappingProxyType({})
     )  # resource id -> status per run in `runs` (None: not checked in that run)
+    details: Any = None  # pipeline.store.history.WindowDetails of `runs` (the status page); None: none read
 
     @classmethod
-    def from_engine(cls, engine: Any, window: int = HISTORY_RUNS) -> HealthData:
+    def from_engine(cls, engine: Any, window: int = HISTORY_RUNS, *, details: bool = False) -> HealthData:
+        """details: also read response times and failing checks' evidence (the status page needs them,
+        the exports do not)."""
         from pipeline.store import health
+        from pipeline.store.history import window_details
 
         summaries = health.health_summaries(engine, window=window)
         runs, history = health.status_history(engine, last_runs=window)
-        return cls(MappingProxyType(dict(summaries)), tuple(runs), MappingProxyType(dict(history)))
+        return cls(
+            MappingProxyType(dict(summaries)),
+            tuple(runs),
+            MappingProxyType(dict(history)),
+            window_details(engine, runs) if details else None,
+        )
 
     @property
     def latest_run(self) -> Any | None:
