@@ -36,7 +36,7 @@ from pipeline.crawl.classify import (
 from pipeline.crawl.fetch import Fetcher
 from pipeline.errors import UsageError
 from pipeline.model import Catalogue, Resource
-from pipeline.status import Evidence, Outcome, Status
+from pipeline.status import Evidence, Outcome, Status, tally
 from pipeline.store.health import RunInfo, health_summaries
 from pipeline.store.runs import abandon_stale_runs, finish_run, record_result, start_run
 
@@ -280,8 +280,8 @@ def _skipped(resource: Resource) -> Outcome:
     )
 
 
-def _summary(outcomes: dict[str, Outcome]) -> str:
-    counts = Counter(o.status.value for o in outcomes.values())
+def _summary(outcomes: dict[str, Outcome], *, complete: bool) -> str:
+    counts = tally(((o.status, o.network_failure) for o in outcomes.values()), run_complete=complete)
     parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     return f"checked {len(outcomes)} resource{'s' if len(outcomes) != 1 else ''}: {parts or 'nothing to do'}"
 
@@ -360,10 +360,10 @@ async def check_catalogue(
         if interrupted:
             note = f"interrupted after {len(outcomes)} of {len(resources)} resources"
             run = finish_run(engine, run_id, "partial", config, note=note)
-            return CheckReport(run, outcomes, False, True, f"{note}; {_summary(outcomes)}")
+            return CheckReport(run, outcomes, False, True, f"{note}; {_summary(outcomes, complete=False)}")
         run = finish_run(engine, run_id, "complete", config)
         ordered = {r.id: outcomes[r.id] for r in resources if r.id in outcomes}
-        return CheckReport(run, ordered, False, False, _summary(ordered))
+        return CheckReport(run, ordered, False, False, _summary(ordered, complete=True))
     except BaseException as error:
         with contextlib.suppress(Exception):
             finish_run(

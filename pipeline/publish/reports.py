@@ -21,7 +21,7 @@ from pipeline.publish.export import dump_json, write_atomically
 from pipeline.publish.templating import render
 from pipeline.quality.rules import Finding, evaluate, resolve_rules, resource_file
 from pipeline.quality.state import NOT_FREE_STATUSES, HealthLike, State, health_state, status_of
-from pipeline.status import FAILURES, HEALTHY, Status
+from pipeline.status import FAILURES, HEALTHY, NOT_JUDGED, Status
 from pipeline.store.health import APPLIED_OUTCOMES
 
 REPORT_VERSION = "1.0.0"
@@ -224,7 +224,7 @@ def _detail(resource: Resource, summary: HealthLike | None, state: State) -> str
 def _previous_status(history: Sequence[Any], upto: int, conclusive: Sequence[bool]) -> Status | None:
     """The resource's last status in a conclusive run before column `upto` (None: never checked)."""
     for i in range(upto - 1, -1, -1):
-        if conclusive[i] and history[i] is not None:
+        if conclusive[i] and history[i] not in (None, NOT_JUDGED):
             return Status(history[i])
     return None
 
@@ -334,7 +334,7 @@ def build_health_report(
             watch.append(item)
 
         # What changed in the latest conclusive run, against the resource's status before it.
-        if last_idx is None or history[last_idx] is None or summary is None:
+        if last_idx is None or history[last_idx] in (None, NOT_JUDGED) or summary is None:
             continue
         current = Status(history[last_idx])
         before = _previous_status(history, last_idx, conclusive)
@@ -418,7 +418,7 @@ STATE_COLOURS = {  # also the status page's legend
 def _cell_class(status: str | None, judged: bool = True) -> str:
     if status is None:
         return "n"
-    if not judged:
+    if not judged or status == NOT_JUDGED:
         return "v"  # drawn apart: a network-down night must never look like a failing link
     value = Status(status)
     if value is Status.OK:
@@ -429,7 +429,7 @@ def _cell_class(status: str | None, judged: bool = True) -> str:
 
 
 NONE = "not checked"
-NOT_JUDGED = "run inconclusive: not judged"
+RUN_NOT_JUDGED = "run inconclusive: not judged"
 
 
 def _timeline_html(row: Row) -> str:
@@ -437,7 +437,7 @@ def _timeline_html(row: Row) -> str:
     # per cell would dominate the report's time. Values are escaped: statuses are a closed set, dates digits.
     return "".join(
         f'<i class="{_cell_class(c.status, c.judged)}" title="run {c.run_id} · {c.date} · '
-        f'{(c.status or NONE) if c.judged or c.status is None else NOT_JUDGED}"></i>'
+        f'{(c.status or NONE) if c.judged or c.status in (None, NOT_JUDGED) else RUN_NOT_JUDGED}"></i>'
         for c in row.timeline
     )
 

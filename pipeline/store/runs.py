@@ -21,6 +21,7 @@ from pipeline.store.engine import write_transaction
 from pipeline.store.health import (
     APPLIED_OUTCOMES,
     CATALOGUE_ORDER,
+    COMPLETE,
     RUN_OUTCOMES,
     RunInfo,
     apply_run,
@@ -41,7 +42,7 @@ def abandon_stale_runs(engine: Engine) -> list[int]:
         stale = list(connection.execute(select(run_t.c.id).where(run_t.c.outcome == "running")).scalars())
         now = utcnow()
         for run_id in stale:
-            counts = status_counts(connection, run_id)
+            counts = status_counts(connection, run_id, "aborted")
             connection.execute(
                 update(run_t)
                 .where(run_t.c.id == run_id)
@@ -109,9 +110,9 @@ def finish_run(engine: Engine, run_id: int, outcome: str, config: Config, note: 
             raise StoreError(f"run {run_id} does not exist")
         if row.outcome != "running":
             raise StoreError(f"run {run_id} was already concluded as {row.outcome}")
-        counts = status_counts(connection, run_id)
+        counts = status_counts(connection, run_id, outcome)
         if outcome in APPLIED_OUTCOMES:
-            apply_run(connection, run_id, config.recheck)
+            apply_run(connection, run_id, config.recheck, complete=outcome == COMPLETE)
         connection.execute(
             update(run_t)
             .where(run_t.c.id == run_id)

@@ -11,7 +11,7 @@ import pytest
 from pipeline.config import CheckConfig, Config, QualityRule
 from pipeline.publish.data import HealthData
 from pipeline.publish.reports import build_health_report, render_reports, write_reports
-from pipeline.status import Evidence, Hop
+from pipeline.status import NOT_JUDGED, Evidence, Hop
 from tests.publish.factory import T0, days, default_resources, make_catalogue, make_store, outcome, record_run
 
 RID = "essence-of-calculus"
@@ -155,8 +155,33 @@ def test_inconclusive_latest_run_says_so_and_shows_the_last_known_health(tmp_pat
     # The timeline draws the network-down night apart, never as a failing cell.
     assert '<i class="o" title="run 1 · ' in html
     assert '<i class="f" title="run 2 · ' in html
-    assert '<i class="v" title="run 3 · 2026' in html
-    assert "run inconclusive: not judged" in html
+    assert '<i class="v" title="run 3 · 2026-11-20 · not judged (network)"' in html
+    # health.json: the run's counts and the resource's history name no failing status for that night.
+    data = json.loads(render_reports(report)["health.json"])
+    assert data["latest_run"]["counts"] == {NOT_JUDGED: 1}
+    assert [r["history"] for r in data["resources"] if r["id"] == RID] == [["ok", "timeout", NOT_JUDGED]]
+
+
+def test_an_interrupted_run_judges_no_network_failure_on_any_report(tmp_path: Path) -> None:
+    """SIGTERM after a dead-looking host: its network-level failures are kept as history, not applied."""
+    catalogue = make_catalogue()
+    engine = make_store(tmp_path, catalogue)
+    record_run(engine, catalogue, T0 - days(1), {RID: "ok"})
+    refused = outcome(URL, "broken", http_status=None, network_failure=True, error_class="connect")
+    record_run(engine, catalogue, T0, {RID: refused}, run_outcome="partial", note="interrupted")
+    report = build_health_report(catalogue, engine)
+    assert report.latest_run.counts == {NOT_JUDGED: 1}
+    assert groups(report) == {"todo:verify-pending-url": ["aml-cheat-sheet"]}  # not failing, not broken
+    rendered = render_reports(report)
+    data = json.loads(rendered["health.json"])
+    assert {r["id"]: (r["state"], r["status"], r["history"]) for r in data["resources"]}[RID] == (
+        "ok",
+        "ok",
+        ["ok", NOT_JUDGED],
+    )
+    assert '<i class="v" title="run 2 · 2026-11-20 · not judged (network)"' in rendered["index.html"]
+    for name in ("health.md", "health.json", "index.html", "quality.md"):
+        assert "broken (" not in rendered[name] and '"broken"' not in rendered[name], name
 
 
 def test_inconclusive_note_from_the_caller(tmp_path: Path) -> None:
