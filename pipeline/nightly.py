@@ -7,7 +7,7 @@ each resource's next check out while it stays healthy and in after a failure). A
 history is seeded from the published export first (pipeline.statefile).
 
 A stop request (SIGINT/SIGTERM) is honoured between steps and, inside the check, by the crawler itself:
-finished results are kept, the run is concluded "partial", and the job ends without rewriting reports
+finished results are kept, the run is concluded "interrupted", and the job ends without rewriting reports
 or exports (a stop should stop; the next run writes them).
 """
 

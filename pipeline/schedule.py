@@ -4,7 +4,7 @@
 Choices, and why:
 - BlockingScheduler with the DebugExecutor: the job runs in the main thread, one at a time. The crawler
   and the nightly job install their own SIGINT/SIGTERM handlers, which Python allows only in the main
-  thread, so a stop request during a run ends it cleanly (results kept, run partial) before we exit.
+  thread, so a stop request during a run ends it cleanly (results kept, run interrupted) before we exit.
   max_instances=1 and the run lock say "never two runs" a second and third time.
 - Jobs persisted in the same database (SQLAlchemyJobStore on the store's engine; the table is created by
   the alembic migrations like every other table), under a stable id with replace_existing, so restarts

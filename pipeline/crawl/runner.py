@@ -61,7 +61,7 @@ class CheckReport:
     run: RunInfo
     outcomes: dict[str, Outcome]  # resource id -> verdict, in catalogue order
     inconclusive: bool  # the network looked down: no health was changed
-    interrupted: bool  # stopped before the end (signal): the run is partial
+    interrupted: bool  # stopped before the end (signal): the run is concluded "interrupted"
     message: str
 
 
@@ -296,7 +296,7 @@ async def check_catalogue(
     stop: asyncio.Event | None = None,
     fetcher: Fetcher | None = None,
 ) -> CheckReport:
-    """Check the planned resources and conclude the run (complete, partial or inconclusive)."""
+    """Check the planned resources and conclude the run (complete, interrupted or inconclusive)."""
     config = catalogue.config
     resources = _plan(catalogue, request, engine)
     abandon_stale_runs(engine)
@@ -359,7 +359,7 @@ async def check_catalogue(
             return CheckReport(run, outcomes, inconclusive=True, interrupted=interrupted, message=message)
         if interrupted:
             note = f"interrupted after {len(outcomes)} of {len(resources)} resources"
-            run = finish_run(engine, run_id, "partial", config, note=note)
+            run = finish_run(engine, run_id, "interrupted", config, note=note)
             return CheckReport(run, outcomes, False, True, f"{note}; {_summary(outcomes, complete=False)}")
         run = finish_run(engine, run_id, "complete", config)
         ordered = {r.id: outcomes[r.id] for r in resources if r.id in outcomes}
@@ -367,7 +367,7 @@ async def check_catalogue(
     except BaseException as error:
         with contextlib.suppress(Exception):
             finish_run(
-                engine, run_id, "partial" if outcomes else "aborted", config, note=f"stopped: {error!r}"
+                engine, run_id, "interrupted" if outcomes else "aborted", config, note=f"stopped: {error!r}"
             )
         raise
 
@@ -431,7 +431,7 @@ async def _run_hosts(
 
 
 def run_check(engine: Engine, catalogue: Catalogue, request: CheckRequest, **kw: object) -> CheckReport:
-    """Synchronous entry point: SIGINT/SIGTERM stop the run gracefully (it is concluded "partial")."""
+    """Synchronous entry point: SIGINT/SIGTERM stop the run gracefully (it is concluded "interrupted")."""
 
     async def main() -> CheckReport:
         stop = asyncio.Event()

@@ -4,7 +4,7 @@ check_result is the source of truth. resource_health is derived from it, one row
 a run concludes (pipeline.store.runs.finish_run) by the pure `advance` below; `rebuild_health` replays every
 applied result through the same function and must arrive at the same rows.
 
-Which results count: only those of runs concluded as complete or partial ("applied" runs). An inconclusive
+Which results count: only those of runs concluded as complete or interrupted ("applied" runs). An inconclusive
 run (the network was down) or an aborted one keeps its results for history but changes no health.
 """
 
@@ -25,8 +25,8 @@ from pipeline.store.engine import write_transaction
 from pipeline.store.models import CheckResult, CheckRun, ResourceHealth, ResourceRow, SectionRow
 
 COMPLETE = "complete"  # the only outcome whose network-level failures are verdicts (pipeline.status.judged)
-APPLIED_OUTCOMES = ("complete", "partial")  # runs whose results move the health summary
-RUN_OUTCOMES = ("complete", "partial", "inconclusive", "aborted")  # how a run can conclude
+APPLIED_OUTCOMES = ("complete", "interrupted")  # runs whose results move the health summary
+RUN_OUTCOMES = ("complete", "interrupted", "inconclusive", "aborted")  # how a run can conclude
 
 run_t = CheckRun.__table__
 result_t = CheckResult.__table__
@@ -43,7 +43,7 @@ class RunInfo:
     started_at: datetime
     finished_at: datetime | None
     trigger: str  # manual | nightly | scheduled
-    outcome: str  # running | complete | partial | inconclusive | aborted
+    outcome: str  # running | complete | interrupted | inconclusive | aborted
     total: int  # resources planned
     checked: int  # results written
     counts: dict[str, int]  # results per status value
@@ -426,7 +426,7 @@ def run_info(engine: Engine, run_id: int) -> RunInfo | None:
 
 
 def latest_runs(engine: Engine, n: int = 2, conclusive_only: bool = True) -> list[RunInfo]:
-    """The newest n runs, newest first; conclusive_only: only those concluded complete or partial."""
+    """The newest n runs, newest first; conclusive_only: only those concluded complete or interrupted."""
     query = select(run_t).order_by(run_t.c.id.desc()).limit(n)
     if conclusive_only:
         query = query.where(run_t.c.outcome.in_(APPLIED_OUTCOMES))
@@ -439,7 +439,7 @@ def status_history(
 ) -> tuple[list[RunInfo], dict[str, list[str | None]]]:
     """The last concluded runs (oldest first; not those still running) and each active resource's
     status in each of them (None: not checked in that run; pipeline.status.NOT_JUDGED: a network-level
-    failure in a run that did not complete). conclusive_only: complete/partial runs only.
+    failure in a run that did not complete). conclusive_only: complete/interrupted runs only.
     """
     outcomes = APPLIED_OUTCOMES if conclusive_only else RUN_OUTCOMES
     with engine.connect() as connection:

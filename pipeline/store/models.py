@@ -75,7 +75,7 @@ class CheckRun(SQLModel, table=True):
     started_at: datetime = Field(index=True, sa_type=NAIVE)
     finished_at: datetime | None = Field(default=None, sa_type=NAIVE)
     trigger: str = Field(max_length=16)  # manual | nightly | scheduled
-    outcome: str = Field(max_length=16)  # running | complete | partial | inconclusive | aborted
+    outcome: str = Field(max_length=16)  # running | complete | interrupted | inconclusive | aborted
     total: int = 0  # resources planned
     checked: int = 0  # results written
     counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # per status

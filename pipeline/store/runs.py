@@ -1,7 +1,7 @@
 """Check runs as the crawler writes them: start, one result at a time, conclude.
 
 Each result is its own short transaction, so a run killed half-way keeps what it finished. Only
-concluding a run as complete or partial moves the health summary (pipeline.store.health.apply_run),
+concluding a run as complete or interrupted moves the health summary (pipeline.store.health.apply_run),
 in the same transaction that records the run's outcome.
 """
 
@@ -99,7 +99,7 @@ def record_result(
 
 
 def finish_run(engine: Engine, run_id: int, outcome: str, config: Config, note: str | None = None) -> RunInfo:
-    """Conclude a running run. complete/partial also apply its results to the health summary and the
+    """Conclude a running run. complete/interrupted also apply its results to the health summary and the
     checking schedule, in the same transaction; inconclusive/aborted keep the results and apply nothing.
     """
     if outcome not in RUN_OUTCOMES:

@@ -214,13 +214,13 @@ def test_an_interrupted_nightly_with_a_dead_host_names_no_failing_status(
     result = run_nightly(
         NightlyRequest(catalogue, f"sqlite:///{database}", check_all=True, allow_private_addresses=True)
     )
-    assert (result.exit_code, result.interrupted, result.check.run.outcome) == (3, True, "partial")
+    assert (result.exit_code, result.interrupted, result.check.run.outcome) == (3, True, "interrupted")
     assert result.check.run.counts == {NOT_JUDGED: 3, "ok": 1}
     assert result.check.message == (
         f"interrupted after 4 of 5 resources; checked 4 resources: 3 {NOT_JUDGED}, 1 ok"
     )
     summary = render_text(result)
-    assert f"Checked: 4 of 5 due resources (run #1, partial): 3 {NOT_JUDGED}, 1 ok." in summary
+    assert f"Checked: 4 of 5 due resources (run #1, interrupted): 3 {NOT_JUDGED}, 1 ok." in summary
     assert not FAILING_WORDS.search("\n".join(summary))
     assert json.loads(json.dumps(result.to_json()))["run"]["counts"] == {NOT_JUDGED: 3, "ok": 1}
     # Kept as history, not applied: the dead-looking resources have no verdict and stay due.

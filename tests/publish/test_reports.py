@@ -168,7 +168,7 @@ def test_an_interrupted_run_judges_no_network_failure_on_any_report(tmp_path: Pa
     engine = make_store(tmp_path, catalogue)
     record_run(engine, catalogue, T0 - days(1), {RID: "ok"})
     refused = outcome(URL, "broken", http_status=None, network_failure=True, error_class="connect")
-    record_run(engine, catalogue, T0, {RID: refused}, run_outcome="partial", note="interrupted")
+    record_run(engine, catalogue, T0, {RID: refused}, run_outcome="interrupted", note="interrupted")
     report = build_health_report(catalogue, engine)
     assert report.latest_run.counts == {NOT_JUDGED: 1}
     assert groups(report) == {"todo:verify-pending-url": ["aml-cheat-sheet"]}  # not failing, not broken
