@@ -1,6 +1,6 @@
 """HTTP for the crawler: one shared AsyncClient, polite limits, retries, redirects followed by us.
 
-    Fetcher.fetch(url) -> classify.Fetched      (never raises for anything the network or server does)
+    Fetcher.fetch(url) -> facts.Fetched      (never raises for anything the network or server does)
 
 Every httpx/OS exception is turned into a FetchError in `_map_error`, the one place that knows about
 httpx's exception tree; nothing above this module catches `httpx.*`.
@@ -35,7 +35,8 @@ import httpx
 
 from pipeline.config import Config
 from pipeline.crawl import safety
-from pipeline.crawl.classify import REDIRECT_STATUSES, Failure, Fetched, Response, page_facts
+from pipeline.crawl.facts import Failure, Fetched, Response, page_facts
+from pipeline.crawl.redirects import REDIRECT_STATUSES
 from pipeline.status import Hop
 
 # httpcore runs `import sniffio` on every request; without sniffio installed each failed import walks

@@ -25,14 +25,13 @@ from sqlalchemy import Engine
 from pipeline.config import Config
 from pipeline.crawl.classify import (
     Context,
-    Fetched,
-    Probe,
     classify,
     for_resource,
     probe_from,
     probe_origin,
     wants_probe,
 )
+from pipeline.crawl.facts import Fetched, Probe
 from pipeline.crawl.fetch import Fetcher
 from pipeline.errors import UsageError
 from pipeline.model import Catalogue, Resource

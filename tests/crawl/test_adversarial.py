@@ -16,7 +16,8 @@ from dataclasses import replace
 import pytest
 
 from pipeline.config import Config
-from pipeline.crawl.classify import Fetched, Response, classify, not_found_notice
+from pipeline.crawl.classify import classify, not_found_notice
+from pipeline.crawl.facts import Fetched, Response
 from pipeline.status import Hop, Status
 from tests.crawl.server import LoopbackServer, by_method, redirect, reply, sequence, slow
 from tests.crawl.test_live import PROSE, TEST_CHECK, html, run
