@@ -318,6 +318,7 @@ async def check_catalogue(
                 continue
             url, fragment = split_fragment(resource.url)
             jobs.setdefault(url, []).append((resource, fragment))
+        forges = await _forges_first(engine, config, jobs, deliver)
         by_host: dict[str, deque[_Job]] = {}
         for url, uses in jobs.items():
             by_host.setdefault(host_of(url), deque()).append(_Job(url, tuple(uses)))
@@ -363,13 +364,32 @@ async def check_catalogue(
             return CheckReport(run, outcomes, False, True, f"{note}; {_summary(outcomes)}")
         run = finish_run(engine, run_id, "complete", config)
         ordered = {r.id: outcomes[r.id] for r in resources if r.id in outcomes}
-        return CheckReport(run, ordered, False, False, _summary(ordered))
+        message = _summary(ordered) + (f"; {forges}" if forges else "")
+        return CheckReport(run, ordered, False, False, message)
     except BaseException as error:
         with contextlib.suppress(Exception):
             finish_run(
                 engine, run_id, "partial" if outcomes else "aborted", config, note=f"stopped: {error!r}"
             )
         raise
+
+
+async def _forges_first(
+    engine: Engine,
+    config: Config,
+    jobs: dict[str, list[tuple[Resource, str]]],
+    deliver: Callable[[Resource, Outcome], None],
+) -> str:
+    """Repository links a forge's API answers for need no page fetch: deliver those, drop their jobs.
+    Links with a fragment are left to the crawler (it checks the anchor)."""
+    from pipeline.forge_check import answer_repository_links
+
+    plain = [url for url, uses in jobs.items() if not any(fragment for _, fragment in uses)]
+    step = await answer_repository_links(engine, config, plain)
+    for url, outcome in step.outcomes.items():
+        for resource, _ in jobs.pop(url):
+            deliver(resource, outcome)
+    return step.run.summary()
 
 
 async def _run_hosts(

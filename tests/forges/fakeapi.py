@@ -77,7 +77,7 @@ class Counters:
     requests: Counter[str] = field(default_factory=Counter)  # by API ("github-rest", "graphql", ...)
     points: Counter[str] = field(default_factory=Counter)  # rate-limit points charged, by API
     statuses: Counter[int] = field(default_factory=Counter)
-    pages: int = 0  # web page fetches (not API)
+    pages: list[str] = field(default_factory=list)  # paths of web page fetches (not API)
     authorizations: list[str] = field(default_factory=list)  # Authorization headers received
 
 
@@ -202,7 +202,7 @@ class FakeForge:
                 answer = self._api(method, path, auth, {k.lower(): v for k, v in headers.items()}, body)
                 self.counters.statuses[answer[0]] += 1
                 return answer
-            self.counters.pages += 1
+            self.counters.pages.append(path)
         return (
             200,
             {"Content-Type": "text/html"},
