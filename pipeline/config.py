@@ -19,9 +19,11 @@ DEFAULT_USER_AGENT = (
 
 @dataclass(frozen=True)
 class CheckConfig:
-    concurrency: int = 32  # requests in flight over all hosts
+    # A cap, not the pace: a run works on as many hosts at once as fit under it (each with its per-host
+    # limit), so politeness (per_host, host_delay_ms) and not this number sets the speed.
+    concurrency: int = 128  # requests in flight over all hosts together, at most
     per_host: int = 2  # requests in flight to one host
-    host_delay_ms: int = 250  # minimum gap between two requests to one host
+    host_delay_ms: int = 250  # minimum time between the starts of two requests to one host
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 15.0
     url_timeout_s: float = 60.0  # one URL as a whole, retries and redirects included
@@ -48,6 +50,14 @@ class DomainRule:
         default_factory=lambda: MappingProxyType({})
     )  # "403": "blocked"
     note: str | None = None
+
+
+@dataclass(frozen=True)
+class HostLimits:
+    """The politeness towards one host: requests in flight, and the time between two request starts."""
+
+    per_host: int
+    gap_s: float
 
 
 @dataclass(frozen=True)
@@ -151,6 +161,14 @@ class Config:
                 return self.domains[host]
             _, _, host = host.partition(".")
         return None
+
+    def host_limits(self, host: str) -> HostLimits:
+        """The one place a host's limits are decided: its domain rule, else the check defaults."""
+        rule = self.domain_rule(host)
+        per_host = rule.per_host if rule is not None and rule.per_host else self.check.per_host
+        delay_ms = rule.host_delay_ms if rule is not None and rule.host_delay_ms is not None else None
+        delay_ms = self.check.host_delay_ms if delay_ms is None else delay_ms
+        return HostLimits(per_host=max(1, per_host), gap_s=delay_ms / 1000)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Config:

@@ -1,7 +1,7 @@
 """The check run's forge step: ask the forges about repository links before the crawl, record what they
 said, and hand back a verdict for every link they answered (those need no page fetch).
 
-    await answer_repository_links(engine, config, urls) -> ForgeStep
+    await answer_repository_links(engine, config, resources) -> ForgeStep
 
 An orchestrator (it reads and writes the store and calls pipeline.forges), called at one place in the
 check run. Links the forges could not be asked about are not in `outcomes`: the crawler fetches them.
@@ -19,13 +19,14 @@ from pipeline.clock import utcnow
 from pipeline.config import Config
 from pipeline.forges import Answer, Finding, ForgeRun, RepoRef, ask_forges, outcome_for
 from pipeline.forges.limits import Clock
+from pipeline.model import Resource
 from pipeline.status import Outcome
 from pipeline.store.forges import RepoFacts, load_repo_facts, save_repo_facts
 
 
 @dataclass(frozen=True)
 class ForgeStep:
-    outcomes: dict[str, Outcome] = field(default_factory=dict)  # listed URL -> verdict from the API
+    by_resource: dict[str, Outcome] = field(default_factory=dict)  # resource id -> verdict from the API
     run: ForgeRun = field(default_factory=ForgeRun)
 
 
@@ -67,17 +68,29 @@ def _facts(finding: Finding) -> RepoFacts:
 async def answer_repository_links(
     engine: Engine,
     config: Config,
-    urls: Iterable[str],
+    resources: Iterable[Resource],
     *,
     clock: Clock | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> ForgeStep:
-    urls = list(urls)
-    if not urls or not any(f.enabled for f in config.forges.values()):
+    """Ask, record the answers, and return a verdict for each resource whose repository was answered.
+
+    A link with a fragment is left to the crawler, which checks the anchor."""
+    if not any(f.enabled for f in config.forges.values()):
+        return ForgeStep()
+    by_url: dict[str, list[str]] = {}
+    for resource in resources:
+        if resource.url is not None and "#" not in resource.url:
+            by_url.setdefault(resource.url, []).append(resource.id)
+    if not by_url:
         return ForgeStep()
     known = {url: _finding(facts) for url, facts in load_repo_facts(engine).items()}
-    run = await ask_forges(urls, config, known=known, clock=clock, transport=transport, environ=environ)
+    run = await ask_forges(by_url, config, known=known, clock=clock, transport=transport, environ=environ)
     save_repo_facts(engine, [_facts(f) for f in run.findings.values() if f.answered])
-    outcomes = {url: o for url, f in run.findings.items() if (o := outcome_for(f)) is not None}
+    outcomes = {}
+    for url, finding in run.findings.items():
+        outcome = outcome_for(finding)
+        if outcome is not None:
+            outcomes.update(dict.fromkeys(by_url[url], outcome))
     return ForgeStep(outcomes, run)
