@@ -238,8 +238,12 @@ async def check_catalogue(
             ticker.cancel()
         recorder.flush()
         report = _conclude(engine, run_id, catalogue, crawl, resources, outcomes, stop.is_set())
-        note = forges.run.summary()
-        return replace(report, message=f"{report.message}; {note}") if note else report
+        note = forges.run.summary()  # an inconclusive run's message is about the network alone
+        return (
+            replace(report, message=f"{report.message}; {note}")
+            if note and not report.inconclusive
+            else report
+        )
     except BaseException as error:
         with contextlib.suppress(Exception):
             recorder.flush()
