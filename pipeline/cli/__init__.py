@@ -29,6 +29,10 @@ COMMANDS = {
     "check": LazyCommand(
         "pipeline.cli.check:command", "Check the health of every link and record the verdicts."
     ),
+    "runs": LazyCommand(
+        "pipeline.cli.runs:command", "List the recent check runs: when, trigger, outcome, counts, duration."
+    ),
+    "history": LazyCommand("pipeline.cli.history:command", "Show one resource's checks and incidents."),
     "export": LazyCommand("pipeline.cli.export:command", "Write the list's README and JSON export."),
     "report": LazyCommand(
         "pipeline.cli.report:command", "Write the health and quality reports (reports/ by default)."

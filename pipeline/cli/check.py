@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -24,11 +25,11 @@ from pipeline.status import (
     tally,
 )
 
+if TYPE_CHECKING:  # the command imports it when it runs: `roadmap --help` stays fast
+    from pipeline.checkrun import CheckReport
 
-def render_json(report: object) -> str:
-    from pipeline.crawl.runner import CheckReport
 
-    assert isinstance(report, CheckReport)
+def render_json(report: CheckReport) -> str:
     run = report.run
     document = {
         "run": {
@@ -50,11 +51,8 @@ def render_json(report: object) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False)
 
 
-def render_text(report: object) -> list[str]:
+def render_text(report: CheckReport) -> list[str]:
     """Counts per status, then every result that is not plain ok with its evidence, then the verdict."""
-    from pipeline.crawl.runner import CheckReport
-
-    assert isinstance(report, CheckReport)
     outcomes = report.outcomes
     complete = _complete(report)
     counts = tally(((o.status, o.network_failure) for o in outcomes.values()), run_complete=complete)
@@ -79,15 +77,12 @@ def _evidence(outcome: Outcome) -> str:
     return "; ".join(f"{e.rule}: {e.detail}" for e in outcome.evidence) or "-"
 
 
-def _complete(report: object) -> bool:
+def _complete(report: CheckReport) -> bool:
     """Whether the run went to the end without looking like an outage (pipeline.status.judged)."""
-    return not (report.inconclusive or report.interrupted)  # type: ignore[attr-defined]
+    return not (report.inconclusive or report.interrupted)
 
 
-def exit_code(report: object) -> int:
-    from pipeline.crawl.runner import CheckReport
-
-    assert isinstance(report, CheckReport)
+def exit_code(report: CheckReport) -> int:
     if report.inconclusive or report.interrupted:
         return EXIT_INCONCLUSIVE
     if any(o.status.is_failure for o in report.outcomes.values()):  # a complete run: every result judged
@@ -102,11 +97,8 @@ def live_line(resource_id: str, outcome: Outcome) -> str:
 
 
 @contextmanager
-def _progress(total: int, enabled: bool) -> Iterator[Callable[[str, Outcome], None] | None]:
-    """A progress bar on a terminal (stderr), nothing in CI or when piped."""
-    if not enabled:
-        yield None
-        return
+def _progress(total: int) -> Iterator[Callable[[str, Outcome], None] | None]:
+    """A progress bar on a terminal (stderr); not used in CI or when piped."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -172,28 +164,15 @@ def command(
       roadmap check --resource essence-of-linear-algebra --format json
       roadmap check --only-failing
     """
-    from pipeline.catalogue import load_catalogue
-    from pipeline.crawl.runner import CheckRequest, run_check
-    from pipeline.lock import run_lock
-    from pipeline.store.engine import open_store, resolve_database_url
-    from pipeline.store.sync import sync_catalogue
+    from pipeline.checkrun import CheckJob, CheckRequest, check
 
-    catalogue = load_catalogue(catalogue_dir)
-    url = resolve_database_url(database_url, catalogue_dir)
-    with run_lock(url, command="roadmap check"):  # one run at a time: a second check or nightly exits 2
-        engine = open_store(url, catalogue_dir)
-        try:
-            sync_catalogue(engine, catalogue)
-            request = CheckRequest(
-                resource_ids=resource_ids or None,
-                only_failing=only_failing,
-                allow_private_addresses=allow_private_addresses,
-            )
-            total = len(resource_ids) if resource_ids else len(catalogue.resources)
-            with _progress(total, _interactive()) as progress:
-                report = run_check(engine, catalogue, request, progress=progress)
-        finally:
-            engine.dispose()
+    request = CheckRequest(
+        resource_ids=resource_ids or None,
+        only_failing=only_failing,
+        allow_private_addresses=allow_private_addresses,
+    )
+    progress = _progress if _interactive() else None
+    report = check(CheckJob(catalogue_dir, database_url, request), progress=progress)
     if output_format == "json":
         click.echo(render_json(report))
     else:

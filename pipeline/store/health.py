@@ -22,6 +22,7 @@ from sqlmodel import Session
 from pipeline.config import Config, RecheckConfig
 from pipeline.status import FAILURES, HEALTHY, INCONCLUSIVE, Evidence, Hop, Status, judged, shown_status
 from pipeline.store.engine import write_transaction
+from pipeline.store.forges import RepoFacts, repo_facts_by_resource
 from pipeline.store.models import CheckResult, CheckRun, ResourceHealth, ResourceRow, SectionRow
 
 COMPLETE = "complete"  # the only outcome whose network-level failures are verdicts (pipeline.status.judged)
@@ -64,6 +65,7 @@ class HealthSummary:
     evidence: tuple[Evidence, ...] = ()  # of the latest result
     redirect_chain: tuple[Hop, ...] = ()  # of the latest result
     seeded: bool = False  # restored from a published export (seed_health), not from our own results
+    repository: RepoFacts | None = None  # what a forge's API last said, for a repository link
 
 
 @dataclass(frozen=True)
@@ -383,6 +385,7 @@ def health_summaries(engine: Engine, window: int = 30) -> dict[str, HealthSummar
     )
     with engine.connect() as connection:
         rows = connection.execute(query).all()
+    repositories = repo_facts_by_resource(engine)
     summaries: dict[str, HealthSummary] = {}
     for r in rows:
         uptime = float(r.uptime) if r.uptime is not None else None
@@ -401,6 +404,7 @@ def health_summaries(engine: Engine, window: int = 30) -> dict[str, HealthSummar
             evidence=tuple(Evidence(**e) for e in (r.evidence or ())),
             redirect_chain=tuple(Hop(**h) for h in (r.redirect_chain or ())),
             seeded=bool(r.seeded),
+            repository=repositories.get(r.id),
         )
     return summaries
 

@@ -13,9 +13,9 @@ import httpx
 import pytest
 from sqlalchemy import Engine, func, select
 
+from pipeline.checkrun import CheckRequest, check_catalogue, run_check
 from pipeline.config import Config
 from pipeline.crawl.fetch import Fetcher
-from pipeline.crawl.runner import CheckRequest, check_catalogue, run_check
 from pipeline.errors import UsageError
 from pipeline.model import Catalogue
 from pipeline.status import Status

@@ -111,11 +111,13 @@ def test_inconclusive_run_keeps_results_but_applies_nothing(synced: Engine, conf
     assert [r.outcome for r in latest_runs(synced, 5, conclusive_only=False)] == ["inconclusive", "complete"]
 
 
-def test_a_run_left_running_is_aborted_by_the_next_start(synced: Engine, config: Config) -> None:
+def test_a_run_left_running_is_aborted_by_the_next_lock_holder(synced: Engine, config: Config) -> None:
     run(synced, config, {"a": OK}, day(0))
     killed = start_run(synced, "nightly", 2)
     record_result(synced, killed, "a", Outcome("https://example.org/a", BROKEN, 404), day(1))
-    # ...the process dies here; the next run starts:
+    # ...the process dies here; the next one takes the run lock (pipeline.checkrun.locked_store), which
+    # aborts what was left running, and starts its run:
+    assert abandon_stale_runs(synced) == [killed]
     following = start_run(synced, "nightly", 2)
     info = latest_runs(synced, 3, conclusive_only=False)
     assert [(r.id, r.outcome) for r in info] == [(following, "running"), (killed, "aborted"), (1, "complete")]

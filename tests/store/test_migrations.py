@@ -116,9 +116,9 @@ def test_upgrade_from_an_earlier_revision_keeps_the_data(tmp_path: Path, revisio
 
 
 def test_a_run_stopped_by_a_signal_is_renamed_interrupted(tmp_path: Path) -> None:
-    """0004: rows written as "partial" by an older version read "interrupted", like new ones."""
+    """0005: rows written as "partial" by an older version read "interrupted", like new ones."""
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    upgrade(engine, "0003")
+    upgrade(engine, "0004")
     with engine.begin() as connection:
         for outcome in ("complete", "partial", "inconclusive"):
             connection.exec_driver_sql(
