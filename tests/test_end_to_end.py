@@ -337,7 +337,7 @@ def test_a_month_in_the_life_of_the_list(tmp_path: Path, server: LoopbackServer)
     assert "Newly broken" not in health_md
     assert "| broken | 1 |" in health_md and "| ok | 5 |" in health_md  # the last known health
     page_html = month.text("reports/index.html")
-    assert 'title="run 6 · 2026-12-08 · run inconclusive: not judged"' in page_html  # mlu-explain was due
+    assert 'title="run 6 · 2026-12-08 · not judged (network)"' in page_html  # mlu-explain was due
     assert re.search(r'title="run 6 · 2026-12-08 · (ok|broken|redirected)"', page_html) is None
 
     # Night 6: the network is back and mlu-explain answers again: recovered, its README note gone.

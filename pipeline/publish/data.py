@@ -92,8 +92,51 @@ def summaries_from_export(document: Mapping[str, Any]) -> dict[str, Any]:
             http_status=health.get("http_status"),
             uptime=health.get("uptime"),
             seeded=True,
+            repository=_repository_from_export(entry),
         )
     return summaries
+
+
+def _repository_from_export(entry: Mapping[str, Any]) -> Any | None:
+    """A published resource's `repository` (schema 1.1.0) as the store's RepoFacts."""
+    from pipeline.store.forges import RepoFacts
+
+    repository = entry.get("repository")
+    if not isinstance(repository, Mapping):
+        return None
+    answered_at = _parse_time(repository.get("checked_at"))
+    if not isinstance(repository.get("name"), str) or answered_at is None:
+        return None
+    return RepoFacts(
+        url=str(entry.get("url") or ""),
+        forge=str(repository.get("forge") or ""),
+        full_name=repository["name"],
+        answer="exists",
+        evidence="published in the export",
+        answered_at=answered_at,
+        canonical_url=repository.get("url"),
+        archived=repository.get("archived"),
+        pushed_at=_parse_time(repository.get("pushed_at")),
+        last_release_at=_parse_time(repository.get("last_release_at")),
+        stars=repository.get("stars"),
+    )
+
+
+def _with_published_repositories(summaries: Mapping[str, Any], document: Mapping[str, Any]) -> dict[str, Any]:
+    """Summaries seeded from an export lack what the forges said: take it from the same export."""
+    from dataclasses import replace
+
+    published = {
+        e["id"]: facts
+        for e in document.get("resources") or ()
+        if isinstance(e, Mapping) and (facts := _repository_from_export(e)) is not None
+    }
+    return {
+        rid: replace(s, repository=published[rid])
+        if getattr(s, "repository", None) is None and rid in published
+        else s
+        for rid, s in summaries.items()
+    }
 
 
 def health_for_export(data: HealthData, published: Path) -> tuple[Mapping[str, Any], datetime | None]:
@@ -114,5 +157,5 @@ def health_for_export(data: HealthData, published: Path) -> tuple[Mapping[str, A
         return data.summaries, data.recorded_at
     generated_at = _parse_time(document.get("generated_at"))
     if any(s.status is not None for s in data.summaries.values()):  # seeded from that export already
-        return data.summaries, generated_at
+        return _with_published_repositories(data.summaries, document), generated_at
     return summaries_from_export(document), generated_at

@@ -22,7 +22,7 @@ from pipeline.publish.status_page import render_status_page, state_since, window
 from pipeline.publish.templating import render
 from pipeline.quality.rules import Finding, evaluate, resolve_rules, resource_file
 from pipeline.quality.state import NOT_FREE_STATUSES, HealthLike, State, health_state, status_of
-from pipeline.status import FAILURES, HEALTHY, Status
+from pipeline.status import FAILURES, HEALTHY, NOT_JUDGED, Status
 from pipeline.store.health import APPLIED_OUTCOMES
 from pipeline.store.history import Incident
 
@@ -233,7 +233,7 @@ def _detail(resource: Resource, summary: HealthLike | None, state: State) -> str
 def _previous_status(history: Sequence[Any], upto: int, conclusive: Sequence[bool]) -> Status | None:
     """The resource's last status in a conclusive run before column `upto` (None: never checked)."""
     for i in range(upto - 1, -1, -1):
-        if conclusive[i] and history[i] is not None:
+        if conclusive[i] and history[i] not in (None, NOT_JUDGED):
             return Status(history[i])
     return None
 
@@ -356,7 +356,7 @@ def build_health_report(
         )
 
         # What changed in the latest conclusive run, against the resource's status before it.
-        if last_idx is None or history[last_idx] is None or summary is None:
+        if last_idx is None or history[last_idx] in (None, NOT_JUDGED) or summary is None:
             continue
         current = Status(history[last_idx])
         before = _previous_status(history, last_idx, conclusive)

@@ -8,7 +8,8 @@ response time. Nothing is loaded from outside the file.
 Packing (the page's script is the only reader; `PAGE_FORMAT` changes when it does):
 - times: minutes since `base` (the first run's start, in epoch minutes);
 - a resource's timeline: one character per run, `STATUS_CODES[status]`, upper-case when the run was not
-  judged (inconclusive or aborted), "-" when it was not checked;
+  judged (its run was inconclusive or aborted), "?" for a network-level failure that is not judged, "-"
+  when it was not checked;
 - response times: two characters per run (`pack_ms`: base 64, to 10 ms), ".." when there is none.
 """
 
@@ -24,7 +25,7 @@ from markupsafe import Markup, escape
 from pipeline.clock import isoformat
 from pipeline.publish.templating import render
 from pipeline.quality.state import HealthLike, State
-from pipeline.status import FAILURES, HEALTHY, Status
+from pipeline.status import FAILURES, HEALTHY, NOT_JUDGED, Status
 from pipeline.store.history import CheckRecord, Incident, incidents
 
 PAGE_FORMAT = 1
@@ -89,7 +90,7 @@ def state_since(
     kind = _kind(summary.status)
     since = None
     for i in range(len(runs) - 1, -1, -1):
-        if not conclusive[i] or history[i] is None:
+        if not conclusive[i] or history[i] in (None, NOT_JUDGED):
             continue
         if _kind(history[i]) != kind:
             return since, False
@@ -107,7 +108,7 @@ def window_incidents(
     checks = []
     for i, run in enumerate(runs):
         status = history[i]
-        if status is None:
+        if status in (None, NOT_JUDGED):
             continue
         outcome = run.outcome if conclusive[i] else "inconclusive"
         record = records.get(run.id)
@@ -123,6 +124,15 @@ def pack_ms(ms: int | None) -> str:
         return ".."
     units = min(max(round(ms / MS_UNIT), 0), len(MS_ALPHABET) ** 2 - 1)
     return MS_ALPHABET[units // len(MS_ALPHABET)] + MS_ALPHABET[units % len(MS_ALPHABET)]
+
+
+def _cell_code(status: str | None, judged: bool) -> str:
+    if status is None:
+        return "-"
+    if status == NOT_JUDGED:  # a network-level failure in a run that did not go to the end
+        return "?"
+    code = STATUS_CODES[Status(status)]
+    return code if judged else code.upper()
 
 
 def _minutes(moment: datetime | None, base: int) -> int | None:
@@ -143,14 +153,7 @@ def page_data(report: Any) -> dict[str, Any]:
     action_index = {group.id: i for i, group in enumerate(report.actions)}
     rows = []
     for row in report.rows:
-        timeline = "".join(
-            "-"
-            if cell.status is None
-            else STATUS_CODES[Status(cell.status)]
-            if cell.judged
-            else STATUS_CODES[Status(cell.status)].upper()
-            for cell in row.timeline
-        )
+        timeline = "".join(_cell_code(cell.status, cell.judged) for cell in row.timeline)
         rows.append(
             [
                 row.id,

@@ -16,8 +16,16 @@ from datetime import datetime
 
 from sqlalchemy import Engine, select
 
-from pipeline.status import FAILURES, HEALTHY, Evidence, Status
-from pipeline.store.health import APPLIED_OUTCOMES, RunInfo, resource_t, result_t, run_info_from_row, run_t
+from pipeline.status import FAILURES, HEALTHY, Evidence, Status, judged, shown_status
+from pipeline.store.health import (
+    APPLIED_OUTCOMES,
+    COMPLETE,
+    RunInfo,
+    resource_t,
+    result_t,
+    run_info_from_row,
+    run_t,
+)
 
 
 @dataclass(frozen=True)
@@ -25,7 +33,7 @@ class CheckRecord:
     """One recorded check of one resource, with the outcome of the run it belongs to."""
 
     run_id: int
-    run_outcome: str  # running | complete | partial | inconclusive | aborted
+    run_outcome: str  # running | complete | interrupted | inconclusive | aborted
     checked_at: datetime
     url: str
     status: str
@@ -34,11 +42,19 @@ class CheckRecord:
     elapsed_ms: int | None
     evidence: tuple[Evidence, ...]
     error_detail: str | None = None
+    network_failure: bool = False  # failed below HTTP: a verdict only in a complete run
 
     @property
     def judged(self) -> bool:
-        """Whether the result counts: only complete/partial runs move a resource's health."""
-        return self.run_outcome in APPLIED_OUTCOMES
+        """Whether the result counts: only complete/interrupted runs move a resource's health, and a
+        network-level failure only in a complete one (pipeline.status.judged)."""
+        complete = self.run_outcome == COMPLETE
+        return self.run_outcome in APPLIED_OUTCOMES and judged(self.network_failure, run_complete=complete)
+
+    @property
+    def shown(self) -> str:
+        """The status as every surface words it (pipeline.status.shown_status)."""
+        return shown_status(self.status, self.network_failure, run_complete=self.run_outcome == COMPLETE)
 
     @property
     def said(self) -> str:
@@ -143,6 +159,7 @@ def resource_checks(engine: Engine, resource_id: str, limit: int | None = None) 
             result_t.c.elapsed_ms,
             result_t.c.evidence,
             result_t.c.error_detail,
+            result_t.c.network_failure,
         )
         .join(run_t, run_t.c.id == result_t.c.run_id)
         .where(result_t.c.resource_id == resource_id)
@@ -164,6 +181,7 @@ def resource_checks(engine: Engine, resource_id: str, limit: int | None = None) 
             elapsed_ms=r.elapsed_ms,
             evidence=tuple(Evidence(**e) for e in (r.evidence or ())),
             error_detail=r.error_detail,
+            network_failure=bool(r.network_failure),
         )
         for r in reversed(rows)
     ]
@@ -206,6 +224,7 @@ def window_details(engine: Engine, runs: Sequence[RunInfo]) -> WindowDetails:
                 result_t.c.elapsed_ms,
                 result_t.c.evidence,
                 result_t.c.error_detail,
+                result_t.c.network_failure,
             )
             .where(result_t.c.run_id.in_(list(column)), result_t.c.status.in_(failure_values))
             .order_by(result_t.c.resource_id, result_t.c.run_id)
@@ -223,6 +242,7 @@ def window_details(engine: Engine, runs: Sequence[RunInfo]) -> WindowDetails:
                     elapsed_ms=r.elapsed_ms,
                     evidence=tuple(Evidence(**e) for e in (r.evidence or ())),
                     error_detail=r.error_detail,
+                    network_failure=bool(r.network_failure),
                 )
             )
     return WindowDetails(elapsed, failing)

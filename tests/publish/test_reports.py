@@ -12,7 +12,7 @@ from pipeline.config import CheckConfig, Config, QualityRule
 from pipeline.publish.data import HealthData
 from pipeline.publish.reports import build_health_report, render_reports, write_reports
 from pipeline.publish.status_page import page_data
-from pipeline.status import Evidence, Hop
+from pipeline.status import NOT_JUDGED, Evidence, Hop
 from tests.publish.factory import T0, days, default_resources, make_catalogue, make_store, outcome, record_run
 
 RID = "essence-of-calculus"
@@ -154,12 +154,16 @@ def test_inconclusive_latest_run_says_so_and_shows_the_last_known_health(tmp_pat
     html = render_reports(report)["index.html"]
     assert 'id="inconclusive"' in html
     assert "It changed nothing: below is the health from the latest conclusive run, #2 of" in html
-    # The timeline draws the network-down night apart (upper case: not judged), never as a failing cell.
-    data = page_data(report)
-    [row] = [r for r in data["rows"] if r[0] == RID]
-    codes = {s: chr(ord("a") + i) for i, s in enumerate(data["statuses"])}
-    assert row[10] == codes["ok"] + codes["timeout"] + codes["timeout"].upper()
-    assert [run[2] for run in data["runs"]] == ["complete", "complete", "inconclusive"]
+    # The timeline draws the network-down night apart ("?": not judged), never as a failing cell.
+    page = page_data(report)
+    [row] = [r for r in page["rows"] if r[0] == RID]
+    codes = {s: chr(ord("a") + i) for i, s in enumerate(page["statuses"])}
+    assert row[10] == codes["ok"] + codes["timeout"] + "?"
+    assert [run[2] for run in page["runs"]] == ["complete", "complete", "inconclusive"]
+    # health.json: the run's counts and the resource's history name no failing status for that night.
+    data = json.loads(render_reports(report)["health.json"])
+    assert data["latest_run"]["counts"] == {NOT_JUDGED: 1}
+    assert [r["history"] for r in data["resources"] if r["id"] == RID] == [["ok", "timeout", NOT_JUDGED]]
 
 
 def test_no_conclusive_run_claims_no_known_health(tmp_path: Path) -> None:
@@ -179,6 +183,33 @@ def test_no_conclusive_run_claims_no_known_health(tmp_path: Path) -> None:
     for name in ("health.md", "index.html"):
         assert "last known health" not in files[name]
         assert "No run has concluded yet, so no link's health is known." in files[name]
+
+
+def test_an_interrupted_run_judges_no_network_failure_on_any_report(tmp_path: Path) -> None:
+    """SIGTERM after a dead-looking host: its network-level failures are kept as history, not applied."""
+    catalogue = make_catalogue()
+    engine = make_store(tmp_path, catalogue)
+    record_run(engine, catalogue, T0 - days(1), {RID: "ok"})
+    refused = outcome(URL, "broken", http_status=None, network_failure=True, error_class="connect")
+    record_run(engine, catalogue, T0, {RID: refused}, run_outcome="interrupted", note="interrupted")
+    report = build_health_report(catalogue, engine)
+    assert report.latest_run.counts == {NOT_JUDGED: 1}
+    assert groups(report) == {"todo:verify-pending-url": ["aml-cheat-sheet"]}  # not failing, not broken
+    rendered = render_reports(report)
+    data = json.loads(rendered["health.json"])
+    assert {r["id"]: (r["state"], r["status"], r["history"]) for r in data["resources"]}[RID] == (
+        "ok",
+        "ok",
+        ["ok", NOT_JUDGED],
+    )
+    [row] = [r for r in page_data(report)["rows"] if r[0] == RID]
+    assert row[10].endswith("?")  # drawn as not judged on the status page
+    for name in ("health.md", "health.json", "quality.md"):
+        assert "broken (" not in rendered[name] and '"broken"' not in rendered[name], name
+    # The status page's data lists every status name once (its legend); no row is failing or broken.
+    states = [s for s, _, _ in page_data(report)["states"]]
+    assert {states[r[4]] for r in page_data(report)["rows"]} <= {"ok", "pending", "unchecked"}
+    assert "broken (" not in rendered["index.html"]
 
 
 def test_inconclusive_note_from_the_caller(tmp_path: Path) -> None:

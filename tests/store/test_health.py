@@ -111,11 +111,13 @@ def test_inconclusive_run_keeps_results_but_applies_nothing(synced: Engine, conf
     assert [r.outcome for r in latest_runs(synced, 5, conclusive_only=False)] == ["inconclusive", "complete"]
 
 
-def test_a_run_left_running_is_aborted_by_the_next_start(synced: Engine, config: Config) -> None:
+def test_a_run_left_running_is_aborted_by_the_next_lock_holder(synced: Engine, config: Config) -> None:
     run(synced, config, {"a": OK}, day(0))
     killed = start_run(synced, "nightly", 2)
     record_result(synced, killed, "a", Outcome("https://example.org/a", BROKEN, 404), day(1))
-    # ...the process dies here; the next run starts:
+    # ...the process dies here; the next one takes the run lock (pipeline.checkrun.locked_store), which
+    # aborts what was left running, and starts its run:
+    assert abandon_stale_runs(synced) == [killed]
     following = start_run(synced, "nightly", 2)
     info = latest_runs(synced, 3, conclusive_only=False)
     assert [(r.id, r.outcome) for r in info] == [(following, "running"), (killed, "aborted"), (1, "complete")]
@@ -156,9 +158,9 @@ def test_latest_result_details_and_run_counts(synced: Engine, config: Config) ->
     )
     record_result(synced, run_id, "a", outcome, day(0))
     record_result(synced, run_id, "b", Outcome("https://example.org/b", BROKEN, 404), day(0))
-    info = finish_run(synced, run_id, "partial", config, note="stopped at the time limit")
+    info = finish_run(synced, run_id, "interrupted", config, note="stopped at the time limit")
     assert (info.outcome, info.checked, info.total, info.counts) == (
-        "partial",
+        "interrupted",
         2,
         2,
         {"broken": 1, "redirected": 1},
@@ -244,7 +246,7 @@ def test_rebuild_equals_the_incremental_summary(engine: Engine, config: Config) 
     for _ in range(40):
         when += timedelta(hours=rng.randint(1, 60))
         picked = rng.sample(ids, rng.randint(0, len(ids)))
-        outcome = rng.choice(["complete", "complete", "partial", "inconclusive", "aborted", None])
+        outcome = rng.choice(["complete", "complete", "interrupted", "inconclusive", "aborted", None])
         run_id = start_run(engine, "nightly", len(picked))
         for rid in picked:
             record_result(
