@@ -8,7 +8,7 @@ history is seeded from the published export first (pipeline.seed).
 
 A stop request (SIGINT/SIGTERM, pipeline.signals) is honoured between steps and, inside the check, by the
 check run itself:
-finished results are kept, the run is concluded "partial", and the job ends without rewriting reports
+finished results are kept, the run is concluded "interrupted", and the job ends without rewriting reports
 or exports (a stop should stop; the next run writes them).
 """
 
@@ -210,7 +210,9 @@ def _run(
         values["inconclusive"] = inconclusive
 
         checkpoint("report")
-        health = HealthData.from_engine(engine)  # read once: the reports and the exports show the same
+        health = HealthData.from_engine(
+            engine, details=True
+        )  # read once: the reports and the exports show the same
         report = build_health_report(
             catalogue, health, config, inconclusive_note=check.message if inconclusive else None
         )

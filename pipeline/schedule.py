@@ -4,7 +4,7 @@
 Choices, and why:
 - BlockingScheduler with the DebugExecutor: the job runs in the main thread, one at a time. SIGINT/SIGTERM
   handlers (pipeline.signals, shared with the nightly job and the check run) work only in the main
-  thread, so a stop request during a run ends it cleanly (results kept, run partial) before we exit.
+  thread, so a stop request during a run ends it cleanly (results kept, run interrupted) before we exit.
   max_instances=1 and the run lock say "never two runs" a second and third time.
 - Jobs persisted in the same database (SQLAlchemyJobStore on the store's engine; the table is created by
   the alembic migrations like every other table), under a stable id with replace_existing, so restarts
@@ -130,7 +130,7 @@ class _NightlyScheduler(BlockingScheduler):
 @contextmanager
 def _stop_on_signals(scheduler: _NightlyScheduler, on_signal: Callable[[str], None]) -> Iterator[None]:
     """SIGINT/SIGTERM: stop after the current round (pipeline.signals; a run in progress hears the same
-    request and stops cleanly, results kept, run partial). The listener only sets a flag and wakes the
+    request and stops cleanly, results kept, run interrupted). The listener only sets a flag and wakes the
     scheduler from a helper thread: setting the scheduler's Event from the signal handler itself could
     deadlock on the Event's lock if the signal lands while the main thread holds it."""
 

@@ -12,13 +12,13 @@ from pipeline.status import STATUS_MAPPINGS, Status, exhaustive
 from tests.store.factory import resource
 
 # The modules that map statuses with exhaustive(); importing them registers their mappings.
-MAPPING_MODULES = ("pipeline.quality.state", "pipeline.publish.reports")
+MAPPING_MODULES = ("pipeline.quality.state", "pipeline.publish.status_page")
 
 
 def test_every_registered_mapping_names_every_status() -> None:
     for module in MAPPING_MODULES:
         importlib.import_module(module)
-    assert {"quality.state.STATE_OF_STATUS", "publish.reports.CELL_CLASS"} <= set(STATUS_MAPPINGS)
+    assert {"quality.state.STATE_OF_STATUS", "publish.status_page.KIND_OF_STATUS"} <= set(STATUS_MAPPINGS)
     for name, mapping in STATUS_MAPPINGS.items():
         assert set(mapping) == set(Status), name
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +14,17 @@ import click
 
 from pipeline.cli.options import catalogue_option, database_option, format_option
 from pipeline.clock import isoformat
-from pipeline.status import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_PROBLEMS, Outcome, Status, evidence_text
+from pipeline.status import (
+    EXIT_INCONCLUSIVE,
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    NOT_JUDGED,
+    Outcome,
+    Status,
+    evidence_text,
+    shown_status,
+    tally,
+)
 
 if TYPE_CHECKING:  # the command imports it when it runs: `roadmap --help` stays fast
     from pipeline.checkrun import CheckReport
@@ -46,20 +55,21 @@ def render_json(report: CheckReport) -> str:
 def render_text(report: CheckReport) -> list[str]:
     """Counts per status, then every result that is not plain ok with its evidence, then the verdict."""
     outcomes = report.outcomes
-    # In a run voided by a network outage, failures below HTTP are not verdicts about the links.
-    unjudged = {rid for rid, o in outcomes.items() if report.inconclusive and o.network_failure}
-    counts = Counter(o.status for rid, o in outcomes.items() if rid not in unjudged)
-    lines = ["", "status          count"]
-    lines += [f"{status.value:<15} {counts[status]:>5}" for status in Status if counts[status]]
-    if unjudged:
-        lines.append(f"{'not judged':<15} {len(unjudged):>5}  (failed at the network level)")
-    lines.append(f"{'total':<15} {len(outcomes):>5}")
-    problems = [(rid, o) for rid, o in outcomes.items() if o.status is not Status.OK and rid not in unjudged]
+    complete = _complete(report)
+    counts = tally(((o.status, o.network_failure) for o in outcomes.values()), run_complete=complete)
+    order = [status.value for status in Status] + [NOT_JUDGED]
+    width = max(15, *(len(key) for key in counts))
+    lines = ["", f"{'status':<{width}} count"]
+    lines += [f"{key:<{width}} {counts[key]:>5}" for key in order if counts.get(key)]
+    lines.append(f"{'total':<{width}} {len(outcomes):>5}")
+    problems = [(rid, o) for rid, o in outcomes.items() if o.status is not Status.OK]
     if problems:
-        width = max(len(rid) for rid, _ in problems)
-        lines += ["", f"{'resource':<{width}}  {'status':<14}  evidence"]
+        shown = {rid: shown_status(o.status, o.network_failure, run_complete=complete) for rid, o in problems}
+        rid_width = max(len(rid) for rid, _ in problems)
+        status_width = max(14, *(len(word) for word in shown.values()))
+        lines += ["", f"{'resource':<{rid_width}}  {'status':<{status_width}}  evidence"]
         for rid, outcome in problems:
-            lines.append(f"{rid:<{width}}  {outcome.status.value:<14}  {_evidence(outcome)}")
+            lines.append(f"{rid:<{rid_width}}  {shown[rid]:<{status_width}}  {_evidence(outcome)}")
     lines += ["", report.message]
     return lines
 
@@ -68,12 +78,23 @@ def _evidence(outcome: Outcome) -> str:
     return evidence_text(outcome.evidence) or "-"
 
 
+def _complete(report: CheckReport) -> bool:
+    """Whether the run went to the end without looking like an outage (pipeline.status.judged)."""
+    return not (report.inconclusive or report.interrupted)
+
+
 def exit_code(report: CheckReport) -> int:
-    if report.inconclusive:
+    if report.inconclusive or report.interrupted:
         return EXIT_INCONCLUSIVE
-    if any(o.status.is_failure for o in report.outcomes.values()):
+    if any(o.status.is_failure for o in report.outcomes.values()):  # a complete run: every result judged
         return EXIT_PROBLEMS
     return EXIT_OK
+
+
+def live_line(resource_id: str, outcome: Outcome) -> str:
+    """The progress bar's last result. The run has not concluded yet, so a failure at the network level
+    may be an outage rather than the link: it reads NOT_JUDGED, never "broken"."""
+    return f"{resource_id}: {shown_status(outcome.status, outcome.network_failure, run_complete=False)}"
 
 
 @contextmanager
@@ -95,7 +116,7 @@ def _progress(total: int) -> Iterator[Callable[[str, Outcome], None] | None]:
         task = bar.add_task("", total=total)
 
         def advance(resource_id: str, outcome: Outcome) -> None:
-            bar.update(task, advance=1, description=f"{resource_id}: {outcome.status.value}")
+            bar.update(task, advance=1, description=live_line(resource_id, outcome))
 
         yield advance
 
@@ -133,7 +154,10 @@ def command(
 
     Exit status: 0 every link works (blocked and skipped links are listed but do not fail the run),
     1 at least one link is broken, timing out, a soft 404, paywalled, behind a login or missing its
-    anchor, 3 inconclusive (the network looks down; no health was changed), 2 usage error.
+    anchor, 3 inconclusive (the network looks down; no health was changed) or interrupted (SIGINT/SIGTERM:
+    finished results are kept), 2 usage error. A link that failed at the network level (no name,
+    refused, unreachable) reads "not judged (network)" while the run goes on and in an inconclusive or
+    interrupted run: only a complete run judges it.
 
     \b
     Example:

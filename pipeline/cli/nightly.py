@@ -105,7 +105,9 @@ def command(
     Healthy links are checked less often the longer they stay healthy (catalogue/config.yaml, `recheck`),
     failing ones again within a day; --all checks everything now. A new database is seeded from the
     published exports/roadmap.json, so no history is lost on a runner that keeps nothing. One run at a
-    time per database. SIGINT/SIGTERM stop cleanly: finished results are kept, the run is marked partial.
+    time per database. SIGINT/SIGTERM stop cleanly: finished results are kept, the run is concluded
+    interrupted. A link that failed at the network level (no name, refused, unreachable) reads "not judged
+    (network)" in an inconclusive or interrupted run: only a complete run judges it.
 
     Exit status: 0 healthy; 1 when reports/health.md lists anything under "Needs a human" (a broken,
     paywalled, moved or pending link, or a site blocking robots; warnings count) or a quality rule of

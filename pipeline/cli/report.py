@@ -26,7 +26,12 @@ def summary_text(report: Any, written: list[Path]) -> str:
         )
     if report.inconclusive:
         note = f": {report.inconclusive_note}" if report.inconclusive_note else ""
-        lines.append(f"The latest run was inconclusive{note}. Showing the last known health.")
+        known = (
+            f"Showing the last known health, from run #{report.conclusive_run.id}."
+            if report.conclusive_run is not None
+            else "No run has concluded yet, so no link's health is known."
+        )
+        lines.append(f"The latest run was inconclusive{note}. {known}")
     order = ("ok", "moved", "failing", "broken", "blocked", "skipped", "pending", "unchecked")
     states = ", ".join(f"{report.state_counts[s]} {s}" for s in order if report.state_counts.get(s))
     lines.append(f"{len(report.rows)} resources: {states or 'none'}.")

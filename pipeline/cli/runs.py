@@ -86,8 +86,8 @@ def run_json(run: Any) -> dict[str, Any]:
 @format_option("text", "json")
 def command(catalogue_dir: Path, database_url: str | None, limit: int, output_format: str) -> None:
     """List the recent check runs, newest first: when each started, what started it (manual, nightly,
-    scheduled), how it concluded (complete, partial, inconclusive, aborted; only complete and partial
-    runs change a resource's health), how many results of each status, and how long it took.
+    scheduled), how it concluded (complete, interrupted, inconclusive, aborted; only complete and
+    interrupted runs change a resource's health), how many results of each status, and how long it took.
 
     Reads the database only: no network access, nothing is written.
 

@@ -26,7 +26,7 @@ from pipeline.status import Status
 # The published contract's version (schema/export.schema.json). A change that breaks a consumer (a field
 # removed, renamed or retyped, a status string changed) bumps the major version; an added optional field
 # bumps the minor.
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 
 
 @dataclass(frozen=True)
@@ -75,11 +75,32 @@ def health_json(summary: HealthLike | None, broken_after: int) -> dict[str, Any]
     }
 
 
-def resource_json(resource: Resource, summary: HealthLike | None, broken_after: int) -> dict[str, Any]:
+def repository_json(summary: HealthLike | None) -> dict[str, Any] | None:
+    """What a forge's API said about a repository link (schema 1.1.0); None for other links."""
+    facts = getattr(summary, "repository", None)
+    if facts is None or facts.answer != "exists":
+        return None
     return {
+        "forge": facts.forge,
+        "name": facts.full_name,
+        "url": facts.canonical_url,
+        "archived": facts.archived,
+        "stars": facts.stars,
+        "pushed_at": isoformat(facts.pushed_at),
+        "last_release_at": isoformat(facts.last_release_at),
+        "checked_at": isoformat(facts.answered_at),
+    }
+
+
+def resource_json(resource: Resource, summary: HealthLike | None, broken_after: int) -> dict[str, Any]:
+    document = {
         **resource.to_dict(),
         "health": health_json(summary, broken_after),
     }
+    repository = repository_json(summary)
+    if repository is not None:  # optional: absent for links that are not repositories
+        document["repository"] = repository
+    return document
 
 
 def build_export(

@@ -171,6 +171,36 @@ def _check_awaiting_url(resource: Resource, ctx: RuleContext) -> Iterator[str]:
         yield f"no verified URL yet: {resource.awaiting_url}"
 
 
+def _repository(resource: Resource, ctx: RuleContext) -> Any | None:
+    """What a forge's API last said about the resource's repository, if it exists there."""
+    facts = getattr(ctx.summaries.get(resource.id), "repository", None)
+    return facts if facts is not None and facts.answer == "exists" else None
+
+
+def _check_archived(resource: Resource, ctx: RuleContext) -> Iterator[str]:
+    facts = _repository(resource, ctx)
+    if facts is not None and facts.archived:
+        pushed = f", last push {facts.pushed_at.date().isoformat()}" if facts.pushed_at else ""
+        yield f"{facts.full_name} is archived on {facts.forge} (read-only{pushed})"
+
+
+def _check_stale(resource: Resource, ctx: RuleContext) -> Iterator[str]:
+    facts = _repository(resource, ctx)
+    if facts is None or facts.archived or facts.last_activity_at is None:
+        return  # an archived repository is the archived rule's business: one finding per cause
+    forge = ctx.config.forges.get(facts.forge)
+    limit = int(ctx.params.get("stale_after_days") or (forge.stale_after_days if forge else 730))
+    # Measured at the forge's answer, not "now": the same data always gives the same report.
+    age = (facts.answered_at - facts.last_activity_at).days
+    if age > limit:
+        release = facts.last_release_at.date().isoformat() if facts.last_release_at else "none"
+        pushed = facts.pushed_at.date().isoformat() if facts.pushed_at else "unknown"
+        yield (
+            f"{facts.full_name}: last push {pushed}, last release {release}; {age} days without either "
+            f"when {facts.forge} answered on {facts.answered_at.date().isoformat()} (stale after {limit})"
+        )
+
+
 DEFAULT_RULES: tuple[Rule, ...] = (
     Rule(
         "not-free",
@@ -224,6 +254,22 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         "Missing a verified URL",
         "Find the canonical URL, open it to verify it, then replace `awaiting_url` with `url`.",
         _check_awaiting_url,
+    ),
+    Rule(
+        "archived",
+        "warning",
+        "Repository archived",
+        "Still useful but no longer maintained: look for a maintained fork or successor and link it "
+        "instead, or keep it with `quality_exceptions: {archived: <why it is still the best>}`.",
+        _check_archived,
+    ),
+    Rule(
+        "stale",
+        "warning",
+        "Repository not pushed to or released for long",
+        "Check that it still works with today's tools; link a maintained alternative if there is one, or "
+        "keep it with `quality_exceptions: {stale: <why>}`. The limit is `stale_after_days` of its forge.",
+        _check_stale,
     ),
 )
 

@@ -4,7 +4,7 @@ check_result is the source of truth. resource_health is derived from it, one row
 a run concludes (pipeline.store.runs.finish_run) by the pure `advance` below; `rebuild_health` replays every
 applied result through the same function and must arrive at the same rows.
 
-Which results count: only those of runs concluded as complete or partial ("applied" runs). An inconclusive
+Which results count: only those of runs concluded as complete or interrupted ("applied" runs). An inconclusive
 run (the network was down) or an aborted one keeps its results for history but changes no health.
 """
 
@@ -16,18 +16,20 @@ from datetime import datetime
 from typing import Any
 
 import sqlmodel
-from sqlalchemy import Engine, and_, bindparam, case, delete, func, insert, select, update
+from sqlalchemy import Engine, and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlmodel import Session
 
 from pipeline.config import Config, RecheckConfig
-from pipeline.status import HEALTHY, INCONCLUSIVE, Evidence, Hop, Status
+from pipeline.status import HEALTHY, INCONCLUSIVE, Evidence, Hop, Status, judged, shown_status
 from pipeline.store.engine import write_transaction
+from pipeline.store.forges import RepoFacts, repo_facts_by_resource
 from pipeline.store.models import CheckResult, CheckRun, ResourceHealth, ResourceRow, SectionRow
 from pipeline.store.summary import HealthState, ResultFact, advance, next_check_at
 
 # A run's conclusion (stored in check_run.outcome; a URL's verdict is an Outcome, pipeline.status).
-APPLIED_CONCLUSIONS = ("complete", "partial")  # runs whose results move the health summary
-RUN_CONCLUSIONS = ("complete", "partial", "inconclusive", "aborted")  # how a run can conclude
+COMPLETE = "complete"  # the only conclusion whose network-level failures are verdicts (status.judged)
+APPLIED_CONCLUSIONS = ("complete", "interrupted")  # runs whose results move the health summary
+RUN_CONCLUSIONS = ("complete", "interrupted", "inconclusive", "aborted")  # how a run can conclude
 
 run_t = CheckRun.__table__
 result_t = CheckResult.__table__
@@ -44,7 +46,7 @@ class RunInfo:
     started_at: datetime
     finished_at: datetime | None
     trigger: str  # manual | nightly | scheduled
-    conclusion: str  # running | complete | partial | inconclusive | aborted (the column `outcome`)
+    conclusion: str  # running | complete | interrupted | inconclusive | aborted (the column `outcome`)
     total: int  # resources planned
     checked: int  # results written
     counts: dict[str, int]  # results per status value
@@ -65,6 +67,7 @@ class HealthSummary:
     evidence: tuple[Evidence, ...] = ()  # of the latest result
     redirect_chain: tuple[Hop, ...] = ()  # of the latest result
     seeded: bool = False  # restored from a published export (seed_health), not from our own results
+    repository: RepoFacts | None = None  # what a forge's API last said, for a repository link
 
 
 # The columns of a check result the summary reads (ResultFact), as apply_run and rebuild_health select them.
@@ -111,12 +114,20 @@ def _state_values(resource_id: str, state: HealthState) -> dict[str, Any]:
     }
 
 
-def apply_run(connection: Any, run_id: int, recheck: RecheckConfig) -> int:
+def apply_run(connection: Any, run_id: int, recheck: RecheckConfig, *, complete: bool = True) -> int:
     """Fold one run's results into resource_health and resource.next_check_at; the caller's transaction.
 
+    complete: False for an interrupted run, whose network-level failures are not judged (they are kept
+    as history; the resource stays as it was and due).
     Returns the number of resources updated.
     """
-    results = connection.execute(select(*_FACT_COLUMNS).where(result_t.c.run_id == run_id)).all()
+    results = [
+        r
+        for r in connection.execute(
+            select(*_FACT_COLUMNS, result_t.c.network_failure).where(result_t.c.run_id == run_id)
+        ).all()
+        if judged(bool(r.network_failure), run_complete=complete)
+    ]
     if not results:
         return 0
     current = {
@@ -174,7 +185,7 @@ def rebuild_health(engine: Engine, config: Config) -> None:
         rows = connection.execute(
             select(*_FACT_COLUMNS)
             .join(run_t, run_t.c.id == result_t.c.run_id)
-            .where(run_t.c.outcome.in_(APPLIED_CONCLUSIONS))
+            .where(run_t.c.outcome.in_(APPLIED_CONCLUSIONS), _judged_result(run_t.c.outcome))
             .order_by(result_t.c.resource_id, result_t.c.run_id)
         )
         states: dict[str, HealthState] = {}
@@ -233,6 +244,11 @@ def seed_health(engine: Engine, summaries: Iterable[HealthSummary]) -> int:
         return len(rows)
 
 
+def _judged_result(conclusion: Any, result: Any = result_t) -> Any:
+    """SQL for pipeline.status.judged: a network-level failure counts only in a complete run."""
+    return or_(conclusion == COMPLETE, result.c.network_failure.is_(False))
+
+
 def _uptime_column(window: int) -> Any:
     """Per outer resource row: the healthy share of its last `window` conclusive, applied results.
 
@@ -242,12 +258,14 @@ def _uptime_column(window: int) -> Any:
     recent = result_t.alias("recent")
     healthy = case((recent.c.status.in_([s.value for s in HEALTHY]), 1), else_=0)
     applied_runs = select(run_t.c.id).where(run_t.c.outcome.in_(APPLIED_CONCLUSIONS))
+    complete_runs = select(run_t.c.id).where(run_t.c.outcome == COMPLETE)
     last = (
         select(healthy.label("healthy"))
         .where(
             recent.c.resource_id == resource_t.c.id,
             recent.c.status.not_in([s.value for s in INCONCLUSIVE]),
             recent.c.run_id.in_(applied_runs),
+            or_(recent.c.network_failure.is_(False), recent.c.run_id.in_(complete_runs)),
         )
         .order_by(recent.c.checked_at.desc(), recent.c.run_id.desc())
         .limit(window)
@@ -287,6 +305,7 @@ def health_summaries(engine: Engine, window: int = 30) -> dict[str, HealthSummar
     )
     with engine.connect() as connection:
         rows = connection.execute(query).all()
+    repositories = repo_facts_by_resource(engine)
     summaries: dict[str, HealthSummary] = {}
     for r in rows:
         uptime = float(r.uptime) if r.uptime is not None else None
@@ -305,6 +324,7 @@ def health_summaries(engine: Engine, window: int = 30) -> dict[str, HealthSummar
             evidence=tuple(Evidence(**e) for e in (r.evidence or ())),
             redirect_chain=tuple(Hop(**h) for h in (r.redirect_chain or ())),
             seeded=bool(r.seeded),
+            repository=repositories.get(r.id),
         )
     return summaries
 
@@ -324,7 +344,7 @@ def run_info_from_row(row: Any) -> RunInfo:
 
 
 def latest_runs(engine: Engine, n: int = 2, conclusive_only: bool = True) -> list[RunInfo]:
-    """The newest n runs, newest first; conclusive_only: only those concluded complete or partial."""
+    """The newest n runs, newest first; conclusive_only: only those concluded complete or interrupted."""
     query = select(run_t).order_by(run_t.c.id.desc()).limit(n)
     if conclusive_only:
         query = query.where(run_t.c.outcome.in_(APPLIED_CONCLUSIONS))
@@ -336,7 +356,8 @@ def status_history(
     engine: Engine, last_runs: int = 30, *, conclusive_only: bool = False
 ) -> tuple[list[RunInfo], dict[str, list[str | None]]]:
     """The last concluded runs (oldest first; not those still running) and each active resource's
-    status in each of them (None: not checked in that run). conclusive_only: complete/partial runs only.
+    status in each of them (None: not checked in that run; pipeline.status.NOT_JUDGED: a network-level
+    failure in a run that did not complete). conclusive_only: complete/interrupted runs only.
     """
     conclusions = APPLIED_CONCLUSIONS if conclusive_only else RUN_CONCLUSIONS
     with engine.connect() as connection:
@@ -359,13 +380,16 @@ def status_history(
         history: dict[str, list[str | None]] = {rid: [None] * len(runs) for rid in active}
         if runs:
             rows = connection.execute(
-                select(result_t.c.resource_id, result_t.c.run_id, result_t.c.status).where(
-                    result_t.c.run_id.in_(list(column))
-                )
+                select(
+                    result_t.c.resource_id, result_t.c.run_id, result_t.c.status, result_t.c.network_failure
+                ).where(result_t.c.run_id.in_(list(column)))
             )
-            for rid, run_id, status in rows:
+            complete = {run.id for run in runs if run.conclusion == COMPLETE}
+            for rid, run_id, status, network_failure in rows:
                 if rid in history:
-                    history[rid][column[run_id]] = status
+                    history[rid][column[run_id]] = shown_status(
+                        status, bool(network_failure), run_complete=run_id in complete
+                    )
     return runs, history
 
 
@@ -376,8 +400,16 @@ def run_results(engine: Engine, run_id: int) -> dict[str, CheckResult]:
         return {row.resource_id: row for row in rows}
 
 
-def status_counts(connection: Any, run_id: int) -> dict[str, int]:
+def status_counts(connection: Any, run_id: int, conclusion: str) -> dict[str, int]:
+    """A run's results per shown status (pipeline.status.tally): network-level failures of a run that did
+    not conclude complete count as NOT_JUDGED, never as a failing status."""
     query = (
-        select(result_t.c.status, func.count()).where(result_t.c.run_id == run_id).group_by(result_t.c.status)
+        select(result_t.c.status, result_t.c.network_failure, func.count())
+        .where(result_t.c.run_id == run_id)
+        .group_by(result_t.c.status, result_t.c.network_failure)
     )
-    return {status: n for status, n in sorted(connection.execute(query).all())}
+    counts: dict[str, int] = {}
+    for status, network_failure, n in connection.execute(query).all():
+        key = shown_status(status, bool(network_failure), run_complete=conclusion == COMPLETE)
+        counts[key] = counts.get(key, 0) + n
+    return dict(sorted(counts.items()))

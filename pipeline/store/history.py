@@ -16,8 +16,16 @@ from datetime import datetime
 
 from sqlalchemy import Engine, select
 
-from pipeline.status import FAILURES, HEALTHY, Evidence, Status, evidence_text
-from pipeline.store.health import APPLIED_CONCLUSIONS, RunInfo, resource_t, result_t, run_info_from_row, run_t
+from pipeline.status import FAILURES, HEALTHY, Evidence, Status, evidence_text, judged, shown_status
+from pipeline.store.health import (
+    APPLIED_CONCLUSIONS,
+    COMPLETE,
+    RunInfo,
+    resource_t,
+    result_t,
+    run_info_from_row,
+    run_t,
+)
 
 
 @dataclass(frozen=True)
@@ -25,7 +33,7 @@ class CheckRecord:
     """One recorded check of one resource, with the conclusion of the run it belongs to."""
 
     run_id: int
-    run_conclusion: str  # running | complete | partial | inconclusive | aborted
+    run_conclusion: str  # running | complete | interrupted | inconclusive | aborted
     checked_at: datetime
     url: str
     status: str
@@ -34,11 +42,20 @@ class CheckRecord:
     elapsed_ms: int | None
     evidence: tuple[Evidence, ...]
     error_detail: str | None = None
+    network_failure: bool = False  # failed below HTTP: a verdict only in a complete run
 
     @property
     def judged(self) -> bool:
-        """Whether the result counts: only complete/partial runs move a resource's health."""
-        return self.run_conclusion in APPLIED_CONCLUSIONS
+        """Whether the result counts: only complete/interrupted runs move a resource's health, and a
+        network-level failure only in a complete one (pipeline.status.judged)."""
+        complete = self.run_conclusion == COMPLETE
+        applied = self.run_conclusion in APPLIED_CONCLUSIONS
+        return applied and judged(self.network_failure, run_complete=complete)
+
+    @property
+    def shown(self) -> str:
+        """The status as every surface words it (pipeline.status.shown_status)."""
+        return shown_status(self.status, self.network_failure, run_complete=self.run_conclusion == COMPLETE)
 
     @property
     def said(self) -> str:
@@ -143,6 +160,7 @@ def resource_checks(engine: Engine, resource_id: str, limit: int | None = None) 
             result_t.c.elapsed_ms,
             result_t.c.evidence,
             result_t.c.error_detail,
+            result_t.c.network_failure,
         )
         .join(run_t, run_t.c.id == result_t.c.run_id)
         .where(result_t.c.resource_id == resource_id)
@@ -164,6 +182,7 @@ def resource_checks(engine: Engine, resource_id: str, limit: int | None = None) 
             elapsed_ms=r.elapsed_ms,
             evidence=tuple(Evidence(**e) for e in (r.evidence or ())),
             error_detail=r.error_detail,
+            network_failure=bool(r.network_failure),
         )
         for r in reversed(rows)
     ]
@@ -206,6 +225,7 @@ def window_details(engine: Engine, runs: Sequence[RunInfo]) -> WindowDetails:
                 result_t.c.elapsed_ms,
                 result_t.c.evidence,
                 result_t.c.error_detail,
+                result_t.c.network_failure,
             )
             .where(result_t.c.run_id.in_(list(column)), result_t.c.status.in_(failure_values))
             .order_by(result_t.c.resource_id, result_t.c.run_id)
@@ -223,6 +243,7 @@ def window_details(engine: Engine, runs: Sequence[RunInfo]) -> WindowDetails:
                     elapsed_ms=r.elapsed_ms,
                     evidence=tuple(Evidence(**e) for e in (r.evidence or ())),
                     error_detail=r.error_detail,
+                    network_failure=bool(r.network_failure),
                 )
             )
     return WindowDetails(elapsed, failing)

@@ -1,7 +1,7 @@
 """Check runs as the check run (pipeline.checkrun) records them: start, results in batches, conclude.
 
 Each batch of results is its own short transaction, so a run killed half-way keeps what it finished. Only
-concluding a run as complete or partial moves the health summary (pipeline.store.health.apply_run),
+concluding a run as complete or interrupted moves the health summary (pipeline.store.health.apply_run),
 in the same transaction that records the run's conclusion.
 """
 
@@ -22,6 +22,7 @@ from pipeline.store.engine import write_transaction
 from pipeline.store.health import (
     APPLIED_CONCLUSIONS,
     CATALOGUE_ORDER,
+    COMPLETE,
     RUN_CONCLUSIONS,
     RunInfo,
     apply_run,
@@ -42,7 +43,7 @@ def abandon_stale_runs(engine: Engine) -> list[int]:
         stale = list(connection.execute(select(run_t.c.id).where(run_t.c.outcome == "running")).scalars())
         now = utcnow()
         for run_id in stale:
-            counts = status_counts(connection, run_id)
+            counts = status_counts(connection, run_id, "aborted")
             connection.execute(
                 update(run_t)
                 .where(run_t.c.id == run_id)
@@ -115,7 +116,7 @@ def record_results(engine: Engine, run_id: int, results: Sequence[tuple[str, Out
 def finish_run(
     engine: Engine, run_id: int, conclusion: str, config: Config, note: str | None = None
 ) -> RunInfo:
-    """Conclude a running run. complete/partial also apply its results to the health summary and the
+    """Conclude a running run. complete/interrupted also apply its results to the health summary and the
     checking schedule, in the same transaction; inconclusive/aborted keep the results and apply nothing.
     """
     if conclusion not in RUN_CONCLUSIONS:
@@ -126,9 +127,9 @@ def finish_run(
             raise StoreError(f"run {run_id} does not exist")
         if row.outcome != "running":
             raise StoreError(f"run {run_id} was already concluded as {row.outcome}")
-        counts = status_counts(connection, run_id)
+        counts = status_counts(connection, run_id, conclusion)
         if conclusion in APPLIED_CONCLUSIONS:
-            apply_run(connection, run_id, config.recheck)
+            apply_run(connection, run_id, config.recheck, complete=conclusion == COMPLETE)
         connection.execute(
             update(run_t)
             .where(run_t.c.id == run_id)

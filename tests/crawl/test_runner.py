@@ -212,7 +212,7 @@ def test_interrupted_run_keeps_what_it_finished(engine: Engine) -> None:
         return report, done
 
     report, _ = asyncio.run(main())
-    assert report.interrupted and report.run.conclusion == "partial"
+    assert report.interrupted and report.run.conclusion == "interrupted"
     assert 3 <= len(report.outcomes) < 12
     with engine.connect() as connection:
         stored = connection.execute(select(func.count()).select_from(CheckResult)).scalar_one()
@@ -228,7 +228,7 @@ def test_run_check_is_the_sync_entry_point(engine: Engine) -> None:
     assert report.outcomes["one"].status is Status.OK and report.run.conclusion == "complete"
 
 
-def test_sigterm_during_run_check_concludes_partial(engine: Engine) -> None:
+def test_sigterm_during_run_check_concludes_interrupted(engine: Engine) -> None:
     import os
     import signal
 
@@ -245,6 +245,6 @@ def test_sigterm_during_run_check_concludes_partial(engine: Engine) -> None:
         return healthy(request)
 
     report = run_check(engine, cat, CheckRequest(), transport=httpx.MockTransport(handler))
-    assert report.interrupted and report.run.conclusion == "partial"
+    assert report.interrupted and report.run.conclusion == "interrupted"
     assert len(report.outcomes) < 10 and report.run.checked == len(report.outcomes)
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handlers put back

@@ -165,9 +165,9 @@ def test_latest_result_details_and_run_counts(synced: Engine, config: Config) ->
     )
     record_result(synced, run_id, "a", outcome, day(0))
     record_result(synced, run_id, "b", Outcome("https://example.org/b", BROKEN, 404), day(0))
-    info = finish_run(synced, run_id, "partial", config, note="stopped at the time limit")
+    info = finish_run(synced, run_id, "interrupted", config, note="stopped at the time limit")
     assert (info.conclusion, info.checked, info.total, info.counts) == (
-        "partial",
+        "interrupted",
         2,
         2,
         {"broken": 1, "redirected": 1},
@@ -253,7 +253,7 @@ def test_rebuild_equals_the_incremental_summary(engine: Engine, config: Config) 
     for _ in range(40):
         when += timedelta(hours=rng.randint(1, 60))
         picked = rng.sample(ids, rng.randint(0, len(ids)))
-        conclusion = rng.choice(["complete", "complete", "partial", "inconclusive", "aborted", None])
+        conclusion = rng.choice(["complete", "complete", "interrupted", "inconclusive", "aborted", None])
         abandon_stale_runs(engine)  # what the next run lock holder does (pipeline.checkrun.locked_store)
         run_id = start_run(engine, "nightly", len(picked))
         for rid in picked:
