@@ -20,13 +20,13 @@ from pipeline.config import Config
 from pipeline.model import Catalogue, Resource
 from pipeline.publish.templating import render
 from pipeline.publish.text import MEDIUM_MARKERS, Slugger, medium_label, medium_marker
-from pipeline.quality.state import HealthLike, State, health_state, status_of
+from pipeline.quality.state import HealthLike, State, health_state, is_broken, status_of
 from pipeline.status import Status
 
 # The published contract's version (schema/export.schema.json). A change that breaks a consumer (a field
 # removed, renamed or retyped, a status string changed) bumps the major version; an added optional field
 # bumps the minor.
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def health_json(summary: HealthLike | None, broken_after: int) -> dict[str, Any]
     streak = int(summary.consecutive_failures or 0)
     return {
         "status": status.value,
-        "broken": status.is_failure and max(streak, 1) >= broken_after,
+        "broken": is_broken(status, streak, broken_after),
         "checked_at": isoformat(summary.checked_at),
         "last_ok_at": isoformat(summary.last_ok_at),
         "failing_since": isoformat(summary.failing_since),
@@ -75,11 +75,32 @@ def health_json(summary: HealthLike | None, broken_after: int) -> dict[str, Any]
     }
 
 
-def resource_json(resource: Resource, summary: HealthLike | None, broken_after: int) -> dict[str, Any]:
+def repository_json(summary: HealthLike | None) -> dict[str, Any] | None:
+    """What a forge's API said about a repository link (schema 1.1.0); None for other links."""
+    facts = getattr(summary, "repository", None)
+    if facts is None or facts.answer != "exists":
+        return None
     return {
+        "forge": facts.forge,
+        "name": facts.full_name,
+        "url": facts.canonical_url,
+        "archived": facts.archived,
+        "stars": facts.stars,
+        "pushed_at": isoformat(facts.pushed_at),
+        "last_release_at": isoformat(facts.last_release_at),
+        "checked_at": isoformat(facts.answered_at),
+    }
+
+
+def resource_json(resource: Resource, summary: HealthLike | None, broken_after: int) -> dict[str, Any]:
+    document = {
         **resource.to_dict(),
         "health": health_json(summary, broken_after),
     }
+    repository = repository_json(summary)
+    if repository is not None:  # optional: absent for links that are not repositories
+        document["repository"] = repository
+    return document
 
 
 def build_export(

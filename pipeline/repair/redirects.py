@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from pipeline.crawl.classify import is_login_url, update_target
+from pipeline.crawl.redirects import is_login_url, update_target
 from pipeline.model import Catalogue, Resource
 from pipeline.quality.state import HealthLike, status_of
 from pipeline.repair.edit import Change, apply_all, file_of, with_fragment
