@@ -144,6 +144,14 @@ def _forges(data: Mapping[str, Any] | None) -> Mapping[str, ForgeConfig]:
 
 
 @dataclass(frozen=True)
+class PublishConfig:
+    """How the published files point at each other: the README's status line and the changes feed."""
+
+    status_line: bool = False  # the README export ends with "Last checked <date> · status page · changes"
+    base_url: str | None = None  # where the list repository's files are published; None: relative links
+
+
+@dataclass(frozen=True)
 class Config:
     check: CheckConfig = field(default_factory=CheckConfig)
     domains: Mapping[str, DomainRule] = field(default_factory=lambda: MappingProxyType({}))
@@ -151,6 +159,7 @@ class Config:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     quality: Mapping[str, QualityRule] = field(default_factory=lambda: MappingProxyType({}))
     paths: PathsConfig = field(default_factory=PathsConfig)
+    publish: PublishConfig = field(default_factory=PublishConfig)
     forges: Mapping[str, ForgeConfig] = field(default_factory=lambda: DEFAULT_FORGES)
 
     def domain_rule(self, host: str) -> DomainRule | None:
@@ -185,6 +194,7 @@ class Config:
                 {rid: _build(QualityRule, rule) for rid, rule in (data.get("quality") or {}).items()}
             ),
             paths=_build(PathsConfig, data.get("paths")),
+            publish=_build(PublishConfig, data.get("publish")),
             forges=_forges(data.get("forges")),
         )
 
