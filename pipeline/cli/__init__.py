@@ -27,9 +27,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from pipeline.cli import check, db, export, fix, nightly, report, schedule, sync, validate
+    from pipeline.cli import check, db, export, fix, importer, nightly, report, schedule, sync, validate
 
-    for module in (validate, db, sync, check, export, report, fix, nightly, schedule):
+    for module in (validate, db, sync, check, export, report, fix, nightly, schedule, importer):
         cli.add_command(module.command)
 
 

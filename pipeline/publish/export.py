@@ -17,7 +17,8 @@ from typing import Any
 
 from pipeline.clock import isoformat
 from pipeline.config import Config
-from pipeline.model import Catalogue, Resource
+from pipeline.model import Catalogue, Resource, Roadmap
+from pipeline.publish.listmd import list_context
 from pipeline.publish.templating import render
 from pipeline.publish.text import MEDIUM_MARKERS, Slugger, medium_label, medium_marker
 from pipeline.quality.state import HealthLike, State, health_state, status_of
@@ -26,7 +27,7 @@ from pipeline.status import Status
 # The published contract's version (schema/export.schema.json). A change that breaks a consumer (a field
 # removed, renamed or retyped, a status string changed) bumps the major version; an added optional field
 # bumps the minor.
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"  # 1.1: a list's optional fields (issue 12: imported lists, features)
 
 
 @dataclass(frozen=True)
@@ -82,30 +83,39 @@ def resource_json(resource: Resource, summary: HealthLike | None, broken_after: 
     }
 
 
+def roadmap_json(roadmap: Roadmap) -> dict[str, Any]:
+    """The list's own text; the parts only a roadmap has (tagline, how to use, quality bar) when set."""
+    how = roadmap.how_to_use
+    values: dict[str, Any] = {
+        "title": roadmap.title,
+        "tagline": roadmap.tagline,
+        "introduction": list(roadmap.introduction),
+        "how_to_use": {
+            "introduction": list(how.introduction),
+            "diagram": how.diagram,
+            "paths": [{"audience": p.audience, "advice": p.advice} for p in how.paths],
+        }
+        if how is not None
+        else None,
+        "quality_bar": roadmap.quality_bar,
+        "contributing": list(roadmap.contributing),
+        "footer": list(roadmap.footer),
+        "preamble": roadmap.preamble,
+    }
+    return {k: v for k, v in values.items() if v is not None}
+
+
 def build_export(
     catalogue: Catalogue, summaries: Mapping[str, HealthLike], *, generated_at: datetime | None
 ) -> dict[str, Any]:
     """The JSON document (schema/export.schema.json). `generated_at` is the recorded time of the health
     data (HealthData.recorded_at), None when nothing was ever checked."""
-    roadmap = catalogue.roadmap
     broken_after = catalogue.config.check.broken_after
     return {
         "schema_version": SCHEMA_VERSION,
         "generated_at": isoformat(generated_at),
         "broken_after": broken_after,
-        "roadmap": {
-            "title": roadmap.title,
-            "tagline": roadmap.tagline,
-            "introduction": list(roadmap.introduction),
-            "how_to_use": {
-                "introduction": list(roadmap.how_to_use.introduction),
-                "diagram": roadmap.how_to_use.diagram,
-                "paths": [{"audience": p.audience, "advice": p.advice} for p in roadmap.how_to_use.paths],
-            },
-            "quality_bar": roadmap.quality_bar,
-            "contributing": list(roadmap.contributing),
-            "footer": list(roadmap.footer),
-        },
+        "roadmap": roadmap_json(catalogue.roadmap),
         "sections": [s.to_dict() for s in catalogue.sections],
         "resources": [resource_json(r, summaries.get(r.id), broken_after) for r in catalogue.resources],
     }
@@ -197,10 +207,23 @@ def render_readme(
     generated_at: datetime | None = None,
     contributing_link: str = "CONTRIBUTING.md",
 ) -> str:
-    """contributing_link: where the list's CONTRIBUTING.md is, relative to the README being written."""
+    """contributing_link: where the list's CONTRIBUTING.md is, relative to the README being written.
+
+    The template is the list's choice (config.readme.template): the roadmap's README.md.j2, or a list
+    template (list.md.j2, or one in the catalogue directory) given the list's entries in its own style.
+    """
     config = config or catalogue.config
-    context = _readme_context(catalogue, summaries, config, generated_at, contributing_link)
-    return render("README.md.j2", **context)
+    template = config.readme.template
+    if template == ROADMAP_TEMPLATE:
+        context = _readme_context(catalogue, summaries, config, generated_at, contributing_link)
+    else:
+        broken_after = config.check.broken_after
+        context = list_context(catalogue, summaries, config, lambda r, s: readme_note(r, s, broken_after))
+        context["checked_on"] = generated_at.date().isoformat() if generated_at else None
+    return render(template, catalogue.root, **context)
+
+
+ROADMAP_TEMPLATE = "README.md.j2"
 
 
 # ---------------------------------------------------------------- files
