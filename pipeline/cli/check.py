@@ -21,6 +21,7 @@ from pipeline.status import (
     NOT_JUDGED,
     Outcome,
     Status,
+    judged,
     shown_status,
     tally,
 )
@@ -30,7 +31,7 @@ if TYPE_CHECKING:  # the command imports it when it runs: `roadmap --help` stays
 
 
 def render_json(report: CheckReport) -> str:
-    run = report.run
+    run, complete = report.run, _complete(report)
     document = {
         "run": {
             "id": run.id,
@@ -46,7 +47,17 @@ def render_json(report: CheckReport) -> str:
         "inconclusive": report.inconclusive,
         "interrupted": report.interrupted,
         "message": report.message,
-        "results": [{"resource_id": rid, **outcome.to_json()} for rid, outcome in report.outcomes.items()],
+        # "status" is what the crawler saw; "shown" what every surface prints (NOT_JUDGED for a network-level
+        # failure outside a complete run), "judged" whether the result is a verdict on the link.
+        "results": [
+            {
+                "resource_id": rid,
+                **outcome.to_json(),
+                "judged": judged(outcome.network_failure, run_complete=complete),
+                "shown": shown_status(outcome.status, outcome.network_failure, run_complete=complete),
+            }
+            for rid, outcome in report.outcomes.items()
+        ],
     }
     return json.dumps(document, indent=2, ensure_ascii=False)
 
