@@ -18,6 +18,7 @@ from typing import Any
 from pipeline.clock import isoformat
 from pipeline.config import Config
 from pipeline.model import Catalogue, Resource
+from pipeline.publish.outputs import stale_outputs, write_outputs
 from pipeline.publish.templating import render
 from pipeline.publish.text import MEDIUM_MARKERS, Slugger, medium_label, medium_marker
 from pipeline.quality.state import HealthLike, State, health_state, status_of
@@ -246,7 +247,7 @@ def render_exports(
 
 
 def _stale(files: Mapping[Path, bytes]) -> list[Path]:
-    return [path for path, data in files.items() if not path.is_file() or path.read_bytes() != data]
+    return stale_outputs(files)  # a changed stamp alone (generated_at, checked_at) is not stale
 
 
 def write_exports(
@@ -257,12 +258,10 @@ def write_exports(
     generated_at: datetime | None,
     config: Config | None = None,
 ) -> list[Path]:
-    """Write the files whose bytes changed (so a nightly commit only shows real changes); return them."""
+    """Write the files whose content changed, not only their stamps (so a nightly commit only shows real
+    changes); return them."""
     files = render_exports(catalogue, summaries, paths, generated_at=generated_at, config=config)
-    changed = _stale(files)
-    for path in changed:
-        write_atomically(path, files[path])
-    return changed
+    return write_outputs(files)
 
 
 def check_exports(
@@ -275,11 +274,3 @@ def check_exports(
 ) -> list[Path]:
     """The export files that are missing or differ from what `write_exports` would write."""
     return _stale(render_exports(catalogue, summaries, paths, generated_at=generated_at, config=config))
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Readers (a web server, git) never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)

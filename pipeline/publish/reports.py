@@ -17,7 +17,8 @@ from pipeline.clock import isoformat
 from pipeline.config import Config
 from pipeline.model import Catalogue, Resource
 from pipeline.publish.data import HISTORY_RUNS, HealthData
-from pipeline.publish.export import dump_json, write_atomically
+from pipeline.publish.export import dump_json
+from pipeline.publish.outputs import write_outputs
 from pipeline.publish.templating import render
 from pipeline.quality.rules import Finding, evaluate, resolve_rules, resource_file
 from pipeline.quality.state import NOT_FREE_STATUSES, HealthLike, State, health_state, status_of
@@ -458,13 +459,8 @@ def render_reports(report: HealthReport, *, issue_list_limit: int = ISSUE_LIST_L
 
 
 def write_reports(report: HealthReport, reports_dir: Path) -> list[Path]:
-    """Write health.md, health.json, quality.md and index.html (only those whose bytes changed, so a
-    nightly commit shows real changes); return the paths of all four."""
-    paths = []
-    for name, text in render_reports(report).items():
-        path = Path(reports_dir) / name
-        data = text.encode("utf-8")
-        if not path.is_file() or path.read_bytes() != data:
-            write_atomically(path, data)
-        paths.append(path)
-    return paths
+    """Write health.md, health.json, quality.md and index.html (only those whose content changed, not only
+    their stamps or run numbers, so a nightly commit shows real changes); return the paths of all four."""
+    files = {Path(reports_dir) / name: text.encode("utf-8") for name, text in render_reports(report).items()}
+    write_outputs(files)
+    return list(files)
