@@ -14,11 +14,13 @@ crawl verdicts.
 
 from __future__ import annotations
 
+from pipeline.status import EXIT_USAGE
+
 
 class RoadmapError(Exception):
     """Base of every error the CLI reports without a traceback."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class UsageError(RoadmapError):

@@ -21,6 +21,7 @@ from pipeline.status import (
     NOT_JUDGED,
     Outcome,
     Status,
+    evidence_text,
     judged,
     shown_status,
     tally,
@@ -36,7 +37,7 @@ def render_json(report: CheckReport) -> str:
         "run": {
             "id": run.id,
             "trigger": run.trigger,
-            "outcome": run.outcome,
+            "outcome": run.conclusion,
             "started_at": isoformat(run.started_at),
             "finished_at": isoformat(run.finished_at),
             "total": run.total,
@@ -85,7 +86,7 @@ def render_text(report: CheckReport) -> list[str]:
 
 
 def _evidence(outcome: Outcome) -> str:
-    return "; ".join(f"{e.rule}: {e.detail}" for e in outcome.evidence) or "-"
+    return evidence_text(outcome.evidence) or "-"
 
 
 def _complete(report: CheckReport) -> bool:

@@ -21,7 +21,7 @@ from pipeline.model import Catalogue, Resource
 from pipeline.publish.outputs import stale_outputs, write_outputs
 from pipeline.publish.templating import render
 from pipeline.publish.text import MEDIUM_MARKERS, Slugger, medium_label, medium_marker
-from pipeline.quality.state import HealthLike, State, health_state, status_of
+from pipeline.quality.state import HealthLike, State, health_state, is_broken, status_of
 from pipeline.status import Status
 
 # The published contract's version (schema/export.schema.json). A change that breaks a consumer (a field
@@ -63,7 +63,7 @@ def health_json(summary: HealthLike | None, broken_after: int) -> dict[str, Any]
     streak = int(summary.consecutive_failures or 0)
     return {
         "status": status.value,
-        "broken": status.is_failure and max(streak, 1) >= broken_after,
+        "broken": is_broken(status, streak, broken_after),
         "checked_at": isoformat(summary.checked_at),
         "last_ok_at": isoformat(summary.last_ok_at),
         "failing_since": isoformat(summary.failing_since),

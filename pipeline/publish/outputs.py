@@ -19,7 +19,7 @@ import contextlib
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -67,19 +67,25 @@ def _masked(text: str) -> str:
     return text
 
 
-def same_content(path: Path, old: bytes, new: bytes) -> bool:
+# A file's own reader of what it says: text -> (text to mask, data to compare). For a page that embeds
+# packed data whose volatile fields only its renderer knows (the status page: status_page.page_content).
+Content = Callable[[str], tuple[str, Any]]
+
+
+def same_content(path: Path, old: bytes, new: bytes, content: Content | None = None) -> bool:
     """Whether `new` says nothing that `old` does not, apart from when and which run."""
     if old == new:
         return True
     try:
         old_text, new_text = old.decode("utf-8"), new.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    if path.suffix == ".json":
-        try:
+        if path.suffix == ".json":
             return _without_volatile(json.loads(old_text)) == _without_volatile(json.loads(new_text))
-        except ValueError:
-            return False  # the file on disk is not JSON (any more): rewrite it
+        if content is not None:
+            (old_text, old_data), (new_text, new_data) = content(old_text), content(new_text)
+            if old_data != new_data:
+                return False
+    except ValueError:  # not UTF-8 or not JSON (any more), e.g. written by another version: rewrite it
+        return False
     return _masked(old_text) == _masked(new_text)
 
 
@@ -92,19 +98,19 @@ def _current(path: Path) -> bytes | None:
         raise OutputError(f"cannot read {path}: {error.strerror or error}") from error
 
 
-def stale_outputs(files: Mapping[Path, bytes]) -> list[Path]:
+def stale_outputs(files: Mapping[Path, bytes], content: Mapping[Path, Content] | None = None) -> list[Path]:
     """The files that are missing or whose content (not only its stamps) differs from `files`."""
     stale = []
     for path, data in files.items():
         old = _current(path)
-        if old is None or not same_content(path, old, data):
+        if old is None or not same_content(path, old, data, (content or {}).get(path)):
             stale.append(path)
     return stale
 
 
-def write_outputs(files: Mapping[Path, bytes]) -> list[Path]:
+def write_outputs(files: Mapping[Path, bytes], content: Mapping[Path, Content] | None = None) -> list[Path]:
     """Write the files whose content changed (atomically); keep the others byte for byte."""
-    changed = stale_outputs(files)
+    changed = stale_outputs(files, content)
     for path in changed:
         write_atomically(path, files[path])
     return changed

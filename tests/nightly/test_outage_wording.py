@@ -221,7 +221,7 @@ def test_an_interrupted_nightly_with_a_dead_host_names_no_failing_status(
     result = run_nightly(
         NightlyRequest(catalogue, f"sqlite:///{database}", check_all=True, allow_private_addresses=True)
     )
-    assert (result.exit_code, result.interrupted, result.check.run.outcome) == (3, True, "interrupted")
+    assert (result.exit_code, result.interrupted, result.check.run.conclusion) == (3, True, "interrupted")
     assert result.check.run.counts == {NOT_JUDGED: 3, "ok": 1}
     assert result.check.message == (
         f"interrupted after 4 of 5 resources; checked 4 resources: 3 {NOT_JUDGED}, 1 ok"

@@ -167,3 +167,23 @@ def test_a_folder_that_cannot_be_created_is_named(tmp_path: Path) -> None:
         write_outputs({blocker / "reports" / "health.md": b"x"})
     assert str(raised.value).startswith(f"cannot create the folder {blocker / 'reports'}: ")
     assert os.listdir(tmp_path) == ["taken"]
+
+
+def status_page(uptime: int, ms: str, runs: int) -> bytes:
+    from pipeline.publish.status_page import script_json
+
+    row = ["alpha", "Alpha", "https://a.example", 0, 7, -1, uptime, 0, 1, 1440 * runs, "a" * runs, ms, "", []]
+    data = {"format": 1, "base": 29926260, "runs": [[i, 1440 * i] for i in range(runs)], "rows": [row]}
+    return f'<h1>Status</h1><script type="application/json" id="data">{script_json(data)}</script>'.encode()
+
+
+@pytest.mark.parametrize(
+    ("new", "same"),
+    [(status_page(1000, "0a0b", 2), True), (status_page(950, "0a0b", 2), False)],
+    ids=["one more run, other response times", "the uptime moved"],
+)
+def test_the_status_page_compares_its_packed_data_without_times(new: bytes, same: bool) -> None:
+    from pipeline.publish.status_page import page_content
+
+    old = status_page(1000, "0a", 1)
+    assert same_content(Path("index.html"), old, new, page_content) is same
