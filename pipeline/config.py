@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -19,9 +19,11 @@ DEFAULT_USER_AGENT = (
 
 @dataclass(frozen=True)
 class CheckConfig:
-    concurrency: int = 32  # requests in flight over all hosts
+    # A cap, not the pace: a run works on as many hosts at once as fit under it (each with its per-host
+    # limit), so politeness (per_host, host_delay_ms) and not this number sets the speed.
+    concurrency: int = 128  # requests in flight over all hosts together, at most
     per_host: int = 2  # requests in flight to one host
-    host_delay_ms: int = 250  # minimum gap between two requests to one host
+    host_delay_ms: int = 250  # minimum time between the starts of two requests to one host
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 15.0
     url_timeout_s: float = 60.0  # one URL as a whole, retries and redirects included
@@ -48,6 +50,14 @@ class DomainRule:
         default_factory=lambda: MappingProxyType({})
     )  # "403": "blocked"
     note: str | None = None
+
+
+@dataclass(frozen=True)
+class HostLimits:
+    """The politeness towards one host: requests in flight, and the time between two request starts."""
+
+    per_host: int
+    gap_s: float
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,58 @@ class PathsConfig:
     readme: str = "exports/README.md"
     json: str = "exports/roadmap.json"
     reports: str = "reports"
+
+
+FORGE_KINDS = ("github", "gitlab", "gitea")
+
+
+@dataclass(frozen=True)
+class ForgeConfig:
+    """One code forge whose API answers for repository links (issue 14): GitHub, GitLab or Gitea."""
+
+    kind: str  # "github", "gitlab" or "gitea": which API it speaks
+    api_url: str = ""
+    hosts: tuple[str, ...] = ()  # web hosts (host or host:port) whose repository links this forge answers
+    token_env: str = ""  # environment variable holding the token; unset or empty: unauthenticated
+    enabled: bool = True
+    stale_after_days: int = 730  # last push (or release) older than this: quality rule `stale`
+    max_wait_s: float = 60.0  # longest total wait for rate limits in one run; beyond it: "not asked"
+    batch_size: int = 100  # repositories per GraphQL query (GitHub; at most 100)
+
+
+DEFAULT_TOKEN_ENV = MappingProxyType(
+    {"github": "GITHUB_TOKEN", "gitlab": "GITLAB_TOKEN", "gitea": "GITEA_TOKEN"}
+)
+DEFAULT_FORGES: Mapping[str, ForgeConfig] = MappingProxyType(
+    {
+        "github": ForgeConfig(
+            "github", api_url="https://api.github.com", hosts=("github.com",), token_env="GITHUB_TOKEN"
+        ),
+        "gitlab": ForgeConfig(
+            "gitlab", api_url="https://gitlab.com/api/v4", hosts=("gitlab.com",), token_env="GITLAB_TOKEN"
+        ),
+        "codeberg": ForgeConfig(
+            "gitea", api_url="https://codeberg.org/api/v1", hosts=("codeberg.org",), token_env="GITEA_TOKEN"
+        ),
+    }
+)
+
+
+def _forges(data: Mapping[str, Any] | None) -> Mapping[str, ForgeConfig]:
+    """The default forges with the list's settings laid over them; a new name is a self-hosted forge."""
+    forges = dict(DEFAULT_FORGES)
+    for name, settings in (data or {}).items():
+        settings = dict(settings or {})
+        kind = str(settings.get("kind", "gitea"))
+        base = forges.get(name) or ForgeConfig(kind, token_env=DEFAULT_TOKEN_ENV.get(kind, ""))
+        built = _build(ForgeConfig, {"kind": base.kind, **settings})
+        changed = {f.name: getattr(built, f.name) for f in fields(ForgeConfig) if f.name in settings}
+        if "hosts" in changed:
+            changed["hosts"] = tuple(h.lower() for h in changed["hosts"])
+        if "api_url" in changed:
+            changed["api_url"] = str(changed["api_url"]).rstrip("/")
+        forges[name] = replace(base, **changed)
+    return MappingProxyType(forges)
 
 
 @dataclass(frozen=True)
@@ -123,6 +185,7 @@ class Config:
     paths: PathsConfig = field(default_factory=PathsConfig)
     features: FeaturesConfig = field(default_factory=FeaturesConfig)
     readme: ReadmeConfig = field(default_factory=ReadmeConfig)
+    forges: Mapping[str, ForgeConfig] = field(default_factory=lambda: DEFAULT_FORGES)
 
     def domain_rule(self, host: str) -> DomainRule | None:
         """The most specific rule for host: "www.example.org" falls back to "example.org"."""
@@ -132,6 +195,14 @@ class Config:
                 return self.domains[host]
             _, _, host = host.partition(".")
         return None
+
+    def host_limits(self, host: str) -> HostLimits:
+        """The one place a host's limits are decided: its domain rule, else the check defaults."""
+        rule = self.domain_rule(host)
+        per_host = rule.per_host if rule is not None and rule.per_host else self.check.per_host
+        delay_ms = rule.host_delay_ms if rule is not None and rule.host_delay_ms is not None else None
+        delay_ms = self.check.host_delay_ms if delay_ms is None else delay_ms
+        return HostLimits(per_host=max(1, per_host), gap_s=delay_ms / 1000)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Config:
@@ -150,6 +221,7 @@ class Config:
             paths=_build(PathsConfig, data.get("paths")),
             features=_build(FeaturesConfig, data.get("features")),
             readme=_build(ReadmeConfig, data.get("readme")),
+            forges=_forges(data.get("forges")),
         )
 
 

@@ -11,10 +11,53 @@ import sys
 import click
 
 from pipeline import __version__
+from pipeline.cli.lazy import LazyCommand, LazyGroup
 from pipeline.errors import RoadmapError
+from pipeline.status import EXIT_OK, EXIT_USAGE
+
+# Every command: its name, where it is defined, and its line in `roadmap --help`. The module is imported
+# only when the command runs (tests/test_cli_commands.py checks this table against pipeline/cli/).
+COMMANDS = {
+    "validate": LazyCommand(
+        "pipeline.cli.validate:command", "Check the catalogue against the schemas and the list's rules."
+    ),
+    "db": LazyCommand(
+        "pipeline.cli.db:command", "The database schema: show its revision or bring it up to date."
+    ),
+    "sync": LazyCommand(
+        "pipeline.cli.sync:command", "Bring the database in line with the catalogue, in one transaction."
+    ),
+    "check": LazyCommand(
+        "pipeline.cli.check:command", "Check the health of every link and record the verdicts."
+    ),
+    "runs": LazyCommand(
+        "pipeline.cli.runs:command", "List the recent check runs: when, trigger, outcome, counts, duration."
+    ),
+    "history": LazyCommand("pipeline.cli.history:command", "Show one resource's checks and incidents."),
+    "export": LazyCommand("pipeline.cli.export:command", "Write the list's README and JSON export."),
+    "report": LazyCommand(
+        "pipeline.cli.report:command", "Write the health and quality reports (reports/ by default)."
+    ),
+    "fix": LazyCommand(
+        "pipeline.cli.fix:command", "Edit the catalogue where the link health says it is out of date."
+    ),
+    "nightly": LazyCommand(
+        "pipeline.cli.nightly:command", "Validate, sync, check the due links, write reports and exports."
+    ),
+    "schedule": LazyCommand(
+        "pipeline.cli.schedule:command", "Run `roadmap nightly` on the configured schedule, until stopped."
+    ),
+    "import": LazyCommand(
+        "pipeline.cli.importer:command", "Turn a Markdown list (an awesome-list README) into a catalogue."
+    ),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=LazyGroup,
+    lazy_commands=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="roadmap")
 def cli() -> None:
     """Keep the 'math behind Machine Learning' roadmap alive and honest.
@@ -24,16 +67,6 @@ def cli() -> None:
       roadmap nightly            # validate, sync, check, report, export
       roadmap validate           # what CI runs on every pull request
     """
-
-
-def _register() -> None:
-    from pipeline.cli import check, db, export, fix, importer, nightly, report, schedule, sync, validate
-
-    for module in (validate, db, sync, check, export, report, fix, nightly, schedule, importer):
-        cli.add_command(module.command)
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -47,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(stop.exit_code)
     except click.ClickException as error:
         error.show()
-        sys.exit(2)
+        sys.exit(EXIT_USAGE)
     except click.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)
@@ -61,5 +94,5 @@ def main(argv: list[str] | None = None) -> None:
         # The file system said no (a read-only or missing folder, a full disk): name the path, no traceback.
         where = f"{error.filename}: " if error.filename else ""
         click.echo(f"roadmap: error: {where}{error.strerror or error}", err=True)
-        sys.exit(2)
-    sys.exit(0)
+        sys.exit(EXIT_USAGE)
+    sys.exit(EXIT_OK)

@@ -8,100 +8,16 @@ browser would render with JavaScript.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
-from types import MappingProxyType
 from urllib.parse import unquote, urljoin, urlsplit
 
 from pipeline.config import DomainRule
 from pipeline.crawl import html
-from pipeline.status import Evidence, Hop, Outcome, Status
-
-PERMANENT_REDIRECTS = frozenset({301, 308})
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-
-
-# ---------------------------------------------------------------------------------------------------
-# Inputs: what the fetch layer saw.
-
-
-@dataclass(frozen=True)
-class Response:
-    """The last response of a fetch (after redirects)."""
-
-    url: str
-    status: int
-    headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # lower-case names
-    body: bytes | None = None  # the prefix read (decompressed); None when not read (HEAD)
-    truncated: bool = False  # the body was longer than what we read
-    method: str = "GET"
-
-    def header(self, name: str) -> str:
-        return self.headers.get(name.lower(), "")
-
-    @property
-    def content_type(self) -> str:
-        return self.header("content-type").split(";", 1)[0].strip().lower()
-
-    @property
-    def is_html(self) -> bool:
-        kind = self.content_type
-        if "html" in kind:
-            return True
-        # Sniffed only without a real type: a browser shows text/plain as text, so an HTML file served
-        # raw (a repository's 404.html template) is a file, not a "page not found".
-        if kind in {"", "application/octet-stream"} and self.body:
-            return html.looks_like_html(self.body)
-        return False
-
-
-@dataclass(frozen=True)
-class Failure:
-    """The fetch ended without a usable response; `kind` becomes Outcome.error_class."""
-
-    kind: str  # dns, dns_temporary, connect, unreachable, connect_timeout, read_timeout, url_timeout,
-    # tls, protocol, unsafe_address, unsupported_scheme, invalid_url, redirect_loop, too_many_redirects
-    detail: str
-    network: bool = False  # failed below HTTP (no name, refused, unreachable, connect timeout)
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """Everything one fetch of one URL produced."""
-
-    url: str  # requested, without fragment
-    hops: tuple[Hop, ...] = ()  # redirects followed, in order
-    response: Response | None = None
-    failure: Failure | None = None
-    elapsed_ms: int | None = None
-
-    @property
-    def final_url(self) -> str:
-        return (
-            self.response.url
-            if self.response
-            else (self.hops[-1].location or self.url)
-            if self.hops
-            else self.url
-        )
-
-
-@dataclass(frozen=True)
-class Probe:
-    """What the same host answered for a random path that cannot exist (soft-404 fingerprint)."""
-
-    url: str
-    status: int | None  # None: the probe itself failed
-    final_url: str | None = None
-    redirected: bool = False
-    text: str | None = None  # visible text of a 2xx HTML answer
-    title: str | None = None  # title of that answer
-    tokens: tuple[str, ...] = ()  # pieces of the probe's path, which the answer may echo
-
+from pipeline.crawl.facts import Failure, Fetched, Probe, Response, body_fingerprint, page_facts
+from pipeline.crawl.redirects import is_login_url, update_target
+from pipeline.status import Evidence, Outcome, Status
 
 # ---------------------------------------------------------------------------------------------------
 # Phrase rules. Matched on lower-cased, whitespace-collapsed text.
@@ -235,11 +151,6 @@ _FREE_HINT = re.compile(
     r"|\bdownload\s+(?:the\s+)?(?:pdf|book|notes|slides)\b|\bcreative\s+commons\b"
 )
 _LOGIN_WORDS = re.compile(r"\b(?:log\s?in|sign\s?in|signin|login|log\s+on|anmelden|connexion|authenticate)\b")
-_LOGIN_PATH = re.compile(
-    r"/(?:log-?in|sign-?in|sign_in|signin|logon|sso|cas/login|wp-login\.php|sessions?/new|oauth2?/authorize"
-    r"|servicelogin|saml2?|auth/realms/[^/]+/protocol)(?:[/.?;]|$)"
-)
-_LOGIN_HOST_PREFIXES = ("login.", "signin.", "sso.", "auth.", "idp.", "accounts.google.")
 _JS_ANCHORS = ("anchor-js", "anchor.min.js", "anchors.add(", "tocbot")
 _LINE_FRAGMENT = re.compile(r"^L\d+(?:C\d+)?(?:-L?\d+(?:C\d+)?)?$")
 _APP_TEXT_MIN = 200  # visible characters below which a scripted page is treated as rendered by JS
@@ -249,17 +160,6 @@ _CHALLENGE_TEXT_MAX = 2500  # widget markers count on short pages only (a contac
 
 # ---------------------------------------------------------------------------------------------------
 # Helpers.
-
-
-@functools.lru_cache(maxsize=16)
-def page_facts(body: bytes, content_type: str) -> tuple[str, html.PageFacts]:
-    """Decoded markup and parsed facts of a body (cached: a page is judged once per use and probe)."""
-    markup = html.decode(body, content_type)
-    return markup, html.parse(markup)
-
-
-def body_fingerprint(body: bytes | None) -> str | None:
-    return hashlib.sha256(body).hexdigest() if body is not None else None
 
 
 def _path(url: str) -> str:
@@ -291,45 +191,6 @@ def not_found_notice(value: str) -> str | None:
 
 def _is_home(path: str) -> bool:
     return bool(_INDEX_PATH.match(path) or _LOCALE_ROOT.match(path))
-
-
-def is_login_url(url: str, rule: DomainRule | None = None) -> str | None:
-    """The login pattern a URL matches (common paths and hosts, plus the domain's own patterns)."""
-    parts = urlsplit(url)
-    lowered = url.lower()
-    for pattern in rule.login_url_patterns if rule else ():
-        if pattern.lower() in lowered:
-            return pattern
-    if m := _LOGIN_PATH.search((parts.path or "/").lower()):
-        return m.group(0)
-    host = (parts.hostname or "").lower()
-    return next((p for p in _LOGIN_HOST_PREFIXES if host.startswith(p)), None)
-
-
-def is_permanent_hop(hop: Hop) -> bool:
-    """301/308, or any redirect that only upgrades http to https on the same host and path."""
-    if hop.status in PERMANENT_REDIRECTS:
-        return True
-    if hop.location is None:
-        return False
-    a, b = urlsplit(hop.url), urlsplit(hop.location)
-    return (
-        a.scheme == "http"
-        and b.scheme == "https"
-        and a.hostname == b.hostname
-        and (a.path or "/") == (b.path or "/")
-        and a.query == b.query
-    )
-
-
-def update_target(hops: tuple[Hop, ...]) -> str | None:
-    """Where the catalogue should point: the end of the leading run of permanent redirects."""
-    target = None
-    for hop in hops:
-        if not is_permanent_hop(hop):
-            break
-        target = hop.location
-    return target
 
 
 def normal_text(text: str, *, drop: tuple[str, ...] = ()) -> str:

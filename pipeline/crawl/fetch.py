@@ -1,6 +1,6 @@
 """HTTP for the crawler: one shared AsyncClient, polite limits, retries, redirects followed by us.
 
-    Fetcher.fetch(url) -> classify.Fetched      (never raises for anything the network or server does)
+    Fetcher.fetch(url) -> facts.Fetched      (never raises for anything the network or server does)
 
 Every httpx/OS exception is turned into a FetchError in `_map_error`, the one place that knows about
 httpx's exception tree; nothing above this module catches `httpx.*`.
@@ -35,7 +35,8 @@ import httpx
 
 from pipeline.config import Config
 from pipeline.crawl import safety
-from pipeline.crawl.classify import REDIRECT_STATUSES, Failure, Fetched, Response, page_facts
+from pipeline.crawl.facts import Failure, Fetched, Response, page_facts
+from pipeline.crawl.redirects import REDIRECT_STATUSES
 from pipeline.status import Hop
 
 # httpcore runs `import sniffio` on every request; without sniffio installed each failed import walks
@@ -223,12 +224,6 @@ class _Budget:
         return self.limit_s - self.spent_s
 
 
-@dataclass(frozen=True)
-class _Answer:
-    response: Response
-    retry_after: float | None = None
-
-
 @dataclass
 class Fetcher:
     """One per run: owns the shared AsyncClient and the per-host state. Use as an async context manager."""
@@ -279,11 +274,8 @@ class Fetcher:
     def host_state(self, host: str) -> HostState:
         state = self.hosts.get(host)
         if state is None:
-            rule = self.config.domain_rule(host)
-            per_host = (rule.per_host if rule and rule.per_host else None) or self.config.check.per_host
-            delay_ms = rule.host_delay_ms if rule and rule.host_delay_ms is not None else None
-            delay_ms = self.config.check.host_delay_ms if delay_ms is None else delay_ms
-            state = self.hosts[host] = HostState(asyncio.Semaphore(max(1, per_host)), delay_ms / 1000)
+            limits = self.config.host_limits(host)
+            state = self.hosts[host] = HostState(asyncio.Semaphore(limits.per_host), limits.gap_s)
         return state
 
     def _slow_down(self, state: HostState, wait_s: float) -> None:

@@ -113,6 +113,13 @@ def _is_toc_list(block: Block) -> bool:
     return True
 
 
+def _has_text_items(block: Block) -> bool:
+    """Whether some item of a list starts with text ("0." alone is an empty numbered item, not an entry)."""
+    return any(
+        token.type == "inline" and token.content.strip() and token.level == 3 for token in block.tokens
+    )
+
+
 def _is_label(block: Block) -> bool:
     """A paragraph that is only a bold or italic label ("**AI & ML**"), as used to group a ToC."""
     inline = block.inline
@@ -236,7 +243,9 @@ class _Reader:
                         prose = []
                     chunks.append(("toc", []))
                 continue
-            runs = block.kind in LIST_KINDS or (block.kind == "table" and _links_in(block.tokens))
+            runs = (block.kind in LIST_KINDS and _has_text_items(block)) or (
+                block.kind == "table" and _links_in(block.tokens)
+            )
             if runs:
                 if prose:
                     chunks.append(("prose", prose))
@@ -297,7 +306,17 @@ class _Reader:
                 else None
             )
             if inline is None:
-                self.keep(line, "an empty list item, or one that does not start with text, kept as text")
+                start, end = item[0].map or (line, line + 1)
+                text = self.verbatim(start, end)
+                if text.strip() not in ("", "-", "*", "+"):
+                    self.keep(line, "a list item that does not start with text: kept with the previous entry")
+                    if self.resources and self.resources[-1]["section"] == section["id"]:
+                        previous = self.resources[-1]
+                        previous["details"] = "\n\n".join(filter(None, (previous.get("details"), text)))
+                    else:
+                        section["prose"] = "\n\n".join(filter(None, (section.get("prose"), text)))
+                else:
+                    self.keep(line, "an empty list item: nothing to keep")
                 continue
             parts = parse_item(units_of(inline.children or [], 0, len(inline.content)), inline.content)
             position += POSITION_STEP

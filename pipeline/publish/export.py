@@ -19,15 +19,16 @@ from pipeline.clock import isoformat
 from pipeline.config import Config
 from pipeline.model import Catalogue, Resource, Roadmap
 from pipeline.publish.listmd import list_context
+from pipeline.publish.outputs import stale_outputs, write_outputs
 from pipeline.publish.templating import render
 from pipeline.publish.text import MEDIUM_MARKERS, Slugger, medium_label, medium_marker
-from pipeline.quality.state import HealthLike, State, health_state, status_of
+from pipeline.quality.state import HealthLike, State, health_state, is_broken, status_of
 from pipeline.status import Status
 
 # The published contract's version (schema/export.schema.json). A change that breaks a consumer (a field
 # removed, renamed or retyped, a status string changed) bumps the major version; an added optional field
 # bumps the minor.
-SCHEMA_VERSION = "1.1.0"  # 1.1: a list's optional fields (issue 12: imported lists, features)
+SCHEMA_VERSION = "1.1.0"  # 1.1: optional fields (issue 14: repository; issue 12: a list's own fields)
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def health_json(summary: HealthLike | None, broken_after: int) -> dict[str, Any]
     streak = int(summary.consecutive_failures or 0)
     return {
         "status": status.value,
-        "broken": status.is_failure and max(streak, 1) >= broken_after,
+        "broken": is_broken(status, streak, broken_after),
         "checked_at": isoformat(summary.checked_at),
         "last_ok_at": isoformat(summary.last_ok_at),
         "failing_since": isoformat(summary.failing_since),
@@ -76,11 +77,32 @@ def health_json(summary: HealthLike | None, broken_after: int) -> dict[str, Any]
     }
 
 
-def resource_json(resource: Resource, summary: HealthLike | None, broken_after: int) -> dict[str, Any]:
+def repository_json(summary: HealthLike | None) -> dict[str, Any] | None:
+    """What a forge's API said about a repository link (schema 1.1.0); None for other links."""
+    facts = getattr(summary, "repository", None)
+    if facts is None or facts.answer != "exists":
+        return None
     return {
+        "forge": facts.forge,
+        "name": facts.full_name,
+        "url": facts.canonical_url,
+        "archived": facts.archived,
+        "stars": facts.stars,
+        "pushed_at": isoformat(facts.pushed_at),
+        "last_release_at": isoformat(facts.last_release_at),
+        "checked_at": isoformat(facts.answered_at),
+    }
+
+
+def resource_json(resource: Resource, summary: HealthLike | None, broken_after: int) -> dict[str, Any]:
+    document = {
         **resource.to_dict(),
         "health": health_json(summary, broken_after),
     }
+    repository = repository_json(summary)
+    if repository is not None:  # optional: absent for links that are not repositories
+        document["repository"] = repository
+    return document
 
 
 def roadmap_json(roadmap: Roadmap) -> dict[str, Any]:
@@ -248,7 +270,7 @@ def render_exports(
 
 
 def _stale(files: Mapping[Path, bytes]) -> list[Path]:
-    return [path for path, data in files.items() if not path.is_file() or path.read_bytes() != data]
+    return stale_outputs(files)  # a changed stamp alone (generated_at, checked_at) is not stale
 
 
 def write_exports(
@@ -259,12 +281,10 @@ def write_exports(
     generated_at: datetime | None,
     config: Config | None = None,
 ) -> list[Path]:
-    """Write the files whose bytes changed (so a nightly commit only shows real changes); return them."""
+    """Write the files whose content changed, not only their stamps (so a nightly commit only shows real
+    changes); return them."""
     files = render_exports(catalogue, summaries, paths, generated_at=generated_at, config=config)
-    changed = _stale(files)
-    for path in changed:
-        write_atomically(path, files[path])
-    return changed
+    return write_outputs(files)
 
 
 def check_exports(
@@ -277,11 +297,3 @@ def check_exports(
 ) -> list[Path]:
     """The export files that are missing or differ from what `write_exports` would write."""
     return _stale(render_exports(catalogue, summaries, paths, generated_at=generated_at, config=config))
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Readers (a web server, git) never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)

@@ -12,7 +12,15 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from pipeline.clock import isoformat
-from pipeline.publish.text import link_file, md_code_block, md_escape, md_url, medium_label, medium_marker
+from pipeline.publish.text import (
+    date_text,
+    link_file,
+    md_code_block,
+    md_escape,
+    md_url,
+    medium_label,
+    medium_marker,
+)
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 
@@ -20,10 +28,6 @@ TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 def _autoescape(name: str | None) -> bool:
     # HTML is escaped; Markdown is escaped explicitly with the `md` filter where text comes from contributors.
     return bool(name) and name.endswith((".html.j2", ".html"))
-
-
-def _date(moment: Any) -> str:
-    return moment.date().isoformat() if moment is not None else "an unknown date"
 
 
 def _tojson_script(value: Any) -> str:
@@ -50,7 +54,7 @@ def environment(templates_dir: Path = TEMPLATES_DIR, catalogue_dir: Path | None 
         marker=medium_marker,
         medium_label=medium_label,
         iso=isoformat,
-        date=_date,
+        date=date_text,
         tojson_script=_tojson_script,
         link_file=link_file,
     )

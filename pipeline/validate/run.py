@@ -19,7 +19,7 @@ from typing import Any
 
 from pipeline.catalogue.build import build_catalogue
 from pipeline.catalogue.urls import normalise_url
-from pipeline.catalogue.yamlfile import Loaded, LoadError, Marks, load_yaml_file, read_file_bytes
+from pipeline.catalogue.yamlfile import DocPath, Loaded, LoadError, Marks, load_yaml_file, read_file_bytes
 from pipeline.config import Config
 from pipeline.errors import UsageError
 from pipeline.validate.problems import Problem, ValidationResult, json_path
@@ -29,8 +29,6 @@ TOP_FILES = {"roadmap.yaml": "roadmap", "sections.yaml": "sections", "config.yam
 REQUIRED_TOP_FILES = ("roadmap.yaml", "sections.yaml")
 RESOURCES_DIR = "resources"
 CATALOGUE_LAYOUT = "roadmap.yaml, sections.yaml, config.yaml and resources/<id>.yaml"
-
-DocPath = tuple[str | int, ...]
 
 
 @dataclass

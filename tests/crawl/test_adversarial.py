@@ -16,7 +16,8 @@ from dataclasses import replace
 import pytest
 
 from pipeline.config import Config
-from pipeline.crawl.classify import Fetched, Response, classify, not_found_notice
+from pipeline.crawl.classify import classify, not_found_notice
+from pipeline.crawl.facts import Fetched, Response
 from pipeline.status import Hop, Status
 from tests.crawl.server import LoopbackServer, by_method, redirect, reply, sequence, slow
 from tests.crawl.test_live import PROSE, TEST_CHECK, html, run
@@ -395,7 +396,7 @@ def test_idn_host_gets_a_verdict_with_evidence(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_same_url_in_two_resources_is_fetched_once(server: LoopbackServer, tmp_path) -> None:
-    from pipeline.crawl.runner import CheckRequest, check_catalogue
+    from pipeline.checkrun import CheckRequest, check_catalogue
     from pipeline.store.engine import open_store
     from pipeline.store.sync import sync_catalogue
     from tests.store.factory import catalogue, resource

@@ -10,15 +10,12 @@ import pytest
 from pipeline.config import DomainRule
 from pipeline.crawl.classify import (
     Context,
-    Failure,
-    Fetched,
-    Probe,
-    Response,
     classify,
     for_resource,
     probe_from,
     wants_probe,
 )
+from pipeline.crawl.facts import Failure, Fetched, Probe, Response
 from pipeline.status import Hop, Status
 
 URL = "https://site.example/notes/chapter-3"

@@ -189,14 +189,14 @@ CHECKS = [
             "quality:\n  not-fre:\n    severity: error\n",
         ),
         [
-            "catalogue/config.yaml:2:16: check > concurrency is 0; it must be at least 1 — Concurrency: Requests "
-            "in flight over all hosts (default 32).",
+            "catalogue/config.yaml:2:16: check > concurrency is 0; it must be at least 1 — Concurrency: Cap on "
+            "requests in flight over all hosts (default 128).",
             "catalogue/config.yaml:3:13: check > per_host is 99; it must be at most 32 — Per host: Requests in "
             "flight to one host (default 2).",
             "catalogue/config.yaml:5:3: 'Kaggle.com' is not allowed as a key of domains — Host name: A lower-case "
             "host name such as kaggle.com.",
             "catalogue/config.yaml:8:3: unknown key 'not-fre' in quality — allowed keys: not-free, not-visual, "
-            "weak-description, duplicate, dead, moved, awaiting-url; did you mean 'not-free'?",
+            "weak-description, duplicate, dead, moved, awaiting-url, archived, stale; did you mean 'not-free'?",
         ],
         id="config-bounds-and-keys",
     ),

@@ -1,0 +1,81 @@
+"""What a redirect means, defined once: for the verdict (classify) and for the catalogue fix alike.
+
+- A *permanent* hop is a 301/308, or any redirect that only upgrades http to https on the same host,
+  path and query (sites do that with a 302 as often as with a 301; the address has moved for good).
+- The URL the catalogue should hold is the end of the *leading* run of permanent hops: a move followed
+  by a temporary hop (a language or landing page) updates the catalogue to the end of the move.
+- A *sign-in URL* is where a site sends a visitor who must log in: common paths, host prefixes and
+  query parameters, plus the domain rule's own `login_url_patterns`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from pipeline.config import DomainRule
+from pipeline.status import Hop
+
+PERMANENT_REDIRECTS = frozenset({301, 308})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+# Sign-in pages, whatever the site. Paths match whole segments ("/login/", "/login?", "/login.php"),
+# never a prefix of a longer word ("/logistics", "/authors").
+_LOGIN_PATH = re.compile(
+    r"/(?:log-?in|sign-?in|sign_in|signin|sign-?up|signup|logon|sso|cas/login|wp-login\.php|sessions?/new"
+    r"|oauth2?/(?:authorize|auth)|servicelogin|saml2?|auth/realms/[^/]+/protocol)(?:[/.?;]|$)"
+)
+_LOGIN_HOST_PREFIXES = ("login.", "signin.", "sso.", "auth.", "idp.", "accounts.")
+# Query parameters that carry "come back here after signing in".
+_LOGIN_QUERY = re.compile(r"(?:^|[?&])(?:returnurl|return_to|redirect_uri)=")
+
+
+def is_permanent_hop(hop: Hop) -> bool:
+    """301/308, or any redirect that only upgrades http to https on the same host, path and query."""
+    if hop.status in PERMANENT_REDIRECTS:
+        return True
+    if hop.location is None:
+        return False
+    a, b = urlsplit(hop.url), urlsplit(hop.location)
+    return (
+        a.scheme == "http"
+        and b.scheme == "https"
+        and a.hostname == b.hostname
+        and (a.path or "/") == (b.path or "/")
+        and a.query == b.query
+    )
+
+
+def leading_permanent(hops: Iterable[Hop]) -> tuple[Hop, ...]:
+    """The hops of the chain up to its first non-permanent one."""
+    run: list[Hop] = []
+    for hop in hops:
+        if not is_permanent_hop(hop):
+            break
+        run.append(hop)
+    return tuple(run)
+
+
+def update_target(hops: Iterable[Hop]) -> str | None:
+    """Where the catalogue should point: the end of the leading run of permanent redirects, if any."""
+    run = leading_permanent(hops)
+    return run[-1].location if run else None
+
+
+def is_login_url(url: str, rule: DomainRule | None = None) -> str | None:
+    """The sign-in pattern a URL matches (common paths, hosts and query parameters, plus the domain
+    rule's own patterns), or None."""
+    parts = urlsplit(url)
+    lowered = url.lower()
+    for pattern in rule.login_url_patterns if rule else ():
+        if pattern.lower() in lowered:
+            return pattern
+    if m := _LOGIN_PATH.search((parts.path or "/").lower()):
+        return m.group(0)
+    host = (parts.hostname or "").lower()
+    if prefix := next((p for p in _LOGIN_HOST_PREFIXES if host.startswith(p)), None):
+        return prefix
+    if m := _LOGIN_QUERY.search("?" + parts.query.lower()):
+        return m.group(0).lstrip("?&")
+    return None
