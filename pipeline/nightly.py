@@ -4,7 +4,7 @@
 
 One run at a time (pipeline.lock). Only due resources are fetched unless `check_all` (the store moves
 each resource's next check out while it stays healthy and in after a failure). A database without any
-history is seeded from the published export first (pipeline.statefile).
+history is seeded from the published export first (pipeline.seed).
 
 A stop request (SIGINT/SIGTERM, pipeline.signals) is honoured between steps and, inside the check, by the
 check run itself:
@@ -25,8 +25,8 @@ from sqlalchemy import Engine, func, select
 from pipeline.checkrun import CheckReport, CheckRequest, locked_store, run_check
 from pipeline.clock import isoformat
 from pipeline.model import Catalogue
+from pipeline.seed import SeedReport, seed_from_export
 from pipeline.signals import StopRequest, stop_on_signals
-from pipeline.statefile import SeedReport, seed_from_export
 from pipeline.status import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_PROBLEMS
 from pipeline.store.sync import SyncReport
 
@@ -102,7 +102,7 @@ class NightlyResult:
             if check is None
             else {
                 "id": check.run.id,
-                "outcome": check.run.outcome,
+                "outcome": check.run.conclusion,
                 "total": check.run.total,
                 "checked": check.run.checked,
                 "counts": dict(sorted(check.run.counts.items())),
@@ -305,8 +305,8 @@ def _interrupted(
     values: dict[str, Any], done: list[str], started: float, step: str, by: str, check: CheckReport | None
 ) -> NightlyResult:
     kept = (
-        f"; run #{check.run.id} concluded {check.run.outcome} with {check.run.checked} of {check.run.total} "
-        "results kept"
+        f"; run #{check.run.id} concluded {check.run.conclusion} with {check.run.checked} of "
+        f"{check.run.total} results kept"
         if check is not None
         else ""
     )

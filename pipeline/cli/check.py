@@ -21,6 +21,8 @@ from pipeline.status import (
     NOT_JUDGED,
     Outcome,
     Status,
+    evidence_text,
+    judged,
     shown_status,
     tally,
 )
@@ -30,12 +32,12 @@ if TYPE_CHECKING:  # the command imports it when it runs: `roadmap --help` stays
 
 
 def render_json(report: CheckReport) -> str:
-    run = report.run
+    run, complete = report.run, _complete(report)
     document = {
         "run": {
             "id": run.id,
             "trigger": run.trigger,
-            "outcome": run.outcome,
+            "outcome": run.conclusion,
             "started_at": isoformat(run.started_at),
             "finished_at": isoformat(run.finished_at),
             "total": run.total,
@@ -46,7 +48,17 @@ def render_json(report: CheckReport) -> str:
         "inconclusive": report.inconclusive,
         "interrupted": report.interrupted,
         "message": report.message,
-        "results": [{"resource_id": rid, **outcome.to_json()} for rid, outcome in report.outcomes.items()],
+        # "status" is what the crawler saw; "shown" what every surface prints (NOT_JUDGED for a network-level
+        # failure outside a complete run), "judged" whether the result is a verdict on the link.
+        "results": [
+            {
+                "resource_id": rid,
+                **outcome.to_json(),
+                "judged": judged(outcome.network_failure, run_complete=complete),
+                "shown": shown_status(outcome.status, outcome.network_failure, run_complete=complete),
+            }
+            for rid, outcome in report.outcomes.items()
+        ],
     }
     return json.dumps(document, indent=2, ensure_ascii=False)
 
@@ -74,7 +86,7 @@ def render_text(report: CheckReport) -> list[str]:
 
 
 def _evidence(outcome: Outcome) -> str:
-    return "; ".join(f"{e.rule}: {e.detail}" for e in outcome.evidence) or "-"
+    return evidence_text(outcome.evidence) or "-"
 
 
 def _complete(report: CheckReport) -> bool:

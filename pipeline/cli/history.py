@@ -18,9 +18,9 @@ RUN_NOT_JUDGED = " (run {outcome}: not judged)"
 
 def _check_line(check: Any) -> tuple[str, ...]:
     # A network-level failure outside a complete run reads pipeline.status.NOT_JUDGED, never its status.
-    status = check.shown + ("" if check.judged else f" (run {check.run_outcome})")
+    status = check.shown + ("" if check.judged else f" (run {check.run_conclusion})")
     if not check.judged and check.shown == check.status:
-        status = check.status + RUN_NOT_JUDGED.format(outcome=check.run_outcome)
+        status = check.status + RUN_NOT_JUDGED.format(outcome=check.run_conclusion)
     return (
         when(check.checked_at),
         f"#{check.run_id}",
@@ -76,7 +76,7 @@ def history_json(resource: Any, checks: list[Any], found: list[Any], limit: int)
         "checks": [
             {
                 "run_id": c.run_id,
-                "run_outcome": c.run_outcome,
+                "run_outcome": c.run_conclusion,
                 "judged": c.judged,
                 "checked_at": isoformat(c.checked_at),
                 "url": c.url,

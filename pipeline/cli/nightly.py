@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,13 +11,9 @@ from typing import Any
 
 import click
 
-from pipeline.cli.export import shown
 from pipeline.cli.options import catalogue_option, database_option, format_option
+from pipeline.cli.render import plural, shown
 from pipeline.clock import isoformat
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def render_text(result: object) -> list[str]:
@@ -41,14 +36,14 @@ def render_text(result: object) -> list[str]:
         lines.append(f"Catalogue: {', '.join(moved) if moved else 'no changes'} since the last sync.")
     seed = result.seed
     if seed is not None and seed.seeded and seed.source is not None:
-        restored = _plural(seed.seeded, "resource")
+        restored = plural(seed.seeded, "resource")
         lines.append(f"Database: new; the health of {restored} was restored from {shown(seed.source)}.")
     check = result.check
     if check is not None:
-        run = f"run #{check.run.id}, {check.run.outcome}"
+        run = f"run #{check.run.id}, {check.run.conclusion}"
         if result.inconclusive:
             lines.append(
-                f"Checked: {check.run.checked} of {_plural(check.run.total, 'due resource')} ({run})."
+                f"Checked: {check.run.checked} of {plural(check.run.total, 'due resource')} ({run})."
             )
             lines.append(
                 f"Inconclusive: {check.message}. The reports and exports show the last known health."
@@ -57,7 +52,7 @@ def render_text(result: object) -> list[str]:
             counts = sorted(Counter(check.run.counts).items(), key=lambda kv: (-kv[1], kv[0]))
             parts = ", ".join(f"{n} {status}" for status, n in counts)
             lines.append(
-                f"Checked: {check.run.checked} of {_plural(check.run.total, 'due resource')} ({run})"
+                f"Checked: {check.run.checked} of {plural(check.run.total, 'due resource')} ({run})"
                 f"{': ' + parts if parts else ''}."
             )
     elif "check" in result.steps_done:
@@ -72,7 +67,7 @@ def render_text(result: object) -> list[str]:
     elif check is not None and not result.inconclusive:
         lines.append("Changed: nothing since the previous run.")
     if result.attention:
-        lines.append(f"Needs a human ({_plural(result.needs_human, 'resource')}):")
+        lines.append(f"Needs a human ({plural(result.needs_human, 'resource')}):")
         for group in result.attention:
             lines.append(f"  {group.title} — {group.todo}")
             lines.extend(f"    - {entry}" for entry in group.resources)
@@ -216,4 +211,4 @@ def command(
     else:
         for line in render_text(result):
             click.echo(line)
-    sys.exit(result.exit_code)
+    raise click.exceptions.Exit(result.exit_code)

@@ -55,7 +55,7 @@ def command(catalogue_dir: Path, database_url: str | None, allow_private_address
         f"roadmap schedule: stopped ({report.stopped_by}) after {runs} "
         f"({report.failed} failed, {report.missed} missed)"
     )
-    sys.exit(EXIT_OK)
+    raise click.exceptions.Exit(EXIT_OK)
 
 
 def _schedule(catalogue_dir: Path, database_url: str | None, allow_private_addresses: bool) -> Any:

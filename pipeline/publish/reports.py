@@ -18,13 +18,15 @@ from pipeline.config import Config
 from pipeline.model import Catalogue, Resource
 from pipeline.publish.changes import list_changes, render_changes
 from pipeline.publish.data import HISTORY_RUNS, HealthData
-from pipeline.publish.export import dump_json, write_atomically
-from pipeline.publish.status_page import render_status_page, state_since, window_incidents
+from pipeline.publish.export import dump_json
+from pipeline.publish.outputs import write_outputs
+from pipeline.publish.status_page import page_content, render_status_page, state_since, window_incidents
 from pipeline.publish.templating import render
+from pipeline.publish.text import date_text
 from pipeline.quality.rules import Finding, evaluate, resolve_rules, resource_file
-from pipeline.quality.state import NOT_FREE_STATUSES, HealthLike, State, health_state, status_of
-from pipeline.status import FAILURES, HEALTHY, NOT_JUDGED, Status
-from pipeline.store.health import APPLIED_OUTCOMES
+from pipeline.quality.state import NOT_FREE_STATUSES, HealthLike, State, health_state, just_broken, status_of
+from pipeline.status import FAILURES, HEALTHY, NOT_JUDGED, Status, evidence_text
+from pipeline.store.health import APPLIED_CONCLUSIONS
 from pipeline.store.history import Incident
 
 REPORT_VERSION = "1.0.0"
@@ -198,16 +200,12 @@ def _run_json(run: Any | None) -> dict[str, Any] | None:
         "started_at": isoformat(run.started_at),
         "finished_at": isoformat(run.finished_at),
         "trigger": run.trigger,
-        "outcome": run.outcome,
+        "outcome": run.conclusion,
         "total": run.total,
         "checked": run.checked,
         "counts": dict(sorted((run.counts or {}).items())),
         "note": run.note,
     }
-
-
-def _date(moment: datetime | None) -> str:
-    return moment.date().isoformat() if moment is not None else "an unknown date"
 
 
 def _detail(resource: Resource, summary: HealthLike | None, state: State) -> str:
@@ -218,7 +216,7 @@ def _detail(resource: Resource, summary: HealthLike | None, state: State) -> str
     if summary is None or status is None:
         return "not checked yet"
     code = f" (HTTP {summary.http_status})" if summary.http_status else ""
-    evidence = "; ".join(f"{e.rule}: {e.detail}" for e in summary.evidence[:2])
+    evidence = evidence_text(summary.evidence, limit=2)
     evidence = f" — {evidence}" if evidence else ""
     if state is State.MOVED:
         return f"moved for good to {summary.final_url}{code}"
@@ -226,13 +224,13 @@ def _detail(resource: Resource, summary: HealthLike | None, state: State) -> str
         runs = summary.consecutive_failures
         return (
             f"{status.value}{code} in {runs} run{'s' if runs != 1 else ''} in a row, "
-            f"since {_date(summary.failing_since)}{evidence}"
+            f"since {date_text(summary.failing_since)}{evidence}"
         )
     if state is State.BLOCKED:
         return f"the site refuses automated checks{code}{evidence}"
     if state is State.SKIPPED:
         return f"not checked{evidence}"
-    return f"ok{code}, last checked {_date(summary.checked_at)}"
+    return f"ok{code}, last checked {date_text(summary.checked_at)}"
 
 
 def _previous_status(history: Sequence[Any], upto: int, conclusive: Sequence[bool]) -> Status | None:
@@ -293,7 +291,7 @@ def build_health_report(
     broken_after = config.check.broken_after
     runs = tuple(data.runs)
     latest = runs[-1] if runs else None
-    conclusive = [run.outcome in APPLIED_OUTCOMES for run in runs]
+    conclusive = [run.conclusion in APPLIED_CONCLUSIONS for run in runs]
     conclusive_idx = [i for i, c in enumerate(conclusive) if c]
     last_idx = conclusive_idx[-1] if conclusive_idx else None
     previous = runs[conclusive_idx[-2]] if len(conclusive_idx) >= 2 else None
@@ -370,7 +368,7 @@ def build_health_report(
             if before not in NOT_FREE_STATUSES:
                 changes["newly-paywalled"].append(item)
         elif current in FAILURES:
-            if streak >= broken_after > streak - 1:
+            if just_broken(current, streak, broken_after):
                 changes["newly-broken"].append(item)
             elif streak == 1:
                 changes["newly-failing"].append(item)
@@ -452,12 +450,8 @@ def render_reports(report: HealthReport, *, issue_list_limit: int = ISSUE_LIST_L
 
 def write_reports(report: HealthReport, reports_dir: Path) -> list[Path]:
     """Write health.md, health.json, quality.md, index.html, changes.md and changes.atom (only those whose
-    bytes changed, so a nightly commit shows real changes); return the paths of all six."""
-    paths = []
-    for name, text in render_reports(report).items():
-        path = Path(reports_dir) / name
-        data = text.encode("utf-8")
-        if not path.is_file() or path.read_bytes() != data:
-            write_atomically(path, data)
-        paths.append(path)
-    return paths
+    content changed, not only their stamps or run numbers, so a nightly commit shows real changes); return
+    the paths of all six."""
+    files = {Path(reports_dir) / name: text.encode("utf-8") for name, text in render_reports(report).items()}
+    write_outputs(files, {Path(reports_dir) / "index.html": page_content})
+    return list(files)

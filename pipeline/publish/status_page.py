@@ -16,6 +16,7 @@ Packing (the page's script is the only reader; `PAGE_FORMAT` changes when it doe
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -25,7 +26,7 @@ from markupsafe import Markup, escape
 from pipeline.clock import isoformat
 from pipeline.publish.templating import render
 from pipeline.quality.state import HealthLike, State
-from pipeline.status import FAILURES, HEALTHY, NOT_JUDGED, Status
+from pipeline.status import FAILURES, NOT_JUDGED, Status, exhaustive
 from pipeline.store.history import CheckRecord, Incident, incidents
 
 PAGE_FORMAT = 1
@@ -67,14 +68,21 @@ MS_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_"
 MS_UNIT = 10  # response times are kept to 10 ms, up to 64 * 64 units (41 s; longer ones are capped)
 
 
+# What a status means for "since when": healthy, moved, failing, or says nothing.
+KIND_OF_STATUS = exhaustive(
+    "publish.status_page.KIND_OF_STATUS",
+    {
+        Status.OK: "ok",
+        Status.REDIRECTED: "moved",
+        Status.BLOCKED: "no verdict",
+        Status.SKIPPED: "no verdict",
+        **{status: "failing" for status in FAILURES},
+    },
+)
+
+
 def _kind(status: str) -> str:
-    """What a status means for "since when": healthy, moved, failing, or says nothing."""
-    value = Status(status)
-    if value is Status.REDIRECTED:
-        return "moved"
-    if value in HEALTHY:
-        return "ok"
-    return "failing" if value in FAILURES else "no verdict"
+    return KIND_OF_STATUS[Status(status)]
 
 
 def state_since(
@@ -110,7 +118,7 @@ def window_incidents(
         status = history[i]
         if status in (None, NOT_JUDGED):
             continue
-        outcome = run.outcome if conclusive[i] else "inconclusive"
+        outcome = run.conclusion if conclusive[i] else "inconclusive"
         record = records.get(run.id)
         checks.append(
             record or CheckRecord(run.id, outcome, run.started_at, "", status, None, None, None, ())
@@ -184,7 +192,7 @@ def page_data(report: Any) -> dict[str, Any]:
     return {
         "format": PAGE_FORMAT,
         "base": base,
-        "runs": [[r.id, _minutes(r.started_at, base), r.outcome, r.trigger] for r in runs],
+        "runs": [[r.id, _minutes(r.started_at, base), r.conclusion, r.trigger] for r in runs],
         "sections": [list(s) for s in report.sections],
         "states": [[s.value, STATE_LABELS[s], STATE_COLOURS[s]] for s in STATE_ORDER],
         "statuses": [s.value for s in Status],
@@ -193,6 +201,32 @@ def page_data(report: Any) -> dict[str, Any]:
         "chunk": CHUNK,
         "rows": rows,
     }
+
+
+# What only says when or which run, never what the health is (pipeline.publish.outputs keeps the page
+# when nothing else changed): the document's time base and runs; a row's since, checked, timeline and
+# response times (row fields below); an incident's start and end (its first two fields).
+VOLATILE_DATA_KEYS = frozenset({"base", "runs"})
+VOLATILE_ROW_FIELDS = frozenset({7, 9, 10, 11})
+INCIDENTS_FIELD = 13
+_DATA_SCRIPT = re.compile(r'(<script type="application/json" id="data">)(.*?)(</script>)', re.S)
+
+
+def page_content(html: str) -> tuple[str, Any]:
+    """The page without what only says when or which run: (the HTML around the data, the data). Raises
+    ValueError when the data is not JSON (a page from another version: rewrite it)."""
+    found = _DATA_SCRIPT.search(html)
+    if found is None:
+        return html, None
+    data = json.loads(found.group(2))
+    rows = []
+    for row in data.get("rows", ()):
+        kept = [None if i in VOLATILE_ROW_FIELDS else value for i, value in enumerate(row)]
+        if len(kept) > INCIDENTS_FIELD:
+            kept[INCIDENTS_FIELD] = [incident[2:] for incident in kept[INCIDENTS_FIELD]]
+        rows.append(kept)
+    stable = {k: v for k, v in data.items() if k not in VOLATILE_DATA_KEYS} | {"rows": rows}
+    return html[: found.start(2)] + html[found.end(2) :], stable
 
 
 def script_json(value: Any) -> str:

@@ -17,9 +17,9 @@ from datetime import datetime
 
 from sqlalchemy import Engine, select
 
-from pipeline.status import FAILURES, HEALTHY, Evidence, Status, judged, shown_status
+from pipeline.status import FAILURES, HEALTHY, Evidence, Status, evidence_text, judged, shown_status
 from pipeline.store.health import (
-    APPLIED_OUTCOMES,
+    APPLIED_CONCLUSIONS,
     CATALOGUE_ORDER,
     COMPLETE,
     RunInfo,
@@ -33,10 +33,10 @@ from pipeline.store.health import (
 
 @dataclass(frozen=True)
 class CheckRecord:
-    """One recorded check of one resource, with the outcome of the run it belongs to."""
+    """One recorded check of one resource, with the conclusion of the run it belongs to."""
 
     run_id: int
-    run_outcome: str  # running | complete | interrupted | inconclusive | aborted
+    run_conclusion: str  # running | complete | interrupted | inconclusive | aborted
     checked_at: datetime
     url: str
     status: str
@@ -51,18 +51,19 @@ class CheckRecord:
     def judged(self) -> bool:
         """Whether the result counts: only complete/interrupted runs move a resource's health, and a
         network-level failure only in a complete one (pipeline.status.judged)."""
-        complete = self.run_outcome == COMPLETE
-        return self.run_outcome in APPLIED_OUTCOMES and judged(self.network_failure, run_complete=complete)
+        complete = self.run_conclusion == COMPLETE
+        applied = self.run_conclusion in APPLIED_CONCLUSIONS
+        return applied and judged(self.network_failure, run_complete=complete)
 
     @property
     def shown(self) -> str:
         """The status as every surface words it (pipeline.status.shown_status)."""
-        return shown_status(self.status, self.network_failure, run_complete=self.run_outcome == COMPLETE)
+        return shown_status(self.status, self.network_failure, run_complete=self.run_conclusion == COMPLETE)
 
     @property
     def said(self) -> str:
         """The evidence in one line (the error's detail when there is no evidence)."""
-        return "; ".join(f"{e.rule}: {e.detail}" for e in self.evidence) or (self.error_detail or "")
+        return evidence_text(self.evidence) or (self.error_detail or "")
 
     @property
     def evidence_text(self) -> str:
@@ -123,7 +124,7 @@ def _incident(first: CheckRecord, failures: int, recovery: CheckRecord | None) -
 
 
 def recent_runs(engine: Engine, limit: int = 20) -> list[RunInfo]:
-    """The newest `limit` runs, newest first, whatever their outcome (a run still going included)."""
+    """The newest `limit` runs, newest first, whatever their conclusion (a run still going included)."""
     with engine.connect() as connection:
         rows = connection.execute(select(run_t).order_by(run_t.c.id.desc()).limit(limit))
         return [run_info_from_row(row) for row in rows]
@@ -176,7 +177,7 @@ def resource_checks(engine: Engine, resource_id: str, limit: int | None = None) 
     return [
         CheckRecord(
             run_id=r.run_id,
-            run_outcome=r.outcome,
+            run_conclusion=r.outcome,
             checked_at=r.checked_at,
             url=r.url,
             status=r.status,
@@ -203,7 +204,7 @@ def window_details(engine: Engine, runs: Sequence[RunInfo]) -> WindowDetails:
     """Response times of every result in `runs`, and the failing results with their evidence (loaded
     only for failures: JSON evidence for every result would dominate the report's time)."""
     column = {run.id: i for i, run in enumerate(runs)}
-    outcome = {run.id: run.outcome for run in runs}
+    outcome = {run.id: run.conclusion for run in runs}
     elapsed: dict[str, list[int | None]] = {}
     failing: dict[str, list[CheckRecord]] = {}
     if not runs:
@@ -237,7 +238,7 @@ def window_details(engine: Engine, runs: Sequence[RunInfo]) -> WindowDetails:
             failing.setdefault(r.resource_id, []).append(
                 CheckRecord(
                     run_id=r.run_id,
-                    run_outcome=outcome[r.run_id],
+                    run_conclusion=outcome[r.run_id],
                     checked_at=r.checked_at,
                     url=r.url,
                     status=r.status,
@@ -275,7 +276,7 @@ def change_facts(engine: Engine, last_runs: int) -> ChangeFacts:
             run_info_from_row(row)
             for row in connection.execute(
                 select(run_t)
-                .where(run_t.c.outcome.in_(APPLIED_OUTCOMES))
+                .where(run_t.c.outcome.in_(APPLIED_CONCLUSIONS))
                 .order_by(run_t.c.id.desc())
                 .limit(last_runs)
             )

@@ -21,6 +21,7 @@ import jsonschema_rs
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 
+from pipeline.catalogue.yamlfile import DocPath
 from pipeline.errors import CatalogueError
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schema"
@@ -33,8 +34,6 @@ KINDS = {
     "resource": "resource.schema.json",
 }
 _FILES = (*KINDS.values(), "common.schema.json")
-
-DocPath = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,7 @@ def test_a_signal_mid_check_keeps_the_results_and_marks_the_run_interrupted(
     # The next run checks what was left, and succeeds.
     result = next_night_with_every_page_fast(server, catalogue, database)
     assert (result.exit_code, result.headline) == (0, "healthy")
-    assert (result.check.run.id, result.check.run.outcome, result.check.run.total) == (
+    assert (result.check.run.id, result.check.run.conclusion, result.check.run.total) == (
         2,
         "complete",
         6 - kept,

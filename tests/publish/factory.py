@@ -236,7 +236,7 @@ def record_run(
     catalogue: Catalogue,
     at: datetime,
     results: Mapping[str, Status | str | Outcome],
-    run_outcome: str = "complete",
+    conclusion: str = "complete",
     note: str | None = None,
 ) -> int:
     """One check run at a fixed time: every result recorded, then concluded (applied when conclusive)."""
@@ -248,7 +248,7 @@ def record_run(
             url = catalogue.resource(rid).url or "https://example.org/none"
             value = result if isinstance(result, Outcome) else outcome(url, result)
             record_result(engine, run_id, rid, value, checked_at=at)
-        finish_run(engine, run_id, run_outcome, catalogue.config, note=note)
+        finish_run(engine, run_id, conclusion, catalogue.config, note=note)
     return run_id
 
 

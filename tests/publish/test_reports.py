@@ -129,12 +129,12 @@ def test_inconclusive_latest_run_says_so_and_shows_the_last_known_health(tmp_pat
         catalogue,
         T0,
         {RID: outcome(URL, "timeout", network_failure=True)},
-        run_outcome="inconclusive",
+        conclusion="inconclusive",
         note="3 of 3 hosts failed at network level: the network looks down",
     )
     report = build_health_report(catalogue, engine)
     assert report.inconclusive
-    assert report.latest_run.outcome == "inconclusive"
+    assert report.latest_run.conclusion == "inconclusive"
     # The last known health is the conclusive run's: failing once, not broken by the network outage; the
     # changes are those of the latest conclusive run.
     assert groups(report) == {
@@ -174,7 +174,7 @@ def test_no_conclusive_run_claims_no_known_health(tmp_path: Path) -> None:
         catalogue,
         T0,
         {RID: outcome(URL, "timeout", network_failure=True)},
-        run_outcome="inconclusive",
+        conclusion="inconclusive",
         note="the network looks down",
     )
     report = build_health_report(catalogue, engine)
@@ -191,7 +191,7 @@ def test_an_interrupted_run_judges_no_network_failure_on_any_report(tmp_path: Pa
     engine = make_store(tmp_path, catalogue)
     record_run(engine, catalogue, T0 - days(1), {RID: "ok"})
     refused = outcome(URL, "broken", http_status=None, network_failure=True, error_class="connect")
-    record_run(engine, catalogue, T0, {RID: refused}, run_outcome="interrupted", note="interrupted")
+    record_run(engine, catalogue, T0, {RID: refused}, conclusion="interrupted", note="interrupted")
     report = build_health_report(catalogue, engine)
     assert report.latest_run.counts == {NOT_JUDGED: 1}
     assert groups(report) == {"todo:verify-pending-url": ["aml-cheat-sheet"]}  # not failing, not broken

@@ -291,7 +291,7 @@ def test_runs_and_health_agree_with_sqlite(engine: Engine, pg_engine: Engine) ->
     assert seen["summaries_window_2"]["b"].uptime == 0.5
     assert summaries["a"].redirect_chain[0].status == 301 and summaries["a"].evidence[0].detail.endswith("✓")
     runs, history = seen["history"]
-    assert [r.outcome for r in runs] == [
+    assert [r.conclusion for r in runs] == [
         "complete",
         "interrupted",
         "inconclusive",
