@@ -64,7 +64,7 @@ def history(tmp_path: Path):
     sync_catalogue(engine, b, now=T0 + days(0.5))
     record_run(engine, b, T0 + days(1), all_ok(b, **{"essence-of-calculus": "broken"}))  # 2
     record_run(engine, b, T0 + days(2), all_ok(b, **{"essence-of-calculus": "broken"}))  # 3: broken
-    record_run(engine, b, T0 + days(3), all_ok(b), run_outcome="inconclusive")  # 4: says nothing
+    record_run(engine, b, T0 + days(3), all_ok(b), conclusion="inconclusive")  # 4: says nothing
     record_run(engine, b, T0 + days(4), all_ok(b))  # 5: recovered
     yield engine, b
     engine.dispose()
