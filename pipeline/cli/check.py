@@ -22,6 +22,7 @@ from pipeline.status import (
     Outcome,
     Status,
     evidence_text,
+    judged,
     shown_status,
     tally,
 )
@@ -31,7 +32,7 @@ if TYPE_CHECKING:  # the command imports it when it runs: `roadmap --help` stays
 
 
 def render_json(report: CheckReport) -> str:
-    run = report.run
+    run, complete = report.run, _complete(report)
     document = {
         "run": {
             "id": run.id,
@@ -47,7 +48,17 @@ def render_json(report: CheckReport) -> str:
         "inconclusive": report.inconclusive,
         "interrupted": report.interrupted,
         "message": report.message,
-        "results": [{"resource_id": rid, **outcome.to_json()} for rid, outcome in report.outcomes.items()],
+        # "status" is what the crawler saw; "shown" what every surface prints (NOT_JUDGED for a network-level
+        # failure outside a complete run), "judged" whether the result is a verdict on the link.
+        "results": [
+            {
+                "resource_id": rid,
+                **outcome.to_json(),
+                "judged": judged(outcome.network_failure, run_complete=complete),
+                "shown": shown_status(outcome.status, outcome.network_failure, run_complete=complete),
+            }
+            for rid, outcome in report.outcomes.items()
+        ],
     }
     return json.dumps(document, indent=2, ensure_ascii=False)
 
@@ -121,7 +132,8 @@ def _progress(total: int) -> Iterator[Callable[[str, Outcome], None] | None]:
         yield advance
 
 
-def _interactive() -> bool:
+def interactive() -> bool:
+    """Progress is drawn only for a person: stderr is a terminal and this is not CI."""
     return sys.stderr.isatty() and not os.environ.get("CI")
 
 
@@ -172,7 +184,7 @@ def command(
         only_failing=only_failing,
         allow_private_addresses=allow_private_addresses,
     )
-    progress = _progress if _interactive() else None
+    progress = _progress if interactive() else None
     report = check(CheckJob(catalogue_dir, database_url, request), progress=progress)
     if output_format == "json":
         click.echo(render_json(report))

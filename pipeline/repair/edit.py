@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.catalogue.yamledit import EditRefused, edit_values
+from pipeline.errors import OutputError
 from pipeline.model import Catalogue, Resource
-from pipeline.publish.export import write_atomically
+from pipeline.publish.outputs import write_atomically
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,10 @@ def apply(change: Change, *, dry_run: bool = False) -> Change:
     except EditRefused as error:
         return change.refused(str(error))
     if not dry_run:
-        write_atomically(change.file, new_text.encode("utf-8"))
+        try:
+            write_atomically(change.file, new_text.encode("utf-8"))
+        except OutputError as error:
+            return change.refused(str(error))
     return change
 
 
