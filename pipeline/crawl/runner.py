@@ -193,7 +193,8 @@ class Crawler:
         self, url: str, uses: Iterable[tuple[str, str | None]]
     ) -> tuple[Fetched, dict[str, Outcome]]:
         """Fetch url (no fragment) once; a verdict for each use (fragment, declared cost) keyed by use."""
-        fetched = await self.fetcher.fetch(url)
+        uses = list(uses)
+        fetched = await self.fetcher.fetch(url, anchors=any(fragment for fragment, _ in uses))
         host = host_of(fetched.final_url)
         rule = self.config.domain_rule(host) if host else None
         results: dict[str, Outcome] = {}
