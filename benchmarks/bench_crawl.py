@@ -77,7 +77,7 @@ def default_limits() -> Limits:
 
 def serve(port: int, latency: float, ready_fd: int) -> None:
     active: Counter[str] = Counter()
-    stats = {"requests": 0, "refused": 0, "peak": 0}
+    stats = {"requests": 0, "refused": 0, "peak": 0, "first_at": 0.0}
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         ip = writer.get_extra_info("sockname")[0]
@@ -88,13 +88,14 @@ def serve(port: int, latency: float, ready_fd: int) -> None:
                     pass
                 if target in ("/__stats", "/__reset"):
                     if target == "/__reset":
-                        stats.update(requests=0, refused=0, peak=0)
+                        stats.update(requests=0, refused=0, peak=0, first_at=0.0)
                     body = json.dumps(stats).encode()
                     writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
                     writer.write(f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
                     await writer.drain()
                     continue
                 stats["requests"] += 1
+                stats["first_at"] = stats["first_at"] or time.time()
                 active[ip] += 1
                 stats["peak"] = max(stats["peak"], active[ip])
                 try:
@@ -225,6 +226,7 @@ def wrapped(command: list[str]) -> list[str]:
 
 
 def run_measured(command: list[str], cwd: Path | None = None) -> dict:
+    began = time.time()
     started = time.perf_counter()
     proc = subprocess.run(wrapped(command), capture_output=True, text=True, cwd=cwd)
     wall = time.perf_counter() - started
@@ -234,6 +236,7 @@ def run_measured(command: list[str], cwd: Path | None = None) -> dict:
         "exit": proc.returncode,
         "peak_rss_mb": int(match.group(1)) / 1024 if match else float("nan"),
         "cpu_s": float(match.group(2)) if match else float("nan"),
+        "began": began,
         "stdout": proc.stdout,
         "stderr": proc.stderr,
     }
@@ -364,7 +367,7 @@ def main() -> None:
         f"host_delay_ms {defaults.gap_ms}"
     )
     print(f"{'URLs':>7} {'run':<13} {'wall s':>8} {'ideal s':>8} {'ratio':>6} {'429s':>5} {'peak/host':>9} "
-          f"{'RSS MB':>7} {'CPU s':>6}  verdicts")  # fmt: skip
+          f"{'RSS MB':>7} {'CPU s':>6} {'1st req':>7}  verdicts")  # fmt: skip
     try:
         for n in (int(s) for s in args.sizes.split(",")):
             links = urls(n, port, args.skew)
@@ -385,10 +388,12 @@ def main() -> None:
                         r = run_in_process(links, port)
                     ideal = ideal_s(links, limits, latency)
                     served = r["served"]
+                    began = r.get("began")
+                    first = f"{served['first_at'] - began:.2f}" if began and served["first_at"] else "-"
                     print(
                         f"{n:>7} {label:<13} {r['wall_s']:>8.2f} {ideal:>8.2f} {r['wall_s'] / ideal:>6.3f} "
                         f"{served['refused']:>5} {served['peak']:>9} {r['peak_rss_mb']:>7.1f} "
-                        f"{r['cpu_s']:>6.1f}  {r['counts']}",
+                        f"{r['cpu_s']:>6.1f} {first:>7}  {r['counts']}",
                         flush=True,
                     )
     finally:
