@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.export import shown
 from pipeline.cli.options import catalogue_option, database_option
+from pipeline.cli.render import shown
 
 
 @click.group("fix")

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections import Counter
 from pathlib import Path
 
 import click
 
-from pipeline.cli.export import shown
 from pipeline.cli.options import catalogue_option, database_option, format_option
+from pipeline.cli.render import plural, shown
 from pipeline.clock import isoformat
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def render_text(result: object) -> list[str]:
@@ -38,14 +33,14 @@ def render_text(result: object) -> list[str]:
         lines.append(f"Catalogue: {', '.join(moved) if moved else 'no changes'} since the last sync.")
     seed = result.seed
     if seed is not None and seed.seeded and seed.source is not None:
-        restored = _plural(seed.seeded, "resource")
+        restored = plural(seed.seeded, "resource")
         lines.append(f"Database: new; the health of {restored} was restored from {shown(seed.source)}.")
     check = result.check
     if check is not None:
-        run = f"run #{check.run.id}, {check.run.outcome}"
+        run = f"run #{check.run.id}, {check.run.conclusion}"
         if result.inconclusive:
             lines.append(
-                f"Checked: {check.run.checked} of {_plural(check.run.total, 'due resource')} ({run})."
+                f"Checked: {check.run.checked} of {plural(check.run.total, 'due resource')} ({run})."
             )
             lines.append(
                 f"Inconclusive: {check.message}. The reports and exports show the last known health."
@@ -54,7 +49,7 @@ def render_text(result: object) -> list[str]:
             counts = sorted(Counter(check.run.counts).items(), key=lambda kv: (-kv[1], kv[0]))
             parts = ", ".join(f"{n} {status}" for status, n in counts)
             lines.append(
-                f"Checked: {check.run.checked} of {_plural(check.run.total, 'due resource')} ({run})"
+                f"Checked: {check.run.checked} of {plural(check.run.total, 'due resource')} ({run})"
                 f"{': ' + parts if parts else ''}."
             )
     elif "check" in result.steps_done:
@@ -69,7 +64,7 @@ def render_text(result: object) -> list[str]:
     elif check is not None and not result.inconclusive:
         lines.append("Changed: nothing since the previous run.")
     if result.attention:
-        lines.append(f"Needs a human ({_plural(result.needs_human, 'resource')}):")
+        lines.append(f"Needs a human ({plural(result.needs_human, 'resource')}):")
         for group in result.attention:
             lines.append(f"  {group.title} — {group.todo}")
             lines.extend(f"    - {entry}" for entry in group.resources)
@@ -110,7 +105,9 @@ def command(
     Healthy links are checked less often the longer they stay healthy (catalogue/config.yaml, `recheck`),
     failing ones again within a day; --all checks everything now. A new database is seeded from the
     published exports/roadmap.json, so no history is lost on a runner that keeps nothing. One run at a
-    time per database. SIGINT/SIGTERM stop cleanly: finished results are kept, the run is marked partial.
+    time per database. SIGINT/SIGTERM stop cleanly: finished results are kept, the run is concluded
+    interrupted. A link that failed at the network level (no name, refused, unreachable) reads "not judged
+    (network)" in an inconclusive or interrupted run: only a complete run judges it.
 
     Exit status: 0 healthy; 1 when reports/health.md lists anything under "Needs a human" (a broken,
     paywalled, moved or pending link, or a site blocking robots; warnings count) or a quality rule of
@@ -140,4 +137,4 @@ def command(
     else:
         for line in render_text(result):
             click.echo(line)
-    sys.exit(result.exit_code)
+    raise click.exceptions.Exit(result.exit_code)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli.options import catalogue_option, format_option
+from pipeline.cli.render import plural
 from pipeline.status import EXIT_OK, EXIT_PROBLEMS
 from pipeline.validate import Problem, ValidationResult, validate_catalogue
 from pipeline.validate.run import display_root
@@ -41,18 +42,14 @@ def command(catalogue_dir: Path, output_format: str, files: tuple[Path, ...]) ->
     raise click.exceptions.Exit(EXIT_OK if result.valid else EXIT_PROBLEMS)
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def summary(result: ValidationResult, root: str, partial: bool) -> str:
     if result.problems:
-        return f"{_plural(len(result.problems), 'problem')} in {_plural(result.files_with_problems, 'file')}"
+        return f"{plural(len(result.problems), 'problem')} in {plural(result.files_with_problems, 'file')}"
     if result.catalogue is not None:
         catalogue = result.catalogue
-        resources = _plural(len(catalogue.resources), "resource")
-        return f"{root}/: {resources} in {_plural(len(catalogue.sections), 'section')}, valid"
-    checked = _plural(result.files_checked, "file")
+        resources = plural(len(catalogue.resources), "resource")
+        return f"{root}/: {resources} in {plural(len(catalogue.sections), 'section')}, valid"
+    checked = plural(result.files_checked, "file")
     return (
         f"{root}/: {checked} checked against the rest of the catalogue, valid"
         if partial

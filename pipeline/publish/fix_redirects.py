@@ -22,7 +22,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
 from pipeline.model import Catalogue, Resource
-from pipeline.publish.export import write_atomically
+from pipeline.publish.outputs import write_atomically
 from pipeline.quality.state import HealthLike, status_of
 from pipeline.status import Status
 

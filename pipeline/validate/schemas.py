@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 
+from pipeline.catalogue.yamlfile import DocPath
 from pipeline.errors import CatalogueError
 
 if TYPE_CHECKING:
@@ -34,8 +35,6 @@ KINDS = {
     "resource": "resource.schema.json",
 }
 _FILES = (*KINDS.values(), "common.schema.json")
-
-DocPath = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)

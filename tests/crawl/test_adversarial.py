@@ -396,7 +396,7 @@ def test_idn_host_gets_a_verdict_with_evidence(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_same_url_in_two_resources_is_fetched_once(server: LoopbackServer, tmp_path) -> None:
-    from pipeline.crawl.runner import CheckRequest, check_catalogue
+    from pipeline.checkrun import CheckRequest, check_catalogue
     from pipeline.store.engine import open_store
     from pipeline.store.sync import sync_catalogue
     from tests.store.factory import catalogue, resource

@@ -179,7 +179,7 @@ def test_a_failed_run_is_logged_and_the_schedule_goes_on(
 
 
 def test_an_interrupted_run_stops_the_scheduler(engine: Engine, tmp_path: Path) -> None:
-    """The run caught SIGTERM itself (results kept, run partial): the scheduler exits after it."""
+    """The run caught SIGTERM itself (results kept, run interrupted): the scheduler exits after it."""
     log = tmp_path / "runs.log"
     report = run_until(
         engine,

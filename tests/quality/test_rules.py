@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from types import MappingProxyType
 
 import pytest
@@ -9,7 +10,22 @@ import pytest
 from pipeline.config import CheckConfig, Config, QualityRule
 from pipeline.quality import DEFAULT_RULES, evaluate
 from pipeline.status import Evidence, Status
+from pipeline.store.forges import RepoFacts
 from tests.publish.factory import make_catalogue, resource, summary
+
+
+def facts(**values: object) -> RepoFacts:
+    base = {
+        "url": "https://github.com/alice/tool",
+        "forge": "github",
+        "full_name": "alice/tool",
+        "answer": "exists",
+        "evidence": "GitHub API: alice/tool",
+        "answered_at": datetime(2026, 11, 27, 3, 0),
+        "archived": False,
+    }
+    return RepoFacts(**{**base, **values})
+
 
 GOOD = "Each chapter reframes an abstract operation as a geometric transformation the student can see."
 
@@ -133,6 +149,40 @@ SCENARIOS = {
         {},
         [("awaiting-url", "warning", "a", "no verified URL yet: Not verified yet.")],
     ),
+    "an archived repository": (
+        [resource("a", description=GOOD)],
+        {"a": summary("a", Status.OK, repository=facts(archived=True, pushed_at=datetime(2020, 5, 1)))},
+        [("archived", "warning", "a", "alice/tool is archived on github (read-only, last push 2020-05-01)")],
+    ),
+    "a repository not pushed to or released for long": (
+        [resource("a", description=GOOD)],
+        {"a": summary("a", Status.OK, repository=facts(pushed_at=datetime(2023, 1, 2)))},
+        [
+            (
+                "stale",
+                "warning",
+                "a",
+                "alice/tool: last push 2023-01-02, last release none; 1425 days without either when github "
+                "answered on 2026-11-27 (stale after 730)",
+            )
+        ],
+    ),
+    "a recent release keeps an old push fresh": (
+        [resource("a", description=GOOD)],
+        {
+            "a": summary(
+                "a",
+                Status.OK,
+                repository=facts(pushed_at=datetime(2020, 1, 2), last_release_at=datetime(2026, 1, 1)),
+            )
+        },
+        [],
+    ),
+    "a repository the forge says is gone is the dead rule's business": (
+        [resource("a", description=GOOD)],
+        {"a": summary("a", Status.OK, repository=facts(answer="gone", archived=True))},
+        [],
+    ),
     "blocked robots is not a quality problem": (
         [resource("a", description=GOOD)],
         {"a": summary("a", Status.BLOCKED, consecutive_failures=3)},
@@ -155,6 +205,8 @@ def test_every_rule_has_an_id_severity_and_fix() -> None:
         "dead",
         "moved",
         "awaiting-url",
+        "archived",
+        "stale",
     ]
     assert {r.id: r.severity for r in DEFAULT_RULES} == {
         "not-free": "error",
@@ -164,6 +216,8 @@ def test_every_rule_has_an_id_severity_and_fix() -> None:
         "dead": "error",
         "moved": "warning",
         "awaiting-url": "warning",
+        "archived": "warning",
+        "stale": "warning",
     }
     assert all(r.fix.endswith((".", "?")) and r.title for r in DEFAULT_RULES)
 

@@ -218,9 +218,37 @@ UNUSABLE = [
     pytest.param(
         lambda _tmp: "bogus://",
         ["sync"],
-        "bogus://: cannot use this database: Can't load plugin: sqlalchemy.dialects:bogus (use "
-        "sqlite:///path/to/roadmap.db, or install the driver the URL names)",
+        "bogus://: unknown database scheme 'bogus' (use sqlite:///path/to/roadmap.db or "
+        "postgresql://user@host/database)",
         id="unknown-url-scheme",
+    ),
+    # Issue 10 §4: a near miss gets a did-you-mean, never "install the driver".
+    pytest.param(
+        lambda _tmp: "sqlit:///roadmap.db",
+        ["sync"],
+        "sqlit:///roadmap.db: unknown database scheme 'sqlit' — did you mean sqlite:///roadmap.db?",
+        id="misspelt-sqlite",
+    ),
+    pytest.param(
+        lambda _tmp: "postgress://roadmap:secret@db.example/roadmap",
+        ["db", "current"],
+        "postgress://roadmap:***@db.example/roadmap: unknown database scheme 'postgress' — did you mean "
+        "postgresql://roadmap:***@db.example/roadmap?",
+        id="misspelt-postgresql",
+    ),
+    pytest.param(
+        lambda _tmp: "roadmap.db",
+        ["sync"],
+        "roadmap.db: not a database URL — did you mean sqlite:///roadmap.db? (a SQLite file is sqlite:/// "
+        "then its path)",
+        id="bare-path",
+    ),
+    pytest.param(
+        lambda _tmp: "sqlite://roadmap.db",
+        ["db", "upgrade"],
+        "sqlite://roadmap.db: a SQLite URL has three slashes before a relative path and four before an "
+        "absolute one — did you mean sqlite:///roadmap.db?",
+        id="two-slashes",
     ),
 ]
 

@@ -224,14 +224,14 @@ def test_a_second_sync_writes_not_one_row(pg_engine: Engine) -> None:
 
 
 def runs_scenario(engine: Engine) -> dict[str, Any]:
-    """Complete, partial, inconclusive, abandoned and complete runs over four resources; every read-side
+    """Complete, interrupted, inconclusive, abandoned and complete runs over four resources; every read-side
     answer a report uses, then the same after rebuilding the summary from the results."""
     config = Config()
     ids = ("a", "b", "c", "d")
     sync_catalogue(engine, catalogue([resource(rid, position=10 * i) for i, rid in enumerate(ids)]), now=T0)
     plan = [
         ("complete", {"a": Status.OK, "b": Status.BROKEN, "c": Status.OK, "d": Status.BLOCKED}),
-        ("partial", {"a": Status.OK, "b": Status.TIMEOUT, "c": Status.SOFT_404}),
+        ("interrupted", {"a": Status.OK, "b": Status.TIMEOUT, "c": Status.SOFT_404}),
         ("inconclusive", {"a": Status.BROKEN, "b": Status.BROKEN}),
         (None, {"a": Status.OK}),  # left running: the next start aborts it
         ("complete", {"a": Status.REDIRECTED, "b": Status.OK, "c": Status.SOFT_404, "d": Status.OK}),
@@ -291,9 +291,9 @@ def test_runs_and_health_agree_with_sqlite(engine: Engine, pg_engine: Engine) ->
     assert seen["summaries_window_2"]["b"].uptime == 0.5
     assert summaries["a"].redirect_chain[0].status == 301 and summaries["a"].evidence[0].detail.endswith("✓")
     runs, history = seen["history"]
-    assert [r.outcome for r in runs] == [
+    assert [r.conclusion for r in runs] == [
         "complete",
-        "partial",
+        "interrupted",
         "inconclusive",
         "aborted",
         "complete",

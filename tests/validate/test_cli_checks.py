@@ -124,7 +124,8 @@ CHECKS = [
             f"{R}/typo.yaml:1:1: missing required key 'title' — Title: The resource's name as a reader sees it in "
             'the list, e.g. "3Blue1Brown: Essence of Linear Algebra".',
             f"{R}/typo.yaml:2:1: unknown key 'tittle' — allowed keys: id, title, url, awaiting_url, section, "
-            "position, description, medium, cost, provider, effort, topics, origin, added, quality_exceptions; "
+            "position, description, medium, cost, provider, effort, topics, origin, added, quality_exceptions, href, "
+            "parent, separator, links, tags, badges, fields, preface, details; "
             "did you mean 'title'?",
         ],
         id="unknown-and-missing-key",
@@ -195,7 +196,7 @@ CHECKS = [
             "catalogue/config.yaml:5:3: 'Kaggle.com' is not allowed as a key of domains — Host name: A lower-case "
             "host name such as kaggle.com.",
             "catalogue/config.yaml:8:3: unknown key 'not-fre' in quality — allowed keys: not-free, not-visual, "
-            "weak-description, duplicate, dead, moved, awaiting-url; did you mean 'not-free'?",
+            "weak-description, duplicate, dead, moved, awaiting-url, archived, stale; did you mean 'not-free'?",
         ],
         id="config-bounds-and-keys",
     ),
