@@ -10,7 +10,6 @@ import asyncio
 import gzip
 import threading
 from collections.abc import Iterator
-from dataclasses import replace
 
 import pytest
 
@@ -152,11 +151,9 @@ def test_a_slow_first_byte_then_a_normal_page_stays_ok(server: LoopbackServer) -
     assert outcome.status is Status.OK, outcome.evidence
 
 
-def test_a_trickle_does_not_hold_the_run(server: LoopbackServer, tmp_path) -> None:
-    from pipeline.crawl.runner import CheckRequest, check_catalogue
-    from pipeline.store.engine import open_store
-    from pipeline.store.sync import sync_catalogue
-    from tests.store.factory import catalogue, resource
+def test_a_trickle_does_not_hold_the_run(server: LoopbackServer) -> None:
+    from pipeline.crawl.runner import Crawl
+    from tests.store.factory import resource
 
     clock = ManualClock()
     server.route("/trickle", trickling(clock, per_byte_s=0.5))
@@ -165,17 +162,15 @@ def test_a_trickle_does_not_hold_the_run(server: LoopbackServer, tmp_path) -> No
     resources = [resource("trickle", url=server.url("/trickle"), position=10)]
     resources += [resource(f"fine-{i}", url=server.url(f"/fine/{i}"), position=20 + i) for i in range(6)]
     config = Config(check=CHECK)
-    cat = replace(catalogue(resources), config=config)
-    engine = open_store(f"sqlite:///{tmp_path / 'r.db'}", tmp_path)
-    sync_catalogue(engine, cat)
     fetcher = Fetcher(config, allow_private=True, clock=clock, sleep=clock.sleep)
-    report = asyncio.run(asyncio.wait_for(check_catalogue(engine, cat, CheckRequest(), fetcher=fetcher), 30))
-    engine.dispose()
-    assert report.outcomes["trickle"].status is Status.TIMEOUT
-    assert all(report.outcomes[f"fine-{i}"].status is Status.OK for i in range(6))
-    assert report.run.outcome == "complete"
-    started = 500.0
-    assert clock() - started <= 20.0  # the whole run, in server time: the trickle cost ~5 s, not 60
+
+    async def main() -> dict[str, Status]:
+        crawl = Crawl(resources, config, fetcher)
+        return {r.id: outcome.status async for r, outcome in crawl.results()}
+
+    statuses = asyncio.run(asyncio.wait_for(main(), 30))
+    assert statuses == {"trickle": Status.TIMEOUT, **{f"fine-{i}": Status.OK for i in range(6)}}
+    assert clock() - 500.0 <= 20.0  # the whole run, in server time: the trickle cost ~5 s, not 60
 
 
 # --- anchors past the body limit ------------------------------------------------------------------
