@@ -23,6 +23,7 @@ from pipeline.catalogue.yamlfile import DocPath, Loaded, LoadError, Marks, load_
 from pipeline.errors import UsageError
 from pipeline.validate.problems import Problem, ValidationResult, json_path
 from pipeline.validate.schemas import BASE_URI, schema_set
+from pipeline.validate.urls import url_issues
 
 TOP_FILES = {"roadmap.yaml": "roadmap", "sections.yaml": "sections", "config.yaml": "config"}
 REQUIRED_TOP_FILES = ("roadmap.yaml", "sections.yaml")
@@ -258,15 +259,15 @@ def _report_groups(
 ) -> None:
     """One problem per reported member of each group of two or more, naming the other files.
 
-    When every member is reported, the first (in file order) is left alone and the others name it.
+    A full run reports every file involved (a pull request's annotation then lands on the file the
+    contributor touched, whichever it is); with FILES, only the named files are reported.
     """
     for group in groups.values():
         if len(group) < 2:
             continue
         group = sorted(group, key=lambda f: f.doc.rel)
-        everyone = all(f.doc.full for f in group)
-        for index, facts in enumerate(group):
-            if not facts.doc.full or (everyone and index == 0):
+        for facts in group:
+            if not facts.doc.full:
                 continue
             others = [f.doc for f in group if f is not facts]
             run.add(facts.doc, (key,), message(facts, _others(run, others)), hint, rule)
@@ -439,6 +440,12 @@ def validate_catalogue(catalogue_dir: Path, files: Sequence[Path] | None = None)
         doc.schema_ok = not issues
         for issue in issues:
             run.add(doc, issue.path, issue.message, issue.hint, issue.rule, at_key=issue.at_key)
+
+    for doc in full_docs:
+        url = doc.data.get("url") if doc.kind == "resource" and isinstance(doc.data, dict) else None
+        if doc.schema_ok and isinstance(url, str):
+            for issue in url_issues(url):
+                run.add(doc, ("url",), issue.message, issue.hint, issue.rule)
 
     sections_doc = next((d for d in docs if d.kind == "sections"), None)
     if sections_doc is not None and not sections_doc.full:
