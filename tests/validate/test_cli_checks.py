@@ -211,7 +211,7 @@ CHECKS = [
             "catalogue/config.yaml:5:3: 'Kaggle.com' is not allowed as a key of domains — Host name: A lower-case "
             "host name such as kaggle.com.",
             "catalogue/config.yaml:8:3: unknown key 'not-fre' in quality — allowed keys: not-free, not-visual, "
-            "weak-description, duplicate, dead, moved, awaiting-url, archived, stale; did you mean 'not-free'?",
+            "weak-description, duplicate, dead, moved, awaiting-url, archived, stale, insecure-http; did you mean 'not-free'?",
         ],
         id="config-bounds-and-keys",
     ),
