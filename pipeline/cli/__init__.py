@@ -47,6 +47,9 @@ COMMANDS = {
     "schedule": LazyCommand(
         "pipeline.cli.schedule:command", "Run `roadmap nightly` on the configured schedule, until stopped."
     ),
+    "import": LazyCommand(
+        "pipeline.cli.importer:command", "Turn a Markdown list (an awesome-list README) into a catalogue."
+    ),
 }
 
 

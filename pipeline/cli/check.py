@@ -132,7 +132,8 @@ def _progress(total: int) -> Iterator[Callable[[str, Outcome], None] | None]:
         yield advance
 
 
-def _interactive() -> bool:
+def interactive() -> bool:
+    """Progress is drawn only for a person: stderr is a terminal and this is not CI."""
     return sys.stderr.isatty() and not os.environ.get("CI")
 
 
@@ -183,7 +184,7 @@ def command(
         only_failing=only_failing,
         allow_private_addresses=allow_private_addresses,
     )
-    progress = _progress if _interactive() else None
+    progress = _progress if interactive() else None
     report = check(CheckJob(catalogue_dir, database_url, request), progress=progress)
     if output_format == "json":
         click.echo(render_json(report))

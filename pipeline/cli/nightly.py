@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -83,6 +86,76 @@ def render_text(result: object) -> list[str]:
     return lines
 
 
+STAGE_LABELS = {
+    "validate": "validate the catalogue",
+    "migrate": "bring the database up to date",
+    "sync": "sync the catalogue into the database",
+    "check": "check the due links",
+    "report": "write the reports",
+    "export": "write the exports",
+}
+
+
+class StageProgress:
+    """Draws the nightly job stage by stage on a rich Progress: each stage a line that ticks when done,
+    the check with its bar (resources checked of those due)."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+        self.task: Any = None
+
+    def stage(self, name: str) -> None:
+        self.done()
+        self.task = self.bar.add_task(STAGE_LABELS.get(name, name), total=None, now="")
+
+    def checking(self, total: int) -> Callable[[str, Any], None]:
+        task = self.task
+        self.bar.update(task, total=total, completed=0)
+
+        def advance(resource_id: str, outcome: Any) -> None:
+            self.bar.update(task, advance=1, now=f"{resource_id}: {outcome.status.value}")
+
+        return advance
+
+    def done(self) -> None:
+        if self.task is not None:
+            total = next(t.total for t in self.bar.tasks if t.id == self.task)
+            self.bar.update(self.task, total=total or 1, completed=total or 1, now="")
+            self.task = None
+
+
+@contextmanager
+def terminal_progress(enabled: bool, console: Any = None) -> Iterator[StageProgress | None]:
+    """Stage-by-stage progress on a terminal (stderr); nothing in CI or when piped, as `roadmap check`."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    with Progress(
+        SpinnerColumn(finished_text="[green]✓"),
+        TextColumn("{task.description:<38}"),
+        BarColumn(bar_width=24),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[now]}"),
+        console=console or Console(stderr=True),
+    ) as bar:
+        progress = StageProgress(bar)
+        try:
+            yield progress
+        finally:
+            progress.done()
+
+
 @click.command("nightly")
 @catalogue_option
 @database_option
@@ -122,16 +195,17 @@ def command(
       roadmap nightly --all              # check every link now
       roadmap nightly --format json      # the summary as JSON, for scripts
     """
+    from pipeline.cli.check import interactive
     from pipeline.nightly import NightlyRequest, run_nightly
 
-    result = run_nightly(
-        NightlyRequest(
-            catalogue_dir=catalogue_dir,
-            database_url=database_url,
-            check_all=check_all,
-            allow_private_addresses=allow_private_addresses,
-        )
+    request = NightlyRequest(
+        catalogue_dir=catalogue_dir,
+        database_url=database_url,
+        check_all=check_all,
+        allow_private_addresses=allow_private_addresses,
     )
+    with terminal_progress(interactive()) as progress:
+        result = run_nightly(request, progress=progress)
     if output_format == "json":
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:

@@ -92,7 +92,8 @@ MARKETING_WORDS = (
 
 def _check_not_free(resource: Resource, ctx: RuleContext) -> Iterator[str]:
     allowed = tuple(ctx.params.get("allowed_costs", ("free",)))
-    if resource.cost not in allowed:
+    # A list without features.cost declares no cost: only what the checks saw can say "not free".
+    if resource.cost is not None and resource.cost not in allowed:
         yield f"declared cost is {resource.cost!r} (allowed: {', '.join(allowed)})"
     summary = ctx.summaries.get(resource.id)
     status = status_of(summary)
@@ -104,7 +105,7 @@ def _check_not_free(resource: Resource, ctx: RuleContext) -> Iterator[str]:
 
 def _check_not_visual(resource: Resource, ctx: RuleContext) -> Iterator[str]:
     visual = tuple(ctx.params.get("visual_media", VISUAL_MEDIA))
-    if resource.medium not in visual:
+    if resource.medium is not None and resource.medium not in visual:  # None: the list has no media
         yield f"medium {resource.medium!r} is not visual or interactive (those are: {', '.join(visual)})"
 
 
@@ -124,6 +125,9 @@ def _marketing_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
 
 def _check_weak_description(resource: Resource, ctx: RuleContext) -> Iterator[str]:
     min_words = int(ctx.params.get("min_words", 12))
+    if resource.description is None:
+        yield "the resource has no description"
+        return
     words = _words(resource.description)
     title_words = _words(resource.title)
     if words and words == title_words[: len(words)]:

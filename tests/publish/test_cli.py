@@ -128,7 +128,8 @@ def test_report_healthy_list_exits_0(capsys, repo: Path) -> None:
         "Changes: 1 started failing (not broken yet).\n"
         "Needs a human: 1 verify a pending url.\n"
         "Quality: 0 error(s), 1 warning(s).\n"
-        "Wrote reports/health.md, reports/quality.md, reports/health.json, reports/index.html.\n"
+        "Wrote reports/health.md, reports/quality.md, reports/health.json, reports/index.html, "
+        "reports/changes.md, reports/changes.atom.\n"
     )
     assert (repo / "reports" / "index.html").read_text().startswith("<!doctype html>")
 

@@ -86,3 +86,20 @@ def test_the_cleaned_url_keeps_everything_but_the_trackers() -> None:
     assert without_tracking("https://e.org/p;x?a=1&utm_id=2&b=&c#f") == "https://e.org/p;x?a=1&b=&c#f"
     assert without_tracking("  https://e.org/?utm_source=x  ") == "https://e.org/"
     assert is_tracking("utm%5Fsource") and not is_tracking("ref")
+
+
+def test_loopback_is_accepted_for_tests_and_mirrors_on_request_trackers_never(
+    catalogue: Catalogue, cli: Run
+) -> None:
+    from pipeline.catalogue import load_catalogue
+
+    catalogue.resource("new-one", url="http://127.0.0.2:8080/notes", position=30)
+    assert cli("validate")[0] == 1
+    assert cli("validate", "--allow-private-addresses")[0] == 0
+    assert load_catalogue(catalogue.root).resource("new-one").url == "http://127.0.0.2:8080/notes"
+    catalogue.resource("new-one", url="http://127.0.0.2:8080/notes?utm_source=x", position=30)
+    code, out, _ = cli("validate", "--allow-private-addresses")
+    assert (code, out.splitlines()[0]) == (
+        1,
+        f"{NEW}: the URL carries the click-tracking parameter utm_source — use http://127.0.0.2:8080/notes",
+    )
