@@ -146,6 +146,14 @@ def _forges(data: Mapping[str, Any] | None) -> Mapping[str, ForgeConfig]:
 
 
 @dataclass(frozen=True)
+class PublishConfig:
+    """How the published files point at each other: the README's status line and the changes feed."""
+
+    status_line: bool = False  # the README export ends with "Last checked <date> · status page · changes"
+    base_url: str | None = None  # where the list repository's files are published; None: relative links
+
+
+@dataclass(frozen=True)
 class FeaturesConfig:
     """What kind of list this is. Each feature a list turns on adds required resource fields and what
     the README shows; all are off unless `features:` turns them on (the bundled roadmap turns all on)."""
@@ -185,6 +193,7 @@ class Config:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     quality: Mapping[str, QualityRule] = field(default_factory=lambda: MappingProxyType({}))
     paths: PathsConfig = field(default_factory=PathsConfig)
+    publish: PublishConfig = field(default_factory=PublishConfig)
     features: FeaturesConfig = field(default_factory=FeaturesConfig)
     readme: ReadmeConfig = field(default_factory=ReadmeConfig)
     forges: Mapping[str, ForgeConfig] = field(default_factory=lambda: DEFAULT_FORGES)
@@ -221,6 +230,7 @@ class Config:
                 {rid: _build(QualityRule, rule) for rid, rule in (data.get("quality") or {}).items()}
             ),
             paths=_build(PathsConfig, data.get("paths")),
+            publish=_build(PublishConfig, data.get("publish")),
             features=_build(FeaturesConfig, data.get("features")),
             readme=_build(ReadmeConfig, data.get("readme")),
             forges=_forges(data.get("forges")),

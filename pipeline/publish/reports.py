@@ -16,6 +16,7 @@ from typing import Any
 from pipeline.clock import isoformat
 from pipeline.config import Config
 from pipeline.model import Catalogue, Resource
+from pipeline.publish.changes import list_changes, render_changes
 from pipeline.publish.data import HISTORY_RUNS, HealthData
 from pipeline.publish.export import dump_json
 from pipeline.publish.outputs import write_outputs
@@ -122,6 +123,10 @@ class HealthReport:
     findings: tuple[Finding, ...]
     runs: tuple[Any, ...]  # RunInfo of the timeline, oldest first
     sections: tuple[tuple[str, str], ...]  # (id, title) in reading order
+    title: str  # the list's
+    publish: Any  # pipeline.config.PublishConfig
+    reports_path: str  # config.paths.reports: where the reports are published, in the list repository
+    changelog: tuple[Any, ...]  # pipeline.publish.changes.RunChanges, newest first
     rows: tuple[Row, ...] = field(repr=False)
 
     @property
@@ -393,6 +398,10 @@ def build_health_report(
         findings=findings,
         runs=runs,
         sections=tuple((s.id, s.title) for s in catalogue.sections),
+        title=catalogue.roadmap.title,
+        publish=config.publish,
+        reports_path=config.paths.reports,
+        changelog=tuple(list_changes(data.changes, broken_after, titles) if data.changes is not None else ()),
         rows=tuple(rows),
     )
 
@@ -435,12 +444,14 @@ def render_reports(report: HealthReport, *, issue_list_limit: int = ISSUE_LIST_L
         "quality.md": render("quality.md.j2", **context),
         "health.json": dump_json(report.to_json()),
         "index.html": render_status_page(report),
+        **render_changes(report),
     }
 
 
 def write_reports(report: HealthReport, reports_dir: Path) -> list[Path]:
-    """Write health.md, health.json, quality.md and index.html (only those whose content changed, not only
-    their stamps or run numbers, so a nightly commit shows real changes); return the paths of all four."""
+    """Write health.md, health.json, quality.md, index.html, changes.md and changes.atom (only those whose
+    content changed, not only their stamps or run numbers, so a nightly commit shows real changes); return
+    the paths of all six."""
     files = {Path(reports_dir) / name: text.encode("utf-8") for name, text in render_reports(report).items()}
     write_outputs(files, {Path(reports_dir) / "index.html": page_content})
     return list(files)
