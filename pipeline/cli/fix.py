@@ -20,7 +20,7 @@ def command() -> None:
     """
 
 
-@command.command("redirects")
+@command.command("redirects", short_help="Rewrite the URLs of resources that moved for good.")
 @catalogue_option
 @database_option
 @click.option("--dry-run", is_flag=True, help="Print the changes without writing any file.")
@@ -34,7 +34,7 @@ def redirects(catalogue_dir: Path, database_url: str | None, dry_run: bool) -> N
     page, a file edited since the check, ...). No network access: it uses the latest recorded check.
 
     \b
-    Example:
+    Examples:
       roadmap fix redirects             # edit catalogue/resources/*.yaml
       roadmap fix redirects --dry-run   # print what would change
     """
