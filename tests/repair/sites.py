@@ -85,7 +85,7 @@ class Sites:
                 if self.command != "HEAD":
                     self.wfile.write(answer.body)
 
-            do_GET = do_HEAD = _serve  # noqa: N815
+            do_GET = do_HEAD = _serve
 
             def log_message(self, *args: object) -> None:
                 pass

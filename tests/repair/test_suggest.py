@@ -139,11 +139,13 @@ def test_no_archive_when_the_api_is_off(sites: Sites) -> None:
         (b'{"archived_snapshots": {}}', "the archive has no snapshot"),
         (b"not json", "the archive has no snapshot"),
         (
-            b'{"archived_snapshots": {"closest": {"status": "404", "timestamp": "20200101000000", "url": "u"}}}',
+            b'{"archived_snapshots": {"closest": {"status": "404", "timestamp": "20200101000000", '
+            b'"url": "u"}}}',
             "the archive's closest snapshot is not a working page",
         ),
         (
-            b'{"archived_snapshots": {"closest": {"status": "200", "timestamp": "20200101000000", "url": "u"}}}',
+            b'{"archived_snapshots": {"closest": {"status": "200", "timestamp": "20200101000000", '
+            b'"url": "u"}}}',
             ("u", "20200101000000"),
         ),
     ],
