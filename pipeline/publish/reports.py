@@ -24,8 +24,16 @@ from pipeline.publish.status_page import page_content, render_status_page, state
 from pipeline.publish.templating import render
 from pipeline.publish.text import date_text
 from pipeline.quality.rules import Finding, evaluate, resolve_rules, resource_file
-from pipeline.quality.state import NOT_FREE_STATUSES, HealthLike, State, health_state, just_broken, status_of
-from pipeline.status import FAILURES, HEALTHY, NOT_JUDGED, Status, evidence_text
+from pipeline.quality.state import (
+    NOT_FREE_STATUSES,
+    REPAIRABLE,
+    HealthLike,
+    State,
+    health_state,
+    just_broken,
+    status_of,
+)
+from pipeline.status import FAILURES, HEALTHY, NOT_JUDGED, Status, Suggestion, evidence_text
 from pipeline.store.health import APPLIED_CONCLUSIONS
 from pipeline.store.history import Incident
 
@@ -44,9 +52,10 @@ class Item:
     url: str | None
     file: str
     detail: str  # what we saw, one line
+    suggestion: Suggestion | None = None  # a checked repair for a dead or failing link
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        document = {
             "id": self.id,
             "title": self.title,
             "section": self.section,
@@ -54,6 +63,9 @@ class Item:
             "file": self.file,
             "detail": self.detail,
         }
+        if self.suggestion is not None:
+            document["suggestion"] = self.suggestion.to_json()
+        return document
 
 
 @dataclass(frozen=True)
@@ -208,6 +220,23 @@ def _run_json(run: Any | None) -> dict[str, Any] | None:
     }
 
 
+REPAIR_WORDS = {"twin": "the other scheme", "slash": "the same path", "archive": "an archived copy"}
+
+
+def repair_of(summary: HealthLike | None, state: State) -> Suggestion | None:
+    """The checked repair offered for a dead or failing link, if any."""
+    suggestion = getattr(summary, "suggestion", None)
+    return suggestion if state in REPAIRABLE else None
+
+
+def repair_text(suggestion: Suggestion | None) -> str:
+    if suggestion is None:
+        return ""
+    fix = "roadmap fix dead --archive" if suggestion.kind == "archive" else "roadmap fix dead"
+    words = REPAIR_WORDS.get(suggestion.kind, suggestion.kind)
+    return f" — repair ({words}, checked ok): {suggestion.url} (`{fix}`)"
+
+
 def _detail(resource: Resource, summary: HealthLike | None, state: State) -> str:
     """One line a maintainer can act on."""
     if state is State.PENDING:
@@ -224,7 +253,7 @@ def _detail(resource: Resource, summary: HealthLike | None, state: State) -> str
         runs = summary.consecutive_failures
         return (
             f"{status.value}{code} in {runs} run{'s' if runs != 1 else ''} in a row, "
-            f"since {date_text(summary.failing_since)}{evidence}"
+            f"since {date_text(summary.failing_since)}{evidence}{repair_text(repair_of(summary, state))}"
         )
     if state is State.BLOCKED:
         return f"the site refuses automated checks{code}{evidence}"
@@ -321,6 +350,7 @@ def build_health_report(
             resource.url,
             resource_file(resource, catalogue),
             detail,
+            repair_of(summary, state),
         )
         history = data.history.get(resource.id) or [None] * len(runs)
 
@@ -414,7 +444,11 @@ CHANGE_GROUPS = {
     "newly-paywalled": "Newly paywalled or behind a sign-in",
 }
 ACTION_GROUPS = {
-    "fix-url": ("Fix the URL", "Find where the resource lives now and update `url` in its file."),
+    "fix-url": (
+        "Fix the URL",
+        "Find where the resource lives now and update `url` in its file. Where a checked repair is listed, "
+        "`roadmap fix dead` applies it (`--archive` for an archived copy, where config allows).",
+    ),
     "retire": (
         "Retire or replace",
         "Dead for long, or no longer free: delete its file, or replace it with a free equivalent.",
