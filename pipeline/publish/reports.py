@@ -234,7 +234,7 @@ def repair_text(suggestion: Suggestion | None) -> str:
         return ""
     fix = "roadmap fix dead --archive" if suggestion.kind == "archive" else "roadmap fix dead"
     words = REPAIR_WORDS.get(suggestion.kind, suggestion.kind)
-    return f" — repair ({words}, checked ok): {suggestion.url} (`{fix}`)"
+    return f" — repair ({words}, checked ok): {suggestion.url}, applied by {fix}"
 
 
 def _detail(resource: Resource, summary: HealthLike | None, state: State) -> str:
