@@ -135,9 +135,14 @@ def command(
     1 at least one link is broken, timing out, a soft 404, paywalled, behind a login or missing its
     anchor, 3 inconclusive (the network looks down; no health was changed), 2 usage error.
 
+    Repository links (GitHub, GitLab, Gitea/Codeberg; `forges:` in catalogue/config.yaml) are asked of
+    the forge's API instead of fetched: renamed is redirected, deleted or private is broken. A token in
+    GITHUB_TOKEN (GITLAB_TOKEN, GITEA_TOKEN) raises the limits; it is never printed or stored.
+
     \b
     Example:
       roadmap check
+      GITHUB_TOKEN=... roadmap check   # 100 GitHub repositories per API query
       roadmap check --resource essence-of-linear-algebra --format json
       roadmap check --only-failing
     """

@@ -112,6 +112,8 @@ class HealthReport:
     runs: tuple[Any, ...]  # RunInfo of the timeline, oldest first
     sections: tuple[tuple[str, str], ...]  # (id, title) in reading order
     rows: tuple[Row, ...] = field(repr=False)
+    # (resource id, what a forge's API said) for repository links: the quality report's table
+    repositories: tuple[tuple[str, Any], ...] = ()
 
     @property
     def broken(self) -> int:
@@ -373,6 +375,12 @@ def build_health_report(
         runs=runs,
         sections=tuple((s.id, s.title) for s in catalogue.sections),
         rows=tuple(rows),
+        repositories=tuple(
+            (r.id, facts)
+            for r in catalogue.resources
+            if (facts := getattr(summaries.get(r.id), "repository", None)) is not None
+            and facts.answer == "exists"
+        ),
     )
 
 
