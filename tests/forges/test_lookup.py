@@ -230,3 +230,25 @@ def test_a_limit_leaves_different_repositories_unasked_each_night(clock: FakeClo
         second = ask(urls, config, clock, token=None, known=known)
         # Never asked first, then the longest unasked.
         assert [u for u in urls if second.findings[u].answered] == [urls[0], urls[3], urls[4]]
+
+
+def test_gitlab_in_parallel_stops_at_its_limit_without_a_false_verdict(clock: FakeClock) -> None:
+    with FakeForge(clock, token=TOKEN, gitlab_limit=5, gitlab_window_s=60) as fake:
+        gitlab = f"http://localhost:{fake.host.split(':')[1]}"
+        urls = [f"{gitlab}/{fake.add(f'g/p{i:02d}').full_name}" for i in range(12)]
+        run = ask(urls, forge_config(fake, gitlab={"max_wait_s": 0}), clock)
+        answers = [run.findings[u].answer for u in urls]
+        assert answers.count(Answer.EXISTS) == 5 and answers.count(Answer.GONE) == 0
+        assert all(
+            run.findings[u].evidence.startswith("rate limit") for u in urls if not run.findings[u].answered
+        )
+        assert fake.counters.statuses[200] == 5 and sum(fake.counters.statuses.values()) <= 5 + 4  # in flight
+
+
+def test_gitlab_waits_for_its_window_within_the_budget(clock: FakeClock) -> None:
+    with FakeForge(clock, token=TOKEN, gitlab_limit=5, gitlab_window_s=60) as fake:
+        gitlab = f"http://localhost:{fake.host.split(':')[1]}"
+        urls = [f"{gitlab}/{fake.add(f'g/p{i:02d}').full_name}" for i in range(12)]
+        run = ask(urls, forge_config(fake, gitlab={"max_wait_s": 300}), clock)  # two more windows of 60 s
+        assert all(f.answer is Answer.EXISTS for f in run.findings.values())
+        assert 120 <= sum(clock.slept) <= 300
