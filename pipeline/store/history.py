@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import Engine, select
 
@@ -215,7 +216,7 @@ def window_details(engine: Engine, runs: Sequence[RunInfo]) -> WindowDetails:
             select(result_t.c.resource_id, result_t.c.run_id, result_t.c.elapsed_ms).where(
                 result_t.c.run_id.in_(list(column))
             )
-        ):
+        ).all():  # .all(): one fetch, not one call per row
             elapsed.setdefault(rid, [None] * len(runs))[column[run_id]] = ms
         rows = connection.execute(
             select(
@@ -253,8 +254,7 @@ def window_details(engine: Engine, runs: Sequence[RunInfo]) -> WindowDetails:
     return WindowDetails(elapsed, failing)
 
 
-@dataclass(frozen=True)
-class ResultRow:
+class ResultRow(NamedTuple):  # a named tuple: hundreds of thousands are read per report
     run_id: int
     status: str
     url: str
@@ -292,8 +292,8 @@ def change_facts(engine: Engine, last_runs: int) -> ChangeFacts:
                     result_t.c.http_status,
                 )
                 .where(result_t.c.run_id.in_([run.id for run in runs]))
-                .order_by(result_t.c.resource_id, result_t.c.run_id)
-            )
+                .order_by(result_t.c.run_id)  # the run_id index: each resource's results come in run order
+            ).all()
             for rid, run_id, status, url, http_status in rows:
                 results.setdefault(rid, []).append(ResultRow(run_id, status, url, http_status))
         resources = {
