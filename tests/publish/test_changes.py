@@ -207,3 +207,26 @@ def test_readme_status_line(tmp_path: Path, status_line: bool) -> None:
         )
     else:
         assert last == "<sub>Links last checked on 2026-11-20.</sub>"
+
+
+def test_an_imported_list_carries_the_status_line_too(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from pipeline.catalogue import load_catalogue
+    from pipeline.importer import import_list
+    from pipeline.publish.export import render_readme
+
+    source = tmp_path / "README.md"
+    source.write_text("# Awesome Things\n\n## Tools\n\n- [Thing](https://example.org/thing) - Does it.\n")
+    import_list(source, tmp_path / "list" / "catalogue")
+    catalogue = load_catalogue(tmp_path / "list" / "catalogue")
+    links = {"status_page": "reports/index.html", "changes": "reports/changes.md"}
+    plain = render_readme(catalogue, {}, generated_at=T0, status_links=links)
+    assert "status page" not in plain  # off unless the list's config says so
+    config = replace(catalogue.config, publish=PublishConfig(status_line=True))
+    readme = render_readme(catalogue, {}, config, generated_at=T0, status_links=links)
+    assert readme.startswith(plain.rstrip("\n"))
+    assert readme.rstrip("\n").splitlines()[-1] == (
+        "<sub>Last checked 2026-11-20 · [status page](reports/index.html) · "
+        "[changes](reports/changes.md)</sub>"
+    )
