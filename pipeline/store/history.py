@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any
 
 from sqlalchemy import Engine, select
 
@@ -254,19 +254,13 @@ def window_details(engine: Engine, runs: Sequence[RunInfo]) -> WindowDetails:
     return WindowDetails(elapsed, failing)
 
 
-class ResultRow(NamedTuple):  # a named tuple: hundreds of thousands are read per report
-    run_id: int
-    status: str
-    url: str
-    http_status: int | None
-
-
 @dataclass(frozen=True)
 class ChangeFacts:
     """The history a changelog is derived from."""
 
     runs: list[RunInfo]  # the newest `last_runs` conclusive runs, oldest first
-    results: dict[str, list[ResultRow]]  # resource id -> its results in those runs, oldest first
+    # resource id -> its results in those runs, oldest first: rows with run_id, status, url, http_status
+    results: dict[str, list[Any]]
     resources: dict[str, ResourceInfo]  # every resource the store knows (retired ones too), catalogue order
 
 
@@ -281,7 +275,7 @@ def change_facts(engine: Engine, last_runs: int) -> ChangeFacts:
                 .limit(last_runs)
             )
         ][::-1]
-        results: dict[str, list[ResultRow]] = {}
+        results: dict[str, list[Any]] = {}
         if runs:
             rows = connection.execute(
                 select(
@@ -294,8 +288,8 @@ def change_facts(engine: Engine, last_runs: int) -> ChangeFacts:
                 .where(result_t.c.run_id.in_([run.id for run in runs]))
                 .order_by(result_t.c.run_id)  # the run_id index: each resource's results come in run order
             ).all()
-            for rid, run_id, status, url, http_status in rows:
-                results.setdefault(rid, []).append(ResultRow(run_id, status, url, http_status))
+            for row in rows:  # the rows themselves (named, tuple-like): no object made per result
+                results.setdefault(row.resource_id, []).append(row)
         resources = {
             r.id: ResourceInfo(r.id, r.title, r.url, r.section_id, r.retired_at, r.first_seen)
             for r in connection.execute(

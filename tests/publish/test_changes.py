@@ -230,3 +230,19 @@ def test_an_imported_list_carries_the_status_line_too(tmp_path: Path) -> None:
         "<sub>Last checked 2026-11-20 · [status page](reports/index.html) · "
         "[changes](reports/changes.md)</sub>"
     )
+
+
+def test_added_and_removed_between_two_runs_is_no_news() -> None:
+    from types import SimpleNamespace
+
+    from pipeline.store.history import ChangeFacts, ResourceInfo
+
+    runs = [SimpleNamespace(id=n, started_at=T0 + days(n), finished_at=T0 + days(n)) for n in (1, 2, 3)]
+    known = {
+        "brief": ResourceInfo("brief", "Brief", None, "datasets", T0 + days(1.6), T0 + days(1.5)),
+        "late": ResourceInfo("late", "Late", None, "datasets", None, T0 + days(2.5)),
+        "gone": ResourceInfo("gone", "Gone", None, "datasets", T0 + days(2.2), T0),
+        "old": ResourceInfo("old", "Old", None, "datasets", None, T0 + days(1)),  # there at the baseline
+    }
+    entries = list_changes(ChangeFacts(runs, {}, known), 2, {})
+    assert summary(entries) == [(3, [("added", ["late"]), ("removed", ["gone"])])]
