@@ -139,11 +139,11 @@ def run_nightly(
 
     transport: an httpx transport for the crawler (tests).
     """
-    from pipeline.catalogue import load_catalogue
+    from pipeline.validate import load_valid_catalogue
 
     started = time.monotonic()
     with stop_on_signals() as stop:
-        catalogue = load_catalogue(request.catalogue_dir)  # invalid: CatalogueError, nothing else runs
+        catalogue = load_valid_catalogue(request.catalogue_dir)  # invalid: CatalogueError, nothing else runs
         command = f"roadmap nightly ({request.trigger})"
         # Migrated, and a run left "running" by a killed process aborted: we hold the lock now.
         with locked_store(request.database_url, request.catalogue_dir, command) as engine:
