@@ -64,6 +64,7 @@ class NightlyResult:
     check: CheckReport | None = None  # None: nothing was due
     next_due_at: datetime | None = None  # the earliest next check when nothing was due
     inconclusive: bool = False
+    health_known: bool = True  # False: no run has concluded yet, so no link's health is known
     interrupted: bool = False
     changes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (group title, resource ids), non-empty ones
     failing: tuple[str, ...] = ()  # failing, not broken yet (flaky is not dead): watched, nothing to do
@@ -242,6 +243,7 @@ def _run(
         )
         reports_dir = root / config.paths.reports
         values["reports"] = tuple(write_reports(report, reports_dir))
+        values["health_known"] = report.conclusive_run is not None
         done.append("report")
 
         checkpoint("export")

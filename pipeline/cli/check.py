@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pipeline.cli.options import catalogue_option, database_option, format_option
+from pipeline.cli.options import (
+    allow_private_addresses_option,
+    catalogue_option,
+    database_option,
+    format_option,
+)
 from pipeline.clock import isoformat
 from pipeline.status import (
     EXIT_INCONCLUSIVE,
@@ -149,11 +154,7 @@ def interactive() -> bool:
 )
 @click.option("--only-failing", is_flag=True, help="Check only resources whose latest result is a failure.")
 @format_option("text", "json")
-@click.option(
-    "--allow-private-addresses",
-    is_flag=True,
-    help="Allow connections to loopback/private addresses (tests and local mirrors only).",
-)
+@allow_private_addresses_option
 def command(
     catalogue_dir: Path,
     database_url: str | None,
@@ -172,7 +173,7 @@ def command(
     interrupted run: only a complete run judges it.
 
     \b
-    Example:
+    Examples:
       roadmap check
       roadmap check --resource essence-of-linear-algebra --format json
       roadmap check --only-failing

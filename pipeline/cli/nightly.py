@@ -11,7 +11,12 @@ from typing import Any
 
 import click
 
-from pipeline.cli.options import catalogue_option, database_option, format_option
+from pipeline.cli.options import (
+    allow_private_addresses_option,
+    catalogue_option,
+    database_option,
+    format_option,
+)
 from pipeline.cli.render import plural, shown
 from pipeline.clock import isoformat
 
@@ -46,7 +51,12 @@ def render_text(result: object) -> list[str]:
                 f"Checked: {check.run.checked} of {plural(check.run.total, 'due resource')} ({run})."
             )
             lines.append(
-                f"Inconclusive: {check.message}. The reports and exports show the last known health."
+                f"Inconclusive: {check.message}. "
+                + (
+                    "The reports and exports show the last known health."
+                    if result.health_known
+                    else "No run has concluded yet, so no link's health is known."
+                )
             )
         else:
             counts = sorted(Counter(check.run.counts).items(), key=lambda kv: (-kv[1], kv[0]))
@@ -160,11 +170,7 @@ def terminal_progress(enabled: bool, console: Any = None) -> Iterator[StageProgr
 @catalogue_option
 @database_option
 @click.option("--all", "check_all", is_flag=True, help="Check every resource now, not only the due ones.")
-@click.option(
-    "--allow-private-addresses",
-    is_flag=True,
-    help="Let the crawler connect to loopback and private addresses (tests only; never in production).",
-)
+@allow_private_addresses_option
 @format_option("text", "json")
 def command(
     catalogue_dir: Path,
@@ -190,7 +196,7 @@ def command(
     still show the last known health) or interrupted.
 
     \b
-    Example:
+    Examples:
       roadmap nightly                    # what the nightly CI job runs
       roadmap nightly --all              # check every link now
       roadmap nightly --format json      # the summary as JSON, for scripts
