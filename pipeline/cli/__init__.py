@@ -47,6 +47,9 @@ COMMANDS = {
     "schedule": LazyCommand(
         "pipeline.cli.schedule:command", "Run `roadmap nightly` on the configured schedule, until stopped."
     ),
+    "import": LazyCommand(
+        "pipeline.cli.importer:command", "Turn a Markdown list (an awesome-list README) into a catalogue."
+    ),
 }
 
 
@@ -60,7 +63,7 @@ def cli() -> None:
     """Keep the 'math behind Machine Learning' roadmap alive and honest.
 
     \b
-    Example:
+    Examples:
       roadmap nightly            # validate, sync, check, report, export
       roadmap validate           # what CI runs on every pull request
     """

@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pipeline.cli.options import catalogue_option, database_option, format_option
+from pipeline.cli.options import (
+    allow_private_addresses_option,
+    catalogue_option,
+    database_option,
+    format_option,
+)
 from pipeline.clock import isoformat
 from pipeline.status import (
     EXIT_INCONCLUSIVE,
@@ -22,6 +27,7 @@ from pipeline.status import (
     Outcome,
     Status,
     evidence_text,
+    judged,
     shown_status,
     tally,
 )
@@ -31,7 +37,7 @@ if TYPE_CHECKING:  # the command imports it when it runs: `roadmap --help` stays
 
 
 def render_json(report: CheckReport) -> str:
-    run = report.run
+    run, complete = report.run, _complete(report)
     document = {
         "run": {
             "id": run.id,
@@ -47,7 +53,17 @@ def render_json(report: CheckReport) -> str:
         "inconclusive": report.inconclusive,
         "interrupted": report.interrupted,
         "message": report.message,
-        "results": [{"resource_id": rid, **outcome.to_json()} for rid, outcome in report.outcomes.items()],
+        # "status" is what the crawler saw; "shown" what every surface prints (NOT_JUDGED for a network-level
+        # failure outside a complete run), "judged" whether the result is a verdict on the link.
+        "results": [
+            {
+                "resource_id": rid,
+                **outcome.to_json(),
+                "judged": judged(outcome.network_failure, run_complete=complete),
+                "shown": shown_status(outcome.status, outcome.network_failure, run_complete=complete),
+            }
+            for rid, outcome in report.outcomes.items()
+        ],
     }
     return json.dumps(document, indent=2, ensure_ascii=False)
 
@@ -121,7 +137,8 @@ def _progress(total: int) -> Iterator[Callable[[str, Outcome], None] | None]:
         yield advance
 
 
-def _interactive() -> bool:
+def interactive() -> bool:
+    """Progress is drawn only for a person: stderr is a terminal and this is not CI."""
     return sys.stderr.isatty() and not os.environ.get("CI")
 
 
@@ -137,11 +154,7 @@ def _interactive() -> bool:
 )
 @click.option("--only-failing", is_flag=True, help="Check only resources whose latest result is a failure.")
 @format_option("text", "json")
-@click.option(
-    "--allow-private-addresses",
-    is_flag=True,
-    help="Allow connections to loopback/private addresses (tests and local mirrors only).",
-)
+@allow_private_addresses_option
 def command(
     catalogue_dir: Path,
     database_url: str | None,
@@ -160,7 +173,7 @@ def command(
     interrupted run: only a complete run judges it.
 
     \b
-    Example:
+    Examples:
       roadmap check
       roadmap check --resource essence-of-linear-algebra --format json
       roadmap check --only-failing
@@ -172,7 +185,7 @@ def command(
         only_failing=only_failing,
         allow_private_addresses=allow_private_addresses,
     )
-    progress = _progress if _interactive() else None
+    progress = _progress if interactive() else None
     report = check(CheckJob(catalogue_dir, database_url, request), progress=progress)
     if output_format == "json":
         click.echo(render_json(report))

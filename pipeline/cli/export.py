@@ -30,7 +30,7 @@ def command(catalogue_dir: Path, database_url: str | None, out_dir: Path | None,
     the already published roadmap.json is used.
 
     \b
-    Example:
+    Examples:
       roadmap export                  # exports/README.md and exports/roadmap.json
       roadmap export --out site/      # site/README.md and site/roadmap.json
       roadmap export --check          # in CI: exit 1 when the committed exports are out of date

@@ -58,7 +58,7 @@ def command(catalogue_dir: Path, database_url: str | None, output_format: str) -
     fails, 0 otherwise. No network access: it reports the recorded health.
 
     \b
-    Example:
+    Examples:
       roadmap report                     # summary on the terminal, files in reports/
       roadmap report --format markdown   # print health.md, e.g. into a GitHub issue
     """

@@ -16,9 +16,11 @@ from typing import Any
 from pipeline.clock import isoformat
 from pipeline.config import Config
 from pipeline.model import Catalogue, Resource
+from pipeline.publish.changes import list_changes, render_changes
 from pipeline.publish.data import HISTORY_RUNS, HealthData
-from pipeline.publish.export import dump_json, write_atomically
-from pipeline.publish.status_page import render_status_page, state_since, window_incidents
+from pipeline.publish.export import dump_json
+from pipeline.publish.outputs import write_outputs
+from pipeline.publish.status_page import page_content, render_status_page, state_since, window_incidents
 from pipeline.publish.templating import render
 from pipeline.publish.text import date_text
 from pipeline.quality.rules import Finding, evaluate, resolve_rules, resource_file
@@ -109,7 +111,7 @@ class Row:
 class HealthReport:
     generated_at: datetime | None  # when the latest run ended (recorded, never "now")
     latest_run: Any | None  # RunInfo
-    conclusive_run: Any | None  # the latest run concluded complete or partial: what the health is from
+    conclusive_run: Any | None  # the latest run concluded complete or interrupted: what the health is from
     previous_run: Any | None  # the conclusive run before the latest conclusive one
     inconclusive: bool  # the latest run said nothing about the links (e.g. the network was down)
     inconclusive_note: str | None
@@ -121,6 +123,10 @@ class HealthReport:
     findings: tuple[Finding, ...]
     runs: tuple[Any, ...]  # RunInfo of the timeline, oldest first
     sections: tuple[tuple[str, str], ...]  # (id, title) in reading order
+    title: str  # the list's
+    publish: Any  # pipeline.config.PublishConfig
+    reports_path: str  # config.paths.reports: where the reports are published, in the list repository
+    changelog: tuple[Any, ...]  # pipeline.publish.changes.RunChanges, newest first
     rows: tuple[Row, ...] = field(repr=False)
 
     @property
@@ -392,6 +398,10 @@ def build_health_report(
         findings=findings,
         runs=runs,
         sections=tuple((s.id, s.title) for s in catalogue.sections),
+        title=catalogue.roadmap.title,
+        publish=config.publish,
+        reports_path=config.paths.reports,
+        changelog=tuple(list_changes(data.changes, broken_after, titles) if data.changes is not None else ()),
         rows=tuple(rows),
     )
 
@@ -434,17 +444,14 @@ def render_reports(report: HealthReport, *, issue_list_limit: int = ISSUE_LIST_L
         "quality.md": render("quality.md.j2", **context),
         "health.json": dump_json(report.to_json()),
         "index.html": render_status_page(report),
+        **render_changes(report),
     }
 
 
 def write_reports(report: HealthReport, reports_dir: Path) -> list[Path]:
-    """Write health.md, health.json, quality.md and index.html (only those whose bytes changed, so a
-    nightly commit shows real changes); return the paths of all four."""
-    paths = []
-    for name, text in render_reports(report).items():
-        path = Path(reports_dir) / name
-        data = text.encode("utf-8")
-        if not path.is_file() or path.read_bytes() != data:
-            write_atomically(path, data)
-        paths.append(path)
-    return paths
+    """Write health.md, health.json, quality.md, index.html, changes.md and changes.atom (only those whose
+    content changed, not only their stamps or run numbers, so a nightly commit shows real changes); return
+    the paths of all six."""
+    files = {Path(reports_dir) / name: text.encode("utf-8") for name, text in render_reports(report).items()}
+    write_outputs(files, {Path(reports_dir) / "index.html": page_content})
+    return list(files)

@@ -16,6 +16,7 @@ Packing (the page's script is the only reader; `PAGE_FORMAT` changes when it doe
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -200,6 +201,32 @@ def page_data(report: Any) -> dict[str, Any]:
         "chunk": CHUNK,
         "rows": rows,
     }
+
+
+# What only says when or which run, never what the health is (pipeline.publish.outputs keeps the page
+# when nothing else changed): the document's time base and runs; a row's since, checked, timeline and
+# response times (row fields below); an incident's start and end (its first two fields).
+VOLATILE_DATA_KEYS = frozenset({"base", "runs"})
+VOLATILE_ROW_FIELDS = frozenset({7, 9, 10, 11})
+INCIDENTS_FIELD = 13
+_DATA_SCRIPT = re.compile(r'(<script type="application/json" id="data">)(.*?)(</script>)', re.S)
+
+
+def page_content(html: str) -> tuple[str, Any]:
+    """The page without what only says when or which run: (the HTML around the data, the data). Raises
+    ValueError when the data is not JSON (a page from another version: rewrite it)."""
+    found = _DATA_SCRIPT.search(html)
+    if found is None:
+        return html, None
+    data = json.loads(found.group(2))
+    rows = []
+    for row in data.get("rows", ()):
+        kept = [None if i in VOLATILE_ROW_FIELDS else value for i, value in enumerate(row)]
+        if len(kept) > INCIDENTS_FIELD:
+            kept[INCIDENTS_FIELD] = [incident[2:] for incident in kept[INCIDENTS_FIELD]]
+        rows.append(kept)
+    stable = {k: v for k, v in data.items() if k not in VOLATILE_DATA_KEYS} | {"rows": rows}
+    return html[: found.start(2)] + html[found.end(2) :], stable
 
 
 def script_json(value: Any) -> str:

@@ -36,9 +36,11 @@ def _tojson_script(value: Any) -> str:
 
 
 @cache
-def environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
+def environment(templates_dir: Path = TEMPLATES_DIR, catalogue_dir: Path | None = None) -> Environment:
+    """The environment; a list's own templates in its catalogue directory come before the shipped ones."""
+    search = [str(catalogue_dir), str(templates_dir)] if catalogue_dir is not None else [str(templates_dir)]
     env = Environment(
-        loader=FileSystemLoader(str(templates_dir)),
+        loader=FileSystemLoader(search),
         autoescape=_autoescape,
         undefined=StrictUndefined,
         keep_trailing_newline=True,
@@ -59,7 +61,9 @@ def environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
     return env
 
 
-def render(template: str, **context: Any) -> str:
-    text = environment().get_template(template).render(**context)
+def render(template: str, catalogue_dir: Path | None = None, /, **context: Any) -> str:
+    """catalogue_dir: where a list keeps its own templates (searched first), if any."""
+    env = environment(TEMPLATES_DIR, Path(catalogue_dir).resolve() if catalogue_dir is not None else None)
+    text = env.get_template(template).render(**context)
     # One trailing newline, whatever the template's last line does.
     return text.rstrip("\n") + "\n"

@@ -4,6 +4,7 @@
     resource_checks(engine, id, limit)     -> [CheckRecord], oldest first
     incidents(checks)                      -> [Incident]: from the first failure to the recovery
     window_details(engine, runs)           -> per resource: response times and failing results' evidence
+    change_facts(engine, last_runs)        -> what the changelog is derived from
 
 Pure over what the store recorded; `roadmap runs`, `roadmap history` and the status page read these.
 """
@@ -19,12 +20,14 @@ from sqlalchemy import Engine, select
 from pipeline.status import FAILURES, HEALTHY, Evidence, Status, evidence_text, judged, shown_status
 from pipeline.store.health import (
     APPLIED_CONCLUSIONS,
+    CATALOGUE_ORDER,
     COMPLETE,
     RunInfo,
     resource_t,
     result_t,
     run_info_from_row,
     run_t,
+    section_t,
 )
 
 
@@ -134,6 +137,7 @@ class ResourceInfo:
     url: str | None
     section_id: str
     retired_at: datetime | None
+    first_seen: datetime | None = None
 
 
 def find_resource(engine: Engine, resource_id: str) -> ResourceInfo | None:
@@ -247,3 +251,64 @@ def window_details(engine: Engine, runs: Sequence[RunInfo]) -> WindowDetails:
                 )
             )
     return WindowDetails(elapsed, failing)
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    run_id: int
+    status: str
+    url: str
+    http_status: int | None
+
+
+@dataclass(frozen=True)
+class ChangeFacts:
+    """The history a changelog is derived from."""
+
+    runs: list[RunInfo]  # the newest `last_runs` conclusive runs, oldest first
+    results: dict[str, list[ResultRow]]  # resource id -> its results in those runs, oldest first
+    resources: dict[str, ResourceInfo]  # every resource the store knows (retired ones too), catalogue order
+
+
+def change_facts(engine: Engine, last_runs: int) -> ChangeFacts:
+    with engine.connect() as connection:
+        runs = [
+            run_info_from_row(row)
+            for row in connection.execute(
+                select(run_t)
+                .where(run_t.c.outcome.in_(APPLIED_CONCLUSIONS))
+                .order_by(run_t.c.id.desc())
+                .limit(last_runs)
+            )
+        ][::-1]
+        results: dict[str, list[ResultRow]] = {}
+        if runs:
+            rows = connection.execute(
+                select(
+                    result_t.c.resource_id,
+                    result_t.c.run_id,
+                    result_t.c.status,
+                    result_t.c.url,
+                    result_t.c.http_status,
+                )
+                .where(result_t.c.run_id.in_([run.id for run in runs]))
+                .order_by(result_t.c.resource_id, result_t.c.run_id)
+            )
+            for rid, run_id, status, url, http_status in rows:
+                results.setdefault(rid, []).append(ResultRow(run_id, status, url, http_status))
+        resources = {
+            r.id: ResourceInfo(r.id, r.title, r.url, r.section_id, r.retired_at, r.first_seen)
+            for r in connection.execute(
+                select(
+                    resource_t.c.id,
+                    resource_t.c.title,
+                    resource_t.c.url,
+                    resource_t.c.section_id,
+                    resource_t.c.retired_at,
+                    resource_t.c.first_seen,
+                )
+                .join(section_t, section_t.c.id == resource_t.c.section_id)
+                .order_by(*CATALOGUE_ORDER)
+            )
+        }
+    return ChangeFacts(runs, results, resources)

@@ -21,7 +21,8 @@ def load_valid_catalogue(catalogue_dir: Path) -> Catalogue:
     the first problem and how many more there are.
     """
     try:
-        result = validate_catalogue(Path(catalogue_dir))
+        # CONTRIBUTING's URL rules gate pull requests (`roadmap validate`); a run over the catalogue goes on.
+        result = validate_catalogue(Path(catalogue_dir), url_rules=False)
     except UsageError as error:
         raise CatalogueError(str(error)) from None
     errors = list(result.errors)

@@ -137,6 +137,9 @@ def test_check_with_the_network_down_names_no_failing_status(
     document = json.loads(out)
     assert (code, document["run"]["outcome"], document["inconclusive"]) == (3, "inconclusive", True)
     assert document["run"]["counts"] == {NOT_JUDGED: 3}
+    assert {(r["shown"], r["judged"], r["network_failure"]) for r in document["results"]} == {
+        (NOT_JUDGED, False, True)
+    }
 
     code, out, _ = roadmap(capsys, *args, "--database", f"sqlite:///{tmp_path}/r.db")
     assert code == 3
@@ -167,10 +170,11 @@ def test_a_network_down_night_names_no_failing_status_on_any_surface(
         code, out, _ = roadmap(capsys, *nightly, "--format", "json")
     assert json.loads(out)["run"]["counts"] == {NOT_JUDGED: 3}
 
+    # (The second down night changed nothing but the run list: health.json was kept as the first wrote it.)
     health = json.loads((tmp_path / "reports" / "health.json").read_text())
-    assert [run["counts"] for run in health["runs"]] == [{"ok": 3}, {NOT_JUDGED: 3}, {NOT_JUDGED: 3}]
+    assert [run["counts"] for run in health["runs"]] == [{"ok": 3}, {NOT_JUDGED: 3}]
     assert {r["id"]: r["history"] for r in health["resources"]} == {
-        rid: ["ok", NOT_JUDGED, NOT_JUDGED] for rid in ("alpha", "beta", "gamma")
+        rid: ["ok", NOT_JUDGED] for rid in ("alpha", "beta", "gamma")
     }
     assert health["states"] == {"ok": 3}
     for name in ("health.md", "index.html"):
@@ -200,7 +204,10 @@ def signal_once_written(database: Path, results: int) -> object:
 
 
 def test_an_interrupted_nightly_with_a_dead_host_names_no_failing_status(
-    server: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    server: LoopbackServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """The SIGTERM scenario of the issue ("30 broken, 1 skipped"): one host refuses, the run is stopped
     before it could tell a dead host from a dead network. Those results are history, not verdicts."""
@@ -226,3 +233,14 @@ def test_an_interrupted_nightly_with_a_dead_host_names_no_failing_status(
     # Kept as history, not applied: the dead-looking resources have no verdict and stay due.
     assert query(database, "SELECT resource_id, status FROM resource_health ORDER BY 1") == [("alpha", "ok")]
     assert query(database, "SELECT count(*) FROM check_result WHERE network_failure") == [(3,)]
+
+    # roadmap runs and roadmap history say the same.
+    where = ("--catalogue", str(catalogue), "--database", f"sqlite:///{database}")
+    code, out, _ = roadmap(capsys, "runs", *where)
+    assert code == 0 and f"3 {NOT_JUDGED}, 1 ok" in out and not FAILING_WORDS.search(out), out
+    code, out, _ = roadmap(capsys, "history", "dead-1", *where)
+    assert code == 0 and f"{NOT_JUDGED} (run interrupted)" in out, out
+    assert not FAILING_WORDS.search(out) and "Incidents: none." in out, out
+    code, out, _ = roadmap(capsys, "history", "dead-1", *where, "--format", "json")
+    (checked,) = json.loads(out)["checks"]
+    assert (checked["status"], checked["shown"], checked["judged"]) == ("broken", NOT_JUDGED, False)
