@@ -28,6 +28,8 @@ class CheckConfig:
     read_timeout_s: float = 15.0
     url_timeout_s: float = 60.0  # one URL as a whole, retries and redirects included
     max_body_kb: int = 256  # bytes read of a body, after decompression
+    min_body_kb_s: float = 1.0  # a body slower than this (from its first byte, after the grace) is a timeout
+    body_grace_s: float = 5.0
     max_redirects: int = 10
     retries: int = 2  # extra attempts for transient failures
     backoff_base_s: float = 1.0

@@ -110,7 +110,7 @@ class Row:
 class HealthReport:
     generated_at: datetime | None  # when the latest run ended (recorded, never "now")
     latest_run: Any | None  # RunInfo
-    conclusive_run: Any | None  # the latest run concluded complete or partial: what the health is from
+    conclusive_run: Any | None  # the latest run concluded complete or interrupted: what the health is from
     previous_run: Any | None  # the conclusive run before the latest conclusive one
     inconclusive: bool  # the latest run said nothing about the links (e.g. the network was down)
     inconclusive_note: str | None
