@@ -212,14 +212,14 @@ def test_readme_status_line(tmp_path: Path, status_line: bool) -> None:
 def test_an_imported_list_carries_the_status_line_too(tmp_path: Path) -> None:
     from dataclasses import replace
 
-    from pipeline.catalogue import load_catalogue
     from pipeline.importer import import_list
     from pipeline.publish.export import render_readme
+    from pipeline.validate import load_valid_catalogue
 
     source = tmp_path / "README.md"
     source.write_text("# Awesome Things\n\n## Tools\n\n- [Thing](https://example.org/thing) - Does it.\n")
     import_list(source, tmp_path / "list" / "catalogue")
-    catalogue = load_catalogue(tmp_path / "list" / "catalogue")
+    catalogue = load_valid_catalogue(tmp_path / "list" / "catalogue")
     links = {"status_page": "reports/index.html", "changes": "reports/changes.md"}
     plain = render_readme(catalogue, {}, generated_at=T0, status_links=links)
     assert "status page" not in plain  # off unless the list's config says so
