@@ -1,5 +1,5 @@
 """One check run: plan the resources from the catalogue and their health, drive the crawl core, record
-what it yields in batches, and conclude the run in the store (complete, partial or inconclusive).
+what it yields in batches, and conclude the run in the store (complete, interrupted or inconclusive).
 
     check(CheckJob) -> CheckReport                          `roadmap check`: load, lock, open, sync, check
     run_check(engine, catalogue, request) -> CheckReport    one run on an open store (sync; stops on signals)
@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, aclosing, contextmanager
 from dataclasses import dataclass, field, replace
@@ -27,7 +26,6 @@ from pathlib import Path
 import httpx
 from sqlalchemy import Engine
 
-from pipeline.catalogue import load_catalogue
 from pipeline.clock import utcnow
 from pipeline.crawl.fetch import Fetcher
 from pipeline.crawl.runner import Crawl, host_of, split_fragment
@@ -36,11 +34,12 @@ from pipeline.forge_check import answer_repository_links
 from pipeline.lock import run_lock
 from pipeline.model import Catalogue, Resource
 from pipeline.signals import stop_on_signals
-from pipeline.status import Outcome
+from pipeline.status import Outcome, tally
 from pipeline.store.engine import open_store, resolve_database_url
 from pipeline.store.health import RunInfo, health_summaries
 from pipeline.store.runs import abandon_stale_runs, finish_run, record_results, start_run
 from pipeline.store.sync import sync_catalogue
+from pipeline.validate import load_valid_catalogue
 
 Progress = Callable[[str, Outcome], None]
 
@@ -62,7 +61,7 @@ class CheckReport:
     run: RunInfo
     outcomes: dict[str, Outcome]  # resource id -> verdict, in catalogue order
     inconclusive: bool  # the network looked down: no health was changed
-    interrupted: bool  # stopped before the end (signal): the run is partial
+    interrupted: bool  # stopped before the end (signal): the run is concluded "interrupted"
     message: str
 
 
@@ -99,7 +98,7 @@ def check(
 
     progress(total) gives a context manager yielding a per-result callback (or None); transport: tests.
     """
-    catalogue = load_catalogue(job.catalogue_dir)  # invalid: CatalogueError, nothing else runs
+    catalogue = load_valid_catalogue(job.catalogue_dir)  # invalid: CatalogueError, nothing else runs
     with locked_store(job.database_url, job.catalogue_dir, "roadmap check") as engine:
         sync_catalogue(engine, catalogue)
         ids = job.request.resource_ids
@@ -186,8 +185,8 @@ class Recorder:
                 self.flush()
 
 
-def summary(outcomes: dict[str, Outcome]) -> str:
-    counts = Counter(o.status.value for o in outcomes.values())
+def summary(outcomes: dict[str, Outcome], *, complete: bool) -> str:
+    counts = tally(((o.status, o.network_failure) for o in outcomes.values()), run_complete=complete)
     parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     return f"checked {len(outcomes)} resource{'s' if len(outcomes) != 1 else ''}: {parts or 'nothing to do'}"
 
@@ -203,7 +202,7 @@ async def check_catalogue(
     fetcher: Fetcher | None = None,
     record_batch: int = RECORD_BATCH,
 ) -> CheckReport:
-    """Check the planned resources and conclude the run (complete, partial or inconclusive)."""
+    """Check the planned resources and conclude the run (complete, interrupted or inconclusive)."""
     config = catalogue.config
     resources = plan(catalogue, request, engine)
     run_id = start_run(engine, request.trigger, len(resources))
@@ -249,7 +248,7 @@ async def check_catalogue(
             recorder.flush()
         with contextlib.suppress(Exception):
             finish_run(
-                engine, run_id, "partial" if outcomes else "aborted", config, note=f"stopped: {error!r}"
+                engine, run_id, "interrupted" if outcomes else "aborted", config, note=f"stopped: {error!r}"
             )
         raise
 
@@ -273,11 +272,11 @@ def _conclude(
         return CheckReport(run, outcomes, inconclusive=True, interrupted=interrupted, message=message)
     if interrupted:
         note = f"interrupted after {len(outcomes)} of {len(resources)} resources"
-        run = finish_run(engine, run_id, "partial", config, note=note)
-        return CheckReport(run, outcomes, False, True, f"{note}; {summary(outcomes)}")
+        run = finish_run(engine, run_id, "interrupted", config, note=note)
+        return CheckReport(run, outcomes, False, True, f"{note}; {summary(outcomes, complete=False)}")
     run = finish_run(engine, run_id, "complete", config)
     ordered = {r.id: outcomes[r.id] for r in resources if r.id in outcomes}
-    return CheckReport(run, ordered, False, False, summary(ordered))
+    return CheckReport(run, ordered, False, False, summary(ordered, complete=True))
 
 
 def run_check(
@@ -288,7 +287,7 @@ def run_check(
     transport: httpx.AsyncBaseTransport | None = None,
     progress: Progress | None = None,
 ) -> CheckReport:
-    """Synchronous entry point: SIGINT/SIGTERM stop the run gracefully (it is concluded "partial")."""
+    """Synchronous entry point: SIGINT/SIGTERM stop the run gracefully (it is concluded "interrupted")."""
 
     async def main() -> CheckReport:
         stop = asyncio.Event()

@@ -28,6 +28,8 @@ class CheckConfig:
     read_timeout_s: float = 15.0
     url_timeout_s: float = 60.0  # one URL as a whole, retries and redirects included
     max_body_kb: int = 256  # bytes read of a body, after decompression
+    min_body_kb_s: float = 1.0  # a body slower than this (from its first byte, after the grace) is a timeout
+    body_grace_s: float = 5.0
     max_redirects: int = 10
     retries: int = 2  # extra attempts for transient failures
     backoff_base_s: float = 1.0
@@ -145,6 +147,46 @@ def _forges(data: Mapping[str, Any] | None) -> Mapping[str, ForgeConfig]:
 
 
 @dataclass(frozen=True)
+class PublishConfig:
+    """How the published files point at each other: the README's status line and the changes feed."""
+
+    status_line: bool = False  # the README export ends with "Last checked <date> · status page · changes"
+    base_url: str | None = None  # where the list repository's files are published; None: relative links
+
+
+@dataclass(frozen=True)
+class FeaturesConfig:
+    """What kind of list this is. Each feature a list turns on adds required resource fields and what
+    the README shows; all are off unless `features:` turns them on (the bundled roadmap turns all on)."""
+
+    stages: bool = False  # sections may be numbered stages with goals and coverage
+    medium: bool = False  # every resource has a medium; the README shows the legend
+    cost: bool = False  # every resource has a cost
+    provenance: bool = False  # every resource has provider, origin and added
+    descriptions: bool = False  # every resource has a description
+
+    def required_fields(self) -> tuple[tuple[str, str], ...]:
+        """(resource field, feature that requires it), in the schema's order."""
+        table = (
+            ("descriptions", ("description",)),
+            ("medium", ("medium",)),
+            ("cost", ("cost",)),
+            ("provenance", ("provider", "origin", "added")),
+        )
+        return tuple((name, feature) for feature, names in table if getattr(self, feature) for name in names)
+
+
+@dataclass(frozen=True)
+class ReadmeConfig:
+    """How `roadmap export` writes the README: the template and the list's own Markdown style."""
+
+    template: str = "README.md.j2"  # a file in the catalogue directory, or one in pipeline/templates
+    bullet: str = "-"
+    separator: str = " - "
+    blank_lines: int = 1  # before a heading
+
+
+@dataclass(frozen=True)
 class Config:
     check: CheckConfig = field(default_factory=CheckConfig)
     domains: Mapping[str, DomainRule] = field(default_factory=lambda: MappingProxyType({}))
@@ -152,6 +194,9 @@ class Config:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     quality: Mapping[str, QualityRule] = field(default_factory=lambda: MappingProxyType({}))
     paths: PathsConfig = field(default_factory=PathsConfig)
+    publish: PublishConfig = field(default_factory=PublishConfig)
+    features: FeaturesConfig = field(default_factory=FeaturesConfig)
+    readme: ReadmeConfig = field(default_factory=ReadmeConfig)
     forges: Mapping[str, ForgeConfig] = field(default_factory=lambda: DEFAULT_FORGES)
 
     def domain_rule(self, host: str) -> DomainRule | None:
@@ -186,6 +231,9 @@ class Config:
                 {rid: _build(QualityRule, rule) for rid, rule in (data.get("quality") or {}).items()}
             ),
             paths=_build(PathsConfig, data.get("paths")),
+            publish=_build(PublishConfig, data.get("publish")),
+            features=_build(FeaturesConfig, data.get("features")),
+            readme=_build(ReadmeConfig, data.get("readme")),
             forges=_forges(data.get("forges")),
         )
 

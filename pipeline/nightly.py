@@ -4,11 +4,11 @@
 
 One run at a time (pipeline.lock). Only due resources are fetched unless `check_all` (the store moves
 each resource's next check out while it stays healthy and in after a failure). A database without any
-history is seeded from the published export first (pipeline.statefile).
+history is seeded from the published export first (pipeline.seed).
 
 A stop request (SIGINT/SIGTERM, pipeline.signals) is honoured between steps and, inside the check, by the
 check run itself:
-finished results are kept, the run is concluded "partial", and the job ends without rewriting reports
+finished results are kept, the run is concluded "interrupted", and the job ends without rewriting reports
 or exports (a stop should stop; the next run writes them).
 """
 
@@ -18,15 +18,15 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Engine, func, select
 
 from pipeline.checkrun import CheckReport, CheckRequest, locked_store, run_check
 from pipeline.clock import isoformat
 from pipeline.model import Catalogue
+from pipeline.seed import SeedReport, seed_from_export
 from pipeline.signals import StopRequest, stop_on_signals
-from pipeline.statefile import SeedReport, seed_from_export
 from pipeline.status import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_PROBLEMS
 from pipeline.store.sync import SyncReport
 
@@ -64,6 +64,7 @@ class NightlyResult:
     check: CheckReport | None = None  # None: nothing was due
     next_due_at: datetime | None = None  # the earliest next check when nothing was due
     inconclusive: bool = False
+    health_known: bool = True  # False: no run has concluded yet, so no link's health is known
     interrupted: bool = False
     changes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (group title, resource ids), non-empty ones
     failing: tuple[str, ...] = ()  # failing, not broken yet (flaky is not dead): watched, nothing to do
@@ -102,7 +103,7 @@ class NightlyResult:
             if check is None
             else {
                 "id": check.run.id,
-                "outcome": check.run.outcome,
+                "outcome": check.run.conclusion,
                 "total": check.run.total,
                 "checked": check.run.checked,
                 "counts": dict(sorted(check.run.counts.items())),
@@ -126,28 +127,48 @@ class NightlyResult:
         }
 
 
+STAGES = ("validate", "migrate", "sync", "check", "report", "export")  # in the order they run
+
+
+class NightlyProgress(Protocol):
+    """What a caller may watch of a nightly run (the CLI draws it on a terminal)."""
+
+    def stage(self, name: str) -> None:
+        """A stage of STAGES begins (the previous one, if any, is done)."""
+
+    def checking(self, total: int) -> Any:
+        """The check begins with `total` resources; returns None or a callback(resource id, outcome)."""
+
+
 class _Stopped(Exception):
     def __init__(self, step: str) -> None:
         self.step = step
 
 
 def run_nightly(
-    request: NightlyRequest, *, transport: httpx.AsyncBaseTransport | None = None
+    request: NightlyRequest,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    progress: NightlyProgress | None = None,
 ) -> NightlyResult:
     """The whole nightly job. Raises CatalogueError/ConfigError (invalid catalogue: nothing else runs),
     LockedError (another run holds the database) and StoreError; everything else is in the result.
 
-    transport: an httpx transport for the crawler (tests).
+    transport: an httpx transport for the crawler (tests). progress: told as each stage begins.
     """
-    from pipeline.catalogue import load_catalogue
+    from pipeline.validate import load_valid_catalogue
 
     started = time.monotonic()
     with stop_on_signals() as stop:
-        catalogue = load_catalogue(request.catalogue_dir)  # invalid: CatalogueError, nothing else runs
+        if progress is not None:
+            progress.stage("validate")
+        catalogue = load_valid_catalogue(request.catalogue_dir)  # invalid: CatalogueError, nothing else runs
         command = f"roadmap nightly ({request.trigger})"
+        if progress is not None:
+            progress.stage("migrate")
         # Migrated, and a run left "running" by a killed process aborted: we hold the lock now.
         with locked_store(request.database_url, request.catalogue_dir, command) as engine:
-            return _run(request, catalogue, engine, stop, started, transport)
+            return _run(request, catalogue, engine, stop, started, transport, progress)
 
 
 def _run(
@@ -157,6 +178,7 @@ def _run(
     stop: StopRequest,
     started: float,
     transport: httpx.AsyncBaseTransport | None,
+    progress: NightlyProgress | None = None,
 ) -> NightlyResult:
     from pipeline.publish.data import HealthData, health_for_export
     from pipeline.publish.export import ExportPaths, write_exports
@@ -174,6 +196,8 @@ def _run(
     def checkpoint(step: str) -> None:
         if stop.signal is not None:
             raise _Stopped(step)
+        if progress is not None:
+            progress.stage(step)
 
     try:
         checkpoint("sync")
@@ -190,6 +214,7 @@ def _run(
             values["due"] = len(planned)
         check = None
         if planned is None or planned:
+            advance = progress.checking(values["due"]) if progress is not None else None
             check = run_check(
                 engine,
                 catalogue,
@@ -199,6 +224,7 @@ def _run(
                     trigger=request.trigger,
                 ),
                 transport=transport,
+                progress=advance,
             )
         else:
             values["next_due_at"] = _next_due(engine)
@@ -210,12 +236,14 @@ def _run(
         values["inconclusive"] = inconclusive
 
         checkpoint("report")
-        health = HealthData.from_engine(engine)  # read once: the reports and the exports show the same
+        # Read once: the reports and the exports show the same health.
+        health = HealthData.from_engine(engine, details=True)
         report = build_health_report(
             catalogue, health, config, inconclusive_note=check.message if inconclusive else None
         )
         reports_dir = root / config.paths.reports
         values["reports"] = tuple(write_reports(report, reports_dir))
+        values["health_known"] = report.conclusive_run is not None
         done.append("report")
 
         checkpoint("export")
@@ -279,8 +307,8 @@ def _interrupted(
     values: dict[str, Any], done: list[str], started: float, step: str, by: str, check: CheckReport | None
 ) -> NightlyResult:
     kept = (
-        f"; run #{check.run.id} concluded {check.run.outcome} with {check.run.checked} of {check.run.total} "
-        "results kept"
+        f"; run #{check.run.id} concluded {check.run.conclusion} with {check.run.checked} of "
+        f"{check.run.total} results kept"
         if check is not None
         else ""
     )

@@ -4,7 +4,7 @@
 Choices, and why:
 - BlockingScheduler with the DebugExecutor: the job runs in the main thread, one at a time. SIGINT/SIGTERM
   handlers (pipeline.signals, shared with the nightly job and the check run) work only in the main
-  thread, so a stop request during a run ends it cleanly (results kept, run partial) before we exit.
+  thread, so a stop request during a run ends it cleanly (results kept, run interrupted) before we exit.
   max_instances=1 and the run lock say "never two runs" a second and third time.
 - Jobs persisted in the same database (SQLAlchemyJobStore on the store's engine; the table is created by
   the alembic migrations like every other table), under a stable id with replace_existing, so restarts
@@ -130,7 +130,7 @@ class _NightlyScheduler(BlockingScheduler):
 @contextmanager
 def _stop_on_signals(scheduler: _NightlyScheduler, on_signal: Callable[[str], None]) -> Iterator[None]:
     """SIGINT/SIGTERM: stop after the current round (pipeline.signals; a run in progress hears the same
-    request and stops cleanly, results kept, run partial). The listener only sets a flag and wakes the
+    request and stops cleanly, results kept, run interrupted). The listener only sets a flag and wakes the
     scheduler from a helper thread: setting the scheduler's Event from the signal handler itself could
     deadlock on the Event's lock if the signal lands while the main thread holds it."""
 
@@ -163,6 +163,8 @@ def run_schedule(
     function receives (catalogue_dir, database_url). trigger and job_func are for tests; by default the
     cron trigger from `schedule` and `scheduled_nightly`. on_started is called once the job is in place.
     """
+    # The start-up line shows the schedule as written ("0 3 * * * UTC"), not the trigger's repr.
+    shown = str(trigger) if trigger is not None else f"{schedule.cron} {schedule.timezone}"
     trigger = trigger or make_trigger(schedule)
     zone = getattr(trigger, "timezone", None) or UTC
     scheduler = _NightlyScheduler(
@@ -195,7 +197,7 @@ def run_schedule(
 
     def on_event(event: SchedulerEvent) -> None:
         if event.code == EVENT_SCHEDULER_STARTED:
-            log.info("scheduler started (job %s, %s); %s", JOB_ID, trigger, next_run_line(after_run=False))
+            log.info("scheduler started (job %s, %s); %s", JOB_ID, shown, next_run_line(after_run=False))
             if on_started is not None:
                 on_started(scheduler)
             return

@@ -83,7 +83,7 @@ def test_results_are_recorded_in_batches_of_the_given_size(engine: Engine) -> No
         )
     )
     assert seen == [0, 0, 3, 3, 3, 6, 6]  # the third and sixth result each complete a batch
-    assert stored(engine) == report.run.checked == 7 and report.run.outcome == "complete"
+    assert stored(engine) == report.run.checked == 7 and report.run.conclusion == "complete"
 
 
 def test_a_result_that_waited_long_enough_is_flushed_with_the_next(engine: Engine) -> None:

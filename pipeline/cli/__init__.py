@@ -13,6 +13,7 @@ import click
 from pipeline import __version__
 from pipeline.cli.lazy import LazyCommand, LazyGroup
 from pipeline.errors import RoadmapError
+from pipeline.status import EXIT_OK, EXIT_USAGE
 
 # Every command: its name, where it is defined, and its line in `roadmap --help`. The module is imported
 # only when the command runs (tests/test_cli_commands.py checks this table against pipeline/cli/).
@@ -46,6 +47,9 @@ COMMANDS = {
     "schedule": LazyCommand(
         "pipeline.cli.schedule:command", "Run `roadmap nightly` on the configured schedule, until stopped."
     ),
+    "import": LazyCommand(
+        "pipeline.cli.importer:command", "Turn a Markdown list (an awesome-list README) into a catalogue."
+    ),
 }
 
 
@@ -59,7 +63,7 @@ def cli() -> None:
     """Keep the 'math behind Machine Learning' roadmap alive and honest.
 
     \b
-    Example:
+    Examples:
       roadmap nightly            # validate, sync, check, report, export
       roadmap validate           # what CI runs on every pull request
     """
@@ -76,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(stop.exit_code)
     except click.ClickException as error:
         error.show()
-        sys.exit(2)
+        sys.exit(EXIT_USAGE)
     except click.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)
@@ -90,5 +94,5 @@ def main(argv: list[str] | None = None) -> None:
         # The file system said no (a read-only or missing folder, a full disk): name the path, no traceback.
         where = f"{error.filename}: " if error.filename else ""
         click.echo(f"roadmap: error: {where}{error.strerror or error}", err=True)
-        sys.exit(2)
-    sys.exit(0)
+        sys.exit(EXIT_USAGE)
+    sys.exit(EXIT_OK)

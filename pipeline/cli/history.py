@@ -13,11 +13,14 @@ from pipeline.cli.runs import when
 from pipeline.clock import isoformat
 from pipeline.errors import UsageError
 
-NOT_JUDGED = " (run {outcome}: not judged)"
+RUN_NOT_JUDGED = " (run {outcome}: not judged)"
 
 
 def _check_line(check: Any) -> tuple[str, ...]:
-    status = check.status + ("" if check.judged else NOT_JUDGED.format(outcome=check.run_outcome))
+    # A network-level failure outside a complete run reads pipeline.status.NOT_JUDGED, never its status.
+    status = check.shown + ("" if check.judged else f" (run {check.run_conclusion})")
+    if not check.judged and check.shown == check.status:
+        status = check.status + RUN_NOT_JUDGED.format(outcome=check.run_conclusion)
     return (
         when(check.checked_at),
         f"#{check.run_id}",
@@ -73,11 +76,13 @@ def history_json(resource: Any, checks: list[Any], found: list[Any], limit: int)
         "checks": [
             {
                 "run_id": c.run_id,
-                "run_outcome": c.run_outcome,
+                "run_outcome": c.run_conclusion,
                 "judged": c.judged,
                 "checked_at": isoformat(c.checked_at),
                 "url": c.url,
                 "status": c.status,
+                "shown": c.shown,
+                "network_failure": c.network_failure,
                 "http_status": c.http_status,
                 "final_url": c.final_url,
                 "elapsed_ms": c.elapsed_ms,

@@ -43,7 +43,7 @@ def render_text(runs: list[Any]) -> list[str]:
             f"#{run.id}",
             when(run.started_at),
             run.trigger,
-            run.outcome,
+            run.conclusion,
             f"{run.checked}/{run.total}",
             duration(run.started_at, run.finished_at),
             counts_text(run.counts),
@@ -69,7 +69,7 @@ def run_json(run: Any) -> dict[str, Any]:
         "finished_at": isoformat(finished),
         "duration_s": None if finished is None else round((finished - run.started_at).total_seconds(), 3),
         "trigger": run.trigger,
-        "outcome": run.outcome,
+        "outcome": run.conclusion,
         "total": run.total,
         "checked": run.checked,
         "counts": dict(sorted(run.counts.items())),
@@ -86,8 +86,8 @@ def run_json(run: Any) -> dict[str, Any]:
 @format_option("text", "json")
 def command(catalogue_dir: Path, database_url: str | None, limit: int, output_format: str) -> None:
     """List the recent check runs, newest first: when each started, what started it (manual, nightly,
-    scheduled), how it concluded (complete, partial, inconclusive, aborted; only complete and partial
-    runs change a resource's health), how many results of each status, and how long it took.
+    scheduled), how it concluded (complete, interrupted, inconclusive, aborted; only complete and
+    interrupted runs change a resource's health), how many results of each status, and how long it took.
 
     Reads the database only: no network access, nothing is written.
 

@@ -4,6 +4,7 @@
     resource_checks(engine, id, limit)     -> [CheckRecord], oldest first
     incidents(checks)                      -> [Incident]: from the first failure to the recovery
     window_details(engine, runs)           -> per resource: response times and failing results' evidence
+    change_facts(engine, last_runs)        -> what the changelog is derived from
 
 Pure over what the store recorded; `roadmap runs`, `roadmap history` and the status page read these.
 """
@@ -13,19 +14,30 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine, select
 
-from pipeline.status import FAILURES, HEALTHY, Evidence, Status
-from pipeline.store.health import APPLIED_OUTCOMES, RunInfo, resource_t, result_t, run_info_from_row, run_t
+from pipeline.status import FAILURES, HEALTHY, Evidence, Status, evidence_text, judged, shown_status
+from pipeline.store.health import (
+    APPLIED_CONCLUSIONS,
+    CATALOGUE_ORDER,
+    COMPLETE,
+    RunInfo,
+    resource_t,
+    result_t,
+    run_info_from_row,
+    run_t,
+    section_t,
+)
 
 
 @dataclass(frozen=True)
 class CheckRecord:
-    """One recorded check of one resource, with the outcome of the run it belongs to."""
+    """One recorded check of one resource, with the conclusion of the run it belongs to."""
 
     run_id: int
-    run_outcome: str  # running | complete | partial | inconclusive | aborted
+    run_conclusion: str  # running | complete | interrupted | inconclusive | aborted
     checked_at: datetime
     url: str
     status: str
@@ -34,16 +46,25 @@ class CheckRecord:
     elapsed_ms: int | None
     evidence: tuple[Evidence, ...]
     error_detail: str | None = None
+    network_failure: bool = False  # failed below HTTP: a verdict only in a complete run
 
     @property
     def judged(self) -> bool:
-        """Whether the result counts: only complete/partial runs move a resource's health."""
-        return self.run_outcome in APPLIED_OUTCOMES
+        """Whether the result counts: only complete/interrupted runs move a resource's health, and a
+        network-level failure only in a complete one (pipeline.status.judged)."""
+        complete = self.run_conclusion == COMPLETE
+        applied = self.run_conclusion in APPLIED_CONCLUSIONS
+        return applied and judged(self.network_failure, run_complete=complete)
+
+    @property
+    def shown(self) -> str:
+        """The status as every surface words it (pipeline.status.shown_status)."""
+        return shown_status(self.status, self.network_failure, run_complete=self.run_conclusion == COMPLETE)
 
     @property
     def said(self) -> str:
         """The evidence in one line (the error's detail when there is no evidence)."""
-        return "; ".join(f"{e.rule}: {e.detail}" for e in self.evidence) or (self.error_detail or "")
+        return evidence_text(self.evidence) or (self.error_detail or "")
 
     @property
     def evidence_text(self) -> str:
@@ -104,7 +125,7 @@ def _incident(first: CheckRecord, failures: int, recovery: CheckRecord | None) -
 
 
 def recent_runs(engine: Engine, limit: int = 20) -> list[RunInfo]:
-    """The newest `limit` runs, newest first, whatever their outcome (a run still going included)."""
+    """The newest `limit` runs, newest first, whatever their conclusion (a run still going included)."""
     with engine.connect() as connection:
         rows = connection.execute(select(run_t).order_by(run_t.c.id.desc()).limit(limit))
         return [run_info_from_row(row) for row in rows]
@@ -117,6 +138,7 @@ class ResourceInfo:
     url: str | None
     section_id: str
     retired_at: datetime | None
+    first_seen: datetime | None = None
 
 
 def find_resource(engine: Engine, resource_id: str) -> ResourceInfo | None:
@@ -143,6 +165,7 @@ def resource_checks(engine: Engine, resource_id: str, limit: int | None = None) 
             result_t.c.elapsed_ms,
             result_t.c.evidence,
             result_t.c.error_detail,
+            result_t.c.network_failure,
         )
         .join(run_t, run_t.c.id == result_t.c.run_id)
         .where(result_t.c.resource_id == resource_id)
@@ -155,7 +178,7 @@ def resource_checks(engine: Engine, resource_id: str, limit: int | None = None) 
     return [
         CheckRecord(
             run_id=r.run_id,
-            run_outcome=r.outcome,
+            run_conclusion=r.outcome,
             checked_at=r.checked_at,
             url=r.url,
             status=r.status,
@@ -164,6 +187,7 @@ def resource_checks(engine: Engine, resource_id: str, limit: int | None = None) 
             elapsed_ms=r.elapsed_ms,
             evidence=tuple(Evidence(**e) for e in (r.evidence or ())),
             error_detail=r.error_detail,
+            network_failure=bool(r.network_failure),
         )
         for r in reversed(rows)
     ]
@@ -181,7 +205,7 @@ def window_details(engine: Engine, runs: Sequence[RunInfo]) -> WindowDetails:
     """Response times of every result in `runs`, and the failing results with their evidence (loaded
     only for failures: JSON evidence for every result would dominate the report's time)."""
     column = {run.id: i for i, run in enumerate(runs)}
-    outcome = {run.id: run.outcome for run in runs}
+    outcome = {run.id: run.conclusion for run in runs}
     elapsed: dict[str, list[int | None]] = {}
     failing: dict[str, list[CheckRecord]] = {}
     if not runs:
@@ -192,7 +216,7 @@ def window_details(engine: Engine, runs: Sequence[RunInfo]) -> WindowDetails:
             select(result_t.c.resource_id, result_t.c.run_id, result_t.c.elapsed_ms).where(
                 result_t.c.run_id.in_(list(column))
             )
-        ):
+        ).all():  # .all(): one fetch, not one call per row
             elapsed.setdefault(rid, [None] * len(runs))[column[run_id]] = ms
         rows = connection.execute(
             select(
@@ -206,6 +230,7 @@ def window_details(engine: Engine, runs: Sequence[RunInfo]) -> WindowDetails:
                 result_t.c.elapsed_ms,
                 result_t.c.evidence,
                 result_t.c.error_detail,
+                result_t.c.network_failure,
             )
             .where(result_t.c.run_id.in_(list(column)), result_t.c.status.in_(failure_values))
             .order_by(result_t.c.resource_id, result_t.c.run_id)
@@ -214,7 +239,7 @@ def window_details(engine: Engine, runs: Sequence[RunInfo]) -> WindowDetails:
             failing.setdefault(r.resource_id, []).append(
                 CheckRecord(
                     run_id=r.run_id,
-                    run_outcome=outcome[r.run_id],
+                    run_conclusion=outcome[r.run_id],
                     checked_at=r.checked_at,
                     url=r.url,
                     status=r.status,
@@ -223,6 +248,61 @@ def window_details(engine: Engine, runs: Sequence[RunInfo]) -> WindowDetails:
                     elapsed_ms=r.elapsed_ms,
                     evidence=tuple(Evidence(**e) for e in (r.evidence or ())),
                     error_detail=r.error_detail,
+                    network_failure=bool(r.network_failure),
                 )
             )
     return WindowDetails(elapsed, failing)
+
+
+@dataclass(frozen=True)
+class ChangeFacts:
+    """The history a changelog is derived from."""
+
+    runs: list[RunInfo]  # the newest `last_runs` conclusive runs, oldest first
+    # resource id -> its results in those runs, oldest first: rows with run_id, status, url, http_status
+    results: dict[str, list[Any]]
+    resources: dict[str, ResourceInfo]  # every resource the store knows (retired ones too), catalogue order
+
+
+def change_facts(engine: Engine, last_runs: int) -> ChangeFacts:
+    with engine.connect() as connection:
+        runs = [
+            run_info_from_row(row)
+            for row in connection.execute(
+                select(run_t)
+                .where(run_t.c.outcome.in_(APPLIED_CONCLUSIONS))
+                .order_by(run_t.c.id.desc())
+                .limit(last_runs)
+            )
+        ][::-1]
+        results: dict[str, list[Any]] = {}
+        if runs:
+            rows = connection.execute(
+                select(
+                    result_t.c.resource_id,
+                    result_t.c.run_id,
+                    result_t.c.status,
+                    result_t.c.url,
+                    result_t.c.http_status,
+                )
+                .where(result_t.c.run_id.in_([run.id for run in runs]))
+                .order_by(result_t.c.run_id)  # the run_id index: each resource's results come in run order
+            ).all()
+            for row in rows:  # the rows themselves (named, tuple-like): no object made per result
+                results.setdefault(row.resource_id, []).append(row)
+        resources = {
+            r.id: ResourceInfo(r.id, r.title, r.url, r.section_id, r.retired_at, r.first_seen)
+            for r in connection.execute(
+                select(
+                    resource_t.c.id,
+                    resource_t.c.title,
+                    resource_t.c.url,
+                    resource_t.c.section_id,
+                    resource_t.c.retired_at,
+                    resource_t.c.first_seen,
+                )
+                .join(section_t, section_t.c.id == resource_t.c.section_id)
+                .order_by(*CATALOGUE_ORDER)
+            )
+        }
+    return ChangeFacts(runs, results, resources)

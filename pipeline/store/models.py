@@ -30,13 +30,15 @@ class SectionRow(SQLModel, table=True):
     __tablename__ = "section"
 
     id: str = Field(primary_key=True, max_length=64)
-    title: str = Field(max_length=200)
+    title: str = Field(max_length=300)
     position: int
     kind: str = Field(max_length=16)
     stage: int | None = None
     introduction: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     goals: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     coverage: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # An imported list's own section fields (level, prose, table), only when set. Added by revision 0006.
+    extra: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     first_seen: datetime = Field(sa_type=NAIVE)
     last_changed: datetime = Field(sa_type=NAIVE)
     retired_at: datetime | None = Field(default=None, sa_type=NAIVE)
@@ -51,15 +53,17 @@ class ResourceRow(SQLModel, table=True):
     title: str = Field(max_length=300)
     url: str | None = Field(default=None, max_length=2048)
     awaiting_url: str | None = Field(default=None, max_length=1000)
-    description: str = Field(max_length=4000)
-    medium: str = Field(max_length=32)
-    cost: str = Field(max_length=32)
-    provider: str = Field(max_length=300)
+    description: str | None = Field(default=None, max_length=4000)
+    medium: str | None = Field(default=None, max_length=32)
+    cost: str | None = Field(default=None, max_length=32)
+    provider: str | None = Field(default=None, max_length=300)
     effort: str | None = Field(default=None, max_length=200)
     topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    origin: str = Field(max_length=16)
-    added: str = Field(max_length=10)
+    origin: str | None = Field(default=None, max_length=16)
+    added: str | None = Field(default=None, max_length=10)
     quality_exceptions: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # An imported list's own fields (links, tags, fields, parent, ...), only when set. Revision 0006.
+    extra: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     content_hash: str = Field(max_length=64)  # of every catalogue field: sync compares this, nothing else
     first_seen: datetime = Field(sa_type=NAIVE)
     last_changed: datetime = Field(sa_type=NAIVE)
@@ -75,7 +79,7 @@ class CheckRun(SQLModel, table=True):
     started_at: datetime = Field(index=True, sa_type=NAIVE)
     finished_at: datetime | None = Field(default=None, sa_type=NAIVE)
     trigger: str = Field(max_length=16)  # manual | nightly | scheduled
-    outcome: str = Field(max_length=16)  # running | complete | partial | inconclusive | aborted
+    outcome: str = Field(max_length=16)  # running | complete | interrupted | inconclusive | aborted
     total: int = 0  # resources planned
     checked: int = 0  # results written
     counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # per status

@@ -1,8 +1,8 @@
 """Check runs as the check run (pipeline.checkrun) records them: start, results in batches, conclude.
 
 Each batch of results is its own short transaction, so a run killed half-way keeps what it finished. Only
-concluding a run as complete or partial moves the health summary (pipeline.store.health.apply_run),
-in the same transaction that records the run's outcome.
+concluding a run as complete or interrupted moves the health summary (pipeline.store.health.apply_run),
+in the same transaction that records the run's conclusion.
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ from pipeline.status import Outcome
 from pipeline.store import health
 from pipeline.store.engine import write_transaction
 from pipeline.store.health import (
-    APPLIED_OUTCOMES,
+    APPLIED_CONCLUSIONS,
     CATALOGUE_ORDER,
-    RUN_OUTCOMES,
+    COMPLETE,
+    RUN_CONCLUSIONS,
     RunInfo,
     apply_run,
     resource_t,
@@ -42,7 +43,7 @@ def abandon_stale_runs(engine: Engine) -> list[int]:
         stale = list(connection.execute(select(run_t.c.id).where(run_t.c.outcome == "running")).scalars())
         now = utcnow()
         for run_id in stale:
-            counts = status_counts(connection, run_id)
+            counts = status_counts(connection, run_id, "aborted")
             connection.execute(
                 update(run_t)
                 .where(run_t.c.id == run_id)
@@ -112,26 +113,32 @@ def record_results(engine: Engine, run_id: int, results: Sequence[tuple[str, Out
         ) from error
 
 
-def finish_run(engine: Engine, run_id: int, outcome: str, config: Config, note: str | None = None) -> RunInfo:
-    """Conclude a running run. complete/partial also apply its results to the health summary and the
+def finish_run(
+    engine: Engine, run_id: int, conclusion: str, config: Config, note: str | None = None
+) -> RunInfo:
+    """Conclude a running run. complete/interrupted also apply its results to the health summary and the
     checking schedule, in the same transaction; inconclusive/aborted keep the results and apply nothing.
     """
-    if outcome not in RUN_OUTCOMES:
-        raise ValueError(f"outcome must be one of {', '.join(RUN_OUTCOMES)}, not {outcome!r}")
+    if conclusion not in RUN_CONCLUSIONS:
+        raise ValueError(f"conclusion must be one of {', '.join(RUN_CONCLUSIONS)}, not {conclusion!r}")
     with write_transaction(engine) as connection:
         row = connection.execute(select(run_t).where(run_t.c.id == run_id)).first()
         if row is None:
             raise StoreError(f"run {run_id} does not exist")
         if row.outcome != "running":
             raise StoreError(f"run {run_id} was already concluded as {row.outcome}")
-        counts = status_counts(connection, run_id)
-        if outcome in APPLIED_OUTCOMES:
-            apply_run(connection, run_id, config.recheck)
+        counts = status_counts(connection, run_id, conclusion)
+        if conclusion in APPLIED_CONCLUSIONS:
+            apply_run(connection, run_id, config.recheck, complete=conclusion == COMPLETE)
         connection.execute(
             update(run_t)
             .where(run_t.c.id == run_id)
             .values(
-                outcome=outcome, finished_at=utcnow(), checked=sum(counts.values()), counts=counts, note=note
+                outcome=conclusion,
+                finished_at=utcnow(),
+                checked=sum(counts.values()),
+                counts=counts,
+                note=note,
             )
         )
         return run_info_from_row(connection.execute(select(run_t).where(run_t.c.id == run_id)).one())

@@ -15,10 +15,10 @@ from tests.cli import roadmap
 from tests.publish.factory import T0, days, make_catalogue, make_store, outcome, record_run
 
 
-def check(n: int, status: str, run_outcome: str = "complete", **fields) -> CheckRecord:
+def check(n: int, status: str, run_conclusion: str = "complete", **fields) -> CheckRecord:
     values = {
         "run_id": n,
-        "run_outcome": run_outcome,
+        "run_conclusion": run_conclusion,
         "checked_at": T0 + days(n),
         "url": "https://example.org/x",
         "status": status,
@@ -87,7 +87,7 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
                 url, "broken", evidence=(Evidence("http-404", "the server said 404 Not Found"),)
             )
         },
-        run_outcome="inconclusive",
+        conclusion="inconclusive",
         note="the network looks down",
     )
     record_run(
