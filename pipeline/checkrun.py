@@ -275,10 +275,11 @@ def dead_links(engine: Engine, resources: list[Resource], outcomes: dict[str, Ou
     summaries, now = health_summaries(engine), utcnow()
     links = []
     for resource in failing:
-        summary = summaries.get(resource.id)
+        summary, outcome = summaries.get(resource.id), outcomes[resource.id]
         since = summary.failing_since if summary is not None else None
+        network = outcome.error_class if outcome.network_failure else None
         assert resource.url is not None
-        links.append(DeadLink(resource.id, resource.url, since or now, resource.cost))
+        links.append(DeadLink(resource.id, resource.url, since or now, resource.cost, network))
     return links
 
 

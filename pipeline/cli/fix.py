@@ -101,12 +101,12 @@ def dead(catalogue_dir: Path, database_url: str | None, dry_run: bool, archive: 
       roadmap fix dead --dry-run        # print what would change
       roadmap fix dead --archive        # also use archived copies where config allows
     """
-    from pipeline.catalogue import load_catalogue
     from pipeline.repair.dead import fix_dead
     from pipeline.store.engine import open_store
     from pipeline.store.health import health_summaries
+    from pipeline.validate import load_valid_catalogue
 
-    catalogue = load_catalogue(catalogue_dir)
+    catalogue = load_valid_catalogue(catalogue_dir)
     engine = open_store(database_url, catalogue_dir)
     try:
         summaries = health_summaries(engine)

@@ -35,6 +35,7 @@ class DeadLink:
     url: str
     died_at: datetime  # the first failing check of the streak (naive UTC, as stored)
     cost: str | None = None
+    network_failure: str | None = None  # the failure's kind when the host did not answer at all (dns, ...)
 
 
 def twin(url: str) -> str | None:
@@ -60,10 +61,17 @@ def slash_variants(url: str) -> list[str]:
     return [urlunsplit(parts._replace(path=p)) for p in variants if p and p != path]
 
 
-def candidates(url: str) -> list[tuple[str, str]]:
-    """(kind, url) to try before the archive, in order; url without its fragment."""
+def candidates(url: str, network_failure: str | None = None) -> list[tuple[str, str]]:
+    """(kind, url) to try before the archive, in order; url without its fragment.
+
+    A host that did not answer at all cannot serve another path: no slash variants then; and a name
+    that does not resolve has no twin either (the twin is the same name on the other scheme's port).
+    """
+    if network_failure in ("dns", "dns_temporary"):
+        return []
     found = [("twin", t)] if (t := twin(url)) else []
-    found += [("slash", v) for v in slash_variants(url)]
+    if network_failure is None:
+        found += [("slash", v) for v in slash_variants(url)]
     return found
 
 
@@ -114,7 +122,7 @@ class Suggester:
 
     async def suggest(self, link: DeadLink) -> Suggestion | None:
         url, fragment = split_fragment(link.url)
-        for kind, candidate in candidates(url):
+        for kind, candidate in candidates(url, link.network_failure):
             if detail := await self.works(candidate, fragment, link.cost):
                 return Suggestion(kind, _joined(candidate, fragment), detail)
         snapshot = await self.archived(link, url)
