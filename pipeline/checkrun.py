@@ -240,7 +240,7 @@ async def check_catalogue(
         recorder.flush()
         if not stop.is_set() and not (crawl.watch is not None and crawl.watch.looks_down()):
             # A checked repair for each link that failed (not during an outage or after a stop).
-            links = dead_links(engine, resources, outcomes)
+            links = dead_links(engine, resources, outcomes, api_answered=set(forges.by_resource))
             record_suggestions(engine, run_id, await suggest_repairs(links, config, crawl.fetcher))
         report = _conclude(engine, run_id, catalogue, crawl, resources, outcomes, stop.is_set())
         note = forges.run.summary()  # an inconclusive run's message is about the network alone
@@ -259,9 +259,12 @@ async def check_catalogue(
         raise
 
 
-def dead_links(engine: Engine, resources: list[Resource], outcomes: dict[str, Outcome]) -> list[DeadLink]:
+def dead_links(
+    engine: Engine, resources: list[Resource], outcomes: dict[str, Outcome], *, api_answered: set[str]
+) -> list[DeadLink]:
     """The links this run found failing (a wall on a paid resource is not a dead link), each with the
-    start of its failing streak: an archived copy must be older than that."""
+    start of its failing streak (an archived copy must be older than that) and what its failure rules
+    out (api_answered: ids a forge's API answered for, so no page of theirs is fetched)."""
     failing = [
         r
         for r in resources
@@ -279,7 +282,8 @@ def dead_links(engine: Engine, resources: list[Resource], outcomes: dict[str, Ou
         since = summary.failing_since if summary is not None else None
         network = outcome.error_class if outcome.network_failure else None
         assert resource.url is not None
-        links.append(DeadLink(resource.id, resource.url, since or now, resource.cost, network))
+        api = resource.id in api_answered
+        links.append(DeadLink(resource.id, resource.url, since or now, resource.cost, network, api))
     return links
 
 

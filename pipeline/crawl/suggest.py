@@ -36,6 +36,7 @@ class DeadLink:
     died_at: datetime  # the first failing check of the streak (naive UTC, as stored)
     cost: str | None = None
     network_failure: str | None = None  # the failure's kind when the host did not answer at all (dns, ...)
+    api_answered: bool = False  # a forge's API said the repository is gone: only an archived copy can help
 
 
 def twin(url: str) -> str | None:
@@ -122,7 +123,7 @@ class Suggester:
 
     async def suggest(self, link: DeadLink) -> Suggestion | None:
         url, fragment = split_fragment(link.url)
-        for kind, candidate in candidates(url, link.network_failure):
+        for kind, candidate in [] if link.api_answered else candidates(url, link.network_failure):
             if detail := await self.works(candidate, fragment, link.cost):
                 return Suggestion(kind, _joined(candidate, fragment), detail)
         snapshot = await self.archived(link, url)
