@@ -15,7 +15,7 @@ def command() -> None:
     """Edit the catalogue files where the link health says they are out of date.
 
     \b
-    Example:
+    Examples:
       roadmap fix redirects --dry-run   # show which URLs moved for good
       roadmap fix dead --dry-run        # show the checked repairs of dead links
     """
@@ -86,8 +86,10 @@ def _report(changes: list, dry_run: bool, nothing: str) -> None:
     help="Also use archived copies (Wayback Machine snapshots) where repair.archive_allowed allows them.",
 )
 def dead(catalogue_dir: Path, database_url: str | None, dry_run: bool, archive: bool) -> None:
-    """Apply the checked repair of every broken link: its https/http twin or the same path with or without
-    a trailing slash or index.html (found and checked by the last check run).
+    """Apply the checked repairs of broken links.
+
+    The repair of a broken link is its https/http twin or the same path with or without a trailing
+    slash or index.html, found and checked by the last check run.
 
     With --archive, a broken resource whose section or medium `repair.archive_allowed` (config.yaml)
     lists is pointed at its archived copy, the newest snapshot taken before the link died; the file
@@ -97,7 +99,7 @@ def dead(catalogue_dir: Path, database_url: str | None, dry_run: bool, archive: 
     No network access.
 
     \b
-    Example:
+    Examples:
       roadmap fix dead --dry-run        # print what would change
       roadmap fix dead --archive        # also use archived copies where config allows
     """

@@ -451,11 +451,7 @@ CHANGE_GROUPS = {
     "newly-paywalled": "Newly paywalled or behind a sign-in",
 }
 ACTION_GROUPS = {
-    "fix-url": (
-        "Fix the URL",
-        "Find where the resource lives now and update `url` in its file. Where a checked repair is listed, "
-        "`roadmap fix dead` applies it (`--archive` for an archived copy, where config allows).",
-    ),
+    "fix-url": ("Fix the URL", "Find where the resource lives now and update `url` in its file."),
     "retire": (
         "Retire or replace",
         "Dead for long, or no longer free: delete its file, or replace it with a free equivalent.",
