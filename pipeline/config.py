@@ -173,6 +173,7 @@ class ReadmeConfig:
     bullet: str = "-"
     separator: str = " - "
     blank_lines: int = 1  # before a heading
+    blank_after_heading: int = 1
 
 
 @dataclass(frozen=True)
