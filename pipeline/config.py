@@ -28,6 +28,8 @@ class CheckConfig:
     read_timeout_s: float = 15.0
     url_timeout_s: float = 60.0  # one URL as a whole, retries and redirects included
     max_body_kb: int = 256  # bytes read of a body, after decompression
+    min_body_kb_s: float = 1.0  # a body slower than this (from its first byte, after the grace) is a timeout
+    body_grace_s: float = 5.0
     max_redirects: int = 10
     retries: int = 2  # extra attempts for transient failures
     backoff_base_s: float = 1.0
@@ -106,6 +108,7 @@ class ForgeConfig:
     stale_after_days: int = 730  # last push (or release) older than this: quality rule `stale`
     max_wait_s: float = 60.0  # longest total wait for rate limits in one run; beyond it: "not asked"
     batch_size: int = 100  # repositories per GraphQL query (GitHub; at most 100)
+    concurrency: int = 4  # REST requests in flight (GitLab, Gitea; GitHub's REST is always one at a time)
 
 
 DEFAULT_TOKEN_ENV = MappingProxyType(
@@ -141,6 +144,14 @@ def _forges(data: Mapping[str, Any] | None) -> Mapping[str, ForgeConfig]:
             changed["api_url"] = str(changed["api_url"]).rstrip("/")
         forges[name] = replace(base, **changed)
     return MappingProxyType(forges)
+
+
+@dataclass(frozen=True)
+class PublishConfig:
+    """How the published files point at each other: the README's status line and the changes feed."""
+
+    status_line: bool = False  # the README export ends with "Last checked <date> · status page · changes"
+    base_url: str | None = None  # where the list repository's files are published; None: relative links
 
 
 @dataclass(frozen=True)
@@ -184,8 +195,11 @@ class Config:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     quality: Mapping[str, QualityRule] = field(default_factory=lambda: MappingProxyType({}))
     paths: PathsConfig = field(default_factory=PathsConfig)
+    publish: PublishConfig = field(default_factory=PublishConfig)
     features: FeaturesConfig = field(default_factory=FeaturesConfig)
     readme: ReadmeConfig = field(default_factory=ReadmeConfig)
+    # Severity of validate's own URL rules by rule id ("error" when absent), e.g. tracking-parameter
+    validate: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     forges: Mapping[str, ForgeConfig] = field(default_factory=lambda: DEFAULT_FORGES)
 
     def domain_rule(self, host: str) -> DomainRule | None:
@@ -220,8 +234,10 @@ class Config:
                 {rid: _build(QualityRule, rule) for rid, rule in (data.get("quality") or {}).items()}
             ),
             paths=_build(PathsConfig, data.get("paths")),
+            publish=_build(PublishConfig, data.get("publish")),
             features=_build(FeaturesConfig, data.get("features")),
             readme=_build(ReadmeConfig, data.get("readme")),
+            validate=MappingProxyType(dict(data.get("validate") or {})),
             forges=_forges(data.get("forges")),
         )
 

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Engine, func, select
 
@@ -64,6 +64,7 @@ class NightlyResult:
     check: CheckReport | None = None  # None: nothing was due
     next_due_at: datetime | None = None  # the earliest next check when nothing was due
     inconclusive: bool = False
+    health_known: bool = True  # False: no run has concluded yet, so no link's health is known
     interrupted: bool = False
     changes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (group title, resource ids), non-empty ones
     failing: tuple[str, ...] = ()  # failing, not broken yet (flaky is not dead): watched, nothing to do
@@ -126,28 +127,48 @@ class NightlyResult:
         }
 
 
+STAGES = ("validate", "migrate", "sync", "check", "report", "export")  # in the order they run
+
+
+class NightlyProgress(Protocol):
+    """What a caller may watch of a nightly run (the CLI draws it on a terminal)."""
+
+    def stage(self, name: str) -> None:
+        """A stage of STAGES begins (the previous one, if any, is done)."""
+
+    def checking(self, total: int) -> Any:
+        """The check begins with `total` resources; returns None or a callback(resource id, outcome)."""
+
+
 class _Stopped(Exception):
     def __init__(self, step: str) -> None:
         self.step = step
 
 
 def run_nightly(
-    request: NightlyRequest, *, transport: httpx.AsyncBaseTransport | None = None
+    request: NightlyRequest,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    progress: NightlyProgress | None = None,
 ) -> NightlyResult:
     """The whole nightly job. Raises CatalogueError/ConfigError (invalid catalogue: nothing else runs),
     LockedError (another run holds the database) and StoreError; everything else is in the result.
 
-    transport: an httpx transport for the crawler (tests).
+    transport: an httpx transport for the crawler (tests). progress: told as each stage begins.
     """
-    from pipeline.catalogue import load_catalogue
+    from pipeline.validate import load_valid_catalogue
 
     started = time.monotonic()
     with stop_on_signals() as stop:
-        catalogue = load_catalogue(request.catalogue_dir)  # invalid: CatalogueError, nothing else runs
+        if progress is not None:
+            progress.stage("validate")
+        catalogue = load_valid_catalogue(request.catalogue_dir)  # invalid: CatalogueError, nothing else runs
         command = f"roadmap nightly ({request.trigger})"
+        if progress is not None:
+            progress.stage("migrate")
         # Migrated, and a run left "running" by a killed process aborted: we hold the lock now.
         with locked_store(request.database_url, request.catalogue_dir, command) as engine:
-            return _run(request, catalogue, engine, stop, started, transport)
+            return _run(request, catalogue, engine, stop, started, transport, progress)
 
 
 def _run(
@@ -157,6 +178,7 @@ def _run(
     stop: StopRequest,
     started: float,
     transport: httpx.AsyncBaseTransport | None,
+    progress: NightlyProgress | None = None,
 ) -> NightlyResult:
     from pipeline.publish.data import HealthData, health_for_export
     from pipeline.publish.export import ExportPaths, write_exports
@@ -174,6 +196,8 @@ def _run(
     def checkpoint(step: str) -> None:
         if stop.signal is not None:
             raise _Stopped(step)
+        if progress is not None:
+            progress.stage(step)
 
     try:
         checkpoint("sync")
@@ -190,6 +214,7 @@ def _run(
             values["due"] = len(planned)
         check = None
         if planned is None or planned:
+            advance = progress.checking(values["due"]) if progress is not None else None
             check = run_check(
                 engine,
                 catalogue,
@@ -199,6 +224,7 @@ def _run(
                     trigger=request.trigger,
                 ),
                 transport=transport,
+                progress=advance,
             )
         else:
             values["next_due_at"] = _next_due(engine)
@@ -210,14 +236,14 @@ def _run(
         values["inconclusive"] = inconclusive
 
         checkpoint("report")
-        health = HealthData.from_engine(
-            engine, details=True
-        )  # read once: the reports and the exports show the same
+        # Read once: the reports and the exports show the same health.
+        health = HealthData.from_engine(engine, details=True)
         report = build_health_report(
             catalogue, health, config, inconclusive_note=check.message if inconclusive else None
         )
         reports_dir = root / config.paths.reports
         values["reports"] = tuple(write_reports(report, reports_dir))
+        values["health_known"] = report.conclusive_run is not None
         done.append("report")
 
         checkpoint("export")

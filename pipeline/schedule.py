@@ -163,6 +163,8 @@ def run_schedule(
     function receives (catalogue_dir, database_url). trigger and job_func are for tests; by default the
     cron trigger from `schedule` and `scheduled_nightly`. on_started is called once the job is in place.
     """
+    # The start-up line shows the schedule as written ("0 3 * * * UTC"), not the trigger's repr.
+    shown = str(trigger) if trigger is not None else f"{schedule.cron} {schedule.timezone}"
     trigger = trigger or make_trigger(schedule)
     zone = getattr(trigger, "timezone", None) or UTC
     scheduler = _NightlyScheduler(
@@ -195,7 +197,7 @@ def run_schedule(
 
     def on_event(event: SchedulerEvent) -> None:
         if event.code == EVENT_SCHEDULER_STARTED:
-            log.info("scheduler started (job %s, %s); %s", JOB_ID, trigger, next_run_line(after_run=False))
+            log.info("scheduler started (job %s, %s); %s", JOB_ID, shown, next_run_line(after_run=False))
             if on_started is not None:
                 on_started(scheduler)
             return

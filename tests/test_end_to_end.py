@@ -43,7 +43,10 @@ SECTIONS = ("interactive-intuition-tools", "visual-algorithm-explainers")
 DYING = "mlu-explain"  # answers 404 from night 2 on, recovers on night 6
 MOVING = "setosa-pca"  # answers 301 to NEW_PATH from night 4 on
 NEW_PATH = "/ev/principal-component-analysis-v2/"
-REPORTS = "Reports: reports/health.md, reports/quality.md, reports/health.json, reports/index.html"
+REPORTS = (
+    "Reports: reports/health.md, reports/quality.md, reports/health.json, reports/index.html, "
+    "reports/changes.md, reports/changes.atom"
+)
 UPDATED = "Exports: exports/README.md (updated), exports/roadmap.json (updated)"
 # The real entry point, with the process clock set to the night (time-machine; tick: time still flows).
 LAUNCH = (

@@ -63,7 +63,7 @@ def cli() -> None:
     """Keep the 'math behind Machine Learning' roadmap alive and honest.
 
     \b
-    Example:
+    Examples:
       roadmap nightly            # validate, sync, check, report, export
       roadmap validate           # what CI runs on every pull request
     """

@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pipeline.cli.options import catalogue_option, database_option, format_option
+from pipeline.cli.options import (
+    allow_private_addresses_option,
+    catalogue_option,
+    database_option,
+    format_option,
+)
 from pipeline.clock import isoformat
 from pipeline.status import (
     EXIT_INCONCLUSIVE,
@@ -132,7 +137,8 @@ def _progress(total: int) -> Iterator[Callable[[str, Outcome], None] | None]:
         yield advance
 
 
-def _interactive() -> bool:
+def interactive() -> bool:
+    """Progress is drawn only for a person: stderr is a terminal and this is not CI."""
     return sys.stderr.isatty() and not os.environ.get("CI")
 
 
@@ -148,11 +154,7 @@ def _interactive() -> bool:
 )
 @click.option("--only-failing", is_flag=True, help="Check only resources whose latest result is a failure.")
 @format_option("text", "json")
-@click.option(
-    "--allow-private-addresses",
-    is_flag=True,
-    help="Allow connections to loopback/private addresses (tests and local mirrors only).",
-)
+@allow_private_addresses_option
 def command(
     catalogue_dir: Path,
     database_url: str | None,
@@ -170,9 +172,14 @@ def command(
     refused, unreachable) reads "not judged (network)" while the run goes on and in an inconclusive or
     interrupted run: only a complete run judges it.
 
+    Repository links (GitHub, GitLab, Gitea/Codeberg; `forges:` in catalogue/config.yaml) are asked of
+    the forge's API instead of fetched: renamed is redirected, deleted or private is broken. A token in
+    GITHUB_TOKEN (GITLAB_TOKEN, GITEA_TOKEN) raises the limits; it is never printed or stored.
+
     \b
-    Example:
+    Examples:
       roadmap check
+      GITHUB_TOKEN=... roadmap check   # 100 GitHub repositories per API query
       roadmap check --resource essence-of-linear-algebra --format json
       roadmap check --only-failing
     """
@@ -183,7 +190,7 @@ def command(
         only_failing=only_failing,
         allow_private_addresses=allow_private_addresses,
     )
-    progress = _progress if _interactive() else None
+    progress = _progress if interactive() else None
     report = check(CheckJob(catalogue_dir, database_url, request), progress=progress)
     if output_format == "json":
         click.echo(render_json(report))

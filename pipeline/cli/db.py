@@ -28,7 +28,7 @@ def command() -> None:
     on purpose (e.g. before a deploy).
 
     \b
-    Example:
+    Examples:
       roadmap db upgrade
       roadmap db current --database sqlite:///roadmap.db
     """
@@ -43,7 +43,7 @@ def _exists(engine: Engine) -> bool:
     return database is None or database.exists()
 
 
-@command.command("upgrade")
+@command.command("upgrade", short_help="Run the migrations up to the newest revision.")
 @catalogue_option
 @database_option
 def upgrade_command(catalogue_dir: Path, database_url: str | None) -> None:
@@ -68,7 +68,7 @@ def upgrade_command(catalogue_dir: Path, database_url: str | None) -> None:
         engine.dispose()
 
 
-@command.command("current")
+@command.command("current", short_help="Show the schema revision and the newest one.")
 @catalogue_option
 @database_option
 def current_command(catalogue_dir: Path, database_url: str | None) -> None:

@@ -29,7 +29,7 @@ def command(source: Path, into: Path, replace: bool) -> int:
     `file:line: kept as text: why`. Then run `roadmap validate --catalogue DIR`.
 
     \b
-    Example:
+    Examples:
       roadmap import README.md --into mylist/catalogue
       roadmap validate --catalogue mylist/catalogue
       roadmap export --catalogue mylist/catalogue      # writes mylist/exports/README.md

@@ -35,6 +35,15 @@ def database_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+def allow_private_addresses_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--allow-private-addresses",
+        is_flag=True,
+        help="Let the crawler connect to loopback and private addresses (tests and local mirrors only; "
+        "never in production).",
+    )(func)
+
+
 def format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         return click.option(

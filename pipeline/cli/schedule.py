@@ -9,18 +9,14 @@ from typing import Any
 
 import click
 
-from pipeline.cli.options import catalogue_option, database_option
+from pipeline.cli.options import allow_private_addresses_option, catalogue_option, database_option
 from pipeline.status import EXIT_OK
 
 
 @click.command("schedule")
 @catalogue_option
 @database_option
-@click.option(
-    "--allow-private-addresses",
-    is_flag=True,
-    help="Let the crawler connect to loopback and private addresses (tests only; never in production).",
-)
+@allow_private_addresses_option
 def command(catalogue_dir: Path, database_url: str | None, allow_private_addresses: bool) -> None:
     """Run `roadmap nightly` on the schedule in catalogue/config.yaml (`schedule`), until stopped.
 
@@ -32,7 +28,7 @@ def command(catalogue_dir: Path, database_url: str | None, allow_private_address
     stop, 2 when the catalogue or the schedule is invalid or another scheduler uses the database.
 
     \b
-    Example:
+    Examples:
       roadmap schedule                                   # e.g. as a systemd service
       ROADMAP_DATABASE_URL=sqlite:////srv/list/roadmap.db roadmap schedule --catalogue /srv/list/catalogue
     """
@@ -59,12 +55,12 @@ def command(catalogue_dir: Path, database_url: str | None, allow_private_address
 
 
 def _schedule(catalogue_dir: Path, database_url: str | None, allow_private_addresses: bool) -> Any:
-    from pipeline.catalogue import load_catalogue
     from pipeline.lock import run_lock
     from pipeline.schedule import make_trigger, run_schedule
     from pipeline.store.engine import open_store, resolve_database_url
+    from pipeline.validate import load_valid_catalogue
 
-    catalogue = load_catalogue(catalogue_dir)
+    catalogue = load_valid_catalogue(catalogue_dir)
     schedule = catalogue.config.schedule
     make_trigger(schedule)  # an invalid cron or time zone is a ConfigError before anything starts
     url = resolve_database_url(database_url, catalogue_dir)

@@ -17,13 +17,22 @@ from pipeline.validate.run import display_root
 @click.command("validate")
 @catalogue_option
 @format_option("text", "json", "github")
+@click.option(
+    "--allow-private-addresses",
+    is_flag=True,
+    help="Accept localhost and loopback/private addresses in URLs (tests and local mirrors only).",
+)
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-def command(catalogue_dir: Path, output_format: str, files: tuple[Path, ...]) -> None:
+def command(
+    catalogue_dir: Path, output_format: str, allow_private_addresses: bool, files: tuple[Path, ...]
+) -> None:
     """Check the catalogue against the schemas in schema/ and the list's rules.
 
     Prints every problem as `file:line:col: what is wrong — how to fix it`. Given FILES (e.g. the files a
-    pull request changed), checks those fully and against the rest of the catalogue. Exit status: 0 valid,
-    1 problems found, 2 usage error.
+    pull request changed), checks those fully and against the rest of the catalogue. Besides the schemas:
+    duplicate ids, URLs and positions (reported on every file involved), click-tracking parameters in a URL
+    (the fix is the cleaned URL) and localhost or loopback/private/link-local addresses. Exit status:
+    0 valid, 1 problems found, 2 usage error.
 
     \b
     Examples:
@@ -31,7 +40,9 @@ def command(catalogue_dir: Path, output_format: str, files: tuple[Path, ...]) ->
       roadmap validate catalogue/resources/statquest.yaml
       roadmap validate --format github $(git diff --name-only --diff-filter=d origin/main -- catalogue/)
     """
-    result = validate_catalogue(catalogue_dir, list(files) or None)
+    result = validate_catalogue(
+        catalogue_dir, list(files) or None, allow_private_addresses=allow_private_addresses
+    )
     root = display_root(catalogue_dir)
     if output_format == "json":
         click.echo(json.dumps(render_json(result, root), indent=2, ensure_ascii=False))

@@ -255,6 +255,7 @@ _FAILURE_VERDICTS: dict[str, tuple[Status, str]] = {
     "connect_timeout": (Status.TIMEOUT, "no connection within the connect time limit"),
     "read_timeout": (Status.TIMEOUT, "the server stopped answering"),
     "url_timeout": (Status.TIMEOUT, "the URL took longer than its time limit"),
+    "slow_body": (Status.TIMEOUT, "the page arrived too slowly"),
     "tls": (Status.TLS_ERROR, "the TLS handshake failed"),
     "protocol": (Status.SERVER_ERROR, "the server broke the HTTP protocol"),
     "unsafe_address": (Status.SKIPPED, "refused to connect to a non-public address"),
@@ -335,18 +336,21 @@ def _http_status_verdict(response: Response, rule: DomainRule | None) -> tuple[S
     return Status.SERVER_ERROR, Evidence("http-unexpected", f"unexpected HTTP status {code}{via}")
 
 
-def _anchor(fragment: str, facts: html.PageFacts, markup: str, truncated: bool) -> Evidence | None:
+def _anchor(
+    fragment: str, facts: html.PageFacts, markup: str, truncated: bool, more: frozenset[str] | None = None
+) -> Evidence | None:
     """Evidence that the #fragment is missing, or None when present or not checkable without JS."""
     name = unquote(fragment)
     if not name or name.startswith(("!", "/", ":~:")) or "=" in name or name.lower() in {"top", "_top"}:
         return None  # empty, hash-bang routes, media/text fragments, the implicit top
     if _LINE_FRAGMENT.match(name):
         return None  # "#L10-L20": code viewers highlight lines with scripts, no element carries the id
-    known = {a.lower() for a in facts.anchors}
+    anchors = facts.anchors | more if more is not None else facts.anchors  # more: the rest of a long page
+    known = {a.lower() for a in anchors}
     wanted = name.lower()
     if wanted in known or f"user-content-{wanted}" in known or fragment.lower() in known:
         return None
-    if truncated or facts.app_shell or not facts.anchors:
+    if (truncated and more is None) or facts.app_shell or not anchors:
         return None  # we saw only part of the page, or its anchors are made by scripts
     if facts.text_length < _APP_TEXT_MIN and facts.scripts:
         return None
@@ -417,7 +421,9 @@ def _content(fetched: Fetched, response: Response, context: Context) -> tuple[St
         return Status.SOFT_404, Evidence("empty-page", "the page has no text and nothing else to show")
     if context.probe is not None and (evidence := _probe_match(fetched, response, facts, context.probe)):
         return Status.SOFT_404, evidence
-    if context.fragment and (evidence := _anchor(context.fragment, facts, lowered, response.truncated)):
+    if context.fragment and (
+        evidence := _anchor(context.fragment, facts, lowered, response.truncated, response.more_anchors)
+    ):
         return Status.ANCHOR_MISSING, evidence
     return None
 

@@ -169,7 +169,8 @@ class Crawler:
         self, url: str, uses: Iterable[tuple[str, str | None]]
     ) -> tuple[Fetched, dict[str, Outcome]]:
         """Fetch url (no fragment) once; a verdict for each use (fragment, declared cost) keyed by use."""
-        fetched = await self.fetcher.fetch(url)
+        uses = list(uses)
+        fetched = await self.fetcher.fetch(url, anchors=any(fragment for fragment, _ in uses))
         host = host_of(fetched.final_url)
         rule = self.config.domain_rule(host) if host else None
         results: dict[str, Outcome] = {}
@@ -310,31 +311,33 @@ async def _run_hosts(
     cap = max(1, config.check.concurrency)
     tasks: set[asyncio.Task[object]] = set()
     workers_by_host: dict[str, int] = {}
-    workers = 0
+    slots_by_host: dict[str, int] = {}  # the host's share of the cap while it is worked on
+    slots = 0
 
     def launch() -> None:
-        nonlocal workers
+        nonlocal slots
         while pending and not give_up.is_set():
             host, queue = pending[0]
             n = min(limits[host].per_host, len(queue), cap)
-            if workers and workers + n > cap:
+            if slots and slots + n > cap:
                 return
             pending.popleft()
             if n == 0:
                 continue
+            slots_by_host[host] = n
+            slots += n
             workers_by_host[host] = n
-            workers += n
             for _ in range(n):
                 task = asyncio.create_task(work(host, queue))  # type: ignore[arg-type]
                 task.add_done_callback(lambda _t, h=host: _finished(h))
                 tasks.add(task)
 
     def _finished(host: str) -> None:
-        nonlocal workers
-        workers -= 1
+        nonlocal slots
         workers_by_host[host] -= 1
         if workers_by_host[host] == 0:
             del workers_by_host[host]
+            slots -= slots_by_host.pop(host)
 
     async def watch_stop() -> None:
         await stop.wait()

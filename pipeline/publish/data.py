@@ -27,13 +27,15 @@ class HealthData:
         default_factory=lambda: MappingProxyType({})
     )  # resource id -> status per run in `runs` (None: not checked in that run)
     details: Any = None  # pipeline.store.history.WindowDetails of `runs` (the status page); None: none read
+    changes: Any = None  # pipeline.store.history.ChangeFacts (the changelog); None: none read
 
     @classmethod
     def from_engine(cls, engine: Any, window: int = HISTORY_RUNS, *, details: bool = False) -> HealthData:
-        """details: also read response times and failing checks' evidence (the status page needs them,
-        the exports do not)."""
+        """details: also read response times, failing checks' evidence and the changelog's history (the
+        reports need them, the exports do not)."""
+        from pipeline.publish.changes import CHANGELOG_RUNS, WARM_UP_RUNS
         from pipeline.store import health
-        from pipeline.store.history import window_details
+        from pipeline.store.history import change_facts, window_details
 
         summaries = health.health_summaries(engine, window=window)
         runs, history = health.status_history(engine, last_runs=window)
@@ -42,6 +44,7 @@ class HealthData:
             tuple(runs),
             MappingProxyType(dict(history)),
             window_details(engine, runs) if details else None,
+            change_facts(engine, CHANGELOG_RUNS + WARM_UP_RUNS) if details else None,
         )
 
     @property

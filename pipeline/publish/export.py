@@ -180,6 +180,7 @@ def _readme_context(
     config: Config,
     generated_at: datetime | None,
     contributing_link: str,
+    status_links: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     broken_after = config.check.broken_after
     slugger = Slugger()
@@ -218,6 +219,7 @@ def _readme_context(
         "show_contributing_link": "CONTRIBUTING.md" not in text,
         "contributing_link": contributing_link,
         "checked_on": generated_at.date().isoformat() if generated_at else None,
+        "status_links": status_links if config.publish.status_line else None,
     }
 
 
@@ -228,20 +230,23 @@ def render_readme(
     *,
     generated_at: datetime | None = None,
     contributing_link: str = "CONTRIBUTING.md",
+    status_links: Mapping[str, str] | None = None,
 ) -> str:
     """contributing_link: where the list's CONTRIBUTING.md is, relative to the README being written.
 
     The template is the list's choice (config.readme.template): the roadmap's README.md.j2, or a list
     template (list.md.j2, or one in the catalogue directory) given the list's entries in its own style.
+    status_links: {"status_page": ..., "changes": ...} for the status line (config `publish.status_line`).
     """
     config = config or catalogue.config
     template = config.readme.template
     if template == ROADMAP_TEMPLATE:
-        context = _readme_context(catalogue, summaries, config, generated_at, contributing_link)
+        context = _readme_context(catalogue, summaries, config, generated_at, contributing_link, status_links)
     else:
         broken_after = config.check.broken_after
         context = list_context(catalogue, summaries, config, lambda r, s: readme_note(r, s, broken_after))
         context["checked_on"] = generated_at.date().isoformat() if generated_at else None
+        context["status_links"] = status_links if config.publish.status_line else None
     return render(template, catalogue.root, **context)
 
 
@@ -259,12 +264,31 @@ def render_exports(
     generated_at: datetime | None,
     config: Config | None = None,
 ) -> dict[Path, bytes]:
+    config = config or catalogue.config
     link = "CONTRIBUTING.md"
-    if catalogue.root is not None:  # the list repository's CONTRIBUTING.md, seen from the README's folder
-        link = Path(
-            os.path.relpath(Path(catalogue.root).resolve().parent / link, paths.readme.parent)
-        ).as_posix()
-    readme = render_readme(catalogue, summaries, config, generated_at=generated_at, contributing_link=link)
+    reports = config.paths.reports.strip("/")
+    status_links = {"status_page": f"{reports}/index.html", "changes": f"{reports}/changes.md"}
+    if catalogue.root is not None:  # the list repository's files, seen from the README's folder
+        repo = Path(catalogue.root).resolve().parent
+
+        def relative(name: str) -> str:
+            return Path(os.path.relpath(repo / name, paths.readme.parent)).as_posix()
+
+        link = relative(link)
+        status_links = {key: relative(value) for key, value in status_links.items()}
+    if config.publish.base_url:
+        status_links = {
+            "status_page": f"{config.publish.base_url}{reports}/index.html",
+            "changes": f"{config.publish.base_url}{reports}/changes.md",
+        }
+    readme = render_readme(
+        catalogue,
+        summaries,
+        config,
+        generated_at=generated_at,
+        contributing_link=link,
+        status_links=status_links,
+    )
     document = dump_json(build_export(catalogue, summaries, generated_at=generated_at))
     return {paths.readme: readme.encode("utf-8"), paths.json: document.encode("utf-8")}
 

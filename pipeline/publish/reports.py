@@ -11,11 +11,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pipeline.clock import isoformat
 from pipeline.config import Config
 from pipeline.model import Catalogue, Resource
+from pipeline.publish.changes import list_changes, render_changes
 from pipeline.publish.data import HISTORY_RUNS, HealthData
 from pipeline.publish.export import dump_json
 from pipeline.publish.outputs import write_outputs
@@ -74,9 +75,8 @@ class Group:
         }
 
 
-@dataclass(frozen=True)
-class Cell:
-    """One run in a resource's timeline."""
+class Cell(NamedTuple):
+    """One run in a resource's timeline (a named tuple: 10,000 resources x 30 runs are made per report)."""
 
     run_id: int
     date: str  # YYYY-MM-DD of the run's start
@@ -110,7 +110,7 @@ class Row:
 class HealthReport:
     generated_at: datetime | None  # when the latest run ended (recorded, never "now")
     latest_run: Any | None  # RunInfo
-    conclusive_run: Any | None  # the latest run concluded complete or partial: what the health is from
+    conclusive_run: Any | None  # the latest run concluded complete or interrupted: what the health is from
     previous_run: Any | None  # the conclusive run before the latest conclusive one
     inconclusive: bool  # the latest run said nothing about the links (e.g. the network was down)
     inconclusive_note: str | None
@@ -122,7 +122,13 @@ class HealthReport:
     findings: tuple[Finding, ...]
     runs: tuple[Any, ...]  # RunInfo of the timeline, oldest first
     sections: tuple[tuple[str, str], ...]  # (id, title) in reading order
+    title: str  # the list's
+    publish: Any  # pipeline.config.PublishConfig
+    reports_path: str  # config.paths.reports: where the reports are published, in the list repository
+    changelog: tuple[Any, ...]  # pipeline.publish.changes.RunChanges, newest first
     rows: tuple[Row, ...] = field(repr=False)
+    # (resource id, what a forge's API said) for repository links: the quality report's table
+    repositories: tuple[tuple[str, Any], ...] = ()
 
     @property
     def broken(self) -> int:
@@ -294,6 +300,9 @@ def build_health_report(
     note = inconclusive_note or (latest.note if inconclusive and latest is not None else None)
     now = latest.started_at if latest is not None else None
     no_times = (None,) * len(runs)
+    columns = list(
+        enumerate((run.id, run.started_at.date().isoformat(), conclusive[i]) for i, run in enumerate(runs))
+    )
 
     titles = {s.id: s.title for s in catalogue.sections}
     rows: list[Row] = []
@@ -340,10 +349,7 @@ def build_health_report(
                 status.value if status else None,
                 detail,
                 None if summary is None or summary.uptime is None else round(float(summary.uptime), 4),
-                tuple(
-                    Cell(run.id, run.started_at.date().isoformat(), history[i], conclusive[i])
-                    for i, run in enumerate(runs)
-                ),
+                tuple(Cell(run_id, date, history[i], judged) for i, (run_id, date, judged) in columns),
                 action=action,
                 since=since,
                 since_bound=since_bound,
@@ -393,7 +399,17 @@ def build_health_report(
         findings=findings,
         runs=runs,
         sections=tuple((s.id, s.title) for s in catalogue.sections),
+        title=catalogue.roadmap.title,
+        publish=config.publish,
+        reports_path=config.paths.reports,
+        changelog=tuple(list_changes(data.changes, broken_after, titles) if data.changes is not None else ()),
         rows=tuple(rows),
+        repositories=tuple(
+            (r.id, facts)
+            for r in catalogue.resources
+            if (facts := getattr(summaries.get(r.id), "repository", None)) is not None
+            and facts.answer == "exists"
+        ),
     )
 
 
@@ -435,12 +451,14 @@ def render_reports(report: HealthReport, *, issue_list_limit: int = ISSUE_LIST_L
         "quality.md": render("quality.md.j2", **context),
         "health.json": dump_json(report.to_json()),
         "index.html": render_status_page(report),
+        **render_changes(report),
     }
 
 
 def write_reports(report: HealthReport, reports_dir: Path) -> list[Path]:
-    """Write health.md, health.json, quality.md and index.html (only those whose content changed, not only
-    their stamps or run numbers, so a nightly commit shows real changes); return the paths of all four."""
+    """Write health.md, health.json, quality.md, index.html, changes.md and changes.atom (only those whose
+    content changed, not only their stamps or run numbers, so a nightly commit shows real changes); return
+    the paths of all six."""
     files = {Path(reports_dir) / name: text.encode("utf-8") for name, text in render_reports(report).items()}
     write_outputs(files, {Path(reports_dir) / "index.html": page_content})
     return list(files)

@@ -60,7 +60,7 @@ class RuleContext:
         return self.config.check.broken_after
 
 
-Check = Callable[[Resource, RuleContext], Iterator[str]]
+Check = Callable[[Resource, RuleContext], Iterator[str] | Iterator[str | tuple[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -164,6 +164,8 @@ def _check_dead(resource: Resource, ctx: RuleContext) -> Iterator[str]:
 
 def _check_moved(resource: Resource, ctx: RuleContext) -> Iterator[str]:
     summary = ctx.summaries.get(resource.id)
+    if resource.url is not None and https_answered(resource.url, summary):
+        return  # moved only to its https twin: the insecure-http rule's business (one finding per cause)
     if health_state(resource, summary, ctx.broken_after) is State.MOVED:
         assert summary is not None
         code = f" (HTTP {summary.http_status})" if summary.http_status else ""
@@ -203,6 +205,37 @@ def _check_stale(resource: Resource, ctx: RuleContext) -> Iterator[str]:
             f"{facts.full_name}: last push {pushed}, last release {release}; {age} days without either "
             f"when {facts.forge} answered on {facts.answered_at.date().isoformat()} (stale after {limit})"
         )
+
+
+def https_twin(url: str) -> str | None:
+    """The https:// address of a plain http:// URL (same host, path, query), or None."""
+    scheme, sep, rest = url.strip().partition("://")
+    return f"https://{rest}" if sep and scheme.lower() == "http" else None
+
+
+def https_answered(url: str, summary: HealthLike | None) -> bool:
+    """Whether a check has seen the https twin of url answer: its latest result went there (the http URL
+    redirected to its https twin, the usual upgrade) and the page worked. Costs no request of its own."""
+    twin = https_twin(url)
+    status = status_of(summary)
+    if twin is None or summary is None or status is None or not status.is_healthy:
+        return False
+    final = summary.final_url or ""
+    return final.rstrip("/") == twin.rstrip("/")
+
+
+def _check_insecure_http(resource: Resource, ctx: RuleContext) -> Iterator[str | tuple[str, str]]:
+    twin = https_twin(resource.url or "")
+    if twin is None:
+        return
+    assert resource.url is not None
+    if https_answered(resource.url, ctx.summaries.get(resource.id)):
+        yield (
+            f"{resource.url} is plain http://; the latest check followed it to {twin}, which answered",
+            f"Use {twin} (the same page over https).",
+        )
+    else:
+        yield f"{resource.url} is plain http://; no check has seen {twin} answer yet"
 
 
 DEFAULT_RULES: tuple[Rule, ...] = (
@@ -275,6 +308,14 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         "keep it with `quality_exceptions: {stale: <why>}`. The limit is `stale_after_days` of its forge.",
         _check_stale,
     ),
+    Rule(
+        "insecure-http",
+        "warning",
+        "Plain http:// link",
+        "Open the https:// address; if it is the same page, use it in `url`, else keep http:// with "
+        "`quality_exceptions: {insecure-http: <why>}`.",
+        _check_insecure_http,
+    ),
 )
 
 
@@ -339,9 +380,10 @@ def evaluate(
             if rule.id in resource.quality_exceptions:
                 continue
             ctx = RuleContext(catalogue, summaries, config, rule.params, duplicates)
-            evidence = list(rule.check(resource, ctx))
-            if evidence:
-                findings.append(
-                    Finding(rule.id, rule.severity, resource.id, file, "; ".join(evidence), rule.fix)
-                )
+            said = list(rule.check(resource, ctx))  # evidence, or (evidence, a fix for this resource)
+            if said:
+                evidence = "; ".join(item if isinstance(item, str) else item[0] for item in said)
+                fixes = [item[1] for item in said if not isinstance(item, str)]
+                fix = " ".join(fixes) if fixes else rule.fix
+                findings.append(Finding(rule.id, rule.severity, resource.id, file, evidence, fix))
     return findings

@@ -4,6 +4,7 @@
     resource_checks(engine, id, limit)     -> [CheckRecord], oldest first
     incidents(checks)                      -> [Incident]: from the first failure to the recovery
     window_details(engine, runs)           -> per resource: response times and failing results' evidence
+    change_facts(engine, last_runs)        -> what the changelog is derived from
 
 Pure over what the store recorded; `roadmap runs`, `roadmap history` and the status page read these.
 """
@@ -13,18 +14,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine, select
 
 from pipeline.status import FAILURES, HEALTHY, Evidence, Status, evidence_text, judged, shown_status
 from pipeline.store.health import (
     APPLIED_CONCLUSIONS,
+    CATALOGUE_ORDER,
     COMPLETE,
     RunInfo,
     resource_t,
     result_t,
     run_info_from_row,
     run_t,
+    section_t,
 )
 
 
@@ -134,6 +138,7 @@ class ResourceInfo:
     url: str | None
     section_id: str
     retired_at: datetime | None
+    first_seen: datetime | None = None
 
 
 def find_resource(engine: Engine, resource_id: str) -> ResourceInfo | None:
@@ -211,7 +216,7 @@ def window_details(engine: Engine, runs: Sequence[RunInfo]) -> WindowDetails:
             select(result_t.c.resource_id, result_t.c.run_id, result_t.c.elapsed_ms).where(
                 result_t.c.run_id.in_(list(column))
             )
-        ):
+        ).all():  # .all(): one fetch, not one call per row
             elapsed.setdefault(rid, [None] * len(runs))[column[run_id]] = ms
         rows = connection.execute(
             select(
@@ -247,3 +252,57 @@ def window_details(engine: Engine, runs: Sequence[RunInfo]) -> WindowDetails:
                 )
             )
     return WindowDetails(elapsed, failing)
+
+
+@dataclass(frozen=True)
+class ChangeFacts:
+    """The history a changelog is derived from."""
+
+    runs: list[RunInfo]  # the newest `last_runs` conclusive runs, oldest first
+    # resource id -> its results in those runs, oldest first: rows with run_id, status, url, http_status
+    results: dict[str, list[Any]]
+    resources: dict[str, ResourceInfo]  # every resource the store knows (retired ones too), catalogue order
+
+
+def change_facts(engine: Engine, last_runs: int) -> ChangeFacts:
+    with engine.connect() as connection:
+        runs = [
+            run_info_from_row(row)
+            for row in connection.execute(
+                select(run_t)
+                .where(run_t.c.outcome.in_(APPLIED_CONCLUSIONS))
+                .order_by(run_t.c.id.desc())
+                .limit(last_runs)
+            )
+        ][::-1]
+        results: dict[str, list[Any]] = {}
+        if runs:
+            rows = connection.execute(
+                select(
+                    result_t.c.resource_id,
+                    result_t.c.run_id,
+                    result_t.c.status,
+                    result_t.c.url,
+                    result_t.c.http_status,
+                )
+                .where(result_t.c.run_id.in_([run.id for run in runs]))
+                .order_by(result_t.c.run_id)  # the run_id index: each resource's results come in run order
+            ).all()
+            for row in rows:  # the rows themselves (named, tuple-like): no object made per result
+                results.setdefault(row.resource_id, []).append(row)
+        resources = {
+            r.id: ResourceInfo(r.id, r.title, r.url, r.section_id, r.retired_at, r.first_seen)
+            for r in connection.execute(
+                select(
+                    resource_t.c.id,
+                    resource_t.c.title,
+                    resource_t.c.url,
+                    resource_t.c.section_id,
+                    resource_t.c.retired_at,
+                    resource_t.c.first_seen,
+                )
+                .join(section_t, section_t.c.id == resource_t.c.section_id)
+                .order_by(*CATALOGUE_ORDER)
+            )
+        }
+    return ChangeFacts(runs, results, resources)

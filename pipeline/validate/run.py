@@ -18,12 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.catalogue.build import build_catalogue
+from pipeline.catalogue.filebytes import LoadError, read_file_bytes
 from pipeline.catalogue.urls import normalise_url
-from pipeline.catalogue.yamlfile import DocPath, Loaded, LoadError, Marks, load_yaml_file, read_file_bytes
+from pipeline.catalogue.yamlfile import DocPath, Loaded, Marks, load_yaml_file
 from pipeline.config import Config
 from pipeline.errors import UsageError
 from pipeline.validate.problems import Problem, ValidationResult, json_path
 from pipeline.validate.schemas import schema_set
+from pipeline.validate.urls import url_issues
 
 TOP_FILES = {"roadmap.yaml": "roadmap", "sections.yaml": "sections", "config.yaml": "config"}
 REQUIRED_TOP_FILES = ("roadmap.yaml", "sections.yaml")
@@ -276,15 +278,15 @@ def _report_groups(
 ) -> None:
     """One problem per reported member of each group of two or more, naming the other files.
 
-    When every member is reported, the first (in file order) is left alone and the others name it.
+    A full run reports every file involved (a pull request's annotation then lands on the file the
+    contributor touched, whichever it is); with FILES, only the named files are reported.
     """
     for group in groups.values():
         if len(group) < 2:
             continue
         group = sorted(group, key=lambda f: f.doc.rel)
-        everyone = all(f.doc.full for f in group)
-        for index, facts in enumerate(group):
-            if not facts.doc.full or (everyone and index == 0):
+        for facts in group:
+            if not facts.doc.full:
                 continue
             others = [f.doc for f in group if f is not facts]
             run.add(facts.doc, (key,), message(facts, _others(run, others)), hint, rule, severity=severity)
@@ -473,9 +475,20 @@ def _check_across(
                 )
 
 
-def validate_catalogue(catalogue_dir: Path, files: Sequence[Path] | None = None) -> ValidationResult:
+def validate_catalogue(
+    catalogue_dir: Path,
+    files: Sequence[Path] | None = None,
+    *,
+    url_rules: bool = True,
+    allow_private_addresses: bool = False,
+) -> ValidationResult:
     """Check the catalogue (or only `files` of it, against the rest) and return every problem found.
 
+    url_rules: also apply CONTRIBUTING's URL rules (pipeline.validate.urls: no click trackers, nothing
+    local). `roadmap validate`, the gate on every pull request, does; the commands that only run over the
+    catalogue (check, nightly, export) do not refuse to, and the crawler's safety filter still refuses
+    to connect to a local address unless told otherwise. allow_private_addresses: accept loopback and
+    private addresses (tests, local mirrors); click trackers are still refused.
     Raises UsageError when catalogue_dir is not a directory or a file is not inside it.
     """
     root = Path(catalogue_dir)
@@ -526,13 +539,22 @@ def validate_catalogue(catalogue_dir: Path, files: Sequence[Path] | None = None)
         for issue in issues:
             run.add(doc, issue.path, issue.message, issue.hint, issue.rule, at_key=issue.at_key)
 
+    config = _config_of(docs, root)
+    severities = config.validate if config is not None else {}
+    for doc in full_docs if url_rules else ():
+        url = doc.data.get("url") if doc.kind == "resource" and isinstance(doc.data, dict) else None
+        if doc.schema_ok and isinstance(url, str):
+            for issue in url_issues(url, allow_private_addresses=allow_private_addresses):
+                severity = severities.get(issue.rule, "error")  # the list's config may soften a rule
+                if severity != "off":
+                    run.add(doc, ("url",), issue.message, issue.hint, issue.rule, severity=severity)
+
     sections_doc = next((d for d in docs if d.kind == "sections"), None)
     if sections_doc is not None and not sections_doc.full:
         loaded = load_yaml_file(sections_doc.path)
         sections_doc.data = loaded.data
 
     facts = [_facts(d) if d.full else _quick_facts(d) for d in docs if d.kind == "resource"]
-    config = _config_of(docs, root)
     if config is not None:
         _check_features(run, full_docs, config)
     _check_across(run, facts, sections_doc, config)

@@ -144,3 +144,47 @@ def test_host_limits_have_one_source(host: str, expected: HostLimits) -> None:
             return held.slots._value, held.delay_s
 
     assert asyncio.run(state()) == (expected.per_host, expected.gap_s)
+
+
+def test_one_pool_per_host_and_idle_pools_are_closed_beyond_keep() -> None:
+    from pipeline.crawl.fetch import _PoolPerHost
+
+    made: list[str] = []
+    closed: list[int] = []
+
+    class Body(httpx.AsyncByteStream):  # streamed, like a real connection's (read on demand, then closed)
+        def __init__(self, text: str) -> None:
+            self.text = text
+
+        async def __aiter__(self):  # type: ignore[override]
+            yield self.text.encode()
+
+    class Recording(httpx.MockTransport):
+        def __init__(self) -> None:
+            self.number = len(made)
+            made.append("pool")
+            super().__init__(lambda request: httpx.Response(200, stream=Body(request.url.host)))
+
+        async def aclose(self) -> None:
+            closed.append(self.number)
+
+    async def main() -> list[str]:
+        pools = _PoolPerHost(Recording, keep=2)
+        async with httpx.AsyncClient(transport=pools) as client:
+            held = await client.send(client.build_request("GET", "https://a.example/"), stream=True)
+            answers = []
+            for host in ("b.example", "b.example", "c.example", "d.example", "e.example"):
+                answers.append((await client.get(f"https://{host}/x")).text)
+            still_open = sorted(closed)
+            await held.aclose()
+        return [*answers, f"made {len(made)}", f"closed before the end {still_open}"]
+
+    assert asyncio.run(main()) == [
+        "b.example",
+        "b.example",
+        "c.example",
+        "d.example",
+        "e.example",
+        "made 5",  # one pool per host, reused for the second request to b.example
+        "closed before the end [1, 2]",  # b, c: idle and least recently used; a is busy, never closed
+    ]

@@ -204,3 +204,18 @@ def test_toc_is_not_imported() -> None:
     assert [s["id"] for s in imported.sections] == ["contents", "editors", "plugins", "books", "contributing"]
     assert imported.sections[0]["kind"] == "toc"
     assert all(r["section"] != "contents" for r in imported.resources)
+
+
+def test_click_trackers_of_an_imported_list_are_warnings(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    source = tmp_path / "README.md"
+    source.write_text("# L\n\n## A\n\n- [X](https://x.org/?utm_source=list) - Tracked.\n", encoding="utf-8")
+    catalogue = tmp_path / "c"
+    assert cli("import", str(source), "--into", str(catalogue))[0] == 0
+    # import changes no URL; validate lists the tracker, as a warning the list's config chose
+    assert "utm_source" in (catalogue / "resources" / "x.yaml").read_text()
+    code, out, _ = cli("validate", "--catalogue", str(catalogue), "--format", "json")
+    problems = [(p["rule"], p["severity"]) for p in __import__("json").loads(out)["problems"]]
+    assert (code, problems) == (0, [("tracking-parameter", "warning")])
+    config = catalogue / "config.yaml"
+    config.write_text(config.read_text().replace("tracking-parameter: warning", "tracking-parameter: error"))
+    assert cli("validate", "--catalogue", str(catalogue))[0] == 1

@@ -63,7 +63,7 @@ def test_validate_sync_check_report_export_nightly(imported_list, capsys: pytest
     catalogue, database, server, urls = imported_list
     common = ("--catalogue", str(catalogue), "--database", database)
 
-    assert roadmap(capsys, "validate", "--catalogue", str(catalogue))[0] == 0
+    assert roadmap(capsys, "validate", "--allow-private-addresses", "--catalogue", str(catalogue))[0] == 0
     code, out, _ = roadmap(capsys, "sync", *common)
     assert code == 0 and "5 added" in out, out
 

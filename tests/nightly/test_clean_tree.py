@@ -45,7 +45,7 @@ def test_a_night_that_changed_nothing_writes_nothing(
     nightly(capsys, 0)
     nightly(capsys, 1)  # the first run with a previous run: health.md names it from now on
     committed = outputs(tmp_path)
-    assert len(committed) == 6
+    assert len(committed) == 8  # 2 exports; health.md, .json, quality.md, index.html, changes.md, .atom
 
     # Two more nights, every link checked again, the clock a day later each time: nothing changed.
     for day in (2, 3):

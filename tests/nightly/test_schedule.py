@@ -118,8 +118,7 @@ def test_the_start_line_says_when_the_next_run_is(
     with time_machine.travel(datetime(2026, 11, 25, 1, 30, tzinfo=UTC), tick=False):
         stop_at_once(engine, ScheduleConfig(), {"log": str(tmp_path / "runs.log")})
     assert caplog.messages[0] == (
-        "scheduler started (job roadmap-nightly, cron[month='*', day='*', day_of_week='*', hour='3', "
-        "minute='0']); next run at 2026-11-25T03:00:00+00:00"
+        "scheduler started (job roadmap-nightly, 0 3 * * * UTC); next run at 2026-11-25T03:00:00+00:00"
     )
     assert caplog.messages[-1] == "scheduler stopped (shutdown)"
 

@@ -282,7 +282,14 @@ def test_reports_are_deterministic_and_health_json_is_complete(tmp_path: Path) -
     record_run(engine, catalogue, T0, {RID: "timeout", "micrograd": "ok"})
     out = tmp_path / "reports"
     written = write_reports(build_health_report(catalogue, engine), out)
-    assert [p.name for p in written] == ["health.md", "quality.md", "health.json", "index.html"]
+    assert [p.name for p in written] == [
+        "health.md",
+        "quality.md",
+        "health.json",
+        "index.html",
+        "changes.md",
+        "changes.atom",
+    ]
     first = {p.name: p.read_bytes() for p in written}
     write_reports(build_health_report(catalogue, engine), out)
     assert {p.name: p.read_bytes() for p in written} == first

@@ -144,6 +144,89 @@ SCENARIOS = {
             )
         ],
     ),
+    "plain http, never checked: no https fix claimed": (
+        [resource("a", description=GOOD, url="http://example.org/a")],
+        {},
+        [
+            (
+                "insecure-http",
+                "warning",
+                "a",
+                "http://example.org/a is plain http://; no check has seen https://example.org/a answer yet",
+            )
+        ],
+    ),
+    "plain http that answers on http only": (
+        [resource("a", description=GOOD, url="http://example.org/a")],
+        {"a": summary("a", Status.OK)},
+        [
+            (
+                "insecure-http",
+                "warning",
+                "a",
+                "http://example.org/a is plain http://; no check has seen https://example.org/a answer yet",
+            )
+        ],
+    ),
+    "plain http redirected to its https twin: one finding, not also moved": (
+        [resource("a", description=GOOD, url="http://example.org/a/")],
+        {"a": summary("a", Status.REDIRECTED, final_url="https://example.org/a/", http_status=200)},
+        [
+            (
+                "insecure-http",
+                "warning",
+                "a",
+                "http://example.org/a/ is plain http://; the latest check followed it to "
+                "https://example.org/a/, which answered",
+            )
+        ],
+    ),
+    "plain http redirected elsewhere: moved, and https not seen": (
+        [resource("a", description=GOOD, url="http://example.org/a")],
+        {"a": summary("a", Status.REDIRECTED, final_url="https://other.example/a", http_status=200)},
+        [
+            (
+                "moved",
+                "warning",
+                "a",
+                "http://example.org/a redirects permanently to https://other.example/a (HTTP 200)",
+            ),
+            (
+                "insecure-http",
+                "warning",
+                "a",
+                "http://example.org/a is plain http://; no check has seen https://example.org/a answer yet",
+            ),
+        ],
+    ),
+    "plain http whose https twin is broken": (
+        [resource("a", description=GOOD, url="http://example.org/a")],
+        {
+            "a": summary(
+                "a", Status.BROKEN, final_url="https://example.org/a", http_status=404, consecutive_failures=1
+            )
+        },
+        [
+            (
+                "insecure-http",
+                "warning",
+                "a",
+                "http://example.org/a is plain http://; no check has seen https://example.org/a answer yet",
+            )
+        ],
+    ),
+    "plain http, with a justified exception": (
+        [
+            resource(
+                "a",
+                description=GOOD,
+                url="http://example.org/a",
+                quality_exceptions={"insecure-http": "No TLS."},
+            )
+        ],
+        {},
+        [],
+    ),
     "awaiting a verified URL": (
         [resource("a", description=GOOD, url=None, awaiting_url="Not verified yet.")],
         {},
@@ -207,6 +290,7 @@ def test_every_rule_has_an_id_severity_and_fix() -> None:
         "awaiting-url",
         "archived",
         "stale",
+        "insecure-http",
     ]
     assert {r.id: r.severity for r in DEFAULT_RULES} == {
         "not-free": "error",
@@ -218,6 +302,7 @@ def test_every_rule_has_an_id_severity_and_fix() -> None:
         "awaiting-url": "warning",
         "archived": "warning",
         "stale": "warning",
+        "insecure-http": "warning",
     }
     assert all(r.fix.endswith((".", "?")) and r.title for r in DEFAULT_RULES)
 
@@ -291,3 +376,15 @@ def test_the_real_catalogue_config_matches_the_defaults(repo_root) -> None:
         r.id: r.severity for r in DEFAULT_RULES
     }
     assert data["quality"]["weak-description"]["params"]["min_words"] == 12
+
+
+def test_the_http_fix_names_the_https_url_only_when_a_check_saw_it_answer() -> None:
+    catalogue = make_catalogue((resource("a", description=GOOD, url="http://example.org/a"),))
+    seen = {"a": summary("a", Status.REDIRECTED, final_url="https://example.org/a", http_status=200)}
+    (finding,) = evaluate(catalogue, seen)
+    assert (finding.rule, finding.fix) == (
+        "insecure-http",
+        "Use https://example.org/a (the same page over https).",
+    )
+    (finding,) = evaluate(catalogue, {})
+    assert finding.fix.startswith("Open the https:// address; if it is the same page, use it")
