@@ -1,9 +1,9 @@
 """`validate_catalogue`: every problem of a catalogue directory (or of some of its files) in one run.
 
 Steps: find the files -> parse each (libyaml events, see catalogue.yamlfile) -> schema-check each ->
-checks across files (validate.across: ids, URLs, sections, positions) -> the Catalogue when nothing is wrong. Marks (line
-and column of every value) are only computed for a file that has a problem: the file is parsed again,
-which costs nothing when the catalogue is valid.
+checks across files (validate.across: ids, URLs, sections, positions) -> the Catalogue when nothing is
+wrong. Marks (line and column of every value) are only computed for a file that has a problem: the file is
+parsed again, which costs nothing when the catalogue is valid.
 """
 
 from __future__ import annotations
