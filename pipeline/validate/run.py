@@ -278,11 +278,15 @@ def validate_catalogue(
         for issue in issues:
             run.add(doc, issue.path, issue.message, issue.hint, issue.rule, at_key=issue.at_key)
 
+    config = _config_of(docs, root)
+    severities = config.validate if config is not None else {}
     for doc in full_docs if url_rules else ():
         url = doc.data.get("url") if doc.kind == "resource" and isinstance(doc.data, dict) else None
         if doc.schema_ok and isinstance(url, str):
             for issue in url_issues(url, allow_private_addresses=allow_private_addresses):
-                run.add(doc, ("url",), issue.message, issue.hint, issue.rule)
+                severity = severities.get(issue.rule, "error")  # the list's config may soften a rule
+                if severity != "off":
+                    run.add(doc, ("url",), issue.message, issue.hint, issue.rule, severity=severity)
 
     sections_doc = next((d for d in docs if d.kind == "sections"), None)
     if sections_doc is not None and not sections_doc.full:
@@ -290,7 +294,6 @@ def validate_catalogue(
         sections_doc.data = loaded.data
 
     facts = [_facts(d) if d.full else _quick_facts(d) for d in docs if d.kind == "resource"]
-    config = _config_of(docs, root)
     if config is not None:
         check_features(run, full_docs, config)
     check_across(run, facts, sections_doc, config)
