@@ -17,7 +17,7 @@ from pipeline.cli.options import (
     database_option,
     format_option,
 )
-from pipeline.cli.render import plural, shown
+from pipeline.cli.render import live_line, plural, shown
 from pipeline.clock import isoformat
 
 if TYPE_CHECKING:  # the command imports it when it runs: `roadmap --help` stays fast
@@ -123,7 +123,7 @@ class StageProgress:
         self.bar.update(task, total=total, completed=0)
 
         def advance(resource_id: str, outcome: Any) -> None:
-            self.bar.update(task, advance=1, now=f"{resource_id}: {outcome.status.value}")
+            self.bar.update(task, advance=1, now=live_line(resource_id, outcome))
 
         return advance
 

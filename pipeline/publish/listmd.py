@@ -106,14 +106,23 @@ def list_context(
         resources = by_section.get(section.id, [])
         depth: dict[str, int] = {}
         entries = []
+        bullet = section.bullet or style.bullet
+        number = 0
         for resource in resources:
             level = depth[resource.parent] + 1 if resource.parent in depth else 0
             depth[resource.id] = level
+            marker = bullet if level == 0 or bullet[0] in "-*+" else style.bullet.strip("1")
+            if bullet[0].isdigit() and level == 0:
+                number += 1
+                marker = f"{number}{bullet[1:]}"
+            elif bullet[0].isdigit():
+                marker = "-" if style.bullet[0].isdigit() else style.bullet
             # An entry the list names without a link has no health to report ("pending" would be noise).
             health = note(resource, summaries.get(resource.id)) if resource.url else None
             entries.append(
                 {
-                    "indent": "  " * level,
+                    "indent": ("   " if bullet[0].isdigit() else "  ") * level,
+                    "marker": marker,
                     "text": entry_markdown(resource, style.separator, health),
                     "row": table_row(section, resource, health) if section.table else None,
                     "preface": resource.preface,
@@ -123,11 +132,15 @@ def list_context(
         sections.append(
             {
                 "section": section,
-                "heading": "#" * (section.level or 2) + " " + section.title,
+                "heading": None
+                if section.heading is False
+                else "#" * (section.level or 2) + " " + section.title,
                 "anchor": anchors[section.id],
                 "toc": section.kind == "toc",
                 "bullet": section.bullet or style.bullet,
                 "gap": "\n" * (style.blank_lines if section.blank_before is None else section.blank_before),
+                "after": "\n"
+                * (style.blank_after_heading if section.blank_after is None else section.blank_after),
                 "entries": entries,
             }
         )
@@ -137,7 +150,6 @@ def list_context(
         "toc": toc,
         "bullet": style.bullet,
         "gap": "\n" * style.blank_lines,
-        "after_heading": "\n" * style.blank_after_heading,
     }
 
 
