@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,11 +20,11 @@ from pipeline.cli.options import (
 from pipeline.cli.render import live_line, plural, shown
 from pipeline.clock import isoformat
 
-
-def render_text(result: object) -> list[str]:
+if TYPE_CHECKING:  # the command imports it when it runs: `roadmap --help` stays fast
     from pipeline.nightly import NightlyResult
 
-    assert isinstance(result, NightlyResult)
+
+def render_text(result: NightlyResult) -> list[str]:
     lines = [f"roadmap nightly: {result.headline}"]
     sync = result.sync
     if sync is not None:
