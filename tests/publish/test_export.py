@@ -22,16 +22,8 @@ from pipeline.publish.export import (
 )
 from pipeline.publish.text import Slugger, github_slug, md_escape, md_url
 from pipeline.status import Status
-from tests.conftest import REPO
-from tests.publish.factory import T0, days, make_catalogue, resource, summary
-
-SCHEMA = json.loads((REPO / "schema" / "export.schema.json").read_text())
-
-
-def validate(document: dict) -> None:
-    jsonschema.Draft202012Validator.check_schema(SCHEMA)
-    jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.FormatChecker()).validate(document)
-
+from tests.factory import T0, days, make_catalogue, resource, summary
+from tests.publish.contract import SCHEMA, validate
 
 HEALTH = {
     "essence-of-linear-algebra": summary("essence-of-linear-algebra", Status.OK),
@@ -288,9 +280,9 @@ def test_export_paths_follow_the_config_or_out(tmp_path: Path) -> None:
 
 
 def test_the_real_catalogue_exports_and_validates(repo_root: Path, tmp_path: Path) -> None:
-    from pipeline.catalogue import load_catalogue
+    from pipeline.validate import load_valid_catalogue
 
-    catalogue = load_catalogue(repo_root / "catalogue")
+    catalogue = load_valid_catalogue(repo_root / "catalogue")
     paths = ExportPaths.resolve(catalogue.config, repo_root / "catalogue", tmp_path)
     write_exports(catalogue, {}, paths, generated_at=None)
     document = json.loads(paths.json.read_text(encoding="utf-8"))
