@@ -497,6 +497,11 @@ class _Reader:
             for index, value in enumerate(cells[len(names) :]):
                 if value:
                     fields[f"column {len(names) + index + 1}"] = value
+            # The parser drops cells beyond the header; an empty one at the end of the written row
+            # ("| Yes | |", common in real tables) is kept as an empty extra column.
+            written = "| " + " | ".join(cells[: len(names)]) + " |"
+            if self.lines[line].rstrip() == written + " |":
+                fields[f"column {len(names) + 1}"] = ""
             if description_column is None:
                 resource.pop("description", None)
             if fields:

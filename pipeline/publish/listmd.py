@@ -74,10 +74,14 @@ def table_row(section: Section, resource: Resource, note: str | None = None) -> 
         else:
             cells.append("")
     columns = set(table.get("columns", ()))
-    cells += [value for name, value in resource.fields.items() if name not in columns]
-    if note:
-        cells[-1] = f"{cells[-1]} · {note}".strip(" ·") if cells else note
-    return "| " + " | ".join(cells) + " |"
+    extra = [value for name, value in resource.fields.items() if name not in columns]
+    if note and cells:  # after the description (or the link): where a reader looks
+        columns_list = list(table.get("columns", ()))
+        wanted = table.get("description_column") or table.get("link_column")
+        at = columns_list.index(wanted) if wanted in columns_list else 0
+        cells[at] = f"{cells[at]} · {note}" if cells[at] else note
+    # Extra columns after the header's: an empty one is written "| |", as lists write it.
+    return "| " + " | ".join(cells) + " |" + "".join(f" {value} |" if value else " |" for value in extra)
 
 
 def list_context(

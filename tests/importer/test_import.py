@@ -241,6 +241,10 @@ def test_click_trackers_of_an_imported_list_are_warnings(tmp_path: Path, cli) ->
             id="table-bold-and-unlinked",
         ),
         pytest.param(
+            "# T\n\n## S\n| API | Auth |\n|---|---|\n| [a](https://a.org) | No | |\n| [b](https://b.org) | Yes |\n",
+            id="table-with-an-empty-extra-cell",
+        ),
+        pytest.param(
             "# T\n\n## S\n\n- [a](https://a.org) - one\n\nBetween the lists.\n\n- [b](https://b.org) - two\n",
             id="prose-between",
         ),
