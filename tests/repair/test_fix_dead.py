@@ -18,7 +18,7 @@ from pipeline.repair.dead import plan_dead
 from pipeline.status import Status, Suggestion
 from tests.cli import roadmap
 from tests.conftest import REPO
-from tests.publish.factory import make_catalogue, resource, summary
+from tests.factory import make_catalogue, resource, summary
 from tests.repair.sites import Sites, page, wayback
 
 SNAPSHOT = "/web/20250301000000/gone"
