@@ -18,6 +18,7 @@ from pipeline.cli.options import (
     database_option,
     format_option,
 )
+from pipeline.cli.render import live_line
 from pipeline.clock import isoformat
 from pipeline.status import (
     EXIT_INCONCLUSIVE,
@@ -107,12 +108,6 @@ def exit_code(report: CheckReport) -> int:
     return EXIT_OK
 
 
-def live_line(resource_id: str, outcome: Outcome) -> str:
-    """The progress bar's last result. The run has not concluded yet, so a failure at the network level
-    may be an outage rather than the link: it reads NOT_JUDGED, never "broken"."""
-    return f"{resource_id}: {shown_status(outcome.status, outcome.network_failure, run_complete=False)}"
-
-
 @contextmanager
 def _progress(total: int) -> Iterator[Callable[[str, Outcome], None] | None]:
     """A progress bar on a terminal (stderr); not used in CI or when piped."""
@@ -172,9 +167,14 @@ def command(
     refused, unreachable) reads "not judged (network)" while the run goes on and in an inconclusive or
     interrupted run: only a complete run judges it.
 
+    Repository links (GitHub, GitLab, Gitea/Codeberg; `forges:` in catalogue/config.yaml) are asked of
+    the forge's API instead of fetched: renamed is redirected, deleted or private is broken. A token in
+    GITHUB_TOKEN (GITLAB_TOKEN, GITEA_TOKEN) raises the limits; it is never printed or stored.
+
     \b
     Examples:
       roadmap check
+      GITHUB_TOKEN=... roadmap check   # 100 GitHub repositories per API query
       roadmap check --resource essence-of-linear-algebra --format json
       roadmap check --only-failing
     """

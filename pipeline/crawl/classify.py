@@ -428,12 +428,18 @@ def _content(fetched: Fetched, response: Response, context: Context) -> tuple[St
     return None
 
 
+def probe_can_matter(probe: Probe) -> bool:
+    """Whether classifying with this probe can differ from classifying without it: not when the host
+    answers missing pages honestly (or the probe failed), the usual case."""
+    return probe.status is not None and 200 <= probe.status < 300
+
+
 def _probe_match(
     fetched: Fetched, response: Response, facts: html.PageFacts, probe: Probe
 ) -> Evidence | None:
     """The page is what the host serves for a path that cannot exist."""
-    if probe.status is None or not (200 <= probe.status < 300):
-        return None  # the host answers missing pages honestly (or the probe failed): nothing to compare
+    if not probe_can_matter(probe):
+        return None  # nothing to compare
     if fetched.hops and probe.redirected and probe.final_url == response.url and response.url != fetched.url:
         return Evidence(
             "same-as-missing-page", f"redirects where a made-up path does too ({probe.final_url})"
