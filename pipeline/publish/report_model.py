@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from pipeline.clock import isoformat
 from pipeline.quality.rules import Finding
 from pipeline.quality.state import State
+from pipeline.status import Suggestion
 from pipeline.store.history import Incident
 
 REPORT_VERSION = "1.0.0"
@@ -26,9 +27,13 @@ class Item:
     url: str | None
     file: str
     detail: str  # what we saw, one line
+    suggestion: Suggestion | None = None  # a checked repair for a dead or failing link
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)  # every field, in order
+        document = asdict(self)  # every field, in order; a repair only where there is one
+        if self.suggestion is None:
+            del document["suggestion"]
+        return document
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,37 @@ from pipeline.publish.status_page import page_content, render_status_page, state
 from pipeline.publish.templating import render
 from pipeline.publish.text import date_text
 from pipeline.quality.rules import evaluate, resolve_rules, resource_file
-from pipeline.quality.state import NOT_FREE_STATUSES, HealthLike, State, health_state, just_broken, status_of
-from pipeline.status import FAILURES, HEALTHY, NOT_JUDGED, Status, evidence_text
+from pipeline.quality.state import (
+    NOT_FREE_STATUSES,
+    REPAIRABLE,
+    HealthLike,
+    State,
+    health_state,
+    just_broken,
+    status_of,
+)
+from pipeline.status import FAILURES, HEALTHY, NOT_JUDGED, Status, Suggestion, evidence_text
 from pipeline.store.health import APPLIED_CONCLUSIONS
 
 RETIRE_AFTER_DAYS = 30  # broken this long: suggest retiring rather than hunting for a new URL
 ISSUE_LIST_LIMIT = 50  # items per list in health.md: a GitHub issue body is limited to 65,536 characters
+
+
+REPAIR_WORDS = {"twin": "the other scheme", "slash": "the same path", "archive": "an archived copy"}
+
+
+def repair_of(summary: HealthLike | None, state: State) -> Suggestion | None:
+    """The checked repair offered for a dead or failing link, if any."""
+    suggestion = getattr(summary, "suggestion", None)
+    return suggestion if state in REPAIRABLE else None
+
+
+def repair_text(suggestion: Suggestion | None) -> str:
+    if suggestion is None:
+        return ""
+    fix = "roadmap fix dead --archive" if suggestion.kind == "archive" else "roadmap fix dead"
+    words = REPAIR_WORDS.get(suggestion.kind, suggestion.kind)
+    return f" — repair ({words}, checked ok): {suggestion.url}, applied by {fix}"
 
 
 def _detail(resource: Resource, summary: HealthLike | None, state: State) -> str:
@@ -48,7 +73,7 @@ def _detail(resource: Resource, summary: HealthLike | None, state: State) -> str
         runs = summary.consecutive_failures
         return (
             f"{status.value}{code} in {runs} run{'s' if runs != 1 else ''} in a row, "
-            f"since {date_text(summary.failing_since)}{evidence}"
+            f"since {date_text(summary.failing_since)}{evidence}{repair_text(repair_of(summary, state))}"
         )
     if state is State.BLOCKED:
         return f"the site refuses automated checks{code}{evidence}"
@@ -148,6 +173,7 @@ def build_health_report(
             resource.url,
             resource_file(resource, catalogue),
             detail,
+            repair_of(summary, state),
         )
         history = data.history.get(resource.id) or [None] * len(runs)
 
