@@ -32,12 +32,14 @@ def build_resource(data: Mapping[str, Any], source: Path | None = None) -> Resou
         href=data.get("href"),
         parent=data.get("parent"),
         separator=data.get("separator"),
+        emphasis=data.get("emphasis"),
         links=tuple(Link(link["title"], link["target"]) for link in data.get("links") or ()),
         tags=tuple(data.get("tags") or ()),
         badges=tuple(data.get("badges") or ()),
         fields=MappingProxyType(dict(data.get("fields") or {})),
         preface=data.get("preface"),
         details=data.get("details"),
+        archived_from=data.get("archived_from"),
     )
 
 
@@ -56,6 +58,10 @@ def build_sections(data: Mapping[str, Any]) -> tuple[Section, ...]:
             prose=s.get("prose"),
             prose_after=s.get("prose_after"),
             table=MappingProxyType(dict(s["table"])) if s.get("table") else None,
+            bullet=s.get("bullet"),
+            blank_before=s.get("blank_before"),
+            blank_after=s.get("blank_after"),
+            heading=s.get("heading"),
         )
         for index, s in enumerate(data["sections"])
     )

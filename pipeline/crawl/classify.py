@@ -16,6 +16,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from pipeline.config import DomainRule
 from pipeline.crawl import html
 from pipeline.crawl.facts import Failure, Fetched, Probe, Response, body_fingerprint, page_facts
+from pipeline.crawl.prefilter import prefiltered
 from pipeline.crawl.redirects import is_login_url, update_target
 from pipeline.status import Evidence, Outcome, Status
 
@@ -151,6 +152,14 @@ _FREE_HINT = re.compile(
     r"|\bdownload\s+(?:the\s+)?(?:pdf|book|notes|slides)\b|\bcreative\s+commons\b"
 )
 _LOGIN_WORDS = re.compile(r"\b(?:log\s?in|sign\s?in|signin|login|log\s+on|anmelden|connexion|authenticate)\b")
+# A keyword pre-check before each phrase pattern (crawl/prefilter.py): the same answers at a fraction of the
+# cost, since most pages hold none of the words the phrases are built on.
+_NOT_FOUND_TITLE, _PARKED_PHRASES, _CHALLENGE_TITLE, _PAYWALL_PHRASES = map(
+    prefiltered, (_NOT_FOUND_TITLE, _PARKED_PHRASES, _CHALLENGE_TITLE, _PAYWALL_PHRASES)
+)
+_BUY_ACTION, _DONATION, _PRINT_COPY, _FREE_HINT, _LOGIN_WORDS = map(
+    prefiltered, (_BUY_ACTION, _DONATION, _PRINT_COPY, _FREE_HINT, _LOGIN_WORDS)
+)
 _JS_ANCHORS = ("anchor-js", "anchor.min.js", "anchors.add(", "tocbot")
 _LINE_FRAGMENT = re.compile(r"^L\d+(?:C\d+)?(?:-L?\d+(?:C\d+)?)?$")
 _APP_TEXT_MIN = 200  # visible characters below which a scripted page is treated as rendered by JS
@@ -428,12 +437,18 @@ def _content(fetched: Fetched, response: Response, context: Context) -> tuple[St
     return None
 
 
+def probe_can_matter(probe: Probe) -> bool:
+    """Whether classifying with this probe can differ from classifying without it: not when the host
+    answers missing pages honestly (or the probe failed), the usual case."""
+    return probe.status is not None and 200 <= probe.status < 300
+
+
 def _probe_match(
     fetched: Fetched, response: Response, facts: html.PageFacts, probe: Probe
 ) -> Evidence | None:
     """The page is what the host serves for a path that cannot exist."""
-    if probe.status is None or not (200 <= probe.status < 300):
-        return None  # the host answers missing pages honestly (or the probe failed): nothing to compare
+    if not probe_can_matter(probe):
+        return None  # nothing to compare
     if fetched.hops and probe.redirected and probe.final_url == response.url and response.url != fetched.url:
         return Evidence(
             "same-as-missing-page", f"redirects where a made-up path does too ({probe.final_url})"

@@ -26,6 +26,7 @@ from pipeline.crawl.classify import (
     Context,
     classify,
     for_resource,
+    probe_can_matter,
     probe_from,
     probe_origin,
     wants_probe,
@@ -183,7 +184,8 @@ class Crawler:
             outcome = classify(fetched, context)
             if wants_probe(fetched, outcome):
                 probe = probe or await self.probe(probe_origin(fetched))
-                outcome = classify(fetched, Context(fragment=fragment, rule=rule, probe=probe))
+                if probe_can_matter(probe):  # else the same verdict again: spare the second classify
+                    outcome = classify(fetched, Context(fragment=fragment, rule=rule, probe=probe))
             results[key] = for_resource(_with_url(outcome, url, fragment), cost)
         return fetched, results
 

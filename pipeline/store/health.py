@@ -10,8 +10,8 @@ run (the network was down) or an aborted one keeps its results for history but c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from sqlalchemy import Engine, and_, bindparam, case, delete, func, insert, or_,
 from sqlmodel import Session
 
 from pipeline.config import Config, RecheckConfig
-from pipeline.status import HEALTHY, INCONCLUSIVE, Evidence, Hop, Status, judged, shown_status
+from pipeline.status import HEALTHY, INCONCLUSIVE, Evidence, Hop, Status, Suggestion, judged, shown_status
 from pipeline.store.engine import write_transaction
 from pipeline.store.forges import RepoFacts, repo_facts_by_resource
 from pipeline.store.models import CheckResult, CheckRun, ResourceHealth, ResourceRow, SectionRow
@@ -68,6 +68,7 @@ class HealthSummary:
     redirect_chain: tuple[Hop, ...] = ()  # of the latest result
     seeded: bool = False  # restored from a published export (seed_health), not from our own results
     repository: RepoFacts | None = None  # what a forge's API last said, for a repository link
+    suggestion: Suggestion | None = None  # a checked repair offered with the latest result (dead links)
 
 
 # The columns of a check result the summary reads (ResultFact), as apply_run and rebuild_health select them.
@@ -86,16 +87,7 @@ def _fact(row: Any) -> ResultFact:
 
 
 def _state_from_row(row: Any) -> HealthState:
-    return HealthState(
-        status=row.status,
-        checked_at=row.checked_at,
-        last_ok_at=row.last_ok_at,
-        failing_since=row.failing_since,
-        consecutive_failures=row.consecutive_failures,
-        final_url=row.final_url,
-        http_status=row.http_status,
-        last_run_id=row.last_run_id,
-    )
+    return HealthState(**{f.name: getattr(row, f.name) for f in fields(HealthState)})
 
 
 def _state_values(resource_id: str, state: HealthState) -> dict[str, Any]:
@@ -292,6 +284,7 @@ def health_summaries(engine: Engine, window: int = 30) -> dict[str, HealthSummar
             health_t.c.seeded_uptime,
             latest.c.evidence,
             latest.c.redirect_chain,
+            latest.c.suggestion,
             _uptime_column(window).label("uptime"),
         )
         .select_from(resource_t)
@@ -325,6 +318,7 @@ def health_summaries(engine: Engine, window: int = 30) -> dict[str, HealthSummar
             redirect_chain=tuple(Hop(**h) for h in (r.redirect_chain or ())),
             seeded=bool(r.seeded),
             repository=repositories.get(r.id),
+            suggestion=Suggestion.from_json(r.suggestion),
         )
     return summaries
 
@@ -352,6 +346,12 @@ def latest_runs(engine: Engine, n: int = 2, conclusive_only: bool = True) -> lis
         return [run_info_from_row(row) for row in connection.execute(query)]
 
 
+def concluded_runs(connection: Any, conclusions: Sequence[str], n: int) -> list[RunInfo]:
+    """The newest n runs concluded in one of `conclusions`, oldest first."""
+    query = select(run_t).where(run_t.c.outcome.in_(conclusions)).order_by(run_t.c.id.desc()).limit(n)
+    return [run_info_from_row(row) for row in connection.execute(query)][::-1]
+
+
 def status_history(
     engine: Engine, last_runs: int = 30, *, conclusive_only: bool = False
 ) -> tuple[list[RunInfo], dict[str, list[str | None]]]:
@@ -361,15 +361,7 @@ def status_history(
     """
     conclusions = APPLIED_CONCLUSIONS if conclusive_only else RUN_CONCLUSIONS
     with engine.connect() as connection:
-        runs = [
-            run_info_from_row(row)
-            for row in connection.execute(
-                select(run_t)
-                .where(run_t.c.outcome.in_(conclusions))
-                .order_by(run_t.c.id.desc())
-                .limit(last_runs)
-            )
-        ][::-1]
+        runs = concluded_runs(connection, conclusions, last_runs)
         column = {run.id: i for i, run in enumerate(runs)}
         active = connection.execute(
             select(resource_t.c.id)

@@ -16,8 +16,8 @@ from pipeline.store.engine import open_store
 from pipeline.store.sync import sync_catalogue
 from pipeline.validate import load_valid_catalogue
 from tests.cli import roadmap
-from tests.publish.factory import T0, days, outcome, record_run
-from tests.publish.test_export import validate
+from tests.factory import T0, days, outcome, record_run
+from tests.publish.contract import validate
 
 MOVED = "immersive-math"
 BROKEN = "seeing-theory"
@@ -177,7 +177,7 @@ def test_fix_redirects(capsys, repo: Path) -> None:
     # Until the next check the report still says moved: the fix lists it with the reason.
     assert roadmap(capsys, "fix", "redirects") == (
         0,
-        f"catalogue/resources/{MOVED}.yaml: skipped {new} -> {new}: the catalogue already has this URL "
+        f"catalogue/resources/{MOVED}.yaml: skipped {new}: the catalogue already has this URL "
         "(fixed since the last check)\n0 url(s) changed\n",
         "",
     )

@@ -18,7 +18,7 @@ from pipeline.config import Config, DomainRule
 from pipeline.crawl.classify import Context, Fetched, Response, classify
 from pipeline.repair.redirects import fix_redirects, plan_redirects
 from pipeline.status import Hop, Status
-from tests.publish.factory import make_catalogue, resource, summary
+from tests.factory import make_catalogue, resource, summary
 
 OLD = "https://old.example.org/course/intro"
 PAGE = (
