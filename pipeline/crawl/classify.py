@@ -16,6 +16,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from pipeline.config import DomainRule
 from pipeline.crawl import html
 from pipeline.crawl.facts import Failure, Fetched, Probe, Response, body_fingerprint, page_facts
+from pipeline.crawl.prefilter import prefiltered
 from pipeline.crawl.redirects import is_login_url, update_target
 from pipeline.status import Evidence, Outcome, Status
 
@@ -151,6 +152,14 @@ _FREE_HINT = re.compile(
     r"|\bdownload\s+(?:the\s+)?(?:pdf|book|notes|slides)\b|\bcreative\s+commons\b"
 )
 _LOGIN_WORDS = re.compile(r"\b(?:log\s?in|sign\s?in|signin|login|log\s+on|anmelden|connexion|authenticate)\b")
+# A keyword pre-check before each phrase pattern (crawl/prefilter.py): the same answers at a fraction of the
+# cost, since most pages hold none of the words the phrases are built on.
+_NOT_FOUND_TITLE, _PARKED_PHRASES, _CHALLENGE_TITLE, _PAYWALL_PHRASES = map(
+    prefiltered, (_NOT_FOUND_TITLE, _PARKED_PHRASES, _CHALLENGE_TITLE, _PAYWALL_PHRASES)
+)
+_BUY_ACTION, _DONATION, _PRINT_COPY, _FREE_HINT, _LOGIN_WORDS = map(
+    prefiltered, (_BUY_ACTION, _DONATION, _PRINT_COPY, _FREE_HINT, _LOGIN_WORDS)
+)
 _JS_ANCHORS = ("anchor-js", "anchor.min.js", "anchors.add(", "tocbot")
 _LINE_FRAGMENT = re.compile(r"^L\d+(?:C\d+)?(?:-L?\d+(?:C\d+)?)?$")
 _APP_TEXT_MIN = 200  # visible characters below which a scripted page is treated as rendered by JS

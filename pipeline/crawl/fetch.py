@@ -116,7 +116,9 @@ class Fetcher:
             transport=transport,
             follow_redirects=False,  # we follow hop by hop, recording and checking each one
             trust_env=False,  # no proxies or .netrc credentials from the environment
-            cookies=httpx.Cookies(_NoCookies()),  # nothing persists between URLs or hosts
+            # The jar itself (httpx copies the cookies of a Cookies object into a jar of its own, which kept
+            # them for the rest of the run): nothing persists between URLs or hosts.
+            cookies=_NoCookies(),
             timeout=httpx.Timeout(
                 connect=check.connect_timeout_s,
                 read=check.read_timeout_s,
