@@ -5,7 +5,8 @@
 - The URL the catalogue should hold is the end of the *leading* run of permanent hops: a move followed
   by a temporary hop (a language or landing page) updates the catalogue to the end of the move.
 - A *sign-in URL* is where a site sends a visitor who must log in: common paths, host prefixes and
-  query parameters, plus the domain rule's own `login_url_patterns`.
+  query parameters (signals/sign-in.txt), plus the domain rule's own `login_url_patterns`.
+- Where a redirect lands: a site's home page, the same site or another one.
 """
 
 from __future__ import annotations
@@ -15,20 +16,14 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from pipeline.config import DomainRule
+from pipeline.crawl import signals
 from pipeline.status import Hop
 
 PERMANENT_REDIRECTS = frozenset({301, 308})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
-# Sign-in pages, whatever the site. Paths match whole segments ("/login/", "/login?", "/login.php"),
-# never a prefix of a longer word ("/logistics", "/authors").
-_LOGIN_PATH = re.compile(
-    r"/(?:log-?in|sign-?in|sign_in|signin|sign-?up|signup|logon|sso|cas/login|wp-login\.php|sessions?/new"
-    r"|oauth2?/(?:authorize|auth)|servicelogin|saml2?|auth/realms/[^/]+/protocol)(?:[/.?;]|$)"
-)
-_LOGIN_HOST_PREFIXES = ("login.", "signin.", "sso.", "auth.", "idp.", "accounts.")
-# Query parameters that carry "come back here after signing in".
-_LOGIN_QUERY = re.compile(r"(?:^|[?&])(?:returnurl|return_to|redirect_uri)=")
+_INDEX_PATH = re.compile(r"^/(?:(?:index|default|home)(?:\.\w+)?)?$", re.I)
+_LOCALE_ROOT = re.compile(r"^/[a-z]{2}(?:[-_][a-z]{2})?/?$", re.I)
 
 
 def is_permanent_hop(hop: Hop) -> bool:
@@ -64,18 +59,40 @@ def update_target(hops: Iterable[Hop]) -> str | None:
 
 
 def is_login_url(url: str, rule: DomainRule | None = None) -> str | None:
-    """The sign-in pattern a URL matches (common paths, hosts and query parameters, plus the domain
-    rule's own patterns), or None."""
+    """The sign-in pattern a URL matches (signals/sign-in.txt: paths, host prefixes and query
+    parameters, plus the domain rule's own patterns), or None."""
     parts = urlsplit(url)
     lowered = url.lower()
     for pattern in rule.login_url_patterns if rule else ():
         if pattern.lower() in lowered:
             return pattern
-    if m := _LOGIN_PATH.search((parts.path or "/").lower()):
+    if m := signals.pattern("sign-in", "path").search((parts.path or "/").lower()):
         return m.group(0)
     host = (parts.hostname or "").lower()
-    if prefix := next((p for p in _LOGIN_HOST_PREFIXES if host.startswith(p)), None):
+    if prefix := next((p for p in signals.literals("sign-in", "host-prefix") if host.startswith(p)), None):
         return prefix
-    if m := _LOGIN_QUERY.search("?" + parts.query.lower()):
+    if m := signals.pattern("sign-in", "query").search("?" + parts.query.lower()):
         return m.group(0).lstrip("?&")
     return None
+
+
+def path_of(url: str) -> str:
+    return urlsplit(url).path or "/"
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def on_host(host: str, domains: Iterable[str]) -> str | None:
+    """The domain of the list that host is, or is a subdomain of."""
+    return next((d for d in domains if host == d or host.endswith("." + d)), None)
+
+
+def is_home(path: str) -> bool:
+    """A site's front page: "/", "/index.html", a bare locale root ("/en/", "/pt-br")."""
+    return bool(_INDEX_PATH.match(path) or _LOCALE_ROOT.match(path))
+
+
+def same_site(a: str, b: str) -> bool:
+    return host_of(a).removeprefix("www.") == host_of(b).removeprefix("www.")
