@@ -13,8 +13,8 @@ import pytest
 
 from tests.cli import roadmap
 from tests.conftest import REPO
+from tests.crawl.helpers import html
 from tests.crawl.server import LoopbackServer, redirect, reply
-from tests.crawl.test_live import html
 
 
 @pytest.fixture

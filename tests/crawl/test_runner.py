@@ -23,7 +23,7 @@ from pipeline.store.engine import open_store
 from pipeline.store.health import health_summaries
 from pipeline.store.models import CheckResult
 from pipeline.store.sync import sync_catalogue
-from tests.crawl.test_live import TEST_CHECK, html
+from tests.crawl.helpers import TEST_CHECK, html
 from tests.store.factory import catalogue, resource
 
 PAGE = html("A fine page")
