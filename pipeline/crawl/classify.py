@@ -11,22 +11,24 @@ judges is `ok`. tests/crawl/test_classify.py holds RULES to this list.
  1. redirect-to-parking-host: a redirect to a parking network, whether or not its page answered.
  2. fetch-failure: no usable response (no such name, refused, timeout, TLS, non-public address...).
  3. redirect-to-lander: redirected to "/lander", a parking network's landing page.
- 4. redirect-to-bot-check: redirected to a bot check instead of the page.
+ 4. redirect-to-interstitial: redirected to a bot check or a consent prompt instead of the page.
  5. redirect-to-sign-in: redirected to a sign-in URL the link itself is not.
  6. http-status: any status but 2xx (or a domain rule's override); a bot wall behind it is `blocked`.
  7. challenge-header: a 2xx that a bot wall's headers mark as a challenge.
  8. redirect-to-home-page: a deep link redirected to its own site's home page.
  9. empty-body: a 2xx with nothing in it.
-    Rules 10-17 read a 2xx HTML page.
-10. bot-challenge: the page is a bot wall (title or widget).
+    Rules 10-18 read a 2xx HTML page.
+10. bot-challenge: the page is a bot wall (title, widget, or the wording of a short page).
 11. parked-domain: the page is a parked domain's (wording, markup or where its script sends it).
 12. not-found-notice: the title or first headings say the page does not exist.
-13. paywall: schema.org says not free, or paywall wording, or a price to pay and nothing free.
-14. password-form: a sign-in form is the page's main content.
-15. empty-page: no text, no media, no script.
-16. same-as-missing-page: the host serves the same page for a path that cannot exist.
-17. anchor-missing: the #fragment names no element of the page.
-18. permanent-redirect: the link moved for good; the catalogue should hold the new address.
+13. removed-content: the title, first headings or a short page say the content was removed.
+14. paywall: schema.org says not free, or paywall wording, or a price to pay and nothing free.
+15. password-form: a sign-in form is the page's main content.
+16. empty-page: no text, no media, no script.
+17. same-as-missing-page: the host serves the same page for a path that cannot exist; when that page
+    is a consent prompt standing in front of every path, `blocked` (it says nothing of the page).
+18. anchor-missing: the #fragment names no element of the page (nor of a consent prompt's page).
+19. permanent-redirect: the link moved for good; the catalogue should hold the new address.
 """
 
 from __future__ import annotations
@@ -35,10 +37,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from urllib.parse import unquote, urljoin
+from urllib.parse import urljoin
 
 from pipeline.config import DomainRule
 from pipeline.crawl import html, signals
+from pipeline.crawl.anchors import APP_TEXT_MIN, missing_anchor
 from pipeline.crawl.codes import failure_verdict, status_code_verdict
 from pipeline.crawl.facts import Failure, Fetched, Probe, Response, body_fingerprint, page_facts
 from pipeline.crawl.probe import same_as_missing
@@ -51,16 +54,14 @@ from pipeline.crawl.redirects import (
     same_site,
     update_target,
 )
+from pipeline.crawl.walls import CHALLENGE_TEXT_MAX, challenge, consent_prompt
 from pipeline.status import Evidence, Outcome, Status
 
 _NOTICE_WORDS = 6  # a title segment longer than this is a sentence about something, not a notice
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·:»]+\s+|\s*[|–—·»]\s*|\s*::\s*")
-_JS_ANCHORS = ("anchor-js", "anchor.min.js", "anchors.add(", "tocbot")
-_LINE_FRAGMENT = re.compile(r"^L\d+(?:C\d+)?(?:-L?\d+(?:C\d+)?)?$")
 _MEDIA = re.compile(r"<(?:img|video|iframe|embed|object|canvas)\b")
-_APP_TEXT_MIN = 200  # visible characters below which a scripted page is treated as rendered by JS
 _MAIN_CONTENT_SHORT = 1500  # visible characters: a password form on a page this short is the page
-_CHALLENGE_TEXT_MAX = 2500  # widget markers count on short pages only (a contact form has a captcha)
+_NOTICE_PAGE_MAX = 2500  # visible characters of main content: a notice anywhere in it is the page's news
 _OFFER_WINDOW = 80  # characters either side of a price read for what it is the price of
 
 
@@ -161,10 +162,15 @@ def _redirect_to_lander(case: _Case) -> Outcome | None:
     return None
 
 
-def _redirect_to_bot_check(case: _Case) -> Outcome | None:
+def _redirect_to_interstitial(case: _Case) -> Outcome | None:
     url = case.response.url
-    if case.fetched.hops and "/.well-known/sgcaptcha" in url:
+    if not case.fetched.hops:
+        return None
+    if "/.well-known/sgcaptcha" in url:
         return case.verdict(Status.BLOCKED, Evidence("bot-challenge", f"redirects to {url}"))
+    if consent := on_host(host_of(url), signals.literals("consent-wall", "host")):
+        detail = f"redirects to the consent prompt of {consent}: the page behind it was not seen"
+        return case.verdict(Status.BLOCKED, Evidence("consent-wall", detail))
     return None
 
 
@@ -178,25 +184,6 @@ def _redirect_to_sign_in(case: _Case) -> Outcome | None:
     return None
 
 
-def _challenge(response: Response, page: tuple[str, html.PageFacts] | None) -> Evidence | None:
-    """Signs that a bot wall answered instead of the site: its headers, else its title or widget."""
-    if mitigated := response.header("cf-mitigated").lower():
-        return Evidence("bot-challenge", f"header cf-mitigated: {mitigated}")
-    if action := response.header("x-amzn-waf-action"):
-        return Evidence("bot-challenge", f"header x-amzn-waf-action: {action}")
-    if page is None:
-        return None
-    markup, facts = page
-    title = facts.title.lower()
-    if title and signals.pattern("bot-challenge", "title").search(title):
-        return Evidence("bot-challenge", f"challenge page titled {facts.title!r}")
-    if facts.text_length <= _CHALLENGE_TEXT_MAX or response.status >= 400:
-        marker = next((m for m in signals.literals("bot-challenge", "markup") if m in markup), None)
-        if marker:
-            return Evidence("bot-challenge", f"challenge widget in the page ({marker})")
-    return None
-
-
 def _http_status(case: _Case) -> Outcome | None:
     by_status = status_code_verdict(case.response, case.clues.rule)
     if by_status is None:
@@ -205,14 +192,14 @@ def _http_status(case: _Case) -> Outcome | None:
     # A 403/429/503 page that is a bot wall is "blocked" whatever the code says.
     if status not in (Status.SERVER_ERROR, Status.BLOCKED):
         return case.verdict(status, evidence)
-    if challenge := _challenge(case.response, case.page):
-        return case.verdict(Status.BLOCKED, challenge, evidence)
+    if wall := challenge(case.response, case.page):
+        return case.verdict(Status.BLOCKED, wall, evidence)
     return case.verdict(status, evidence)
 
 
 def _challenge_header(case: _Case) -> Outcome | None:
-    if challenge := _challenge(case.response, None):
-        return case.verdict(Status.BLOCKED, challenge)
+    if wall := challenge(case.response, None):
+        return case.verdict(Status.BLOCKED, wall)
     return None
 
 
@@ -225,7 +212,7 @@ def _redirect_to_home_page(case: _Case) -> Outcome | None:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Rules 9-17: what a 2xx page says.
+# Rules 9-18: what a 2xx page says.
 
 
 def _empty_body(case: _Case) -> Outcome | None:
@@ -238,7 +225,7 @@ def _empty_body(case: _Case) -> Outcome | None:
 
 
 def _bot_challenge(case: _Case) -> Outcome | None:
-    if case.page is not None and (evidence := _challenge(case.response, case.page)):
+    if case.page is not None and (evidence := challenge(case.response, case.page)):
         return case.verdict(Status.BLOCKED, evidence)
     return None
 
@@ -250,7 +237,7 @@ def _parked_domain(case: _Case) -> Outcome | None:
     phrases = signals.pattern("parked", "phrase")
     if m := phrases.search(facts.text.lower()) or phrases.search(facts.title.lower()):
         return case.verdict(Status.SOFT_404, Evidence("parked-domain", f"parked-domain page: {m.group(0)!r}"))
-    if facts.script_redirect and facts.text_length < _APP_TEXT_MIN:
+    if facts.script_redirect and facts.text_length < APP_TEXT_MIN:
         # We never follow script redirects (no JavaScript here), but where one points can be telling.
         target = urljoin(case.response.url, facts.script_redirect)
         if (
@@ -260,7 +247,7 @@ def _parked_domain(case: _Case) -> Outcome | None:
             return case.verdict(
                 Status.SOFT_404, Evidence("parked-domain", f"a script sends the page to {target}")
             )
-    if facts.text_length < _CHALLENGE_TEXT_MAX and (
+    if facts.text_length < CHALLENGE_TEXT_MAX and (
         marker := next((m for m in signals.literals("parked", "markup") if m in markup), None)
     ):
         return case.verdict(Status.SOFT_404, Evidence("parked-domain", f"parked-domain page ({marker})"))
@@ -274,6 +261,20 @@ def _not_found_notice(case: _Case) -> Outcome | None:
     for where, value in (("title", facts.title), *(("h1", h) for h in facts.headings[:2])):
         if value and not_found_notice(value):
             return case.verdict(Status.SOFT_404, Evidence(f"{where}-not-found", f"{where} says {value!r}"))
+    return None
+
+
+def _removed_content(case: _Case) -> Outcome | None:
+    if case.page is None:
+        return None
+    _, facts = case.page
+    notice = signals.pattern("removed-content", "notice")
+    for where, value in (("title", facts.title), *(("h1", h) for h in facts.headings[:2])):
+        if value and (m := notice.search(value.lower())):
+            return case.verdict(Status.SOFT_404, Evidence("removed-content", f"{where} says {m.group(0)!r}"))
+    main = facts.text if facts.content_text is None else facts.content_text
+    if len(main) <= _NOTICE_PAGE_MAX and (m := notice.search(main.lower())):
+        return case.verdict(Status.SOFT_404, Evidence("removed-content", f"the page says {m.group(0)!r}"))
     return None
 
 
@@ -343,9 +344,13 @@ def _same_as_missing_page(case: _Case) -> Outcome | None:
     if case.page is None or probe is None:
         return None
     _, facts = case.page
-    if evidence := same_as_missing(case.fetched, case.response, facts, probe, app_text_min=_APP_TEXT_MIN):
-        return case.verdict(Status.SOFT_404, evidence)
-    return None
+    evidence = same_as_missing(case.fetched, case.response, facts, probe, app_text_min=APP_TEXT_MIN)
+    if evidence is None:
+        return None
+    if consent := consent_prompt(case.page):
+        # The same interstitial in front of every path hides the page; it is no sign the page is gone.
+        return case.verdict(Status.BLOCKED, consent, evidence)
+    return case.verdict(Status.SOFT_404, evidence)
 
 
 def _anchor_missing(case: _Case) -> Outcome | None:
@@ -354,27 +359,15 @@ def _anchor_missing(case: _Case) -> Outcome | None:
     if case.page is None or not fragment:
         return None
     markup, facts = case.page
-    name = unquote(fragment)
-    if not name or name.startswith(("!", "/", ":~:")) or "=" in name or name.lower() in {"top", "_top"}:
-        return None  # empty, hash-bang routes, media/text fragments, the implicit top
-    if _LINE_FRAGMENT.match(name):
-        return None  # "#L10-L20": code viewers highlight lines with scripts, no element carries the id
-    known = {a.lower() for a in facts.anchors}
-    wanted = name.lower()
-    if wanted in known or f"user-content-{wanted}" in known or fragment.lower() in known:
-        return None
-    if case.response.truncated or facts.app_shell or not facts.anchors:
-        return None  # we saw only part of the page, or its anchors are made by scripts
-    if facts.text_length < _APP_TEXT_MIN and facts.scripts:
-        return None
-    if any(marker in markup for marker in _JS_ANCHORS):
-        return None
-    evidence = Evidence("anchor-missing", f"no element with id or name {name!r} in the page")
-    return case.verdict(Status.ANCHOR_MISSING, evidence)
+    if consent_prompt(case.page):
+        return None  # a prompt hides the page: its ids are not the page's
+    if evidence := missing_anchor(fragment, facts, markup, truncated=case.response.truncated):
+        return case.verdict(Status.ANCHOR_MISSING, evidence)
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------
-# Rule 18 and the table.
+# Rule 19 and the table.
 
 
 def _permanent_redirect(case: _Case) -> Outcome | None:
@@ -385,7 +378,8 @@ def _permanent_redirect(case: _Case) -> Outcome | None:
     if fragment and "#" not in target:
         target = f"{target}#{fragment}"
     first = case.fetched.hops[0]
-    evidence = Evidence("permanent-redirect", f"HTTP {first.status} to {target}: update the catalogue URL")
+    how = "a redirect page (meta refresh and canonical link)" if first.stub else f"HTTP {first.status}"
+    evidence = Evidence("permanent-redirect", f"{how} to {target}: update the catalogue URL")
     return case.verdict(Status.REDIRECTED, evidence, final_url=target)
 
 
@@ -399,7 +393,7 @@ RULES: tuple[Rule, ...] = (
     Rule("redirect-to-parking-host", _redirect_to_parking_host),
     Rule("fetch-failure", _fetch_failure),
     Rule("redirect-to-lander", _redirect_to_lander),
-    Rule("redirect-to-bot-check", _redirect_to_bot_check),
+    Rule("redirect-to-interstitial", _redirect_to_interstitial),
     Rule("redirect-to-sign-in", _redirect_to_sign_in),
     Rule("http-status", _http_status),
     Rule("challenge-header", _challenge_header),
@@ -408,6 +402,7 @@ RULES: tuple[Rule, ...] = (
     Rule("bot-challenge", _bot_challenge),
     Rule("parked-domain", _parked_domain),
     Rule("not-found-notice", _not_found_notice),
+    Rule("removed-content", _removed_content),
     Rule("paywall", _paywall),
     Rule("password-form", _password_form),
     Rule("empty-page", _empty_page),

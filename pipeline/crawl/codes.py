@@ -20,7 +20,9 @@ FAILURE_VERDICTS: dict[str, tuple[Status, str]] = {
     "url_timeout": (Status.TIMEOUT, "the URL took longer than its time limit"),
     "tls": (Status.TLS_ERROR, "the TLS handshake failed"),
     "protocol": (Status.SERVER_ERROR, "the server broke the HTTP protocol"),
-    "unsafe_address": (Status.SKIPPED, "refused to connect to a non-public address"),
+    # A public link that leads to a private, loopback or link-local address is for a maintainer to see:
+    # a mistake in the catalogue, a DNS record gone wrong, or a redirect towards an internal service.
+    "unsafe_address": (Status.BLOCKED, "the name leads to a non-public address; not connected"),
     "unsupported_scheme": (Status.SKIPPED, "only http and https links are checked"),
     "invalid_url": (Status.BROKEN, "the URL is not valid"),
     "redirect_loop": (Status.BROKEN, "the redirects go round in a loop"),
@@ -65,6 +67,12 @@ def status_code_verdict(response: Response, rule: DomainRule | None) -> tuple[St
     if 400 <= code < 500:
         # 405/406/418/451...: the site answered, but not with a clear "gone". A human must look.
         return Status.BLOCKED, Evidence(f"http-{code}", f"HTTP {code}{via}: not a definitive 'gone'")
+    if code == 503:
+        # Maintenance or overload: temporarily unavailable. A failure for this run, which counts toward
+        # check.broken_after like a timeout, never a dead link on its own.
+        retry = response.header("retry-after")
+        detail = f"HTTP 503: temporarily unavailable{via}" + (f" (Retry-After: {retry})" if retry else "")
+        return Status.SERVER_ERROR, Evidence("http-503", detail)
     if 500 <= code < 600:
         return Status.SERVER_ERROR, Evidence(f"http-{code}", f"HTTP {code} after retries{via}")
     if 300 <= code < 400:

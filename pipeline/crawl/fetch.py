@@ -36,7 +36,7 @@ import httpx
 from pipeline.config import Config
 from pipeline.crawl import safety
 from pipeline.crawl.facts import Failure, Fetched, Response, page_facts
-from pipeline.crawl.redirects import REDIRECT_STATUSES
+from pipeline.crawl.redirects import REDIRECT_STATUSES, is_redirect_stub
 from pipeline.status import Hop
 
 # httpcore runs `import sniffio` on every request; without sniffio installed each failed import walks
@@ -509,7 +509,7 @@ class Fetcher:
                 continue
             if method == "GET" and 200 <= status < 300 and (target := _refresh_target(current, response)):
                 # A meta refresh is a redirect hop like any other: same limit, loop and safety checks.
-                hops.append(Hop(url=current, status=status, location=target))
+                hops.append(Hop(url=current, status=status, location=target, stub=_is_stub(response, target)))
                 if len(hops) > self.config.check.max_redirects:
                     return done(failure=Failure("too_many_redirects", f"more than {len(hops) - 1} redirects"))
                 current = target
@@ -551,6 +551,13 @@ def _refresh_target(current: str, response: Response) -> str | None:
     if urlsplit(target).scheme not in ("http", "https") or target == current:
         return None  # a reload, or somewhere we do not go (javascript:, data:)
     return target
+
+
+def _is_stub(response: Response, target: str) -> bool:
+    """The page that sent us on is a redirect stub: a permanent move (redirects.is_redirect_stub)."""
+    assert response.body is not None
+    _, facts = page_facts(response.body, response.header("content-type"))
+    return is_redirect_stub(facts, response.url, target)
 
 
 def _http_date(value: str) -> float | None:

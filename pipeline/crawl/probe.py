@@ -104,8 +104,10 @@ def same_as_missing(
         return Evidence(
             "same-as-missing-page", f"redirects where a made-up path does too ({probe.final_url})"
         )
-    if probe.text is None or facts.app_shell or facts.text_length < app_text_min:
+    if probe.text is None or facts.app_shell or (facts.text_length < app_text_min and facts.scripts):
         return None  # a JS app serves one shell for every path: identical shells prove nothing
+    # A short page without scripts is all there is to it: the same short page for a made-up path is a
+    # catch-all, however little it says.
     # Each page may echo its own path ("no page named <slug>"): drop both paths from both texts.
     drop = path_tokens(fetched.url) + path_tokens(response.url) + probe.tokens
     # Same title and (nearly) the same text: a real page shares boilerplate with the home page, never both.

@@ -1,7 +1,8 @@
 """What a redirect means, defined once: for the verdict (classify) and for the catalogue fix alike.
 
-- A *permanent* hop is a 301/308, or any redirect that only upgrades http to https on the same host,
-  path and query (sites do that with a 302 as often as with a 301; the address has moved for good).
+- A *permanent* hop is a 301/308, a redirect stub page (a meta refresh and a canonical link to the same
+  new address: GitHub Pages' jekyll-redirect-from, Hugo aliases), or any redirect that only upgrades
+  http to https on the same host, path and query (sites do that with a 302 as often as with a 301).
 - The URL the catalogue should hold is the end of the *leading* run of permanent hops: a move followed
   by a temporary hop (a language or landing page) updates the catalogue to the end of the move.
 - A *sign-in URL* is where a site sends a visitor who must log in: common paths, host prefixes and
@@ -13,22 +14,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from pipeline.config import DomainRule
-from pipeline.crawl import signals
+from pipeline.crawl import html, signals
 from pipeline.status import Hop
 
 PERMANENT_REDIRECTS = frozenset({301, 308})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
+STUB_TEXT_MAX = 200  # visible characters of a redirect stub ("Redirecting... Click here if you are not")
+STUB_DELAY_MAX_S = 1.0  # a stub's refresh is immediate
 _INDEX_PATH = re.compile(r"^/(?:(?:index|default|home)(?:\.\w+)?)?$", re.I)
 _LOCALE_ROOT = re.compile(r"^/[a-z]{2}(?:[-_][a-z]{2})?/?$", re.I)
 
 
 def is_permanent_hop(hop: Hop) -> bool:
-    """301/308, or any redirect that only upgrades http to https on the same host, path and query."""
-    if hop.status in PERMANENT_REDIRECTS:
+    """301/308, a redirect stub, or any redirect that only upgrades http to https on the same address."""
+    if hop.status in PERMANENT_REDIRECTS or hop.stub:
         return True
     if hop.location is None:
         return False
@@ -39,6 +42,28 @@ def is_permanent_hop(hop: Hop) -> bool:
         and a.hostname == b.hostname
         and (a.path or "/") == (b.path or "/")
         and a.query == b.query
+    )
+
+
+def is_redirect_stub(facts: html.PageFacts, page_url: str, target: str) -> bool:
+    """A page that exists only to send readers on: next to nothing to read, a prompt meta refresh, and a
+    canonical link naming the same address as the refresh (what static site generators publish at a
+    moved page's old address). Its meta refresh is a permanent move."""
+    if facts.canonical is None or facts.meta_refresh is None or facts.text_length > STUB_TEXT_MAX:
+        return False
+    if facts.meta_refresh[0] > STUB_DELAY_MAX_S:
+        return False
+    return _same_address(urljoin(page_url, facts.canonical), target)
+
+
+def _same_address(a: str, b: str) -> bool:
+    pa, pb = urlsplit(a), urlsplit(b)
+    return (pa.scheme.lower(), (pa.hostname or "").lower(), pa.port, pa.path or "/", pa.query) == (
+        pb.scheme.lower(),
+        (pb.hostname or "").lower(),
+        pb.port,
+        pb.path or "/",
+        pb.query,
     )
 
 

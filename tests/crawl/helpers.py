@@ -214,3 +214,53 @@ def assert_verdict(
     if rule is not None:
         assert rule in {e.rule for e in outcome.evidence}, outcome.evidence
     return outcome
+
+
+# --- pages of issue 10 §3 ----------------------------------------------------------------------------
+
+TINY_STATIC = (
+    "<!doctype html><html><head><title>Acme Notes</title></head><body><p>Nothing here.</p></body></html>"
+)
+TINY_SCRIPTED = (
+    "<!doctype html><html><head><title>Acme Notes</title><script src='/app.js'></script></head>"
+    "<body><p>Loading…</p></body></html>"
+)
+CONSENT_WALL = (
+    "<!doctype html><html><head><title>Before you continue to Acme</title></head><body>"
+    "<h1>We value your privacy</h1><p>We and our partners use cookies to store and access information on"
+    " your device, to measure audiences and to show you content. You can accept or reject all of them.</p>"
+    "<form method=post action=/consent><button name=set value=accept>Accept all</button>"
+    "<button name=set value=reject>Reject all</button></form></body></html>"
+)
+ONETRUST_WALL = (
+    "<!doctype html><html><head><title>Acme Learning</title>"
+    "<script src='https://cdn.cookielaw.org/scripttemplates/otSDKStub.js'></script></head><body>"
+    "<div id='onetrust-consent-sdk'><p>This site stores data such as cookies to enable essential site"
+    " functionality, as well as marketing, personalisation and analytics. You may change your settings at"
+    " any time or accept the default settings.</p><button>OK</button></div></body></html>"
+)
+BOT_WALL_TEXT = (
+    "<!doctype html><html><head><title>Acme Learning</title></head><body>"
+    "<p>Checking your browser before accessing acme.example.</p><p>This process is automatic.</p>"
+    "</body></html>"
+)
+
+
+def jekyll_stub(target: str, canonical: str | None = None) -> str:
+    """What jekyll-redirect-from (GitHub Pages) publishes at a moved page's old address."""
+    canonical = canonical or target
+    return (
+        f'<!DOCTYPE html><html lang="en-US"><meta charset="utf-8"><title>Redirecting&hellip;</title>'
+        f'<link rel="canonical" href="{canonical}"><script>location="{target}"</script>'
+        f'<meta http-equiv="refresh" content="0; url={target}"><meta name="robots" content="noindex">'
+        f'<h1>Redirecting&hellip;</h1><a href="{target}">Click here if you are not redirected.</a></html>'
+    )
+
+
+def hugo_alias(target: str) -> str:
+    """What Hugo publishes for an alias of a moved page."""
+    return (
+        f'<!DOCTYPE html><html lang="en-us"><head><title>{target}</title>'
+        f'<link rel="canonical" href="{target}"><meta name="robots" content="noindex"><meta charset="utf-8">'
+        f'<meta http-equiv="refresh" content="0; url={target}"></head></html>'
+    )

@@ -149,6 +149,23 @@ SCENARIOS = {
         Status.SOFT_404,
         "redirect-to-homepage",
     ),
+    "redirect to a consent prompt": (
+        fetched(
+            hops=(Hop(URL, 302, "https://consent.youtube.com/m?continue=https%3A%2F%2Fsite.example"),),
+            final="https://consent.youtube.com/m?continue=https%3A%2F%2Fsite.example",
+        ),
+        Clues(),
+        Status.BLOCKED,
+        "consent-wall",
+    ),
+    "a name that leads to a private address": (
+        Fetched(
+            url=URL, failure=Failure("unsafe_address", "connected to 10.0.0.7: 10.0.0.7 is a private address")
+        ),
+        Clues(),
+        Status.BLOCKED,
+        "unsafe-address",
+    ),
     "redirect to a parking host": (
         fetched(
             hops=(Hop(URL, 302, "https://www.hugedomains.com/domain_profile.cfm?d=site"),),
@@ -366,7 +383,7 @@ SCENARIOS = {
     "unsafe": (
         Fetched(url=URL, failure=Failure("unsafe_address", "127.0.0.1")),
         Clues(),
-        Status.SKIPPED,
+        Status.BLOCKED,
         "unsafe-address",
     ),
 }

@@ -321,7 +321,7 @@ def test_user_agent_is_honest(server: LoopbackServer) -> None:
 def test_literal_private_ip_is_refused_before_connecting(server: LoopbackServer) -> None:
     server.route("/p", reply(200, html("secret")))
     outcome = run([server.url("/p")], allow_private=False)[0][server.url("/p")]
-    assert outcome.status is Status.SKIPPED
+    assert outcome.status is Status.BLOCKED  # a finding for a maintainer, never a silent skip
     assert outcome.evidence[0].rule == "unsafe-address"
     assert server.hits("/p") == 0
 
@@ -338,7 +338,7 @@ def test_public_name_resolving_to_loopback_is_refused(
     monkeypatch.setattr(socket, "getaddrinfo", fake)
     url = f"http://public.example:{server.port}/meta"
     outcome = run([url], allow_private=False)[0][url]
-    assert outcome.status is Status.SKIPPED
+    assert outcome.status is Status.BLOCKED  # a finding for a maintainer, never a silent skip
     assert outcome.evidence[0].rule == "unsafe-address"
     assert "127.0.0.2 is a loopback address" in outcome.evidence[0].detail
     assert server.hits("/meta") == 0  # refused before any byte of the request was sent
@@ -359,7 +359,7 @@ def test_redirect_to_a_private_address_is_refused(
     url = f"http://public.example:{server.port}/go"
     server.route("/go", redirect("http://169.254.169.254/latest/meta-data/", 302))
     outcome = run([url], allow_private=False)[0][url]
-    assert outcome.status is Status.SKIPPED and outcome.evidence[0].rule == "unsafe-address"
+    assert outcome.status is Status.BLOCKED and outcome.evidence[0].rule == "unsafe-address"
 
 
 @pytest.mark.parametrize(

@@ -16,10 +16,12 @@ from importlib import resources
 
 KINDS = (
     "not-found",
+    "removed-content",
     "parked",
     "paywall",
     "sign-in",
     "bot-challenge",
+    "consent-wall",
 )
 ANY = "*"  # the language of entries that are not words (markup, host names, URL patterns)
 _HEADER = re.compile(r"^\[([a-z][a-z-]*)\s+(\*|[a-z]{2,3}(?:-[a-z]+)?)\]$")

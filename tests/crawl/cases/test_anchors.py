@@ -72,6 +72,62 @@ CASES = [
 ]
 
 
+# Issue 10 §3: percent-encoded and non-ASCII fragments match their ids.
+IDS = "<h2 id='über'>Über</h2><h2 id='概要'>概要</h2><h2 id='%C3%A9t%C3%A9'>Été</h2>"
+ENCODED = [
+    pytest.param(
+        {"/p": reply(200, html("Notes", IDS + PROSE))},
+        "/p#u%CC%88ber",
+        Status.OK,
+        None,
+        id="NFD fragment, NFC id",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("Notes", IDS + PROSE))},
+        "/p#%25C3%25BCber",
+        Status.OK,
+        None,
+        id="double-encoded fragment",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("Notes", IDS + PROSE))},
+        "/p#%FCber",
+        Status.OK,
+        None,
+        id="Latin-1 encoded fragment",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("Notes", IDS + PROSE))},
+        "/p#%C3%9Cber",
+        Status.OK,
+        None,
+        id="encoded fragment, other case",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("Notes", IDS + PROSE))},
+        "/p#%E6%A6%82%E8%A6%81",
+        Status.OK,
+        None,
+        id="encoded CJK fragment",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("Notes", IDS + PROSE))},
+        "/p#été",
+        Status.OK,
+        None,
+        id="raw fragment, percent-encoded id",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("Notes", IDS + PROSE))},
+        "/p#%C3%A0-propos",
+        Status.ANCHOR_MISSING,
+        "anchor-missing",
+        id="encoded non-ASCII fragment really missing",
+    ),
+]
+CASES += ENCODED
+
+
 @pytest.mark.parametrize(("routes", "url", "status", "rule"), CASES)
 def test_verdict(server: LoopbackServer, routes: dict, url: str, status: Status, rule: str | None) -> None:
     assert_verdict(server, routes, url, status, rule)

@@ -226,3 +226,20 @@ def test_server_that_never_answers_times_out_within_the_url_limit(server: Loopba
     assert outcome.status is Status.TIMEOUT, outcome.evidence
     assert outcome.evidence[0].rule in ("read-timeout", "url-timeout")
     assert outcome.elapsed_ms is not None and outcome.elapsed_ms <= check.url_timeout_s * 1000 + 500
+
+
+@pytest.mark.parametrize(
+    ("url", "address"),
+    [
+        pytest.param("http://10.1.2.3/notes", "10.1.2.3 is a private address", id="private"),
+        pytest.param("http://[::1]:9/notes", "::1 is a loopback address", id="IPv6 loopback"),
+        pytest.param(
+            "http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a link-local", id="link-local"
+        ),
+    ],
+)
+def test_a_non_public_address_is_a_finding_with_the_address(url: str, address: str) -> None:
+    """Issue 10 §3: blocked (needs a human) with the address as evidence, never a silent skip."""
+    outcome = run([url], allow_private=False)[0][url]
+    assert outcome.status is Status.BLOCKED
+    assert outcome.evidence[0].rule == "unsafe-address" and address in outcome.evidence[0].detail

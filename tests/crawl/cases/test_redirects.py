@@ -21,7 +21,9 @@ from tests.crawl.helpers import (
     assert_verdict,
     chain,
     html,
+    hugo_alias,
     install,
+    jekyll_stub,
     js_page,
     raw,
     refresh_page,
@@ -207,6 +209,67 @@ CASES = [
 ]
 
 
+# Issue 10 §3: a redirect stub (meta refresh + canonical link, "Redirecting…") is a permanent move.
+STUBS = [
+    pytest.param(
+        {
+            "/old/": To("http://{A}:{port}/new/", lambda t: reply(200, jekyll_stub(t))),
+            "/new/": reply(200, html("New")),
+        },
+        "/old/",
+        Status.REDIRECTED,
+        "permanent-redirect",
+        id="jekyll-redirect-from stub",
+    ),
+    pytest.param(
+        {"/old/": reply(200, jekyll_stub("/new/")), "/new/": reply(200, html("New"))},
+        "/old/",
+        Status.REDIRECTED,
+        "permanent-redirect",
+        id="stub with relative addresses",
+    ),
+    pytest.param(
+        {
+            "/old/": To("http://{B}:{port}/notes/", lambda t: reply(200, hugo_alias(t))),
+            (B, "/notes/"): reply(200, html("Notes")),
+        },
+        "/old/",
+        Status.REDIRECTED,
+        "permanent-redirect",
+        id="hugo alias to another host",
+    ),
+    pytest.param(
+        {
+            "/old/": reply(200, jekyll_stub("/new/")),
+            "/new/": redirect("/new/en/", 302),
+            "/new/en/": reply(200, html("New")),
+        },
+        "/old/",
+        Status.REDIRECTED,
+        "permanent-redirect",
+        id="stub, then a temporary language redirect",
+    ),
+    pytest.param(
+        {
+            "/old/": reply(200, jekyll_stub("/new/", canonical="/elsewhere/")),
+            "/new/": reply(200, html("New")),
+        },
+        "/old/",
+        Status.OK,
+        None,
+        id="refresh whose canonical names another page (not a move)",
+    ),
+    pytest.param(
+        {"/old/": reply(200, jekyll_stub("/gone/"))},
+        "/old/",
+        Status.BROKEN,
+        "http-404",
+        id="stub to a page that is gone",
+    ),
+]
+CASES += STUBS
+
+
 @pytest.mark.parametrize(("routes", "url", "status", "rule"), CASES)
 def test_verdict(server: LoopbackServer, routes: dict, url: str, status: Status, rule: str | None) -> None:
     assert_verdict(server, routes, url, status, rule)
@@ -243,10 +306,10 @@ def test_meta_refresh_to_a_private_address_is_refused(
     server.routes.clear()
     url = f"http://public.example:{server.port}/r"
     outcome = run([url], allow_private=False)[0][url]  # refused on the first hop already
-    assert outcome.status is Status.SKIPPED
+    assert outcome.status is Status.BLOCKED
     install(server, {"/r": reply(200, refresh_page("http://169.254.169.254/latest/meta-data/"))})
     outcome = run([server.url("/r")], allow_private=False)[0][server.url("/r")]
-    assert outcome.status is Status.SKIPPED and outcome.evidence[0].rule == "unsafe-address"
+    assert outcome.status is Status.BLOCKED and outcome.evidence[0].rule == "unsafe-address"
 
 
 def test_redirect_target_is_percent_encoded_for_the_catalogue(server: LoopbackServer) -> None:
@@ -256,3 +319,14 @@ def test_redirect_target_is_percent_encoded_for_the_catalogue(server: LoopbackSe
     outcome = run([url])[0][url]
     assert outcome.status is Status.REDIRECTED
     assert outcome.final_url == server.url("/%C3%BCber%20uns?q=a%20b")
+
+
+def test_a_redirect_stub_moves_the_catalogue_to_its_canonical_address(server: LoopbackServer) -> None:
+    install(server, {"/old/": To("http://{A}:{port}/new/", lambda t: reply(200, jekyll_stub(t)))})
+    server.route("/new/", reply(200, html("New")))
+    url = server.url("/old/")
+    outcome = run([url])[0][url]
+    assert outcome.status is Status.REDIRECTED and outcome.final_url == server.url("/new/")
+    assert [h.stub for h in outcome.redirect_chain] == [True]
+    assert outcome.to_json()["redirect_chain"][0]["stub"] is True
+    assert "redirect page" in outcome.evidence[0].detail

@@ -9,8 +9,16 @@ from __future__ import annotations
 import pytest
 
 from pipeline.status import Status
-from tests.crawl.helpers import CF_BODY, assert_verdict, html
-from tests.crawl.server import LoopbackServer, reply, sequence
+from tests.crawl.helpers import (
+    BOT_WALL_TEXT,
+    CF_BODY,
+    CONSENT_WALL,
+    ONETRUST_WALL,
+    PROSE,
+    assert_verdict,
+    html,
+)
+from tests.crawl.server import LoopbackServer, redirect, reply, sequence
 
 CASES = [
     pytest.param(
@@ -77,6 +85,85 @@ CASES = [
         id="500 once then 200",
     ),
 ]
+
+
+# Issue 10 §3: an interstitial in front of every path (a consent or bot wall) is not evidence that the page
+# is missing: the random-path comparison must not turn it into a soft 404.
+INTERSTITIALS = [
+    pytest.param(
+        {"*": reply(200, CONSENT_WALL)},
+        "/notes/chapter-3",
+        Status.BLOCKED,
+        "consent-wall",
+        id="consent wall in front of every path",
+    ),
+    pytest.param(
+        {"*": reply(200, ONETRUST_WALL)},
+        "/notes/chapter-3",
+        Status.BLOCKED,
+        "consent-wall",
+        id="consent manager's prompt in front of every path",
+    ),
+    pytest.param(
+        {"*": reply(200, CONSENT_WALL)},
+        "/notes/chapter-3#eigenvalues",
+        Status.BLOCKED,
+        "consent-wall",
+        id="consent wall hides the anchor too",
+    ),
+    pytest.param(
+        {"*": reply(200, BOT_WALL_TEXT)},
+        "/notes/chapter-3",
+        Status.BLOCKED,
+        "bot-challenge",
+        id="bot wall wording in front of every path",
+    ),
+    pytest.param(
+        {
+            "/notes/chapter-3": reply(
+                200, html("Chapter 3", PROSE + "<div id='cookie'>We use cookies. Accept all cookies?</div>")
+            )
+        },
+        "/notes/chapter-3",
+        Status.OK,
+        None,
+        id="real page with a cookie banner (ok)",
+    ),
+]
+CASES += INTERSTITIALS
+
+# Issue 10 §3: a 503 is "temporarily unavailable": a server error for this run, never a dead link.
+UNAVAILABLE = [
+    pytest.param(
+        {"/p": reply(503, html("Down for maintenance", "<p>Back soon.</p>"), retry_after="7200")},
+        "/p",
+        Status.SERVER_ERROR,
+        "http-503",
+        id="503 maintenance page, Retry-After beyond the cap",
+    ),
+    pytest.param(
+        {"/p": reply(503, html("Page not found"))},
+        "/p",
+        Status.SERVER_ERROR,
+        "http-503",
+        id="503 page titled not found",
+    ),
+    pytest.param(
+        {"/old": redirect("/new"), "/new": reply(503, "busy")},
+        "/old",
+        Status.SERVER_ERROR,
+        "http-503",
+        id="503 after a permanent redirect",
+    ),
+    pytest.param(
+        {"*": reply(503, html("Maintenance", "<p>This domain is being upgraded.</p>"))},
+        "/notes/chapter-3",
+        Status.SERVER_ERROR,
+        "http-503",
+        id="503 on every path",
+    ),
+]
+CASES += UNAVAILABLE
 
 
 @pytest.mark.parametrize(("routes", "url", "status", "rule"), CASES)

@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.crawl.classify import not_found_notice
 from pipeline.status import Status
-from tests.crawl.helpers import PROSE, assert_verdict, encoded, html
+from tests.crawl.helpers import PROSE, TINY_SCRIPTED, TINY_STATIC, assert_verdict, encoded, html
 from tests.crawl.server import LoopbackServer, reply
 
 CASES = [
@@ -169,6 +169,153 @@ CASES = [
         id="iso-8859-1 ordinary page (ok)",
     ),
 ]
+
+
+# Issue 10 §3: a small static page that the host serves for a made-up path too is a soft 404; only a
+# script-rendered shell gets the benefit of the doubt.
+CATCH_ALL = [
+    pytest.param(
+        {"*": reply(200, TINY_STATIC)},
+        "/notes/chapter-3",
+        Status.SOFT_404,
+        "same-as-missing-page",
+        id="tiny static page served for every path",
+    ),
+    pytest.param(
+        {"*": reply(200, html("Acme Notes", "<p>Nothing here.</p>"))},
+        "/notes/chapter-3",
+        Status.SOFT_404,
+        "same-as-missing-page",
+        id="short static page with a heading served for every path",
+    ),
+    pytest.param(
+        {"/notes/chapter-3": reply(200, TINY_STATIC)},
+        "/notes/chapter-3",
+        Status.OK,
+        None,
+        id="tiny static page, made-up paths answer 404",
+    ),
+    pytest.param(
+        {"*": reply(200, TINY_SCRIPTED)},
+        "/notes/chapter-3",
+        Status.OK,
+        None,
+        id="script-rendered shell served for every path (benefit of the doubt)",
+    ),
+]
+CASES += CATCH_ALL
+
+# Issue 10 §3: removed-content notices served with 200, in the languages the not-found lists cover.
+REMOVED = [
+    pytest.param(
+        {"/watch": reply(200, html("Video unavailable - NotesTube", "<p>This video has been removed.</p>"))},
+        "/watch",
+        Status.SOFT_404,
+        "removed-content",
+        id="video unavailable",
+    ),
+    pytest.param(
+        {
+            "/course/la": reply(
+                200,
+                "<html><head><title>Linear Algebra | Acme Academy</title></head><body><h1>Linear Algebra</h1>"
+                "<p>This course is no longer available.</p><p>Browse our catalogue for other courses.</p>"
+                "</body></html>",
+            )
+        },
+        "/course/la",
+        Status.SOFT_404,
+        "removed-content",
+        id="course no longer available",
+    ),
+    pytest.param(
+        {
+            "/p": reply(
+                200, html("Eigenvalues", "<p>This page has been archived and is no longer available.</p>")
+            )
+        },
+        "/p",
+        Status.SOFT_404,
+        "removed-content",
+        id="page archived and no longer available",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("Lineare Algebra", "<p>Dieses Video ist nicht mehr verfügbar.</p>"))},
+        "/p",
+        Status.SOFT_404,
+        "removed-content",
+        id="de: Video nicht mehr verfügbar",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("Algèbre linéaire", "<p>Ce cours n’est plus disponible.</p>"))},
+        "/p",
+        Status.SOFT_404,
+        "removed-content",
+        id="fr: cours plus disponible",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("Álgebra lineal", "<p>Este curso ya no está disponible.</p>"))},
+        "/p",
+        Status.SOFT_404,
+        "removed-content",
+        id="es: curso ya no disponible",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("線形代数", "<p>この動画は削除されました。</p>"))},
+        "/p",
+        Status.SOFT_404,
+        "removed-content",
+        id="ja: 動画は削除されました",
+    ),
+    pytest.param(
+        {
+            "/p": reply(
+                200,
+                html(
+                    "notes/linear-algebra",
+                    "<p>This repository has been archived by the owner"
+                    " on Jan 5, 2024. It is now read-only.</p>" + PROSE,
+                ),
+            )
+        },
+        "/p",
+        Status.OK,
+        None,
+        id="archived repository still works (ok)",
+    ),
+    pytest.param(
+        {
+            "/p": reply(
+                200,
+                html(
+                    "Why videos vanish",
+                    PROSE + "<p>When a video is unavailable in one country"
+                    " it may still play in another.</p>" + PROSE,
+                ),
+            )
+        },
+        "/p",
+        Status.OK,
+        None,
+        id="article about unavailable videos (ok)",
+    ),
+    pytest.param(
+        {
+            "/p": reply(
+                200,
+                html(
+                    "Linear algebra, free online",
+                    PROSE + "<aside>The print edition is no longer available.</aside>",
+                ),
+            )
+        },
+        "/p",
+        Status.OK,
+        None,
+        id="free text beside a print edition no longer available (ok)",
+    ),
+]
+CASES += REMOVED
 
 
 @pytest.mark.parametrize(("routes", "url", "status", "rule"), CASES)
