@@ -28,10 +28,11 @@ def timed(label: str, func, *args, **kwargs):
 
 def fill_runs(engine, ids: list[str], runs: int, rng: random.Random) -> None:
     """Concluded runs with a result for every resource. Each resource has a character: most stay ok, some
-    moved, some flaky, some die at some run and stay dead, some are blocked."""
+    moved, some flaky, some die at some run and stay dead, some are blocked; and a typical response time."""
     start = datetime(2026, 10, 1, 3, 0)
     kinds = rng.choices(["ok", "moved", "flaky", "dies", "blocked"], weights=[85, 4, 5, 4, 2], k=len(ids))
     dies_at = [rng.randrange(runs) for _ in ids]
+    typical_ms = [rng.lognormvariate(5.5, 0.8) for _ in ids]  # a host's usual response time, ~250 ms
     with engine.begin() as connection:
         for n in range(runs):
             when = start + timedelta(days=n)
@@ -71,6 +72,9 @@ def fill_runs(engine, ids: list[str], runs: int, rng: random.Random) -> None:
                         "final_url": f"https://example.org/{rid}/moved"
                         if status is Status.REDIRECTED
                         else None,
+                        "elapsed_ms": 10_000
+                        if status is Status.TIMEOUT
+                        else round(typical_ms[i] * rng.uniform(0.7, 1.6)),
                         "redirect_chain": [],
                         "evidence": [],
                         "network_failure": False,

@@ -1,13 +1,24 @@
-"""Crawler throughput and politeness against a loopback server farm, and lychee on the same servers.
+"""`roadmap check` end to end through the CLI against a loopback server farm, with lychee beside it.
 
 A server process listens on HOSTS addresses (127.0.1.1 ...), adds a fixed latency to every request and
-answers 429 to any request beyond PER_HOST in flight on one address (a polite client never sees one).
-Each crawl runs in a fresh child process so its peak memory (ru_maxrss) is its own.
+answers 429 to any request beyond 2 in flight on one address (a polite client never sees one). Each
+size is measured in one run, one after the other on the same servers:
 
-    .venv/bin/python benchmarks/bench_crawl.py                  # 2,000 and 20,000 URLs, then lychee
-    .venv/bin/python benchmarks/bench_crawl.py --sizes 2000 --latency-ms 100 --no-lychee
+  ours-default   `roadmap check` on a generated catalogue with the bundled catalogue/config.yaml
+  ours-lychee    the same with lychee's limits (concurrency 128, per_host 2, host_delay_ms 50)
+  lychee         lychee --host-concurrency 2 (its defaults otherwise: 128 in flight, 50 ms per host)
+  in-process     the crawl core alone (no start-up, validate, sync or writes), with lychee's limits
 
-Ideal wall time = requests x latency / (hosts x per-host limit); the ratio is measured / ideal.
+Every CLI run is a fresh process on a fresh database: start-up, validate, migrate, sync, crawl and the
+result writes are all in the wall time, as a user sees it. Peak RSS is each process's own (wait4).
+
+The ideal is the politeness bound of the configuration: for each host, its URLs x max(gap, latency /
+per_host); the run's ideal is the largest (all hosts run in parallel). ratio = wall time / ideal.
+With --skew 0.8 one host holds 80% of the URLs and sets the bound; the others must finish in its shadow.
+
+    .venv/bin/python benchmarks/bench_crawl.py                           # 2,000 and 20,000 URLs
+    .venv/bin/python benchmarks/bench_crawl.py --sizes 100000 --only ours-lychee,lychee
+    .venv/bin/python benchmarks/bench_crawl.py --sizes 2000 --skew 0.8
 """
 
 from __future__ import annotations
@@ -16,24 +27,49 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import resource
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter, deque
+from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
 HOSTS = 20
-PER_HOST = 2
+SERVER_LIMIT = 2  # the servers answer 429 beyond this many requests in flight per address
 PAGE = (
     "<!doctype html><html><head><title>Page {n}</title></head>"
     "<body><h1>Page {n}</h1><p>{text}</p></body></html>"
 )
 TEXT = "Singular values measure how much a matrix stretches space. " * 20
+BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class Limits:
+    concurrency: int
+    per_host: int
+    gap_ms: int
+
+
+LYCHEE_LIMITS = Limits(concurrency=128, per_host=2, gap_ms=50)
+
+
+def default_limits() -> Limits:
+    import yaml
+
+    from pipeline.config import Config
+
+    data = yaml.safe_load((REPO / "catalogue" / "config.yaml").read_text())
+    check = Config.from_dict(data).check
+    return Limits(check.concurrency, check.per_host, check.host_delay_ms)
 
 
 # --- the server farm (child process) ----------------------------------------------------------------
@@ -41,7 +77,7 @@ TEXT = "Singular values measure how much a matrix stretches space. " * 20
 
 def serve(port: int, latency: float, ready_fd: int) -> None:
     active: Counter[str] = Counter()
-    stats = {"requests": 0, "refused": 0, "peak": 0}
+    stats = {"requests": 0, "refused": 0, "peak": 0, "first_at": 0.0}
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         ip = writer.get_extra_info("sockname")[0]
@@ -50,25 +86,22 @@ def serve(port: int, latency: float, ready_fd: int) -> None:
                 method, target, _ = line.decode("latin-1").split(" ", 2)
                 while await reader.readline() not in (b"\r\n", b"\n", b""):
                     pass
-                if target == "/__stats":
+                if target in ("/__stats", "/__reset"):
+                    if target == "/__reset":
+                        stats.update(requests=0, refused=0, peak=0, first_at=0.0)
                     body = json.dumps(stats).encode()
                     writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
                     writer.write(f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
                     await writer.drain()
                     continue
-                if target == "/__reset":
-                    stats.update(requests=0, refused=0, peak=0)
-                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-                    await writer.drain()
-                    continue
                 stats["requests"] += 1
+                stats["first_at"] = stats["first_at"] or time.time()
                 active[ip] += 1
                 stats["peak"] = max(stats["peak"], active[ip])
                 try:
-                    if active[ip] > PER_HOST:
+                    if active[ip] > SERVER_LIMIT:
                         stats["refused"] += 1
-                        status, body = "429 Too Many Requests", b"slow down"
-                        extra = "Retry-After: 1\r\n"
+                        status, body, extra = "429 Too Many Requests", b"slow down", "Retry-After: 1\r\n"
                     else:
                         await asyncio.sleep(latency)
                         extra = ""
@@ -78,9 +111,7 @@ def serve(port: int, latency: float, ready_fd: int) -> None:
                             status, body = "200 OK", PAGE.format(n=target, text=TEXT).encode()
                     head = f"HTTP/1.1 {status}\r\nContent-Type: text/html\r\n{extra}"
                     head += f"Content-Length: {len(body)}\r\n\r\n"
-                    if method == "HEAD":
-                        body = b""
-                    writer.write(head.encode() + body)
+                    writer.write(head.encode() + (b"" if method == "HEAD" else body))
                     await writer.drain()
                 finally:
                     active[ip] -= 1
@@ -91,7 +122,7 @@ def serve(port: int, latency: float, ready_fd: int) -> None:
 
     async def main() -> None:
         servers = [
-            await asyncio.start_server(handle, f"127.0.1.{i + 1}", port, backlog=1024) for i in range(HOSTS)
+            await asyncio.start_server(handle, f"127.0.1.{i + 1}", port, backlog=4096) for i in range(HOSTS)
         ]
         os.write(ready_fd, b"1")
         os.close(ready_fd)
@@ -101,25 +132,12 @@ def serve(port: int, latency: float, ready_fd: int) -> None:
 
 
 def start_server(latency: float) -> tuple[subprocess.Popen, int]:
-    import socket
-
     with socket.socket() as probe:
         probe.bind(("127.0.1.1", 0))
         port = probe.getsockname()[1]
     read_fd, write_fd = os.pipe()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            __file__,
-            "--serve",
-            str(port),
-            "--latency-ms",
-            str(latency * 1000),
-            "--fd",
-            str(write_fd),
-        ],
-        pass_fds=(write_fd,),
-    )
+    command = [sys.executable, __file__, "--serve", str(port), "--latency-ms", str(latency * 1000)]
+    process = subprocess.Popen([*command, "--fd", str(write_fd)], pass_fds=(write_fd,))
     os.close(write_fd)
     if os.read(read_fd, 1) != b"1":
         raise RuntimeError("server did not start")
@@ -131,32 +149,166 @@ def server_stats(port: int, reset: bool = False) -> dict:
     import urllib.request
 
     path = "/__reset" if reset else "/__stats"
-    with urllib.request.urlopen(f"http://127.0.1.1:{port}{path}", timeout=5) as answer:
-        body = answer.read()
-    return json.loads(body) if body else {}
+    with urllib.request.urlopen(f"http://127.0.1.1:{port}{path}", timeout=10) as answer:
+        return json.loads(answer.read())
 
 
-def urls(n: int, port: int) -> list[str]:
-    return [f"http://127.0.1.{i % HOSTS + 1}:{port}/notes/page-{i}" for i in range(n)]
+def urls(n: int, port: int, skew: float) -> list[str]:
+    """n URLs over HOSTS hosts: evenly, or `skew` of them on the first host and the rest spread."""
+    busy = round(n * skew) if skew else 0
+    hosts = [1] * busy + [(i % (HOSTS - 1)) + 2 if skew else i % HOSTS + 1 for i in range(n - busy)]
+    return [f"http://127.0.1.{h}:{port}/notes/page-{i}" for i, h in enumerate(hosts)]
 
 
-# --- our crawler (child process) ---------------------------------------------------------------------
+def ideal_s(links: list[str], limits: Limits, latency: float) -> float:
+    per_url = max(limits.gap_ms / 1000, latency / limits.per_host)
+    return max(Counter(link.split("/")[2] for link in links).values()) * per_url
 
 
-def crawl_child(n: int, port: int) -> None:
+# --- a catalogue of the URLs -------------------------------------------------------------------------
+
+RESOURCE = """\
+id: {id}
+title: "Benchmark page number {n}: an explorable explanation"
+url: {url}
+section: {section}
+position: {position}
+description: >-
+  A synthetic resource used to measure the crawler. It shows the math running, visualises what the
+  equations mean geometrically and lets the student work through calculations by hand.
+medium: interactive
+cost: free
+provider: Example University
+topics: [vectors]
+origin: added
+added: 2026-11-25
+"""
+
+
+def write_catalogue(root: Path, links: list[str], limits: Limits | None) -> None:
+    import yaml
+
+    root.mkdir(parents=True)
+    for name in ("roadmap.yaml", "sections.yaml"):
+        shutil.copy(REPO / "catalogue" / name, root / name)
+    config = (REPO / "catalogue" / "config.yaml").read_text()
+    if limits is not None:
+        for key, value in (
+            ("concurrency", limits.concurrency),
+            ("per_host", limits.per_host),
+            ("host_delay_ms", limits.gap_ms),
+        ):
+            config = re.sub(rf"(?m)^  {key}: \d+", f"  {key}: {value}", config)
+    (root / "config.yaml").write_text(config)
+    sections = [s["id"] for s in yaml.safe_load((root / "sections.yaml").read_text())["sections"]]
+    (root / "resources").mkdir()
+    for n, link in enumerate(links):
+        rid = f"bench-page-{n:06d}"
+        text = RESOURCE.format(
+            id=rid, n=n, url=link, section=sections[n % len(sections)], position=(n // len(sections) + 1) * 10
+        )
+        (root / "resources" / f"{rid}.yaml").write_text(text)
+
+
+# --- the runs ---------------------------------------------------------------------------------------
+
+
+def wrapped(command: list[str]) -> list[str]:
+    """Run command in a wrapper that prints its own child's peak RSS (so every figure is its own)."""
+    code = (
+        "import resource,subprocess,sys;"
+        "r=subprocess.run(sys.argv[1:]);"
+        "u=resource.getrusage(resource.RUSAGE_CHILDREN);"
+        "print('PEAK_RSS_KB', u.ru_maxrss, 'CPU_S', u.ru_utime + u.ru_stime, file=sys.stderr);"
+        "sys.exit(r.returncode)"
+    )
+    return [sys.executable, "-c", code, *command]
+
+
+def run_measured(command: list[str], cwd: Path | None = None) -> dict:
+    began = time.time()
+    started = time.perf_counter()
+    proc = subprocess.run(wrapped(command), capture_output=True, text=True, cwd=cwd)
+    wall = time.perf_counter() - started
+    match = re.search(r"PEAK_RSS_KB (\d+) CPU_S ([\d.]+)", proc.stderr)
+    return {
+        "wall_s": wall,
+        "exit": proc.returncode,
+        "peak_rss_mb": int(match.group(1)) / 1024 if match else float("nan"),
+        "cpu_s": float(match.group(2)) if match else float("nan"),
+        "began": began,
+        "stdout": proc.stdout,
+        "stderr": proc.stderr,
+    }
+
+
+def run_cli(links: list[str], limits: Limits | None, port: int, tmp: Path, label: str) -> dict:
+    root = tmp / label / "catalogue"
+    write_catalogue(root, links, limits)
+    database = f"sqlite:///{tmp / label / 'roadmap.db'}"
+    server_stats(port, reset=True)
+    command = [str(BIN / "roadmap"), "check", "--catalogue", str(root), "--database", database]
+    result = run_measured([*command, "--allow-private-addresses"])
+    served = server_stats(port)
+    counts = dict(re.findall(r"(?m)^(\w+)\s+(\d+)$", result["stdout"]))
+    if result["exit"] not in (0, 1):
+        raise RuntimeError(f"{label}: exit {result['exit']}: {result['stderr'][-2000:]}")
+    return {**result, "served": served, "counts": counts}
+
+
+def run_lychee(links: list[str], port: int, tmp: Path) -> dict | None:
+    lychee = shutil.which("lychee") or str(BIN / "lychee")
+    if not Path(lychee).exists():
+        return None
+    listing = tmp / "urls.txt"
+    listing.write_text("\n".join(links) + "\n")
+    report = tmp / "lychee.json"
+    server_stats(port, reset=True)
+    command = [
+        lychee,
+        "--no-progress",
+        "--host-concurrency",
+        "2",
+        "--format",
+        "json",
+        "--output",
+        str(report),
+    ]
+    result = run_measured([*command, str(listing)])
+    served = server_stats(port)
+    summary = json.loads(report.read_text()) if report.exists() else {}
+    counts = {k: summary.get(k) for k in ("total", "successful", "errors", "timeouts") if k in summary}
+    return {**result, "served": served, "counts": counts}
+
+
+def run_in_process(links: list[str], port: int) -> dict:
+    server_stats(port, reset=True)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--in-process"],
+        input="\n".join(links),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {**result, "served": server_stats(port)}
+
+
+def in_process_child() -> None:
     from pipeline.config import CheckConfig, Config
     from pipeline.crawl.fetch import Fetcher
     from pipeline.crawl.runner import Crawler, _Job, _run_hosts, host_of
 
-    config = Config(
-        check=CheckConfig(concurrency=HOSTS * PER_HOST, per_host=PER_HOST, host_delay_ms=0, url_timeout_s=60)
-    )
+    links = sys.stdin.read().split()
+    limits = LYCHEE_LIMITS
+    check = CheckConfig(concurrency=limits.concurrency, per_host=limits.per_host, host_delay_ms=limits.gap_ms)
+    config = Config(check=check)
     counts: Counter[str] = Counter()
 
-    async def main() -> None:
+    async def main() -> float:
         by_host: dict[str, deque] = {}
-        for url in urls(n, port):
-            by_host.setdefault(host_of(url), deque()).append(_Job(url, ()))
+        for link in links:
+            by_host.setdefault(host_of(link), deque()).append(_Job(link, ()))
         async with Fetcher(config, allow_private=True) as fetcher:
             crawler = Crawler(config, fetcher)
 
@@ -166,82 +318,23 @@ def crawl_child(n: int, port: int) -> None:
                     _, verdicts = await crawler.verdicts(job.url, [("", "free")])
                     counts[next(iter(verdicts.values())).status.value] += 1  # counted, not kept
 
-            stop, give_up = asyncio.Event(), asyncio.Event()
             started = time.perf_counter()
-            await _run_hosts(by_host, config, work, stop, give_up)
-            elapsed = time.perf_counter() - started
-            print(
-                json.dumps(
-                    {
-                        "wall_s": elapsed,
-                        "requests": fetcher.requests_made,
-                        "statuses": dict(counts),
-                        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                    }
-                )
-            )
+            await _run_hosts(by_host, config, work, asyncio.Event(), asyncio.Event())
+            return time.perf_counter() - started
 
-    asyncio.run(main())
-
-
-def run_ours(n: int, port: int, latency: float) -> dict:
-    server_stats(port, reset=True)
-    out = subprocess.run(
-        [sys.executable, __file__, "--crawl", str(n), "--port", str(port)],
-        capture_output=True,
-        text=True,
-        check=True,
+    wall = asyncio.run(main())
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime
+    print(
+        json.dumps(
+            {"wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024, "cpu_s": cpu, "counts": dict(counts)}
+        )
     )
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    served = server_stats(port)
-    ideal = result["requests"] * latency / (HOSTS * PER_HOST)
-    result.update(
-        ideal_s=ideal,
-        ratio=result["wall_s"] / ideal,
-        server_429=served["refused"],
-        peak_per_host=served["peak"],
-    )
-    return result
 
 
-def run_lychee(n: int, port: int, latency: float, polite: bool = True) -> dict | None:
-    """lychee on the same URL list: with limits equal to ours (polite) or with its own defaults."""
-    lychee = shutil.which("lychee") or str(Path(sys.executable).parent / "lychee")
-    if not Path(lychee).exists():
-        return None
-    server_stats(port, reset=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        listing = Path(tmp) / "urls.txt"
-        listing.write_text("\n".join(urls(n, port)) + "\n")
-        report = Path(tmp) / "report.json"
-        command = [lychee, "--no-progress", "--format", "json", "--output", str(report)]
-        if polite:
-            command += [
-                "--max-concurrency", str(HOSTS * PER_HOST), "--host-concurrency", str(PER_HOST),
-                "--host-request-interval", "0ms", "--max-retries", "2", "--timeout", "60",
-            ]  # fmt: skip
-        command.append(str(listing))
-        started = time.perf_counter()
-        proc = subprocess.run(command, capture_output=True, text=True)
-        elapsed = time.perf_counter() - started
-        try:
-            data = json.loads(report.read_text())
-        except (OSError, ValueError):
-            data = {}
-    served = server_stats(port)
-    ideal = n * latency / (HOSTS * PER_HOST)
-    keys = ("total", "successful", "errors", "timeouts", "redirects", "excludes", "unknown")
-    return {
-        "wall_s": elapsed,
-        "ideal_s": ideal,
-        "ratio": elapsed / ideal,
-        "server_requests": served["requests"],
-        "server_429": served["refused"],
-        "peak_per_host": served["peak"],
-        "exit_code": proc.returncode,
-        "summary": {k: data.get(k) for k in keys if k in data},
-        "command": " ".join([*command[:-1], "urls.txt"]),
-    }
+# --- the table --------------------------------------------------------------------------------------
+
+RUNS = ("ours-default", "ours-lychee", "lychee", "in-process")
 
 
 def main() -> None:
@@ -250,49 +343,59 @@ def main() -> None:
     )
     parser.add_argument("--sizes", default="2000,20000")
     parser.add_argument("--latency-ms", type=float, default=100.0)
-    parser.add_argument("--no-lychee", action="store_true")
+    parser.add_argument("--skew", type=float, default=0.0, help="share of the URLs on one host, e.g. 0.8")
+    parser.add_argument("--only", default=",".join(RUNS), help=f"comma-separated subset of {', '.join(RUNS)}")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--fd", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--crawl", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     latency = args.latency_ms / 1000
     if args.serve:
         serve(args.serve, latency, args.fd)
         return
-    if args.crawl:
-        crawl_child(args.crawl, args.port)
+    if args.in_process:
+        in_process_child()
         return
-
+    wanted = args.only.split(",")
+    defaults = default_limits()
     process, port = start_server(latency)
+    print(
+        f"{HOSTS} loopback hosts, {args.latency_ms:g} ms per request, 429 beyond {SERVER_LIMIT} in flight"
+        + (f", {args.skew:.0%} of the URLs on one host" if args.skew else "")
+        + f"; defaults: concurrency {defaults.concurrency}, per_host {defaults.per_host}, "
+        f"host_delay_ms {defaults.gap_ms}"
+    )
+    print(f"{'URLs':>7} {'run':<13} {'wall s':>8} {'ideal s':>8} {'ratio':>6} {'429s':>5} {'peak/host':>9} "
+          f"{'RSS MB':>7} {'CPU s':>6} {'1st req':>7}  verdicts")  # fmt: skip
     try:
-        print(
-            f"server: {HOSTS} hosts x {PER_HOST} in flight, {args.latency_ms:g} ms per request, "
-            "429 beyond that"
-        )
-        sizes = [int(s) for s in args.sizes.split(",")]
-        for n in sizes:
-            r = run_ours(n, port, latency)
-            print(
-                f"ours    {n:>6} URLs: {r['requests']} requests in {r['wall_s']:.2f} s, "
-                f"ideal {r['ideal_s']:.2f} s, "
-                f"ratio {r['ratio']:.3f}, 429s provoked {r['server_429']}, peak in flight per host "
-                f"{r['peak_per_host']}, peak RSS {r['peak_rss_mb']:.1f} MB, verdicts {r['statuses']}"
-            )
-        if not args.no_lychee:
-            n = sizes[0]
-            for polite in (True, False):
-                r = run_lychee(n, port, latency, polite)
-                if r is None:
-                    print("lychee: not installed")
-                    break
-                label = "lychee (our limits)" if polite else "lychee (its defaults)"
-                print(
-                    f"{label} {n:>6} URLs: {r['server_requests']} requests in {r['wall_s']:.2f} s, ideal "
-                    f"{r['ideal_s']:.2f} s, ratio {r['ratio']:.3f}, 429s provoked {r['server_429']}, peak in "
-                    f"flight per host {r['peak_per_host']}, exit {r['exit_code']}, summary {r['summary']}"
-                )
-                print(f"  command: {r['command']}")
+        for n in (int(s) for s in args.sizes.split(",")):
+            links = urls(n, port, args.skew)
+            with tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp_name:
+                tmp = Path(tmp_name)
+                for label in wanted:
+                    limits = defaults if label == "ours-default" else LYCHEE_LIMITS
+                    if label == "ours-default":
+                        r = run_cli(links, None, port, tmp, label)
+                    elif label == "ours-lychee":
+                        r = run_cli(links, LYCHEE_LIMITS, port, tmp, label)
+                    elif label == "lychee":
+                        r = run_lychee(links, port, tmp)
+                        if r is None:
+                            print(f"{n:>7} lychee        not installed (pip install -e '.[bench]')")
+                            continue
+                    else:
+                        r = run_in_process(links, port)
+                    ideal = ideal_s(links, limits, latency)
+                    served = r["served"]
+                    began = r.get("began")
+                    first = f"{served['first_at'] - began:.2f}" if began and served["first_at"] else "-"
+                    print(
+                        f"{n:>7} {label:<13} {r['wall_s']:>8.2f} {ideal:>8.2f} {r['wall_s'] / ideal:>6.3f} "
+                        f"{served['refused']:>5} {served['peak']:>9} {r['peak_rss_mb']:>7.1f} "
+                        f"{r['cpu_s']:>6.1f} {first:>7}  {r['counts']}",
+                        flush=True,
+                    )
     finally:
         process.terminate()
         process.wait(10)

@@ -6,7 +6,7 @@ Each scenario is a small site on its own pair of 127.1.k.x addresses (A and B, s
 host), served by tests.crawl.server.LoopbackServer. Every tool gets its own fresh server instance (stateful
 scenarios such as "503 then 200" start from the first answer for each tool), and the three runs go at once:
 
-- ours: the real runner, pipeline.crawl.runner.check_catalogue, on a temporary SQLite store brought up by
+- ours: the real check run, pipeline.checkrun.check_catalogue, on a temporary SQLite store brought up by
   open_store, with a catalogue built like tests/store/factory.py and allow_private_addresses=True. The
   configuration is the production default except url_timeout_s (15 s instead of 60 s, so the run is short).
 - lychee (defaults): `lychee --format json --output FILE --no-progress -v FILE.md` (no --cache: no cache;
@@ -54,8 +54,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import tests.crawl.server as loopback
+from pipeline.checkrun import CheckRequest, check_catalogue
 from pipeline.config import CheckConfig, Config
-from pipeline.crawl.runner import CheckRequest, check_catalogue
 from pipeline.status import Outcome, Status
 from pipeline.store.engine import open_store
 from pipeline.store.sync import sync_catalogue

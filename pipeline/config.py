@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -19,13 +19,17 @@ DEFAULT_USER_AGENT = (
 
 @dataclass(frozen=True)
 class CheckConfig:
-    concurrency: int = 32  # requests in flight over all hosts
+    # A cap, not the pace: a run works on as many hosts at once as fit under it (each with its per-host
+    # limit), so politeness (per_host, host_delay_ms) and not this number sets the speed.
+    concurrency: int = 128  # requests in flight over all hosts together, at most
     per_host: int = 2  # requests in flight to one host
-    host_delay_ms: int = 250  # minimum gap between two requests to one host
+    host_delay_ms: int = 250  # minimum time between the starts of two requests to one host
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 15.0
     url_timeout_s: float = 60.0  # one URL as a whole, retries and redirects included
     max_body_kb: int = 256  # bytes read of a body, after decompression
+    min_body_kb_s: float = 1.0  # a body slower than this (from its first byte, after the grace) is a timeout
+    body_grace_s: float = 5.0
     max_redirects: int = 10
     retries: int = 2  # extra attempts for transient failures
     backoff_base_s: float = 1.0
@@ -48,6 +52,14 @@ class DomainRule:
         default_factory=lambda: MappingProxyType({})
     )  # "403": "blocked"
     note: str | None = None
+
+
+@dataclass(frozen=True)
+class HostLimits:
+    """The politeness towards one host: requests in flight, and the time between two request starts."""
+
+    per_host: int
+    gap_s: float
 
 
 @dataclass(frozen=True)
@@ -81,6 +93,98 @@ class PathsConfig:
     reports: str = "reports"
 
 
+FORGE_KINDS = ("github", "gitlab", "gitea")
+
+
+@dataclass(frozen=True)
+class ForgeConfig:
+    """One code forge whose API answers for repository links (issue 14): GitHub, GitLab or Gitea."""
+
+    kind: str  # "github", "gitlab" or "gitea": which API it speaks
+    api_url: str = ""
+    hosts: tuple[str, ...] = ()  # web hosts (host or host:port) whose repository links this forge answers
+    token_env: str = ""  # environment variable holding the token; unset or empty: unauthenticated
+    enabled: bool = True
+    stale_after_days: int = 730  # last push (or release) older than this: quality rule `stale`
+    max_wait_s: float = 60.0  # longest total wait for rate limits in one run; beyond it: "not asked"
+    batch_size: int = 100  # repositories per GraphQL query (GitHub; at most 100)
+
+
+DEFAULT_TOKEN_ENV = MappingProxyType(
+    {"github": "GITHUB_TOKEN", "gitlab": "GITLAB_TOKEN", "gitea": "GITEA_TOKEN"}
+)
+DEFAULT_FORGES: Mapping[str, ForgeConfig] = MappingProxyType(
+    {
+        "github": ForgeConfig(
+            "github", api_url="https://api.github.com", hosts=("github.com",), token_env="GITHUB_TOKEN"
+        ),
+        "gitlab": ForgeConfig(
+            "gitlab", api_url="https://gitlab.com/api/v4", hosts=("gitlab.com",), token_env="GITLAB_TOKEN"
+        ),
+        "codeberg": ForgeConfig(
+            "gitea", api_url="https://codeberg.org/api/v1", hosts=("codeberg.org",), token_env="GITEA_TOKEN"
+        ),
+    }
+)
+
+
+def _forges(data: Mapping[str, Any] | None) -> Mapping[str, ForgeConfig]:
+    """The default forges with the list's settings laid over them; a new name is a self-hosted forge."""
+    forges = dict(DEFAULT_FORGES)
+    for name, settings in (data or {}).items():
+        settings = dict(settings or {})
+        kind = str(settings.get("kind", "gitea"))
+        base = forges.get(name) or ForgeConfig(kind, token_env=DEFAULT_TOKEN_ENV.get(kind, ""))
+        built = _build(ForgeConfig, {"kind": base.kind, **settings})
+        changed = {f.name: getattr(built, f.name) for f in fields(ForgeConfig) if f.name in settings}
+        if "hosts" in changed:
+            changed["hosts"] = tuple(h.lower() for h in changed["hosts"])
+        if "api_url" in changed:
+            changed["api_url"] = str(changed["api_url"]).rstrip("/")
+        forges[name] = replace(base, **changed)
+    return MappingProxyType(forges)
+
+
+@dataclass(frozen=True)
+class PublishConfig:
+    """How the published files point at each other: the README's status line and the changes feed."""
+
+    status_line: bool = False  # the README export ends with "Last checked <date> · status page · changes"
+    base_url: str | None = None  # where the list repository's files are published; None: relative links
+
+
+@dataclass(frozen=True)
+class FeaturesConfig:
+    """What kind of list this is. Each feature a list turns on adds required resource fields and what
+    the README shows; all are off unless `features:` turns them on (the bundled roadmap turns all on)."""
+
+    stages: bool = False  # sections may be numbered stages with goals and coverage
+    medium: bool = False  # every resource has a medium; the README shows the legend
+    cost: bool = False  # every resource has a cost
+    provenance: bool = False  # every resource has provider, origin and added
+    descriptions: bool = False  # every resource has a description
+
+    def required_fields(self) -> tuple[tuple[str, str], ...]:
+        """(resource field, feature that requires it), in the schema's order."""
+        table = (
+            ("descriptions", ("description",)),
+            ("medium", ("medium",)),
+            ("cost", ("cost",)),
+            ("provenance", ("provider", "origin", "added")),
+        )
+        return tuple((name, feature) for feature, names in table if getattr(self, feature) for name in names)
+
+
+@dataclass(frozen=True)
+class ReadmeConfig:
+    """How `roadmap export` writes the README: the template and the list's own Markdown style."""
+
+    template: str = "README.md.j2"  # a file in the catalogue directory, or one in pipeline/templates
+    bullet: str = "-"
+    separator: str = " - "
+    blank_lines: int = 1  # before a heading
+
+
 @dataclass(frozen=True)
 class Config:
     check: CheckConfig = field(default_factory=CheckConfig)
@@ -89,6 +193,10 @@ class Config:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     quality: Mapping[str, QualityRule] = field(default_factory=lambda: MappingProxyType({}))
     paths: PathsConfig = field(default_factory=PathsConfig)
+    publish: PublishConfig = field(default_factory=PublishConfig)
+    features: FeaturesConfig = field(default_factory=FeaturesConfig)
+    readme: ReadmeConfig = field(default_factory=ReadmeConfig)
+    forges: Mapping[str, ForgeConfig] = field(default_factory=lambda: DEFAULT_FORGES)
 
     def domain_rule(self, host: str) -> DomainRule | None:
         """The most specific rule for host: "www.example.org" falls back to "example.org"."""
@@ -98,6 +206,14 @@ class Config:
                 return self.domains[host]
             _, _, host = host.partition(".")
         return None
+
+    def host_limits(self, host: str) -> HostLimits:
+        """The one place a host's limits are decided: its domain rule, else the check defaults."""
+        rule = self.domain_rule(host)
+        per_host = rule.per_host if rule is not None and rule.per_host else self.check.per_host
+        delay_ms = rule.host_delay_ms if rule is not None and rule.host_delay_ms is not None else None
+        delay_ms = self.check.host_delay_ms if delay_ms is None else delay_ms
+        return HostLimits(per_host=max(1, per_host), gap_s=delay_ms / 1000)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Config:
@@ -114,6 +230,10 @@ class Config:
                 {rid: _build(QualityRule, rule) for rid, rule in (data.get("quality") or {}).items()}
             ),
             paths=_build(PathsConfig, data.get("paths")),
+            publish=_build(PublishConfig, data.get("publish")),
+            features=_build(FeaturesConfig, data.get("features")),
+            readme=_build(ReadmeConfig, data.get("readme")),
+            forges=_forges(data.get("forges")),
         )
 
 

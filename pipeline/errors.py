@@ -5,7 +5,8 @@
     ├── CatalogueError        the catalogue cannot be loaded/validated  (exit 2)
     ├── ConfigError           catalogue/config.yaml is invalid          (exit 2)
     ├── StoreError            the database cannot be opened/migrated    (exit 2)
-    └── LockedError           another run holds the database            (exit 2)
+    ├── LockedError           another run holds the database            (exit 2)
+    └── OutputError           a report or export cannot be written      (exit 2)
 
 A problem with one item (a resource, a URL) is data, not an exception: see validate.Problem and
 crawl verdicts.
@@ -13,11 +14,13 @@ crawl verdicts.
 
 from __future__ import annotations
 
+from pipeline.status import EXIT_USAGE
+
 
 class RoadmapError(Exception):
     """Base of every error the CLI reports without a traceback."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class UsageError(RoadmapError):
@@ -42,3 +45,7 @@ class StoreError(RoadmapError):
 
 class LockedError(RoadmapError):
     """Another check or nightly run is using the database."""
+
+
+class OutputError(RoadmapError):
+    """A generated file (report, export) cannot be written where the user asked."""

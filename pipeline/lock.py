@@ -25,12 +25,13 @@ from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, make_url, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 
 from pipeline.clock import isoformat, utcnow
 from pipeline.errors import LockedError, StoreError
+from pipeline.store.engine import make_engine, parse_database_url, sqlite_file
 
 # Two int4 keys (pg_try_advisory_lock(int, int)) so the holder can be found in pg_locks by classid/objid.
 PG_LOCK_CLASS = 0x726D6170  # "rmap"
@@ -63,14 +64,10 @@ class LockHolder:
 
 def lock_path_for(url: URL, purpose: str = "run") -> Path | None:
     """The lock file beside a SQLite file database; None for in-memory SQLite and other databases."""
-    if url.get_backend_name() != "sqlite":
+    database = sqlite_file(url)
+    if database is None:
         return None
-    database = url.database or ""
-    if database in ("", ":memory:") or url.query.get("mode") == "memory":
-        return None
-    if database.startswith("file:"):  # URI filename: sqlite:///file:path?uri=true
-        database = database[len("file:") :].split("?", 1)[0]
-    return Path(database).with_name(f"{Path(database).name}.{PURPOSES[purpose][0]}")
+    return database.with_name(f"{database.name}.{PURPOSES[purpose][0]}")
 
 
 @contextmanager
@@ -83,7 +80,10 @@ def run_lock(
     `command` is recorded for that message, e.g. "roadmap nightly". purpose "schedule" is a separate
     lock that one `roadmap schedule` process holds for its whole life.
     """
-    url = target.url if isinstance(target, Engine) else make_url(target)
+    if isinstance(target, Engine):
+        url = target.url
+    else:
+        url = target if isinstance(target, URL) else parse_database_url(target)
     path = lock_path_for(url, purpose)
     if path is not None:
         with _file_lock(path, command, purpose) as holder:
@@ -91,8 +91,6 @@ def run_lock(
     elif url.get_backend_name() == "sqlite":
         yield LockHolder(pid=os.getpid(), since=isoformat(utcnow()), command=command, where="in-memory")
     else:
-        from pipeline.store.engine import make_engine  # one place that turns a URL into an engine
-
         engine = (
             target if isinstance(target, Engine) else make_engine(url.render_as_string(hide_password=False))
         )

@@ -16,31 +16,60 @@ from pipeline.config import Config
 
 
 @dataclass(frozen=True)
+class Link:
+    """A secondary link of an entry (Demo, Source Code), as the list writes it."""
+
+    title: str
+    target: str
+
+
+# Optional fields that only some lists use: published (and stored) only when set, so a list that does
+# not use them keeps its exports byte-for-byte.
+LIST_FIELDS = ("href", "parent", "separator", "links", "tags", "badges", "fields", "preface", "details")
+# Fields a feature of the list's config makes required (FeaturesConfig.required_fields); absent otherwise.
+FEATURE_FIELDS = ("description", "medium", "cost", "provider", "origin", "added")
+
+
+@dataclass(frozen=True)
 class Resource:
     id: str  # stable, equals the file name without .yaml
     title: str
     section: str  # a Section.id
     position: int  # order inside the section (gaps allowed so a new entry needs no renumbering)
-    description: str
-    medium: str
-    cost: str
-    provider: str
-    origin: str  # "seed" (from the roadmap text) or "added" (by a maintainer)
-    added: str  # ISO date, YYYY-MM-DD
+    description: str | None = None  # required by features.descriptions
+    medium: str | None = None  # features.medium
+    cost: str | None = None  # features.cost
+    provider: str | None = None  # features.provenance
+    origin: str | None = None  # "seed" (from the roadmap text) or "added" (by a maintainer); provenance
+    added: str | None = None  # ISO date, YYYY-MM-DD; provenance
     url: str | None = None  # None only while awaiting_url says why
     awaiting_url: str | None = None  # a resource listed before its canonical URL is verified
     effort: str | None = None  # e.g. "15 hours total"
     topics: tuple[str, ...] = ()
     quality_exceptions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     source: Path | None = field(default=None, compare=False)  # the YAML file it came from
+    # An imported list's entries (all optional, see LIST_FIELDS)
+    href: str | None = None  # a link that is not a web address (repository path, in-page anchor)
+    parent: str | None = None  # the resource this one is a sub-item of
+    separator: str | None = None  # between name and description, when not the list's own
+    links: tuple[Link, ...] = ()
+    tags: tuple[str, ...] = ()
+    badges: tuple[str, ...] = ()
+    fields: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    preface: str | None = None  # prose shown just before this entry
+    details: str | None = None  # further blocks of the entry
 
     @property
     def has_url(self) -> bool:
         return self.url is not None
 
     def to_dict(self) -> dict[str, Any]:
-        """Every catalogue field as plain JSON values: what the store keeps and the export publishes."""
-        return {
+        """Every catalogue field as plain JSON values: what the store keeps and the export publishes.
+
+        The fields every roadmap resource has are always present; the fields a list's features make
+        optional, and the imported lists' own fields, only when set.
+        """
+        values: dict[str, Any] = {
             "id": self.id,
             "title": self.title,
             "section": self.section,
@@ -57,6 +86,22 @@ class Resource:
             "added": self.added,
             "quality_exceptions": dict(sorted(self.quality_exceptions.items())),
         }
+        for name in FEATURE_FIELDS:
+            if values[name] is None:
+                del values[name]
+        extra = {
+            "href": self.href,
+            "parent": self.parent,
+            "separator": self.separator,
+            "links": [{"title": link.title, "target": link.target} for link in self.links],
+            "tags": list(self.tags),
+            "badges": list(self.badges),
+            "fields": dict(self.fields),
+            "preface": self.preface,
+            "details": self.details,
+        }
+        values.update({k: v for k, v in extra.items() if v})
+        return values
 
 
 @dataclass(frozen=True)
@@ -64,15 +109,20 @@ class Section:
     id: str
     title: str  # e.g. "Stage 1 — Linear Algebra"
     position: int
-    kind: str  # "stage" or "collection"
+    kind: str  # "stage", "collection" or "toc" (the table of contents, regenerated on export)
     introduction: tuple[str, ...] = ()  # paragraphs
     stage: int | None = None
     goals: tuple[str, ...] = ()  # "What you need to be able to do before moving on"
     coverage: tuple[str, ...] = ()  # Stage 4's list of algorithms
+    # An imported list's sections (optional; published only when set)
+    level: int | None = None  # heading depth as the list writes it
+    prose: str | None = None  # Markdown before the resources, verbatim
+    prose_after: str | None = None  # Markdown after the resources, verbatim
+    table: Mapping[str, Any] | None = None  # header lines and link/description columns of a table
 
     def to_dict(self) -> dict[str, Any]:
         """Every field as plain JSON values: what the store keeps and the export publishes."""
-        return {
+        values: dict[str, Any] = {
             "id": self.id,
             "title": self.title,
             "position": self.position,
@@ -82,6 +132,23 @@ class Section:
             "goals": list(self.goals),
             "coverage": list(self.coverage),
         }
+        extra = {
+            "level": self.level,
+            "prose": self.prose,
+            "prose_after": self.prose_after,
+            "table": _plain(self.table) if self.table else None,
+        }
+        values.update({k: v for k, v in extra.items() if v is not None})
+        return values
+
+
+def _plain(value: Any) -> Any:
+    """Read-only mappings and tuples as plain dicts and lists (JSON values)."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -99,13 +166,16 @@ class HowToUse:
 
 @dataclass(frozen=True)
 class Roadmap:
+    """The list's own text. A roadmap has all of it; an imported list a title and its preamble."""
+
     title: str
-    tagline: str
-    introduction: tuple[str, ...]
-    how_to_use: HowToUse
-    quality_bar: str
-    contributing: tuple[str, ...]
+    tagline: str | None = None
+    introduction: tuple[str, ...] = ()
+    how_to_use: HowToUse | None = None
+    quality_bar: str | None = None
+    contributing: tuple[str, ...] = ()
     footer: tuple[str, ...] = ()
+    preamble: str | None = None  # an imported list's README before its first section, verbatim
 
 
 @dataclass(frozen=True)

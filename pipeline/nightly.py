@@ -4,34 +4,34 @@
 
 One run at a time (pipeline.lock). Only due resources are fetched unless `check_all` (the store moves
 each resource's next check out while it stays healthy and in after a failure). A database without any
-history is seeded from the published export first (pipeline.statefile).
+history is seeded from the published export first (pipeline.seed).
 
-A stop request (SIGINT/SIGTERM) is honoured between steps and, inside the check, by the crawler itself:
-finished results are kept, the run is concluded "partial", and the job ends without rewriting reports
+A stop request (SIGINT/SIGTERM, pipeline.signals) is honoured between steps and, inside the check, by the
+check run itself:
+finished results are kept, the run is concluded "interrupted", and the job ends without rewriting reports
 or exports (a stop should stop; the next run writes them).
 """
 
 from __future__ import annotations
 
-import signal
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Engine, func, select
 
+from pipeline.checkrun import CheckReport, CheckRequest, locked_store, run_check
 from pipeline.clock import isoformat
-from pipeline.lock import run_lock
 from pipeline.model import Catalogue
-from pipeline.statefile import SeedReport, seed_from_export
+from pipeline.seed import SeedReport, seed_from_export
+from pipeline.signals import StopRequest, stop_on_signals
 from pipeline.status import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_PROBLEMS
 from pipeline.store.sync import SyncReport
+
+if TYPE_CHECKING:
+    import httpx
 
 
 @dataclass(frozen=True)
@@ -61,9 +61,10 @@ class NightlyResult:
     sync: SyncReport | None = None
     seed: SeedReport | None = None
     due: int = 0  # resources due for a check (all of them with check_all)
-    check: Any | None = None  # pipeline.crawl.runner.CheckReport; None: nothing was due
+    check: CheckReport | None = None  # None: nothing was due
     next_due_at: datetime | None = None  # the earliest next check when nothing was due
     inconclusive: bool = False
+    health_known: bool = True  # False: no run has concluded yet, so no link's health is known
     interrupted: bool = False
     changes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (group title, resource ids), non-empty ones
     failing: tuple[str, ...] = ()  # failing, not broken yet (flaky is not dead): watched, nothing to do
@@ -102,7 +103,7 @@ class NightlyResult:
             if check is None
             else {
                 "id": check.run.id,
-                "outcome": check.run.outcome,
+                "outcome": check.run.conclusion,
                 "total": check.run.total,
                 "checked": check.run.checked,
                 "counts": dict(sorted(check.run.counts.items())),
@@ -126,38 +127,17 @@ class NightlyResult:
         }
 
 
-class _StopFlag:
-    """Set by SIGINT/SIGTERM; checked between steps. The crawler has its own handlers during the check."""
-
-    def __init__(self) -> None:
-        self.signal: str | None = None
-        self._previous: dict[int, Any] = {}
-
-    def _handler(self, signum: int, _frame: FrameType | None) -> None:
-        self.signal = signal.Signals(signum).name
-
-    def install(self) -> None:
-        """(Re)install ours: the crawler's event loop resets the handlers to the defaults when it ends."""
-        if threading.current_thread() is not threading.main_thread():
-            return  # only the main thread may handle signals; a thread's caller stops it otherwise
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            previous = signal.signal(sig, self._handler)
-            self._previous.setdefault(sig, previous)
-
-    def restore(self) -> None:
-        for sig, previous in self._previous.items():
-            signal.signal(sig, previous)
-        self._previous.clear()
+STAGES = ("validate", "migrate", "sync", "check", "report", "export")  # in the order they run
 
 
-@contextmanager
-def _stop_on_signals() -> Iterator[_StopFlag]:
-    flag = _StopFlag()
-    flag.install()
-    try:
-        yield flag
-    finally:
-        flag.restore()
+class NightlyProgress(Protocol):
+    """What a caller may watch of a nightly run (the CLI draws it on a terminal)."""
+
+    def stage(self, name: str) -> None:
+        """A stage of STAGES begins (the previous one, if any, is done)."""
+
+    def checking(self, total: int) -> Any:
+        """The check begins with `total` resources; returns None or a callback(resource id, outcome)."""
 
 
 class _Stopped(Exception):
@@ -165,40 +145,45 @@ class _Stopped(Exception):
         self.step = step
 
 
-def run_nightly(request: NightlyRequest, *, transport: Any = None) -> NightlyResult:
+def run_nightly(
+    request: NightlyRequest,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    progress: NightlyProgress | None = None,
+) -> NightlyResult:
     """The whole nightly job. Raises CatalogueError/ConfigError (invalid catalogue: nothing else runs),
     LockedError (another run holds the database) and StoreError; everything else is in the result.
 
-    transport: an httpx transport for the crawler (tests).
+    transport: an httpx transport for the crawler (tests). progress: told as each stage begins.
     """
     from pipeline.catalogue import load_catalogue
-    from pipeline.store.engine import open_store, resolve_database_url
 
     started = time.monotonic()
-    with _stop_on_signals() as stop:
+    with stop_on_signals() as stop:
+        if progress is not None:
+            progress.stage("validate")
         catalogue = load_catalogue(request.catalogue_dir)  # invalid: CatalogueError, nothing else runs
-        url = resolve_database_url(request.database_url, request.catalogue_dir)
-        with run_lock(url, command=f"roadmap nightly ({request.trigger})"):
-            engine = open_store(url, request.catalogue_dir)  # migrations: the database is up to date
-            try:
-                return _run(request, catalogue, engine, stop, started, transport)
-            finally:
-                engine.dispose()
+        command = f"roadmap nightly ({request.trigger})"
+        if progress is not None:
+            progress.stage("migrate")
+        # Migrated, and a run left "running" by a killed process aborted: we hold the lock now.
+        with locked_store(request.database_url, request.catalogue_dir, command) as engine:
+            return _run(request, catalogue, engine, stop, started, transport, progress)
 
 
 def _run(
     request: NightlyRequest,
     catalogue: Catalogue,
     engine: Engine,
-    stop: _StopFlag,
+    stop: StopRequest,
     started: float,
-    transport: Any,
+    transport: httpx.AsyncBaseTransport | None,
+    progress: NightlyProgress | None = None,
 ) -> NightlyResult:
-    from pipeline.crawl.runner import CheckRequest, run_check
     from pipeline.publish.data import HealthData, health_for_export
     from pipeline.publish.export import ExportPaths, write_exports
     from pipeline.publish.reports import build_health_report, write_reports
-    from pipeline.store.runs import abandon_stale_runs, due_resources
+    from pipeline.store.runs import due_resources
     from pipeline.store.sync import sync_catalogue
 
     database = engine.url.render_as_string(hide_password=True)
@@ -211,10 +196,11 @@ def _run(
     def checkpoint(step: str) -> None:
         if stop.signal is not None:
             raise _Stopped(step)
+        if progress is not None:
+            progress.stage(step)
 
     try:
         checkpoint("sync")
-        abandon_stale_runs(engine)  # a run left "running" by a killed process: we hold the lock now
         values["sync"] = sync_catalogue(engine, catalogue)
         values["seed"] = seed_from_export(engine, export_paths.json)
         done.append("sync")
@@ -228,19 +214,18 @@ def _run(
             values["due"] = len(planned)
         check = None
         if planned is None or planned:
-            try:
-                check = run_check(
-                    engine,
-                    catalogue,
-                    CheckRequest(
-                        resource_ids=planned,
-                        allow_private_addresses=request.allow_private_addresses,
-                        trigger=request.trigger,
-                    ),
-                    transport=transport,
-                )
-            finally:
-                stop.install()  # the crawler's event loop put the default handlers back
+            advance = progress.checking(values["due"]) if progress is not None else None
+            check = run_check(
+                engine,
+                catalogue,
+                CheckRequest(
+                    resource_ids=planned,
+                    allow_private_addresses=request.allow_private_addresses,
+                    trigger=request.trigger,
+                ),
+                transport=transport,
+                progress=advance,
+            )
         else:
             values["next_due_at"] = _next_due(engine)
         values["check"] = check
@@ -251,12 +236,14 @@ def _run(
         values["inconclusive"] = inconclusive
 
         checkpoint("report")
-        health = HealthData.from_engine(engine)  # read once: the reports and the exports show the same
+        # Read once: the reports and the exports show the same health.
+        health = HealthData.from_engine(engine, details=True)
         report = build_health_report(
             catalogue, health, config, inconclusive_note=check.message if inconclusive else None
         )
         reports_dir = root / config.paths.reports
         values["reports"] = tuple(write_reports(report, reports_dir))
+        values["health_known"] = report.conclusive_run is not None
         done.append("report")
 
         checkpoint("export")
@@ -317,11 +304,11 @@ def _run(
 
 
 def _interrupted(
-    values: dict[str, Any], done: list[str], started: float, step: str, by: str, check: Any | None
+    values: dict[str, Any], done: list[str], started: float, step: str, by: str, check: CheckReport | None
 ) -> NightlyResult:
     kept = (
-        f"; run #{check.run.id} concluded {check.run.outcome} with {check.run.checked} of {check.run.total} "
-        "results kept"
+        f"; run #{check.run.id} concluded {check.run.conclusion} with {check.run.checked} of "
+        f"{check.run.total} results kept"
         if check is not None
         else ""
     )

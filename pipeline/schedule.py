@@ -2,9 +2,9 @@
 `roadmap nightly` command calls, with trigger "scheduled".
 
 Choices, and why:
-- BlockingScheduler with the DebugExecutor: the job runs in the main thread, one at a time. The crawler
-  and the nightly job install their own SIGINT/SIGTERM handlers, which Python allows only in the main
-  thread, so a stop request during a run ends it cleanly (results kept, run partial) before we exit.
+- BlockingScheduler with the DebugExecutor: the job runs in the main thread, one at a time. SIGINT/SIGTERM
+  handlers (pipeline.signals, shared with the nightly job and the check run) work only in the main
+  thread, so a stop request during a run ends it cleanly (results kept, run interrupted) before we exit.
   max_instances=1 and the run lock say "never two runs" a second and third time.
 - Jobs persisted in the same database (SQLAlchemyJobStore on the store's engine; the table is created by
   the alembic migrations like every other table), under a stable id with replace_existing, so restarts
@@ -17,14 +17,12 @@ Choices, and why:
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -46,6 +44,7 @@ from sqlalchemy import Engine, select
 
 from pipeline.config import ScheduleConfig
 from pipeline.errors import ConfigError
+from pipeline.signals import stop_on_signals
 
 log = logging.getLogger("pipeline.schedule")
 
@@ -130,25 +129,18 @@ class _NightlyScheduler(BlockingScheduler):
 
 @contextmanager
 def _stop_on_signals(scheduler: _NightlyScheduler, on_signal: Callable[[str], None]) -> Iterator[None]:
-    """SIGINT/SIGTERM while waiting: stop after the current round. The handler only sets a flag and wakes
-    the scheduler from a helper thread: setting the scheduler's Event from the handler itself could
-    deadlock on the Event's lock if the signal lands while the main thread holds it. (During a run the
-    nightly job's own handlers are in place instead; it stops the run cleanly and says so.)"""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+    """SIGINT/SIGTERM: stop after the current round (pipeline.signals; a run in progress hears the same
+    request and stops cleanly, results kept, run interrupted). The listener only sets a flag and wakes the
+    scheduler from a helper thread: setting the scheduler's Event from the signal handler itself could
+    deadlock on the Event's lock if the signal lands while the main thread holds it."""
 
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        on_signal(signal.Signals(signum).name)
+    def listener(name: str) -> None:
+        on_signal(name)
         scheduler.stop_after_round = True
         threading.Thread(target=_wake, args=(scheduler,), name="schedule-stop", daemon=True).start()
 
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    with stop_on_signals() as stop, stop.listen(listener):
         yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 def _wake(scheduler: _NightlyScheduler) -> None:
@@ -171,6 +163,8 @@ def run_schedule(
     function receives (catalogue_dir, database_url). trigger and job_func are for tests; by default the
     cron trigger from `schedule` and `scheduled_nightly`. on_started is called once the job is in place.
     """
+    # The start-up line shows the schedule as written ("0 3 * * * UTC"), not the trigger's repr.
+    shown = str(trigger) if trigger is not None else f"{schedule.cron} {schedule.timezone}"
     trigger = trigger or make_trigger(schedule)
     zone = getattr(trigger, "timezone", None) or UTC
     scheduler = _NightlyScheduler(
@@ -203,7 +197,7 @@ def run_schedule(
 
     def on_event(event: SchedulerEvent) -> None:
         if event.code == EVENT_SCHEDULER_STARTED:
-            log.info("scheduler started (job %s, %s); %s", JOB_ID, trigger, next_run_line(after_run=False))
+            log.info("scheduler started (job %s, %s); %s", JOB_ID, shown, next_run_line(after_run=False))
             if on_started is not None:
                 on_started(scheduler)
             return

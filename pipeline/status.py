@@ -6,9 +6,12 @@ The string values are the contract: the same strings are stored in the database,
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from enum import StrEnum
-from typing import Any
+from types import MappingProxyType
+from typing import Any, TypeVar
 
 
 class Status(StrEnum):
@@ -58,6 +61,45 @@ FAILURES = frozenset(
 INCONCLUSIVE = frozenset({Status.BLOCKED, Status.SKIPPED})
 assert frozenset(Status) == HEALTHY | FAILURES | INCONCLUSIVE
 
+V = TypeVar("V")
+# Every mapping over Status made with exhaustive(), by name: tests/test_status_mappings.py checks them all.
+STATUS_MAPPINGS: dict[str, Mapping[Status, Any]] = {}
+
+
+def exhaustive(name: str, mapping: Mapping[Status, V]) -> Mapping[Status, V]:
+    """A mapping that must name every Status: raises at import when one is missing (no silent fallback)."""
+    missing = [status.value for status in Status if status not in mapping]
+    if missing:
+        raise TypeError(f"{name} does not map the status {', '.join(missing)}")
+    STATUS_MAPPINGS[name] = MappingProxyType(dict(mapping))
+    return STATUS_MAPPINGS[name]
+
+
+# What every surface (live progress line, `check` and `nightly` summaries, their JSON counts, the run history,
+# health.md/.json, index.html) shows instead of a status for a failure at the network level (no name, refused,
+# unreachable: `Outcome.network_failure`) that no complete run has confirmed: while a run is still going,
+# in a run voided by an outage (inconclusive) and in an interrupted one. Such a result says nothing about
+# the link, so it never reads "broken". Also the key under which run counts tally these results.
+NOT_JUDGED = "not judged (network)"
+
+
+def judged(network_failure: bool, *, run_complete: bool) -> bool:
+    """Whether a result is a verdict on its link: anything that got past the network, or a network-level
+    failure in a run that went to the end without looking like an outage (a dead host among live ones)."""
+    return run_complete or not network_failure
+
+
+def shown_status(status: Status | str, network_failure: bool, *, run_complete: bool) -> str:
+    """The one word for a result on every surface: its status value, or NOT_JUDGED (see `judged`)."""
+    return Status(status).value if judged(network_failure, run_complete=run_complete) else NOT_JUDGED
+
+
+def tally(results: Iterable[tuple[Status | str, bool]], *, run_complete: bool) -> dict[str, int]:
+    """(status, network_failure) pairs -> count per shown status, keys sorted: a run's `counts`."""
+    counts = Counter(shown_status(s, nf, run_complete=run_complete) for s, nf in results)
+    return dict(sorted(counts.items()))
+
+
 # Exit codes shared by every command (the CLI is the only place that exits).
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -87,6 +129,11 @@ class Evidence:
 
     rule: str  # e.g. "http-404", "title-not-found", "schema-org-not-free", "robots-challenge"
     detail: str
+
+
+def evidence_text(evidence: Iterable[Evidence], limit: int | None = None) -> str:
+    """Evidence as one line, "rule: detail; rule: detail" (the first `limit` items); "" when there is none."""
+    return "; ".join(f"{e.rule}: {e.detail}" for e in list(evidence)[:limit])
 
 
 @dataclass(frozen=True)

@@ -22,5 +22,5 @@ def test_an_unwritable_output_folder_is_one_clear_line(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 2
-    assert result.stderr == f"roadmap: error: {blocker / 'site'}: Not a directory\n"
+    assert result.stderr == f"roadmap: error: cannot create the folder {blocker / 'site'}: Not a directory\n"
     assert "Traceback" not in result.stdout + result.stderr

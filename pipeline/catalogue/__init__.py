@@ -17,7 +17,8 @@ def load_catalogue(catalogue_dir: Path) -> Catalogue:
     from pipeline.validate import validate_catalogue  # validate builds on this package
 
     try:
-        result = validate_catalogue(Path(catalogue_dir))
+        # CONTRIBUTING's URL rules gate pull requests (`roadmap validate`); a run over the catalogue goes on.
+        result = validate_catalogue(Path(catalogue_dir), url_rules=False)
     except UsageError as error:
         raise CatalogueError(str(error)) from None
     errors = list(result.errors)

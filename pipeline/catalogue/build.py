@@ -8,7 +8,7 @@ from types import MappingProxyType
 from typing import Any
 
 from pipeline.config import Config
-from pipeline.model import Catalogue, HowToUse, ReaderPath, Resource, Roadmap, Section
+from pipeline.model import Catalogue, HowToUse, Link, ReaderPath, Resource, Roadmap, Section
 
 
 def build_resource(data: Mapping[str, Any], source: Path | None = None) -> Resource:
@@ -17,18 +17,27 @@ def build_resource(data: Mapping[str, Any], source: Path | None = None) -> Resou
         title=data["title"],
         section=data["section"],
         position=data["position"],
-        description=data["description"],
-        medium=data["medium"],
-        cost=data["cost"],
-        provider=data["provider"],
-        origin=data["origin"],
-        added=data["added"],
+        description=data.get("description"),
+        medium=data.get("medium"),
+        cost=data.get("cost"),
+        provider=data.get("provider"),
+        origin=data.get("origin"),
+        added=data.get("added"),
         url=data.get("url"),
         awaiting_url=data.get("awaiting_url"),
         effort=data.get("effort"),
         topics=tuple(data.get("topics") or ()),
         quality_exceptions=MappingProxyType(dict(data.get("quality_exceptions") or {})),
         source=source,
+        href=data.get("href"),
+        parent=data.get("parent"),
+        separator=data.get("separator"),
+        links=tuple(Link(link["title"], link["target"]) for link in data.get("links") or ()),
+        tags=tuple(data.get("tags") or ()),
+        badges=tuple(data.get("badges") or ()),
+        fields=MappingProxyType(dict(data.get("fields") or {})),
+        preface=data.get("preface"),
+        details=data.get("details"),
     )
 
 
@@ -43,25 +52,32 @@ def build_sections(data: Mapping[str, Any]) -> tuple[Section, ...]:
             stage=s.get("stage"),
             goals=tuple(s.get("goals") or ()),
             coverage=tuple(s.get("coverage") or ()),
+            level=s.get("level"),
+            prose=s.get("prose"),
+            prose_after=s.get("prose_after"),
+            table=MappingProxyType(dict(s["table"])) if s.get("table") else None,
         )
         for index, s in enumerate(data["sections"])
     )
 
 
 def build_roadmap(data: Mapping[str, Any]) -> Roadmap:
-    how = data["how_to_use"]
+    how = data.get("how_to_use")
     return Roadmap(
         title=data["title"],
-        tagline=data["tagline"],
-        introduction=tuple(data["introduction"]),
+        tagline=data.get("tagline"),
+        introduction=tuple(data.get("introduction") or ()),
         how_to_use=HowToUse(
             introduction=tuple(how["introduction"]),
             diagram=how["diagram"],
             paths=tuple(ReaderPath(audience=p["audience"], advice=p["advice"]) for p in how["paths"]),
-        ),
-        quality_bar=data["quality_bar"],
-        contributing=tuple(data["contributing"]),
+        )
+        if how
+        else None,
+        quality_bar=data.get("quality_bar"),
+        contributing=tuple(data.get("contributing") or ()),
         footer=tuple(data.get("footer") or ()),
+        preamble=data.get("preamble"),
     )
 
 

@@ -7,29 +7,22 @@ for comparing, not a URL to fetch: the fragment and tracking parameters are gone
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from pathlib import Path
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
+
+
+def _tracking_lists() -> tuple[frozenset[str], tuple[str, ...]]:
+    """(exact names, prefixes) from tracking-parameters.txt, the one list of them."""
+    lines = (Path(__file__).with_name("tracking-parameters.txt").read_text(encoding="utf-8")).splitlines()
+    names = [line.strip().lower() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    return (
+        frozenset(n for n in names if not n.endswith("*")),
+        tuple(n.removesuffix("*") for n in names if n.endswith("*")),
+    )
+
 
 # Query parameters that only say where a click came from; they never change the page.
-TRACKING_PARAMS = frozenset(
-    {
-        "fbclid",
-        "gclid",
-        "gclsrc",
-        "dclid",
-        "msclkid",
-        "yclid",
-        "twclid",
-        "igshid",
-        "mc_cid",
-        "mc_eid",
-        "_ga",
-        "_gl",
-        "_hsenc",
-        "_hsmi",
-        "mkt_tok",
-    }
-)
-TRACKING_PREFIXES = ("utm_",)
+TRACKING_PARAMS, TRACKING_PREFIXES = _tracking_lists()
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 _PERCENT = re.compile(r"%[0-9a-fA-F]{2}")
@@ -42,9 +35,32 @@ def _escape(match: re.Match[str]) -> str:
     return char if char in _UNRESERVED else match.group(0).upper()
 
 
-def _is_tracking(name: str) -> bool:
-    name = name.lower()
+def is_tracking(name: str) -> bool:
+    """Whether a query parameter name is a click tracker (tracking-parameters.txt)."""
+    name = unquote_plus(name).lower()
     return name in TRACKING_PARAMS or name.startswith(TRACKING_PREFIXES)
+
+
+def tracking_parameters(url: str) -> list[str]:
+    """The tracking parameters in url's query, in order (names as written)."""
+    try:
+        query = urlsplit(url.strip()).query
+    except ValueError:
+        return []
+    names = [pair.partition("=")[0] for pair in query.split("&") if pair]
+    return [name for name in names if is_tracking(name)]
+
+
+def without_tracking(url: str) -> str:
+    """url without its tracking parameters; everything else (other parameters and their order, the
+    fragment, the spelling) as written."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    kept = [pair for pair in parts.query.split("&") if pair and not is_tracking(pair.partition("=")[0])]
+    return urlunsplit(parts._replace(query="&".join(kept)))
 
 
 def normalise_url(url: str) -> str:
@@ -78,7 +94,7 @@ def normalise_url(url: str) -> str:
     query = ""
     if parts.query:
         kept = sorted(
-            pair for pair in parts.query.split("&") if pair and not _is_tracking(pair.partition("=")[0])
+            pair for pair in parts.query.split("&") if pair and not is_tracking(pair.partition("=")[0])
         )
         query = "&".join(kept)
     return f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")

@@ -13,6 +13,7 @@ import click
 from pipeline import __version__
 from pipeline.cli.lazy import LazyCommand, LazyGroup
 from pipeline.errors import RoadmapError
+from pipeline.status import EXIT_OK, EXIT_USAGE
 
 # Every command: its name, where it is defined, and its line in `roadmap --help`. The module is imported
 # only when the command runs (tests/test_cli_commands.py checks this table against pipeline/cli/).
@@ -29,6 +30,10 @@ COMMANDS = {
     "check": LazyCommand(
         "pipeline.cli.check:command", "Check the health of every link and record the verdicts."
     ),
+    "runs": LazyCommand(
+        "pipeline.cli.runs:command", "List the recent check runs: when, trigger, outcome, counts, duration."
+    ),
+    "history": LazyCommand("pipeline.cli.history:command", "Show one resource's checks and incidents."),
     "export": LazyCommand("pipeline.cli.export:command", "Write the list's README and JSON export."),
     "report": LazyCommand(
         "pipeline.cli.report:command", "Write the health and quality reports (reports/ by default)."
@@ -41,6 +46,9 @@ COMMANDS = {
     ),
     "schedule": LazyCommand(
         "pipeline.cli.schedule:command", "Run `roadmap nightly` on the configured schedule, until stopped."
+    ),
+    "import": LazyCommand(
+        "pipeline.cli.importer:command", "Turn a Markdown list (an awesome-list README) into a catalogue."
     ),
 }
 
@@ -55,7 +63,7 @@ def cli() -> None:
     """Keep the 'math behind Machine Learning' roadmap alive and honest.
 
     \b
-    Example:
+    Examples:
       roadmap nightly            # validate, sync, check, report, export
       roadmap validate           # what CI runs on every pull request
     """
@@ -72,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(stop.exit_code)
     except click.ClickException as error:
         error.show()
-        sys.exit(2)
+        sys.exit(EXIT_USAGE)
     except click.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)
@@ -86,5 +94,5 @@ def main(argv: list[str] | None = None) -> None:
         # The file system said no (a read-only or missing folder, a full disk): name the path, no traceback.
         where = f"{error.filename}: " if error.filename else ""
         click.echo(f"roadmap: error: {where}{error.strerror or error}", err=True)
-        sys.exit(2)
-    sys.exit(0)
+        sys.exit(EXIT_USAGE)
+    sys.exit(EXIT_OK)

@@ -5,28 +5,44 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from pipeline.cli.options import catalogue_option, database_option, format_option
+from pipeline.cli.options import (
+    allow_private_addresses_option,
+    catalogue_option,
+    database_option,
+    format_option,
+)
 from pipeline.clock import isoformat
-from pipeline.status import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_PROBLEMS, Outcome, Status
+from pipeline.status import (
+    EXIT_INCONCLUSIVE,
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    NOT_JUDGED,
+    Outcome,
+    Status,
+    evidence_text,
+    judged,
+    shown_status,
+    tally,
+)
+
+if TYPE_CHECKING:  # the command imports it when it runs: `roadmap --help` stays fast
+    from pipeline.checkrun import CheckReport
 
 
-def render_json(report: object) -> str:
-    from pipeline.crawl.runner import CheckReport
-
-    assert isinstance(report, CheckReport)
-    run = report.run
+def render_json(report: CheckReport) -> str:
+    run, complete = report.run, _complete(report)
     document = {
         "run": {
             "id": run.id,
             "trigger": run.trigger,
-            "outcome": run.outcome,
+            "outcome": run.conclusion,
             "started_at": isoformat(run.started_at),
             "finished_at": isoformat(run.finished_at),
             "total": run.total,
@@ -37,56 +53,69 @@ def render_json(report: object) -> str:
         "inconclusive": report.inconclusive,
         "interrupted": report.interrupted,
         "message": report.message,
-        "results": [{"resource_id": rid, **outcome.to_json()} for rid, outcome in report.outcomes.items()],
+        # "status" is what the crawler saw; "shown" what every surface prints (NOT_JUDGED for a network-level
+        # failure outside a complete run), "judged" whether the result is a verdict on the link.
+        "results": [
+            {
+                "resource_id": rid,
+                **outcome.to_json(),
+                "judged": judged(outcome.network_failure, run_complete=complete),
+                "shown": shown_status(outcome.status, outcome.network_failure, run_complete=complete),
+            }
+            for rid, outcome in report.outcomes.items()
+        ],
     }
     return json.dumps(document, indent=2, ensure_ascii=False)
 
 
-def render_text(report: object) -> list[str]:
+def render_text(report: CheckReport) -> list[str]:
     """Counts per status, then every result that is not plain ok with its evidence, then the verdict."""
-    from pipeline.crawl.runner import CheckReport
-
-    assert isinstance(report, CheckReport)
     outcomes = report.outcomes
-    # In a run voided by a network outage, failures below HTTP are not verdicts about the links.
-    unjudged = {rid for rid, o in outcomes.items() if report.inconclusive and o.network_failure}
-    counts = Counter(o.status for rid, o in outcomes.items() if rid not in unjudged)
-    lines = ["", "status          count"]
-    lines += [f"{status.value:<15} {counts[status]:>5}" for status in Status if counts[status]]
-    if unjudged:
-        lines.append(f"{'not judged':<15} {len(unjudged):>5}  (failed at the network level)")
-    lines.append(f"{'total':<15} {len(outcomes):>5}")
-    problems = [(rid, o) for rid, o in outcomes.items() if o.status is not Status.OK and rid not in unjudged]
+    complete = _complete(report)
+    counts = tally(((o.status, o.network_failure) for o in outcomes.values()), run_complete=complete)
+    order = [status.value for status in Status] + [NOT_JUDGED]
+    width = max(15, *(len(key) for key in counts))
+    lines = ["", f"{'status':<{width}} count"]
+    lines += [f"{key:<{width}} {counts[key]:>5}" for key in order if counts.get(key)]
+    lines.append(f"{'total':<{width}} {len(outcomes):>5}")
+    problems = [(rid, o) for rid, o in outcomes.items() if o.status is not Status.OK]
     if problems:
-        width = max(len(rid) for rid, _ in problems)
-        lines += ["", f"{'resource':<{width}}  {'status':<14}  evidence"]
+        shown = {rid: shown_status(o.status, o.network_failure, run_complete=complete) for rid, o in problems}
+        rid_width = max(len(rid) for rid, _ in problems)
+        status_width = max(14, *(len(word) for word in shown.values()))
+        lines += ["", f"{'resource':<{rid_width}}  {'status':<{status_width}}  evidence"]
         for rid, outcome in problems:
-            lines.append(f"{rid:<{width}}  {outcome.status.value:<14}  {_evidence(outcome)}")
+            lines.append(f"{rid:<{rid_width}}  {shown[rid]:<{status_width}}  {_evidence(outcome)}")
     lines += ["", report.message]
     return lines
 
 
 def _evidence(outcome: Outcome) -> str:
-    return "; ".join(f"{e.rule}: {e.detail}" for e in outcome.evidence) or "-"
+    return evidence_text(outcome.evidence) or "-"
 
 
-def exit_code(report: object) -> int:
-    from pipeline.crawl.runner import CheckReport
+def _complete(report: CheckReport) -> bool:
+    """Whether the run went to the end without looking like an outage (pipeline.status.judged)."""
+    return not (report.inconclusive or report.interrupted)
 
-    assert isinstance(report, CheckReport)
-    if report.inconclusive:
+
+def exit_code(report: CheckReport) -> int:
+    if report.inconclusive or report.interrupted:
         return EXIT_INCONCLUSIVE
-    if any(o.status.is_failure for o in report.outcomes.values()):
+    if any(o.status.is_failure for o in report.outcomes.values()):  # a complete run: every result judged
         return EXIT_PROBLEMS
     return EXIT_OK
 
 
+def live_line(resource_id: str, outcome: Outcome) -> str:
+    """The progress bar's last result. The run has not concluded yet, so a failure at the network level
+    may be an outage rather than the link: it reads NOT_JUDGED, never "broken"."""
+    return f"{resource_id}: {shown_status(outcome.status, outcome.network_failure, run_complete=False)}"
+
+
 @contextmanager
-def _progress(total: int, enabled: bool) -> Iterator[Callable[[str, Outcome], None] | None]:
-    """A progress bar on a terminal (stderr), nothing in CI or when piped."""
-    if not enabled:
-        yield None
-        return
+def _progress(total: int) -> Iterator[Callable[[str, Outcome], None] | None]:
+    """A progress bar on a terminal (stderr); not used in CI or when piped."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -103,12 +132,13 @@ def _progress(total: int, enabled: bool) -> Iterator[Callable[[str, Outcome], No
         task = bar.add_task("", total=total)
 
         def advance(resource_id: str, outcome: Outcome) -> None:
-            bar.update(task, advance=1, description=f"{resource_id}: {outcome.status.value}")
+            bar.update(task, advance=1, description=live_line(resource_id, outcome))
 
         yield advance
 
 
-def _interactive() -> bool:
+def interactive() -> bool:
+    """Progress is drawn only for a person: stderr is a terminal and this is not CI."""
     return sys.stderr.isatty() and not os.environ.get("CI")
 
 
@@ -124,11 +154,7 @@ def _interactive() -> bool:
 )
 @click.option("--only-failing", is_flag=True, help="Check only resources whose latest result is a failure.")
 @format_option("text", "json")
-@click.option(
-    "--allow-private-addresses",
-    is_flag=True,
-    help="Allow connections to loopback/private addresses (tests and local mirrors only).",
-)
+@allow_private_addresses_option
 def command(
     catalogue_dir: Path,
     database_url: str | None,
@@ -141,36 +167,26 @@ def command(
 
     Exit status: 0 every link works (blocked and skipped links are listed but do not fail the run),
     1 at least one link is broken, timing out, a soft 404, paywalled, behind a login or missing its
-    anchor, 3 inconclusive (the network looks down; no health was changed), 2 usage error.
+    anchor, 3 inconclusive (the network looks down; no health was changed) or interrupted (SIGINT/SIGTERM:
+    finished results are kept), 2 usage error. A link that failed at the network level (no name,
+    refused, unreachable) reads "not judged (network)" while the run goes on and in an inconclusive or
+    interrupted run: only a complete run judges it.
 
     \b
-    Example:
+    Examples:
       roadmap check
       roadmap check --resource essence-of-linear-algebra --format json
       roadmap check --only-failing
     """
-    from pipeline.catalogue import load_catalogue
-    from pipeline.crawl.runner import CheckRequest, run_check
-    from pipeline.lock import run_lock
-    from pipeline.store.engine import open_store, resolve_database_url
-    from pipeline.store.sync import sync_catalogue
+    from pipeline.checkrun import CheckJob, CheckRequest, check
 
-    catalogue = load_catalogue(catalogue_dir)
-    url = resolve_database_url(database_url, catalogue_dir)
-    with run_lock(url, command="roadmap check"):  # one run at a time: a second check or nightly exits 2
-        engine = open_store(url, catalogue_dir)
-        try:
-            sync_catalogue(engine, catalogue)
-            request = CheckRequest(
-                resource_ids=resource_ids or None,
-                only_failing=only_failing,
-                allow_private_addresses=allow_private_addresses,
-            )
-            total = len(resource_ids) if resource_ids else len(catalogue.resources)
-            with _progress(total, _interactive()) as progress:
-                report = run_check(engine, catalogue, request, progress=progress)
-        finally:
-            engine.dispose()
+    request = CheckRequest(
+        resource_ids=resource_ids or None,
+        only_failing=only_failing,
+        allow_private_addresses=allow_private_addresses,
+    )
+    progress = _progress if interactive() else None
+    report = check(CheckJob(catalogue_dir, database_url, request), progress=progress)
     if output_format == "json":
         click.echo(render_json(report))
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from sqlalchemy import Engine
 
 from pipeline.cli.options import catalogue_option, database_option
 from pipeline.errors import StoreError
@@ -14,6 +15,7 @@ from pipeline.store.engine import (
     make_engine,
     resolve_database_url,
     revisions,
+    sqlite_file,
     upgrade,
 )
 
@@ -26,26 +28,22 @@ def command() -> None:
     on purpose (e.g. before a deploy).
 
     \b
-    Example:
+    Examples:
       roadmap db upgrade
       roadmap db current --database sqlite:///roadmap.db
     """
 
 
-def _where(engine) -> str:
+def _where(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
 
 
-def _exists(engine) -> bool:
-    database = engine.url.database
-    return (
-        engine.url.get_backend_name() != "sqlite"
-        or database in (None, "", ":memory:")
-        or Path(database).exists()
-    )
+def _exists(engine: Engine) -> bool:
+    database = sqlite_file(engine.url)
+    return database is None or database.exists()
 
 
-@command.command("upgrade")
+@command.command("upgrade", short_help="Run the migrations up to the newest revision.")
 @catalogue_option
 @database_option
 def upgrade_command(catalogue_dir: Path, database_url: str | None) -> None:
@@ -57,8 +55,9 @@ def upgrade_command(catalogue_dir: Path, database_url: str | None) -> None:
     """
     engine = make_engine(resolve_database_url(database_url, catalogue_dir))
     try:
-        if engine.url.get_backend_name() == "sqlite" and engine.url.database:
-            Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+        database = sqlite_file(engine.url)
+        if database is not None:
+            database.parent.mkdir(parents=True, exist_ok=True)
         before, head = current_revision(engine), head_revision()
         if before == head:
             click.echo(f"{_where(engine)}: already at the newest revision {head}")
@@ -69,7 +68,7 @@ def upgrade_command(catalogue_dir: Path, database_url: str | None) -> None:
         engine.dispose()
 
 
-@command.command("current")
+@command.command("current", short_help="Show the schema revision and the newest one.")
 @catalogue_option
 @database_option
 def current_command(catalogue_dir: Path, database_url: str | None) -> None:

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import click
 
 from pipeline.cli.options import catalogue_option, database_option
+from pipeline.cli.render import shown
 from pipeline.status import EXIT_OK, EXIT_PROBLEMS
-
-
-def shown(path: Path) -> str:
-    """A path as the user would type it: relative to the working directory when it is below it."""
-    try:
-        return os.path.relpath(path) if Path(path).resolve().is_relative_to(Path.cwd()) else str(path)
-    except ValueError:
-        return str(path)
 
 
 @click.command("export")
@@ -39,7 +30,7 @@ def command(catalogue_dir: Path, database_url: str | None, out_dir: Path | None,
     the already published roadmap.json is used.
 
     \b
-    Example:
+    Examples:
       roadmap export                  # exports/README.md and exports/roadmap.json
       roadmap export --out site/      # site/README.md and site/roadmap.json
       roadmap export --check          # in CI: exit 1 when the committed exports are out of date
@@ -62,9 +53,9 @@ def command(catalogue_dir: Path, database_url: str | None, out_dir: Path | None,
         for path in stale:
             click.echo(f"{shown(path)}: out of date — run `roadmap export` and commit the result")
         if stale:
-            sys.exit(EXIT_PROBLEMS)
+            raise click.exceptions.Exit(EXIT_PROBLEMS)
         click.echo(f"exports are up to date: {', '.join(shown(p) for p in paths)}")
-        sys.exit(EXIT_OK)
+        raise click.exceptions.Exit(EXIT_OK)
     changed = write_exports(catalogue, summaries, paths, generated_at=recorded_at)
     for path in paths:
         click.echo(f"{'wrote' if path in changed else 'unchanged'} {shown(path)}")

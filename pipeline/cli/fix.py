@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.export import shown
 from pipeline.cli.options import catalogue_option, database_option
+from pipeline.cli.render import shown
 
 
 @click.group("fix")
@@ -20,24 +20,26 @@ def command() -> None:
     """
 
 
-@command.command("redirects")
+@command.command("redirects", short_help="Rewrite the URLs of resources that moved for good.")
 @catalogue_option
 @database_option
 @click.option("--dry-run", is_flag=True, help="Print the changes without writing any file.")
 def redirects(catalogue_dir: Path, database_url: str | None, dry_run: bool) -> None:
-    """Rewrite the url of every resource that moved for good (a permanent redirect) to its final URL.
+    """Rewrite the url of every resource that moved for good (status `redirected`, "moved" in the reports).
 
-    Keeps each file's comments, key order and quoting: only the url line changes. Never follows
-    temporary redirects, and skips final URLs that look like a sign-in page. No network access: it uses
-    the latest recorded check.
+    The new URL is the end of the permanent part of the recorded redirect chain (a move followed by a
+    temporary hop to a language or landing page updates to the end of the move); a #fragment is kept.
+    Only the bytes of each url value change: comments, quoting, indentation, flow or block layout and
+    line ends stay as written. A resource that is not rewritten is listed with the reason (a sign-in
+    page, a file edited since the check, ...). No network access: it uses the latest recorded check.
 
     \b
-    Example:
+    Examples:
       roadmap fix redirects             # edit catalogue/resources/*.yaml
       roadmap fix redirects --dry-run   # print what would change
     """
     from pipeline.catalogue import load_catalogue
-    from pipeline.publish.fix_redirects import fix_redirects
+    from pipeline.repair.redirects import fix_redirects
     from pipeline.store.engine import open_store
     from pipeline.store.health import health_summaries
 

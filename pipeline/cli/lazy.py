@@ -43,13 +43,12 @@ class LazyGroup(click.Group):
         """The command list from the table: `--help` imports no command module."""
         rows = []
         for name in self.list_commands(ctx):
-            if name in self.commands:
-                command = self.commands[name]
-                if command.hidden:
-                    continue
-                rows.append((name, command.get_short_help_str(formatter.width - 6 - len(name))))
-            else:
+            if name in self.lazy_commands:  # the table's line, whole, loaded or not: never cut mid-sentence
                 rows.append((name, self.lazy_commands[name].short_help))
+                continue
+            command = self.commands[name]
+            if not command.hidden:
+                rows.append((name, command.get_short_help_str(formatter.width - 6 - len(name))))
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)

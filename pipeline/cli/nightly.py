@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
-from pipeline.cli.export import shown
-from pipeline.cli.options import catalogue_option, database_option, format_option
+from pipeline.cli.options import (
+    allow_private_addresses_option,
+    catalogue_option,
+    database_option,
+    format_option,
+)
+from pipeline.cli.render import plural, shown
 from pipeline.clock import isoformat
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def render_text(result: object) -> list[str]:
@@ -38,23 +41,28 @@ def render_text(result: object) -> list[str]:
         lines.append(f"Catalogue: {', '.join(moved) if moved else 'no changes'} since the last sync.")
     seed = result.seed
     if seed is not None and seed.seeded and seed.source is not None:
-        restored = _plural(seed.seeded, "resource")
+        restored = plural(seed.seeded, "resource")
         lines.append(f"Database: new; the health of {restored} was restored from {shown(seed.source)}.")
     check = result.check
     if check is not None:
-        run = f"run #{check.run.id}, {check.run.outcome}"
+        run = f"run #{check.run.id}, {check.run.conclusion}"
         if result.inconclusive:
             lines.append(
-                f"Checked: {check.run.checked} of {_plural(check.run.total, 'due resource')} ({run})."
+                f"Checked: {check.run.checked} of {plural(check.run.total, 'due resource')} ({run})."
             )
             lines.append(
-                f"Inconclusive: {check.message}. The reports and exports show the last known health."
+                f"Inconclusive: {check.message}. "
+                + (
+                    "The reports and exports show the last known health."
+                    if result.health_known
+                    else "No run has concluded yet, so no link's health is known."
+                )
             )
         else:
             counts = sorted(Counter(check.run.counts).items(), key=lambda kv: (-kv[1], kv[0]))
             parts = ", ".join(f"{n} {status}" for status, n in counts)
             lines.append(
-                f"Checked: {check.run.checked} of {_plural(check.run.total, 'due resource')} ({run})"
+                f"Checked: {check.run.checked} of {plural(check.run.total, 'due resource')} ({run})"
                 f"{': ' + parts if parts else ''}."
             )
     elif "check" in result.steps_done:
@@ -69,7 +77,7 @@ def render_text(result: object) -> list[str]:
     elif check is not None and not result.inconclusive:
         lines.append("Changed: nothing since the previous run.")
     if result.attention:
-        lines.append(f"Needs a human ({_plural(result.needs_human, 'resource')}):")
+        lines.append(f"Needs a human ({plural(result.needs_human, 'resource')}):")
         for group in result.attention:
             lines.append(f"  {group.title} — {group.todo}")
             lines.extend(f"    - {entry}" for entry in group.resources)
@@ -88,15 +96,81 @@ def render_text(result: object) -> list[str]:
     return lines
 
 
+STAGE_LABELS = {
+    "validate": "validate the catalogue",
+    "migrate": "bring the database up to date",
+    "sync": "sync the catalogue into the database",
+    "check": "check the due links",
+    "report": "write the reports",
+    "export": "write the exports",
+}
+
+
+class StageProgress:
+    """Draws the nightly job stage by stage on a rich Progress: each stage a line that ticks when done,
+    the check with its bar (resources checked of those due)."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+        self.task: Any = None
+
+    def stage(self, name: str) -> None:
+        self.done()
+        self.task = self.bar.add_task(STAGE_LABELS.get(name, name), total=None, now="")
+
+    def checking(self, total: int) -> Callable[[str, Any], None]:
+        task = self.task
+        self.bar.update(task, total=total, completed=0)
+
+        def advance(resource_id: str, outcome: Any) -> None:
+            self.bar.update(task, advance=1, now=f"{resource_id}: {outcome.status.value}")
+
+        return advance
+
+    def done(self) -> None:
+        if self.task is not None:
+            total = next(t.total for t in self.bar.tasks if t.id == self.task)
+            self.bar.update(self.task, total=total or 1, completed=total or 1, now="")
+            self.task = None
+
+
+@contextmanager
+def terminal_progress(enabled: bool, console: Any = None) -> Iterator[StageProgress | None]:
+    """Stage-by-stage progress on a terminal (stderr); nothing in CI or when piped, as `roadmap check`."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    with Progress(
+        SpinnerColumn(finished_text="[green]✓"),
+        TextColumn("{task.description:<38}"),
+        BarColumn(bar_width=24),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[now]}"),
+        console=console or Console(stderr=True),
+    ) as bar:
+        progress = StageProgress(bar)
+        try:
+            yield progress
+        finally:
+            progress.done()
+
+
 @click.command("nightly")
 @catalogue_option
 @database_option
 @click.option("--all", "check_all", is_flag=True, help="Check every resource now, not only the due ones.")
-@click.option(
-    "--allow-private-addresses",
-    is_flag=True,
-    help="Let the crawler connect to loopback and private addresses (tests only; never in production).",
-)
+@allow_private_addresses_option
 @format_option("text", "json")
 def command(
     catalogue_dir: Path,
@@ -110,7 +184,9 @@ def command(
     Healthy links are checked less often the longer they stay healthy (catalogue/config.yaml, `recheck`),
     failing ones again within a day; --all checks everything now. A new database is seeded from the
     published exports/roadmap.json, so no history is lost on a runner that keeps nothing. One run at a
-    time per database. SIGINT/SIGTERM stop cleanly: finished results are kept, the run is marked partial.
+    time per database. SIGINT/SIGTERM stop cleanly: finished results are kept, the run is concluded
+    interrupted. A link that failed at the network level (no name, refused, unreachable) reads "not judged
+    (network)" in an inconclusive or interrupted run: only a complete run judges it.
 
     Exit status: 0 healthy; 1 when reports/health.md lists anything under "Needs a human" (a broken,
     paywalled, moved or pending link, or a site blocking robots; warnings count) or a quality rule of
@@ -120,24 +196,25 @@ def command(
     still show the last known health) or interrupted.
 
     \b
-    Example:
+    Examples:
       roadmap nightly                    # what the nightly CI job runs
       roadmap nightly --all              # check every link now
       roadmap nightly --format json      # the summary as JSON, for scripts
     """
+    from pipeline.cli.check import interactive
     from pipeline.nightly import NightlyRequest, run_nightly
 
-    result = run_nightly(
-        NightlyRequest(
-            catalogue_dir=catalogue_dir,
-            database_url=database_url,
-            check_all=check_all,
-            allow_private_addresses=allow_private_addresses,
-        )
+    request = NightlyRequest(
+        catalogue_dir=catalogue_dir,
+        database_url=database_url,
+        check_all=check_all,
+        allow_private_addresses=allow_private_addresses,
     )
+    with terminal_progress(interactive()) as progress:
+        result = run_nightly(request, progress=progress)
     if output_format == "json":
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:
         for line in render_text(result):
             click.echo(line)
-    sys.exit(result.exit_code)
+    raise click.exceptions.Exit(result.exit_code)

@@ -18,8 +18,9 @@ def catalogue_option(func: Callable[..., Any]) -> Callable[..., Any]:
         "catalogue_dir",
         type=click.Path(file_okay=False, path_type=Path),
         default=lambda: os.environ.get("ROADMAP_CATALOGUE", DEFAULT_CATALOGUE),
-        show_default="catalogue (or $ROADMAP_CATALOGUE)",
-        help="The catalogue directory (roadmap.yaml, sections.yaml, config.yaml, resources/).",
+        metavar="DIR",
+        help="The catalogue directory (roadmap.yaml, sections.yaml, config.yaml, resources/). "
+        "Default: $ROADMAP_CATALOGUE, else catalogue/.",
     )(func)
 
 
@@ -28,8 +29,18 @@ def database_option(func: Callable[..., Any]) -> Callable[..., Any]:
         "--database",
         "database_url",
         default=lambda: os.environ.get("ROADMAP_DATABASE_URL"),
-        show_default="sqlite file roadmap.db beside the catalogue (or $ROADMAP_DATABASE_URL)",
-        help="SQLAlchemy URL of the store, e.g. sqlite:///roadmap.db or postgresql://host/db.",
+        metavar="URL",
+        help="SQLAlchemy URL of the store, e.g. sqlite:///roadmap.db or postgresql://host/db. "
+        "Default: $ROADMAP_DATABASE_URL, else roadmap.db beside the catalogue.",
+    )(func)
+
+
+def allow_private_addresses_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--allow-private-addresses",
+        is_flag=True,
+        help="Let the crawler connect to loopback and private addresses (tests and local mirrors only; "
+        "never in production).",
     )(func)
 
 

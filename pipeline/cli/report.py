@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from pipeline.cli.export import shown
 from pipeline.cli.options import catalogue_option, database_option, format_option
+from pipeline.cli.render import shown
 from pipeline.clock import isoformat
 from pipeline.status import EXIT_OK, EXIT_PROBLEMS
 
@@ -22,12 +21,17 @@ def summary_text(report: Any, written: list[Path]) -> str:
         lines.append("No check has run yet.")
     else:
         lines.append(
-            f"Latest run #{run.id} ({run.trigger}, {run.outcome}), started {isoformat(run.started_at)}:"
+            f"Latest run #{run.id} ({run.trigger}, {run.conclusion}), started {isoformat(run.started_at)}:"
             f" {run.checked} of {run.total} checked."
         )
     if report.inconclusive:
         note = f": {report.inconclusive_note}" if report.inconclusive_note else ""
-        lines.append(f"The latest run was inconclusive{note}. Showing the last known health.")
+        known = (
+            f"Showing the last known health, from run #{report.conclusive_run.id}."
+            if report.conclusive_run is not None
+            else "No run has concluded yet, so no link's health is known."
+        )
+        lines.append(f"The latest run was inconclusive{note}. {known}")
     order = ("ok", "moved", "failing", "broken", "blocked", "skipped", "pending", "unchecked")
     states = ", ".join(f"{report.state_counts[s]} {s}" for s in order if report.state_counts.get(s))
     lines.append(f"{len(report.rows)} resources: {states or 'none'}.")
@@ -54,7 +58,7 @@ def command(catalogue_dir: Path, database_url: str | None, output_format: str) -
     fails, 0 otherwise. No network access: it reports the recorded health.
 
     \b
-    Example:
+    Examples:
       roadmap report                     # summary on the terminal, files in reports/
       roadmap report --format markdown   # print health.md, e.g. into a GitHub issue
     """
@@ -79,4 +83,4 @@ def command(catalogue_dir: Path, database_url: str | None, output_format: str) -
         click.echo(render_reports(report)["health.md"], nl=False)
     else:
         click.echo(summary_text(report, written))
-    sys.exit(EXIT_PROBLEMS if report.has_problems else EXIT_OK)
+    raise click.exceptions.Exit(EXIT_PROBLEMS if report.has_problems else EXIT_OK)

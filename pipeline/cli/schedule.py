@@ -9,30 +9,26 @@ from typing import Any
 
 import click
 
-from pipeline.cli.options import catalogue_option, database_option
+from pipeline.cli.options import allow_private_addresses_option, catalogue_option, database_option
 from pipeline.status import EXIT_OK
 
 
 @click.command("schedule")
 @catalogue_option
 @database_option
-@click.option(
-    "--allow-private-addresses",
-    is_flag=True,
-    help="Let the crawler connect to loopback and private addresses (tests only; never in production).",
-)
+@allow_private_addresses_option
 def command(catalogue_dir: Path, database_url: str | None, allow_private_addresses: bool) -> None:
     """Run `roadmap nightly` on the schedule in catalogue/config.yaml (`schedule`), until stopped.
 
     A long-running process (APScheduler): cron expression and time zone from the configuration (default
     every night at 03:00 UTC); the job is kept in the database, so a night missed while the machine was
     down runs once on start if it is at most `misfire_grace_s` late. Never two runs at once. Logs when
-    the next run is. SIGTERM or Ctrl-C stop it cleanly (a run in progress is concluded partial). A changed
+    the next run is. SIGTERM or Ctrl-C stop it cleanly (a run in progress is concluded interrupted). A changed
     schedule takes effect on restart; each run reads the catalogue afresh. Exit status: 0 after a clean
     stop, 2 when the catalogue or the schedule is invalid or another scheduler uses the database.
 
     \b
-    Example:
+    Examples:
       roadmap schedule                                   # e.g. as a systemd service
       ROADMAP_DATABASE_URL=sqlite:////srv/list/roadmap.db roadmap schedule --catalogue /srv/list/catalogue
     """
@@ -55,7 +51,7 @@ def command(catalogue_dir: Path, database_url: str | None, allow_private_address
         f"roadmap schedule: stopped ({report.stopped_by}) after {runs} "
         f"({report.failed} failed, {report.missed} missed)"
     )
-    sys.exit(EXIT_OK)
+    raise click.exceptions.Exit(EXIT_OK)
 
 
 def _schedule(catalogue_dir: Path, database_url: str | None, allow_private_addresses: bool) -> Any:

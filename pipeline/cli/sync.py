@@ -50,7 +50,7 @@ def command(catalogue_dir: Path, database_url: str | None) -> None:
     twice in a row changes nothing.
 
     \b
-    Example:
+    Examples:
       roadmap sync
       roadmap sync --catalogue catalogue --database sqlite:///roadmap.db
     """

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli.options import catalogue_option, format_option
+from pipeline.cli.render import plural
 from pipeline.status import EXIT_OK, EXIT_PROBLEMS
 from pipeline.validate import Problem, ValidationResult, validate_catalogue
 from pipeline.validate.run import display_root
@@ -16,13 +17,22 @@ from pipeline.validate.run import display_root
 @click.command("validate")
 @catalogue_option
 @format_option("text", "json", "github")
+@click.option(
+    "--allow-private-addresses",
+    is_flag=True,
+    help="Accept localhost and loopback/private addresses in URLs (tests and local mirrors only).",
+)
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-def command(catalogue_dir: Path, output_format: str, files: tuple[Path, ...]) -> None:
+def command(
+    catalogue_dir: Path, output_format: str, allow_private_addresses: bool, files: tuple[Path, ...]
+) -> None:
     """Check the catalogue against the schemas in schema/ and the list's rules.
 
     Prints every problem as `file:line:col: what is wrong — how to fix it`. Given FILES (e.g. the files a
-    pull request changed), checks those fully and against the rest of the catalogue. Exit status: 0 valid,
-    1 problems found, 2 usage error.
+    pull request changed), checks those fully and against the rest of the catalogue. Besides the schemas:
+    duplicate ids, URLs and positions (reported on every file involved), click-tracking parameters in a URL
+    (the fix is the cleaned URL) and localhost or loopback/private/link-local addresses. Exit status:
+    0 valid, 1 problems found, 2 usage error.
 
     \b
     Examples:
@@ -30,7 +40,9 @@ def command(catalogue_dir: Path, output_format: str, files: tuple[Path, ...]) ->
       roadmap validate catalogue/resources/statquest.yaml
       roadmap validate --format github $(git diff --name-only --diff-filter=d origin/main -- catalogue/)
     """
-    result = validate_catalogue(catalogue_dir, list(files) or None)
+    result = validate_catalogue(
+        catalogue_dir, list(files) or None, allow_private_addresses=allow_private_addresses
+    )
     root = display_root(catalogue_dir)
     if output_format == "json":
         click.echo(json.dumps(render_json(result, root), indent=2, ensure_ascii=False))
@@ -41,18 +53,14 @@ def command(catalogue_dir: Path, output_format: str, files: tuple[Path, ...]) ->
     raise click.exceptions.Exit(EXIT_OK if result.valid else EXIT_PROBLEMS)
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def summary(result: ValidationResult, root: str, partial: bool) -> str:
     if result.problems:
-        return f"{_plural(len(result.problems), 'problem')} in {_plural(result.files_with_problems, 'file')}"
+        return f"{plural(len(result.problems), 'problem')} in {plural(result.files_with_problems, 'file')}"
     if result.catalogue is not None:
         catalogue = result.catalogue
-        resources = _plural(len(catalogue.resources), "resource")
-        return f"{root}/: {resources} in {_plural(len(catalogue.sections), 'section')}, valid"
-    checked = _plural(result.files_checked, "file")
+        resources = plural(len(catalogue.resources), "resource")
+        return f"{root}/: {resources} in {plural(len(catalogue.sections), 'section')}, valid"
+    checked = plural(result.files_checked, "file")
     return (
         f"{root}/: {checked} checked against the rest of the catalogue, valid"
         if partial

@@ -20,18 +20,26 @@ _JS_ANCHORS = ("anchor-js", "anchor.min.js", "anchors.add(", "tocbot")
 _LINE_FRAGMENT = re.compile(r"^L\d+(?:C\d+)?(?:-L?\d+(?:C\d+)?)?$")
 
 
-def missing_anchor(fragment: str, facts: html.PageFacts, markup: str, *, truncated: bool) -> Evidence | None:
+def missing_anchor(
+    fragment: str,
+    facts: html.PageFacts,
+    markup: str,
+    *,
+    truncated: bool,
+    more: frozenset[str] | None = None,
+) -> Evidence | None:
     """Evidence that no element of the page carries the fragment, or None when one does or when scripts
-    may add it (markup lower-cased)."""
+    may add it (markup lower-cased; `more`: the ids and names found in the rest of a long page)."""
     name = unquote(fragment)
     if not name or name.startswith(("!", "/", ":~:")) or "=" in name or name.lower() in {"top", "_top"}:
         return None  # empty, hash-bang routes, media/text fragments, the implicit top
     if _LINE_FRAGMENT.match(name):
         return None  # "#L10-L20": code viewers highlight lines with scripts, no element carries the id
-    known = {_anchor_key(a) for a in facts.anchors}
+    anchors = facts.anchors | more if more is not None else facts.anchors
+    known = {_anchor_key(a) for a in anchors}
     if any(w in known or f"user-content-{w}" in known for w in _fragment_keys(fragment)):
         return None
-    if truncated or facts.app_shell or not facts.anchors:
+    if (truncated and more is None) or facts.app_shell or not anchors:
         return None  # we saw only part of the page, or its anchors are made by scripts
     if facts.text_length < APP_TEXT_MIN and facts.scripts:
         return None

@@ -361,7 +361,9 @@ def _anchor_missing(case: _Case) -> Outcome | None:
     markup, facts = case.page
     if consent_prompt(case.page):
         return None  # a prompt hides the page: its ids are not the page's
-    if evidence := missing_anchor(fragment, facts, markup, truncated=case.response.truncated):
+    response = case.response
+    more = response.more_anchors
+    if evidence := missing_anchor(fragment, facts, markup, truncated=response.truncated, more=more):
         return case.verdict(Status.ANCHOR_MISSING, evidence)
     return None
 

@@ -18,6 +18,7 @@ FAILURE_VERDICTS: dict[str, tuple[Status, str]] = {
     "connect_timeout": (Status.TIMEOUT, "no connection within the connect time limit"),
     "read_timeout": (Status.TIMEOUT, "the server stopped answering"),
     "url_timeout": (Status.TIMEOUT, "the URL took longer than its time limit"),
+    "slow_body": (Status.TIMEOUT, "the page arrived too slowly"),
     "tls": (Status.TLS_ERROR, "the TLS handshake failed"),
     "protocol": (Status.SERVER_ERROR, "the server broke the HTTP protocol"),
     # A public link that leads to a private, loopback or link-local address is for a maintainer to see:

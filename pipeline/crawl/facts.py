@@ -25,6 +25,9 @@ class Response:
     body: bytes | None = None  # the prefix read (decompressed); None when not read (HEAD)
     truncated: bool = False  # the body was longer than what we read
     method: str = "GET"
+    # id/name values of an HTML page past `body`, scanned to the end of the document (up to 16 MB) when a
+    # link wanted a #fragment; None when not scanned or longer than that.
+    more_anchors: frozenset[str] | None = None
 
     def header(self, name: str) -> str:
         return self.headers.get(name.lower(), "")

@@ -18,12 +18,14 @@ import datetime
 import errno
 import importlib.util
 import random
+import re
 import socket
 import ssl
 import sys
 import time
 import zlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from http.cookiejar import CookieJar
@@ -58,6 +60,9 @@ TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523
 # parked-domain networks use it for); a later one is a page to read that moves on, or reloads itself.
 META_REFRESH_MAX_S = 5.0
 NON_HTML_PREFIX = 8 * 1024  # bytes read of a non-HTML body: enough to sniff it and see it is not empty
+# An HTML page longer than the body limit is read on, up to this size, for its id/name values only, when
+# a link points at a #fragment: long documents put their sections far down.
+ANCHOR_SCAN_LIMIT = 16 * 1024 * 1024
 
 
 class FetchError(Exception):
@@ -152,9 +157,12 @@ class _Decoder:
         elif encoding not in ("", "identity"):
             raise ValueError(encoding)
         self._first = True
+        self._rest = b""
 
     def feed(self, data: bytes, room: int) -> bytes:
+        """At most `room` decoded bytes of data (what does not fit waits in unconsumed())."""
         if self._z is None:
+            self._rest = data[room:]
             return data[:room]
         try:
             out = self._z.decompress(data, room)
@@ -166,37 +174,214 @@ class _Decoder:
         self._first = False
         return out
 
+    def unconsumed(self) -> bytes:
+        """Input the last feed() had no room for."""
+        return self._rest if self._z is None else self._z.unconsumed_tail
 
-async def _read_body(response: httpx.Response, limit: int) -> tuple[bytes | None, bool]:
-    """At most `limit` decoded bytes and whether there was more; None when the coding is unknown/bad."""
+    def feed_all(self, data: bytes, piece: int = 256 * 1024) -> Iterator[bytes]:
+        """All of data decoded, in pieces of at most `piece` bytes (a bomb never sits in memory whole)."""
+        if self._z is None:
+            if data:
+                yield data
+            return
+        while data:
+            out = self._z.decompress(data, piece)
+            self._first = False
+            if out:
+                yield out
+            data = self._z.unconsumed_tail
+
+
+class SlowBodyError(Exception):
+    """The body arrives more slowly than the minimum rate: a trickle that would hold the run."""
+
+
+@dataclass
+class _Pace:
+    """The minimum rate a body must keep, counted from its first byte, after a grace period.
+
+    Checked as each chunk arrives; the read timeout bounds the wait for a chunk, so a trickle ends
+    within grace + read timeout (5 + 15 s by default), never holding the run for the whole URL budget.
+    """
+
+    clock: Clock
+    min_bytes_s: float
+    grace_s: float
+    first: float | None = None
+    received: int = 0
+
+    def note(self, size: int) -> None:
+        now = self.clock()
+        if self.first is None:
+            self.first = now
+        self.received += size
+        elapsed = now - self.first
+        if self.min_bytes_s > 0 and elapsed >= self.grace_s and self.received < self.min_bytes_s * elapsed:
+            raise SlowBodyError(
+                f"{self.received} bytes in {elapsed:.0f} s, under the minimum of "
+                f"{self.min_bytes_s / 1024:g} KB/s"
+            )
+
+
+# id="x", name='y', id=z: what a fragment can point at, found without parsing (bytes, any case).
+_ANCHOR_ATTRIBUTE = re.compile(
+    rb"""[\s"'](?:id|name)\s*=\s*(?:"([^"<>]*)"|'([^'<>]*)'|([^\s"'<>=`]+))""", re.IGNORECASE
+)
+_TAG_TAIL_MAX = 64 * 1024  # a tag longer than this is not looked into
+
+
+class _AnchorScanner:
+    """Collects id/name values from HTML streamed past the body prefix, a tag boundary at a time."""
+
+    def __init__(self) -> None:
+        self.anchors: set[str] = set()
+        self._tail = b""
+
+    def feed(self, data: bytes) -> None:
+        data = self._tail + data
+        cut = data.rfind(b">") + 1  # scan whole tags; keep the open one for the next piece
+        self._scan(data[:cut])
+        self._tail = data[cut:][-_TAG_TAIL_MAX:]
+
+    def close(self) -> frozenset[str]:
+        self._scan(self._tail)
+        return frozenset(self.anchors)
+
+    def _scan(self, data: bytes) -> None:
+        for match in _ANCHOR_ATTRIBUTE.finditer(data):
+            value = next(group for group in match.groups() if group is not None)
+            if value:
+                self.anchors.add(value.decode("utf-8", "replace"))
+
+
+@dataclass(frozen=True)
+class _Body:
+    data: bytes | None  # at most `limit` decoded bytes; None when the coding is unknown/bad
+    truncated: bool = False  # there was more than `limit`
+    more_anchors: frozenset[str] | None = None  # id/name values after the prefix, scanned to the end
+
+
+async def _read_body(response: httpx.Response, limit: int, pace: _Pace, scan_limit: int = 0) -> _Body:
+    """The first `limit` decoded bytes; with scan_limit, the id/name values of the rest up to that size."""
     encodings = [
         e.strip().lower() for e in response.headers.get("content-encoding", "").split(",") if e.strip()
     ]
     try:
         decoder = _Decoder(encodings[0] if len(encodings) == 1 else ("" if not encodings else "unsupported"))
     except ValueError:
-        return None, False
+        return _Body(None)
     body = bytearray()
+    scanner: _AnchorScanner | None = None
+    decoded = 0
     try:
         async for chunk in response.aiter_raw():
-            body += decoder.feed(chunk, limit - len(body) + 1)
-            if len(body) > limit:
-                return bytes(body[:limit]), True
+            pace.note(len(chunk))
+            if scanner is None:
+                body += decoder.feed(chunk, limit - len(body) + 1)
+                if len(body) <= limit:
+                    continue
+                if scan_limit <= limit:
+                    return _Body(bytes(body[:limit]), True)
+                # Past the prefix: go on reading, keeping only the anchors (from the last tag start on).
+                scanner = _AnchorScanner()
+                scanner.feed(bytes(body[max(0, body.rfind(b"<", 0, limit)) :]))
+                decoded = len(body)
+                del body[limit:]
+                chunk = decoder.unconsumed()
+            for piece in decoder.feed_all(chunk):
+                decoded += len(piece)
+                scanner.feed(piece)
+                if decoded > scan_limit:
+                    return _Body(bytes(body), True)  # longer than we scan: anchors beyond it unknown
     except zlib.error:
-        return None, False
+        return _Body(None)
     except (httpx.RemoteProtocolError, httpx.ReadError):
         if not body:
             raise
         # The connection broke off mid-body: a browser shows what arrived, and so do we judge it.
-        return bytes(body), True
+        return _Body(bytes(body[:limit]), True)
     except httpx.StreamConsumed:  # an in-memory response (mock transports) arrives already read
         data = response.content
-        return data[:limit], len(data) > limit
-    return bytes(body), False
+        return _Body(data[:limit], len(data) > limit)
+    if scanner is not None:
+        for piece in decoder.feed_all(b""):
+            scanner.feed(piece)
+        return _Body(bytes(body), True, scanner.close())
+    return _Body(bytes(body), False)
 
 
 # ---------------------------------------------------------------------------------------------------
 # Politeness per host.
+
+
+class _PoolPerHost(httpx.AsyncBaseTransport):
+    """A connection pool per origin instead of one shared pool.
+
+    httpcore looks at every connection of a pool (a readability check on each idle socket) whenever a
+    request starts or ends; with one pool for the whole run that is 40-130 sockets per request, a large
+    share of our CPU. A host's own pool holds at most its per-host limit of connections. Pools with
+    nothing in flight are closed, least recently used first, once more than `keep` are open, so finished
+    hosts do not hold sockets open until the end of the run.
+    """
+
+    def __init__(self, make: Callable[[], httpx.AsyncBaseTransport], keep: int) -> None:
+        self._make = make
+        self._keep = keep
+        self._pools: dict[tuple[bytes, bytes, int | None], httpx.AsyncBaseTransport] = {}  # LRU order
+        self._busy: Counter[tuple[bytes, bytes, int | None]] = Counter()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        key = (url.raw_scheme, url.raw_host, url.port)
+        pool = self._pools.pop(key, None)
+        if pool is None:
+            pool = self._make()
+            await self._close_idle()
+        self._pools[key] = pool  # most recently used last
+        self._busy[key] += 1
+        try:
+            response = await pool.handle_async_request(request)
+        except BaseException:
+            self._done(key)
+            raise
+        stream = response.stream
+        assert isinstance(stream, httpx.AsyncByteStream)
+        response.stream = _Released(stream, lambda: self._done(key))
+        return response
+
+    def _done(self, key: tuple[bytes, bytes, int | None]) -> None:
+        self._busy[key] -= 1
+        if not self._busy[key]:
+            del self._busy[key]
+
+    async def _close_idle(self) -> None:
+        for key in [k for k in self._pools if k not in self._busy][: max(0, len(self._pools) - self._keep)]:
+            await self._pools.pop(key).aclose()
+
+    async def aclose(self) -> None:
+        pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            await pool.aclose()
+
+
+class _Released(httpx.AsyncByteStream):
+    """A response stream that tells its pool when it is closed (the exchange is over)."""
+
+    def __init__(self, stream: httpx.AsyncByteStream, on_close: Callable[[], None]) -> None:
+        self._stream = stream
+        self._on_close: Callable[[], None] | None = on_close
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._stream:
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self._stream.aclose()
+        finally:
+            if self._on_close is not None:
+                self._on_close, on_close = None, self._on_close
+                on_close()
 
 
 @dataclass
@@ -224,12 +409,6 @@ class _Budget:
         return self.limit_s - self.spent_s
 
 
-@dataclass(frozen=True)
-class _Answer:
-    response: Response
-    retry_after: float | None = None
-
-
 @dataclass
 class Fetcher:
     """One per run: owns the shared AsyncClient and the per-host state. Use as an async context manager."""
@@ -248,8 +427,17 @@ class Fetcher:
     async def __aenter__(self) -> Fetcher:
         check = self.config.check
         self._global = asyncio.Semaphore(check.concurrency)
+        transport = self.transport
+        if transport is None:
+            tls = httpx.create_ssl_context(trust_env=False)  # one context (CA bundle) for every pool
+            # The per-host semaphores bound what is in flight; the pool only needs room for any per_host.
+            per_pool = httpx.Limits(max_connections=64, max_keepalive_connections=32)
+            transport = _PoolPerHost(
+                lambda: httpx.AsyncHTTPTransport(verify=tls, trust_env=False, limits=per_pool),
+                keep=check.concurrency,
+            )
         self._client = httpx.AsyncClient(
-            transport=self.transport,
+            transport=transport,
             follow_redirects=False,  # we follow hop by hop, recording and checking each one
             trust_env=False,  # no proxies or .netrc credentials from the environment
             cookies=httpx.Cookies(_NoCookies()),  # nothing persists between URLs or hosts
@@ -280,11 +468,8 @@ class Fetcher:
     def host_state(self, host: str) -> HostState:
         state = self.hosts.get(host)
         if state is None:
-            rule = self.config.domain_rule(host)
-            per_host = (rule.per_host if rule and rule.per_host else None) or self.config.check.per_host
-            delay_ms = rule.host_delay_ms if rule and rule.host_delay_ms is not None else None
-            delay_ms = self.config.check.host_delay_ms if delay_ms is None else delay_ms
-            state = self.hosts[host] = HostState(asyncio.Semaphore(max(1, per_host)), delay_ms / 1000)
+            limits = self.config.host_limits(host)
+            state = self.hosts[host] = HostState(asyncio.Semaphore(limits.per_host), limits.gap_s)
         return state
 
     def _slow_down(self, state: HostState, wait_s: float) -> None:
@@ -316,7 +501,7 @@ class Fetcher:
             raise UnsafeAddressError(f"connected to {address}: {reason}" if address else reason)
 
     async def _send(
-        self, method: str, url: str, jar: httpx.Cookies, body_limit: int, budget: _Budget
+        self, method: str, url: str, jar: httpx.Cookies, body_limit: int, budget: _Budget, anchors: bool
     ) -> Response:
         """One HTTP exchange, holding a host slot and a global slot for exactly its duration."""
         assert self._client is not None and self._global is not None
@@ -336,9 +521,12 @@ class Fetcher:
                 started = self.clock()
                 try:
                     async with asyncio.timeout(budget.remaining):
-                        return await self._exchange(method, url, jar, body_limit)
+                        return await self._exchange(method, url, jar, body_limit, anchors)
                 except TimeoutError:
                     raise FetchError("url_timeout", f"more than {budget.limit_s:g} s in total") from None
+                except SlowBodyError as slow:
+                    # Not retried: a server that trickles once trickles again, and each try costs seconds.
+                    raise FetchError("slow_body", str(slow)) from None
                 except FetchError:
                     raise
                 except Exception as exc:
@@ -347,7 +535,9 @@ class Fetcher:
                     state.in_flight -= 1
                     budget.spent_s += max(0.0, self.clock() - started)
 
-    async def _exchange(self, method: str, url: str, jar: httpx.Cookies, body_limit: int) -> Response:
+    async def _exchange(
+        self, method: str, url: str, jar: httpx.Cookies, body_limit: int, anchors: bool
+    ) -> Response:
         assert self._client is not None
         request = self._client.build_request(method, url, extensions={"trace": self._trace})
         if jar:  # cookie jars are slow; most URLs never set one
@@ -356,21 +546,24 @@ class Fetcher:
         try:
             if "set-cookie" in response.headers:
                 jar.extract_cookies(response)
-            body: bytes | None = None
-            truncated = False
+            body = _Body(None)
             if method == "GET" and response.status_code not in REDIRECT_STATUSES:
                 kind = response.headers.get("content-type", "").lower()
-                limit = (
-                    body_limit if ("html" in kind or not kind or "text/plain" in kind) else NON_HTML_PREFIX
+                page = "html" in kind or not kind or "text/plain" in kind
+                check = self.config.check
+                pace = _Pace(self.clock, check.min_body_kb_s * 1024, check.body_grace_s)
+                scan = ANCHOR_SCAN_LIMIT if anchors and page and "text/plain" not in kind else 0
+                body = await _read_body(
+                    response, body_limit if page else min(NON_HTML_PREFIX, body_limit), pace, scan
                 )
-                body, truncated = await _read_body(response, min(limit, body_limit))
             return Response(
                 url=url,
                 status=response.status_code,
                 headers=MappingProxyType({k.lower(): v for k, v in response.headers.items()}),
-                body=body,
-                truncated=truncated,
+                body=body.data,
+                truncated=body.truncated,
                 method=method,
+                more_anchors=body.more_anchors,
             )
         finally:
             await response.aclose()
@@ -396,7 +589,14 @@ class Fetcher:
         return max(0.0, moment - (now if now is not None else time.time()))
 
     async def _request(
-        self, method: str, url: str, jar: httpx.Cookies, budget: _Budget, *, retries: int | None = None
+        self,
+        method: str,
+        url: str,
+        jar: httpx.Cookies,
+        budget: _Budget,
+        *,
+        retries: int | None = None,
+        anchors: bool = False,
     ) -> Response:
         """One exchange with retries for transient failures; final answers (404, NXDOMAIN) at once."""
         check = self.config.check
@@ -410,7 +610,7 @@ class Fetcher:
         for attempt in range(retries + 1):
             last = attempt == retries
             try:
-                response = await self._send(method, url, jar, limit, budget)
+                response = await self._send(method, url, jar, limit, budget, anchors)
             except FetchError as error:
                 give_up = last or host.unreachable is not None  # another URL already saw it stay down
                 if error.network and error.transient and give_up:
@@ -443,8 +643,11 @@ class Fetcher:
 
     # --- one URL ---------------------------------------------------------------------------------------
 
-    async def fetch(self, url: str) -> Fetched:
-        """Follow url hop by hop (HEAD where enough, GET where the page must be read); never raises."""
+    async def fetch(self, url: str, *, anchors: bool = False) -> Fetched:
+        """Follow url hop by hop (HEAD where enough, GET where the page must be read); never raises.
+
+        anchors: a link points at a #fragment of this page, so a long HTML page is scanned past the body
+        limit for its id/name values (Response.more_anchors)."""
         started = self.clock()
         url = urlunsplit(urlsplit(url)._replace(fragment=""))
         hops: list[Hop] = []
@@ -479,7 +682,7 @@ class Fetcher:
             try:
                 # HEAD is a shortcut, not worth retrying: a server that fumbles it gets a GET instead.
                 response = await self._request(
-                    method, current, jar, budget, retries=0 if method == "HEAD" else None
+                    method, current, jar, budget, retries=0 if method == "HEAD" else None, anchors=anchors
                 )
             except FetchError as error:
                 if method == "HEAD" and error.transient and not error.network and budget.remaining > 0:

@@ -1,7 +1,10 @@
-"""One check run: plan the resources, fetch each distinct URL once, classify, record results as they
-arrive, tell network-down from link rot, and conclude the run in the store.
+"""The crawl core: planned resources in, (resource, outcome) out as each finishes. No database: the check
+run (pipeline.checkrun) records what it yields; the benchmark drives it directly.
 
-    check_catalogue(engine, catalogue, request) -> CheckReport    (async; run_check is the sync wrapper)
+    Crawl(resources, config, fetcher, stop=..., controls=...).results() -> async iterator
+
+Each distinct URL is fetched once and judged for every resource that lists it. NetworkWatch tells
+"the network is down" from "these links died".
 
 Scheduling: URLs are grouped by host; a bounded number of hosts are worked on at once, each by at most
 its per-host limit of workers, so the tasks alive stay flat however long the list is, and a host with
@@ -13,50 +16,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-import signal
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
-from sqlalchemy import Engine
-
-from pipeline.config import Config
+from pipeline.config import Config, HostLimits
 from pipeline.crawl.classify import Clues, classify
 from pipeline.crawl.cost import for_resource
 from pipeline.crawl.facts import Fetched, Probe
 from pipeline.crawl.fetch import Fetcher
 from pipeline.crawl.probe import probe_from, probe_origin, wants_probe
-from pipeline.errors import UsageError
-from pipeline.model import Catalogue, Resource
+from pipeline.model import Resource
 from pipeline.status import Evidence, Outcome, Status
-from pipeline.store.health import RunInfo, health_summaries
-from pipeline.store.runs import abandon_stale_runs, finish_run, record_result, start_run
-
-Progress = Callable[[str, Outcome], None]
 
 NETWORK_DOWN_MIN_HOSTS = 3  # fewer failing hosts than this never void a run on their own
-CONTROL_HOSTS = 3  # other hosts of the catalogue asked when too few hosts were tried to judge the network
 # Failures that are about our side of the network, whoever the host is.
 LOCAL_NETWORK_KINDS = frozenset({"dns_temporary", "unreachable"})
-
-
-@dataclass(frozen=True)
-class CheckRequest:
-    resource_ids: tuple[str, ...] | None = None  # None: every resource
-    only_failing: bool = False  # only resources whose latest conclusive result is a failure
-    allow_private_addresses: bool = False  # tests; never in production
-    trigger: str = "manual"
-
-
-@dataclass(frozen=True)
-class CheckReport:
-    run: RunInfo
-    outcomes: dict[str, Outcome]  # resource id -> verdict, in catalogue order
-    inconclusive: bool  # the network looked down: no health was changed
-    interrupted: bool  # stopped before the end (signal): the run is partial
-    message: str
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -188,7 +164,8 @@ class Crawler:
         self, url: str, uses: Iterable[tuple[str, str | None]]
     ) -> tuple[Fetched, dict[str, Outcome]]:
         """Fetch url (no fragment) once; a verdict for each use (fragment, declared cost) keyed by use."""
-        fetched = await self.fetcher.fetch(url)
+        uses = list(uses)
+        fetched = await self.fetcher.fetch(url, anchors=any(fragment for fragment, _ in uses))
         host = host_of(fetched.final_url)
         rule = self.config.domain_rule(host) if host else None
         results: dict[str, Outcome] = {}
@@ -214,7 +191,7 @@ def _with_url(outcome: Outcome, url: str, fragment: str) -> Outcome:
 
 
 # ---------------------------------------------------------------------------------------------------
-# The run.
+# The crawl of planned resources: an async iterator of (resource, outcome). Its caller records them.
 
 
 @dataclass(frozen=True)
@@ -223,48 +200,8 @@ class _Job:
     uses: tuple[tuple[Resource, str], ...]  # (resource, fragment)
 
 
-def _plan(catalogue: Catalogue, request: CheckRequest, engine: Engine) -> list[Resource]:
-    resources = list(catalogue.resources)
-    if request.resource_ids is not None:
-        known = {r.id for r in resources}
-        unknown = [rid for rid in request.resource_ids if rid not in known]
-        if unknown:
-            raise UsageError(f"no resource with id {', '.join(repr(u) for u in unknown)} in the catalogue")
-        wanted = set(request.resource_ids)
-        resources = [r for r in resources if r.id in wanted]
-    if request.only_failing:
-        summaries = health_summaries(engine)
-        resources = [
-            r
-            for r in resources
-            if (s := summaries.get(r.id)) is not None
-            and (s.consecutive_failures > 0 or (s.status is not None and not s.status.is_healthy))
-        ]
-    return resources
-
-
-def _control_urls(catalogue: Catalogue, engine: Engine, exclude: set[str]) -> list[str]:
-    """One URL on each of up to CONTROL_HOSTS other hosts, the ones last seen healthy first."""
-    summaries = health_summaries(engine)
-
-    def last_seen_healthy(resource: Resource) -> bool:
-        summary = summaries.get(resource.id)
-        return summary is not None and summary.status is not None and summary.status.is_healthy
-
-    chosen: dict[str, str] = {}
-    for resource in sorted(catalogue.resources, key=lambda r: not last_seen_healthy(r)):
-        if resource.url is None:
-            continue
-        url, _ = split_fragment(resource.url)
-        host = host_of(url)
-        if host and host not in exclude and host not in chosen:
-            chosen[host] = url
-        if len(chosen) == CONTROL_HOSTS:
-            break
-    return list(chosen.values())
-
-
-def _skipped(resource: Resource) -> Outcome:
+def skipped(resource: Resource) -> Outcome:
+    """The verdict for a resource without a URL yet."""
     return Outcome(
         url="",
         status=Status.SKIPPED,
@@ -274,41 +211,48 @@ def _skipped(resource: Resource) -> Outcome:
     )
 
 
-def _summary(outcomes: dict[str, Outcome]) -> str:
-    counts = Counter(o.status.value for o in outcomes.values())
-    parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    return f"checked {len(outcomes)} resource{'s' if len(outcomes) != 1 else ''}: {parts or 'nothing to do'}"
+@dataclass
+class Crawl:
+    """Fetch and judge the planned resources; iterate over `results()` for (resource, outcome) as each
+    finishes (each distinct URL is fetched once). Afterwards `watch` says whether the network looked down.
 
+    stop: set it (a signal) to end early; finished outcomes are still yielded, in-flight fetches dropped.
+    controls: other URLs of the catalogue (hosts to exclude -> URLs) asked, recording nothing, when a
+    small run cannot tell a dead host from a dead network on its own.
+    """
 
-async def check_catalogue(
-    engine: Engine,
-    catalogue: Catalogue,
-    request: CheckRequest,
-    *,
-    transport: httpx.AsyncBaseTransport | None = None,
-    progress: Progress | None = None,
-    stop: asyncio.Event | None = None,
-    fetcher: Fetcher | None = None,
-) -> CheckReport:
-    """Check the planned resources and conclude the run (complete, partial or inconclusive)."""
-    config = catalogue.config
-    resources = _plan(catalogue, request, engine)
-    abandon_stale_runs(engine)
-    run_id = start_run(engine, request.trigger, len(resources))
-    outcomes: dict[str, Outcome] = {}
-    stop = stop or asyncio.Event()
+    resources: list[Resource]
+    config: Config
+    fetcher: Fetcher
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    controls: Callable[[set[str]], list[str]] = lambda _exclude: []
+    watch: NetworkWatch | None = None
 
-    def deliver(resource: Resource, outcome: Outcome) -> None:
-        record_result(engine, run_id, resource.id, outcome)
-        outcomes[resource.id] = outcome
-        if progress is not None:
-            progress(resource.id, outcome)
+    async def results(self) -> AsyncIterator[tuple[Resource, Outcome]]:
+        finished: asyncio.Queue[tuple[Resource, Outcome] | None] = asyncio.Queue()
+        producer = asyncio.create_task(self._produce(finished.put_nowait))
+        try:
+            while (item := await finished.get()) is not None:
+                yield item
+            await producer  # a bug or a fetch-layer error ends the crawl here
+        finally:
+            if not producer.done():
+                producer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await producer
 
-    try:
+    async def _produce(self, deliver: Callable[[tuple[Resource, Outcome] | None], None]) -> None:
+        try:
+            await self._crawl(lambda resource, outcome: deliver((resource, outcome)))
+        finally:
+            deliver(None)
+
+    async def _crawl(self, deliver: Callable[[Resource, Outcome], None]) -> None:
+        config, fetcher, stop = self.config, self.fetcher, self.stop
         jobs: dict[str, list[tuple[Resource, str]]] = {}
-        for resource in resources:
+        for resource in self.resources:
             if resource.url is None:
-                deliver(resource, _skipped(resource))
+                deliver(resource, skipped(resource))
                 continue
             url, fragment = split_fragment(resource.url)
             jobs.setdefault(url, []).append((resource, fragment))
@@ -316,10 +260,7 @@ async def check_catalogue(
         for url, uses in jobs.items():
             by_host.setdefault(host_of(url), deque()).append(_Job(url, tuple(uses)))
 
-        watch = NetworkWatch(planned_hosts=len(by_host), ratio=config.check.inconclusive_ratio)
-        fetcher = fetcher or Fetcher(
-            config, transport=transport, allow_private=request.allow_private_addresses
-        )
+        watch = self.watch = NetworkWatch(planned_hosts=len(by_host), ratio=config.check.inconclusive_ratio)
         give_up = asyncio.Event()  # set when the network is certainly down, or on stop
         async with fetcher:
             crawler = Crawler(config, fetcher)
@@ -340,30 +281,10 @@ async def check_catalogue(
             if watch.needs_controls() and not stop.is_set():
                 # A small run (a few due resources, --resource) cannot tell a dead host from a dead
                 # network on its own: ask a few other hosts of the catalogue, recording nothing.
-                controls = _control_urls(catalogue, engine, exclude=set(by_host))
+                controls = self.controls(set(by_host))
                 fetched_controls = await asyncio.gather(*(fetcher.fetch(url) for url in controls))
                 for url, fetched in zip(controls, fetched_controls, strict=True):
                     watch.note_control(host_of(url), fetched)
-        interrupted = stop.is_set() and len(outcomes) < len(resources)
-        if watch.looks_down():
-            run = finish_run(engine, run_id, "inconclusive", config, note=watch.message())
-            message = watch.message()
-            if len(outcomes) < len(resources) and not interrupted:
-                message += f" (stopped after {len(outcomes)} of {len(resources)} resources)"
-            return CheckReport(run, outcomes, inconclusive=True, interrupted=interrupted, message=message)
-        if interrupted:
-            note = f"interrupted after {len(outcomes)} of {len(resources)} resources"
-            run = finish_run(engine, run_id, "partial", config, note=note)
-            return CheckReport(run, outcomes, False, True, f"{note}; {_summary(outcomes)}")
-        run = finish_run(engine, run_id, "complete", config)
-        ordered = {r.id: outcomes[r.id] for r in resources if r.id in outcomes}
-        return CheckReport(run, ordered, False, False, _summary(ordered))
-    except BaseException as error:
-        with contextlib.suppress(Exception):
-            finish_run(
-                engine, run_id, "partial" if outcomes else "aborted", config, note=f"stopped: {error!r}"
-            )
-        raise
 
 
 async def _run_hosts(
@@ -373,31 +294,45 @@ async def _run_hosts(
     stop: asyncio.Event,
     give_up: asyncio.Event,
 ) -> None:
-    """Work through the hosts, a bounded number at a time, until done, stopped, or given up."""
-    pending = deque(by_host.items())
-    active_limit = max(1, 2 * config.check.concurrency)
+    """Work through the hosts until done, stopped, or given up.
+
+    Each active host gets its per-host limit of workers, and hosts are taken on while their workers fit
+    under the global cap, so the cap is never what paces a run that has room. The hosts with the longest
+    politeness bound (URLs x their gap or latency share) start first: on a skewed list the busiest host
+    sets the end of the run and the others finish in its shadow.
+    """
+    limits = {host: config.host_limits(host) for host in by_host}
+    pending = deque(sorted(by_host.items(), key=lambda item: -len(item[1]) * _pace_s(limits[item[0]])))
+    cap = max(1, config.check.concurrency)
     tasks: set[asyncio.Task[object]] = set()
-
-    def per_host(host: str) -> int:
-        rule = config.domain_rule(host)
-        return max(1, (rule.per_host if rule and rule.per_host else None) or config.check.per_host)
-
-    hosts_active: dict[str, int] = {}
+    workers_by_host: dict[str, int] = {}
+    slots_by_host: dict[str, int] = {}  # the host's share of the cap while it is worked on
+    slots = 0
 
     def launch() -> None:
-        while pending and len(hosts_active) < active_limit and not give_up.is_set():
-            host, queue = pending.popleft()
-            n = min(per_host(host), len(queue))
-            hosts_active[host] = n
+        nonlocal slots
+        while pending and not give_up.is_set():
+            host, queue = pending[0]
+            n = min(limits[host].per_host, len(queue), cap)
+            if slots and slots + n > cap:
+                return
+            pending.popleft()
+            if n == 0:
+                continue
+            slots_by_host[host] = n
+            slots += n
+            workers_by_host[host] = n
             for _ in range(n):
                 task = asyncio.create_task(work(host, queue))  # type: ignore[arg-type]
                 task.add_done_callback(lambda _t, h=host: _finished(h))
                 tasks.add(task)
 
     def _finished(host: str) -> None:
-        hosts_active[host] -= 1
-        if hosts_active[host] == 0:
-            del hosts_active[host]
+        nonlocal slots
+        workers_by_host[host] -= 1
+        if workers_by_host[host] == 0:
+            del workers_by_host[host]
+            slots -= slots_by_host.pop(host)
 
     async def watch_stop() -> None:
         await stop.wait()
@@ -424,23 +359,6 @@ async def _run_hosts(
             task.cancel()
 
 
-def run_check(engine: Engine, catalogue: Catalogue, request: CheckRequest, **kw: object) -> CheckReport:
-    """Synchronous entry point: SIGINT/SIGTERM stop the run gracefully (it is concluded "partial")."""
-
-    async def main() -> CheckReport:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        installed = []
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                loop.add_signal_handler(sig, stop.set)
-                installed.append(sig)
-            except (NotImplementedError, RuntimeError, ValueError):
-                pass  # not the main thread, or a platform without loop signal handlers
-        try:
-            return await check_catalogue(engine, catalogue, request, stop=stop, **kw)  # type: ignore[arg-type]
-        finally:
-            for sig in installed:
-                loop.remove_signal_handler(sig)
-
-    return asyncio.run(main())
+def _pace_s(limits: HostLimits) -> float:
+    """Seconds per URL a host is held to by politeness alone (its gap; a nominal 0.1 s latency share)."""
+    return max(limits.gap_s, 0.1 / limits.per_host)

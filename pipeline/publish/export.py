@@ -17,16 +17,18 @@ from typing import Any
 
 from pipeline.clock import isoformat
 from pipeline.config import Config
-from pipeline.model import Catalogue, Resource
+from pipeline.model import Catalogue, Resource, Roadmap
+from pipeline.publish.listmd import list_context
+from pipeline.publish.outputs import stale_outputs, write_outputs
 from pipeline.publish.templating import render
 from pipeline.publish.text import MEDIUM_MARKERS, Slugger, medium_label, medium_marker
-from pipeline.quality.state import HealthLike, State, health_state, status_of
+from pipeline.quality.state import HealthLike, State, health_state, is_broken, status_of
 from pipeline.status import Status
 
 # The published contract's version (schema/export.schema.json). A change that breaks a consumer (a field
 # removed, renamed or retyped, a status string changed) bumps the major version; an added optional field
 # bumps the minor.
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"  # 1.1: optional fields (issue 14: repository; issue 12: a list's own fields)
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def health_json(summary: HealthLike | None, broken_after: int) -> dict[str, Any]
     streak = int(summary.consecutive_failures or 0)
     return {
         "status": status.value,
-        "broken": status.is_failure and max(streak, 1) >= broken_after,
+        "broken": is_broken(status, streak, broken_after),
         "checked_at": isoformat(summary.checked_at),
         "last_ok_at": isoformat(summary.last_ok_at),
         "failing_since": isoformat(summary.failing_since),
@@ -75,11 +77,54 @@ def health_json(summary: HealthLike | None, broken_after: int) -> dict[str, Any]
     }
 
 
-def resource_json(resource: Resource, summary: HealthLike | None, broken_after: int) -> dict[str, Any]:
+def repository_json(summary: HealthLike | None) -> dict[str, Any] | None:
+    """What a forge's API said about a repository link (schema 1.1.0); None for other links."""
+    facts = getattr(summary, "repository", None)
+    if facts is None or facts.answer != "exists":
+        return None
     return {
+        "forge": facts.forge,
+        "name": facts.full_name,
+        "url": facts.canonical_url,
+        "archived": facts.archived,
+        "stars": facts.stars,
+        "pushed_at": isoformat(facts.pushed_at),
+        "last_release_at": isoformat(facts.last_release_at),
+        "checked_at": isoformat(facts.answered_at),
+    }
+
+
+def resource_json(resource: Resource, summary: HealthLike | None, broken_after: int) -> dict[str, Any]:
+    document = {
         **resource.to_dict(),
         "health": health_json(summary, broken_after),
     }
+    repository = repository_json(summary)
+    if repository is not None:  # optional: absent for links that are not repositories
+        document["repository"] = repository
+    return document
+
+
+def roadmap_json(roadmap: Roadmap) -> dict[str, Any]:
+    """The list's own text; the parts only a roadmap has (tagline, how to use, quality bar) when set."""
+    how = roadmap.how_to_use
+    values: dict[str, Any] = {
+        "title": roadmap.title,
+        "tagline": roadmap.tagline,
+        "introduction": list(roadmap.introduction),
+        "how_to_use": {
+            "introduction": list(how.introduction),
+            "diagram": how.diagram,
+            "paths": [{"audience": p.audience, "advice": p.advice} for p in how.paths],
+        }
+        if how is not None
+        else None,
+        "quality_bar": roadmap.quality_bar,
+        "contributing": list(roadmap.contributing),
+        "footer": list(roadmap.footer),
+        "preamble": roadmap.preamble,
+    }
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def build_export(
@@ -87,25 +132,12 @@ def build_export(
 ) -> dict[str, Any]:
     """The JSON document (schema/export.schema.json). `generated_at` is the recorded time of the health
     data (HealthData.recorded_at), None when nothing was ever checked."""
-    roadmap = catalogue.roadmap
     broken_after = catalogue.config.check.broken_after
     return {
         "schema_version": SCHEMA_VERSION,
         "generated_at": isoformat(generated_at),
         "broken_after": broken_after,
-        "roadmap": {
-            "title": roadmap.title,
-            "tagline": roadmap.tagline,
-            "introduction": list(roadmap.introduction),
-            "how_to_use": {
-                "introduction": list(roadmap.how_to_use.introduction),
-                "diagram": roadmap.how_to_use.diagram,
-                "paths": [{"audience": p.audience, "advice": p.advice} for p in roadmap.how_to_use.paths],
-            },
-            "quality_bar": roadmap.quality_bar,
-            "contributing": list(roadmap.contributing),
-            "footer": list(roadmap.footer),
-        },
+        "roadmap": roadmap_json(catalogue.roadmap),
         "sections": [s.to_dict() for s in catalogue.sections],
         "resources": [resource_json(r, summaries.get(r.id), broken_after) for r in catalogue.resources],
     }
@@ -148,6 +180,7 @@ def _readme_context(
     config: Config,
     generated_at: datetime | None,
     contributing_link: str,
+    status_links: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     broken_after = config.check.broken_after
     slugger = Slugger()
@@ -186,6 +219,7 @@ def _readme_context(
         "show_contributing_link": "CONTRIBUTING.md" not in text,
         "contributing_link": contributing_link,
         "checked_on": generated_at.date().isoformat() if generated_at else None,
+        "status_links": status_links if config.publish.status_line else None,
     }
 
 
@@ -196,11 +230,27 @@ def render_readme(
     *,
     generated_at: datetime | None = None,
     contributing_link: str = "CONTRIBUTING.md",
+    status_links: Mapping[str, str] | None = None,
 ) -> str:
-    """contributing_link: where the list's CONTRIBUTING.md is, relative to the README being written."""
+    """contributing_link: where the list's CONTRIBUTING.md is, relative to the README being written.
+
+    The template is the list's choice (config.readme.template): the roadmap's README.md.j2, or a list
+    template (list.md.j2, or one in the catalogue directory) given the list's entries in its own style.
+    status_links: {"status_page": ..., "changes": ...} for the status line (config `publish.status_line`).
+    """
     config = config or catalogue.config
-    context = _readme_context(catalogue, summaries, config, generated_at, contributing_link)
-    return render("README.md.j2", **context)
+    template = config.readme.template
+    if template == ROADMAP_TEMPLATE:
+        context = _readme_context(catalogue, summaries, config, generated_at, contributing_link, status_links)
+    else:
+        broken_after = config.check.broken_after
+        context = list_context(catalogue, summaries, config, lambda r, s: readme_note(r, s, broken_after))
+        context["checked_on"] = generated_at.date().isoformat() if generated_at else None
+        context["status_links"] = status_links if config.publish.status_line else None
+    return render(template, catalogue.root, **context)
+
+
+ROADMAP_TEMPLATE = "README.md.j2"
 
 
 # ---------------------------------------------------------------- files
@@ -214,18 +264,37 @@ def render_exports(
     generated_at: datetime | None,
     config: Config | None = None,
 ) -> dict[Path, bytes]:
+    config = config or catalogue.config
     link = "CONTRIBUTING.md"
-    if catalogue.root is not None:  # the list repository's CONTRIBUTING.md, seen from the README's folder
-        link = Path(
-            os.path.relpath(Path(catalogue.root).resolve().parent / link, paths.readme.parent)
-        ).as_posix()
-    readme = render_readme(catalogue, summaries, config, generated_at=generated_at, contributing_link=link)
+    reports = config.paths.reports.strip("/")
+    status_links = {"status_page": f"{reports}/index.html", "changes": f"{reports}/changes.md"}
+    if catalogue.root is not None:  # the list repository's files, seen from the README's folder
+        repo = Path(catalogue.root).resolve().parent
+
+        def relative(name: str) -> str:
+            return Path(os.path.relpath(repo / name, paths.readme.parent)).as_posix()
+
+        link = relative(link)
+        status_links = {key: relative(value) for key, value in status_links.items()}
+    if config.publish.base_url:
+        status_links = {
+            "status_page": f"{config.publish.base_url}{reports}/index.html",
+            "changes": f"{config.publish.base_url}{reports}/changes.md",
+        }
+    readme = render_readme(
+        catalogue,
+        summaries,
+        config,
+        generated_at=generated_at,
+        contributing_link=link,
+        status_links=status_links,
+    )
     document = dump_json(build_export(catalogue, summaries, generated_at=generated_at))
     return {paths.readme: readme.encode("utf-8"), paths.json: document.encode("utf-8")}
 
 
 def _stale(files: Mapping[Path, bytes]) -> list[Path]:
-    return [path for path, data in files.items() if not path.is_file() or path.read_bytes() != data]
+    return stale_outputs(files)  # a changed stamp alone (generated_at, checked_at) is not stale
 
 
 def write_exports(
@@ -236,12 +305,10 @@ def write_exports(
     generated_at: datetime | None,
     config: Config | None = None,
 ) -> list[Path]:
-    """Write the files whose bytes changed (so a nightly commit only shows real changes); return them."""
+    """Write the files whose content changed, not only their stamps (so a nightly commit only shows real
+    changes); return them."""
     files = render_exports(catalogue, summaries, paths, generated_at=generated_at, config=config)
-    changed = _stale(files)
-    for path in changed:
-        write_atomically(path, files[path])
-    return changed
+    return write_outputs(files)
 
 
 def check_exports(
@@ -254,11 +321,3 @@ def check_exports(
 ) -> list[Path]:
     """The export files that are missing or differ from what `write_exports` would write."""
     return _stale(render_exports(catalogue, summaries, paths, generated_at=generated_at, config=config))
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Readers (a web server, git) never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)

@@ -16,13 +16,18 @@ from typing import Any
 from pipeline.clock import isoformat
 from pipeline.config import Config
 from pipeline.model import Catalogue, Resource
+from pipeline.publish.changes import list_changes, render_changes
 from pipeline.publish.data import HISTORY_RUNS, HealthData
-from pipeline.publish.export import dump_json, write_atomically
+from pipeline.publish.export import dump_json
+from pipeline.publish.outputs import write_outputs
+from pipeline.publish.status_page import page_content, render_status_page, state_since, window_incidents
 from pipeline.publish.templating import render
+from pipeline.publish.text import date_text
 from pipeline.quality.rules import Finding, evaluate, resolve_rules, resource_file
-from pipeline.quality.state import NOT_FREE_STATUSES, HealthLike, State, health_state, status_of
-from pipeline.status import FAILURES, HEALTHY, Status
-from pipeline.store.health import APPLIED_OUTCOMES
+from pipeline.quality.state import NOT_FREE_STATUSES, HealthLike, State, health_state, just_broken, status_of
+from pipeline.status import FAILURES, HEALTHY, NOT_JUDGED, Status, evidence_text
+from pipeline.store.health import APPLIED_CONCLUSIONS
+from pipeline.store.history import Incident
 
 REPORT_VERSION = "1.0.0"
 RETIRE_AFTER_DAYS = 30  # broken this long: suggest retiring rather than hunting for a new URL
@@ -94,12 +99,19 @@ class Row:
     detail: str
     uptime: float | None
     timeline: tuple[Cell, ...]
+    action: str | None = None  # the ACTION_GROUPS key when it needs a human
+    since: datetime | None = None  # when the current state began (None: pending or unchecked)
+    since_bound: bool = False  # True: it began before the window; `since` is the window's first check
+    checked_at: datetime | None = None
+    elapsed: tuple[int | None, ...] = ()  # response time per run of the timeline
+    incidents: tuple[Incident, ...] = ()  # in the window, oldest first
 
 
 @dataclass(frozen=True)
 class HealthReport:
     generated_at: datetime | None  # when the latest run ended (recorded, never "now")
     latest_run: Any | None  # RunInfo
+    conclusive_run: Any | None  # the latest run concluded complete or interrupted: what the health is from
     previous_run: Any | None  # the conclusive run before the latest conclusive one
     inconclusive: bool  # the latest run said nothing about the links (e.g. the network was down)
     inconclusive_note: str | None
@@ -111,6 +123,10 @@ class HealthReport:
     findings: tuple[Finding, ...]
     runs: tuple[Any, ...]  # RunInfo of the timeline, oldest first
     sections: tuple[tuple[str, str], ...]  # (id, title) in reading order
+    title: str  # the list's
+    publish: Any  # pipeline.config.PublishConfig
+    reports_path: str  # config.paths.reports: where the reports are published, in the list repository
+    changelog: tuple[Any, ...]  # pipeline.publish.changes.RunChanges, newest first
     rows: tuple[Row, ...] = field(repr=False)
 
     @property
@@ -184,16 +200,12 @@ def _run_json(run: Any | None) -> dict[str, Any] | None:
         "started_at": isoformat(run.started_at),
         "finished_at": isoformat(run.finished_at),
         "trigger": run.trigger,
-        "outcome": run.outcome,
+        "outcome": run.conclusion,
         "total": run.total,
         "checked": run.checked,
         "counts": dict(sorted((run.counts or {}).items())),
         "note": run.note,
     }
-
-
-def _date(moment: datetime | None) -> str:
-    return moment.date().isoformat() if moment is not None else "an unknown date"
 
 
 def _detail(resource: Resource, summary: HealthLike | None, state: State) -> str:
@@ -204,7 +216,7 @@ def _detail(resource: Resource, summary: HealthLike | None, state: State) -> str
     if summary is None or status is None:
         return "not checked yet"
     code = f" (HTTP {summary.http_status})" if summary.http_status else ""
-    evidence = "; ".join(f"{e.rule}: {e.detail}" for e in summary.evidence[:2])
+    evidence = evidence_text(summary.evidence, limit=2)
     evidence = f" — {evidence}" if evidence else ""
     if state is State.MOVED:
         return f"moved for good to {summary.final_url}{code}"
@@ -212,19 +224,19 @@ def _detail(resource: Resource, summary: HealthLike | None, state: State) -> str
         runs = summary.consecutive_failures
         return (
             f"{status.value}{code} in {runs} run{'s' if runs != 1 else ''} in a row, "
-            f"since {_date(summary.failing_since)}{evidence}"
+            f"since {date_text(summary.failing_since)}{evidence}"
         )
     if state is State.BLOCKED:
         return f"the site refuses automated checks{code}{evidence}"
     if state is State.SKIPPED:
         return f"not checked{evidence}"
-    return f"ok{code}, last checked {_date(summary.checked_at)}"
+    return f"ok{code}, last checked {date_text(summary.checked_at)}"
 
 
 def _previous_status(history: Sequence[Any], upto: int, conclusive: Sequence[bool]) -> Status | None:
     """The resource's last status in a conclusive run before column `upto` (None: never checked)."""
     for i in range(upto - 1, -1, -1):
-        if conclusive[i] and history[i] is not None:
+        if conclusive[i] and history[i] not in (None, NOT_JUDGED):
             return Status(history[i])
     return None
 
@@ -270,19 +282,23 @@ def build_health_report(
     data = (
         engine_or_data
         if isinstance(engine_or_data, HealthData)
-        else HealthData.from_engine(engine_or_data, window)
+        else HealthData.from_engine(engine_or_data, window, details=True)
     )
     summaries = data.summaries
+    details = data.details
+    elapsed = details.elapsed_ms if details is not None else {}
+    failing = details.failing if details is not None else {}
     broken_after = config.check.broken_after
     runs = tuple(data.runs)
     latest = runs[-1] if runs else None
-    conclusive = [run.outcome in APPLIED_OUTCOMES for run in runs]
+    conclusive = [run.conclusion in APPLIED_CONCLUSIONS for run in runs]
     conclusive_idx = [i for i, c in enumerate(conclusive) if c]
     last_idx = conclusive_idx[-1] if conclusive_idx else None
     previous = runs[conclusive_idx[-2]] if len(conclusive_idx) >= 2 else None
     inconclusive = inconclusive_note is not None or (latest is not None and not conclusive[-1])
     note = inconclusive_note or (latest.note if inconclusive and latest is not None else None)
     now = latest.started_at if latest is not None else None
+    no_times = (None,) * len(runs)
 
     titles = {s.id: s.title for s in catalogue.sections}
     rows: list[Row] = []
@@ -307,6 +323,17 @@ def build_health_report(
             detail,
         )
         history = data.history.get(resource.id) or [None] * len(runs)
+
+        # What to do, one group per resource (the first that applies), unless the quality rule behind it
+        # is "off" for the list or waived by the resource: severities decide what needs a human.
+        action, rule = _action_for(resource, summary, state, status, now)
+        if action is not None and (rule is None or (severity.get(rule) != "off" and rule not in waived)):
+            actions[action].append(item)
+        else:
+            action = None
+            if state is State.FAILING:
+                watch.append(item)
+        since, since_bound = state_since(history, runs, conclusive, summary)
         rows.append(
             Row(
                 resource.id,
@@ -322,19 +349,17 @@ def build_health_report(
                     Cell(run.id, run.started_at.date().isoformat(), history[i], conclusive[i])
                     for i, run in enumerate(runs)
                 ),
+                action=action,
+                since=since,
+                since_bound=since_bound,
+                checked_at=summary.checked_at if summary is not None else None,
+                elapsed=tuple(elapsed.get(resource.id) or no_times),
+                incidents=window_incidents(resource.id, history, runs, conclusive, failing),
             )
         )
 
-        # What to do, one group per resource (the first that applies), unless the quality rule behind it
-        # is "off" for the list or waived by the resource: severities decide what needs a human.
-        action, rule = _action_for(resource, summary, state, status, now)
-        if action is not None and (rule is None or (severity.get(rule) != "off" and rule not in waived)):
-            actions[action].append(item)
-        elif state is State.FAILING:
-            watch.append(item)
-
         # What changed in the latest conclusive run, against the resource's status before it.
-        if last_idx is None or history[last_idx] is None or summary is None:
+        if last_idx is None or history[last_idx] in (None, NOT_JUDGED) or summary is None:
             continue
         current = Status(history[last_idx])
         before = _previous_status(history, last_idx, conclusive)
@@ -343,7 +368,7 @@ def build_health_report(
             if before not in NOT_FREE_STATUSES:
                 changes["newly-paywalled"].append(item)
         elif current in FAILURES:
-            if streak >= broken_after > streak - 1:
+            if just_broken(current, streak, broken_after):
                 changes["newly-broken"].append(item)
             elif streak == 1:
                 changes["newly-failing"].append(item)
@@ -356,6 +381,7 @@ def build_health_report(
     return HealthReport(
         generated_at=latest.finished_at if latest is not None else None,
         latest_run=latest,
+        conclusive_run=runs[last_idx] if last_idx is not None else None,
         previous_run=previous,
         inconclusive=inconclusive,
         inconclusive_note=note,
@@ -372,6 +398,10 @@ def build_health_report(
         findings=findings,
         runs=runs,
         sections=tuple((s.id, s.title) for s in catalogue.sections),
+        title=catalogue.roadmap.title,
+        publish=config.publish,
+        reports_path=config.paths.reports,
+        changelog=tuple(list_changes(data.changes, broken_after, titles) if data.changes is not None else ()),
         rows=tuple(rows),
     )
 
@@ -406,65 +436,22 @@ ACTION_GROUPS = {
 
 # ---------------------------------------------------------------- files
 
-STATE_COLOURS = {  # also the status page's legend
-    "ok": "#2da44e",
-    "redirected": "#0969da",
-    "failure": "#cf222e",
-    "inconclusive": "#bf8700",
-    "none": "#d0d7de",
-}
-
-
-def _cell_class(status: str | None, judged: bool = True) -> str:
-    if status is None:
-        return "n"
-    if not judged:
-        return "v"  # drawn apart: a network-down night must never look like a failing link
-    value = Status(status)
-    if value is Status.OK:
-        return "o"
-    if value is Status.REDIRECTED:
-        return "r"
-    return "f" if value in FAILURES else "i"
-
-
-NONE = "not checked"
-NOT_JUDGED = "run inconclusive: not judged"
-
-
-def _timeline_html(row: Row) -> str:
-    # Built here rather than in the template: 10,000 resources x 30 runs is 300,000 cells, and a Jinja loop
-    # per cell would dominate the report's time. Values are escaped: statuses are a closed set, dates digits.
-    return "".join(
-        f'<i class="{_cell_class(c.status, c.judged)}" title="run {c.run_id} · {c.date} · '
-        f'{(c.status or NONE) if c.judged or c.status is None else NOT_JUDGED}"></i>'
-        for c in row.timeline
-    )
-
 
 def render_reports(report: HealthReport, *, issue_list_limit: int = ISSUE_LIST_LIMIT) -> dict[str, str]:
-    from markupsafe import Markup
-
     context = {"report": report, "limit": issue_list_limit, "isoformat": isoformat}
-    rows = [(row, Markup(_timeline_html(row))) for row in report.rows]
     return {
         "health.md": render("health.md.j2", **context),
         "quality.md": render("quality.md.j2", **context),
         "health.json": dump_json(report.to_json()),
-        "index.html": render(
-            "index.html.j2", rows=rows, colours=STATE_COLOURS, states=list(State), **context
-        ),
+        "index.html": render_status_page(report),
+        **render_changes(report),
     }
 
 
 def write_reports(report: HealthReport, reports_dir: Path) -> list[Path]:
-    """Write health.md, health.json, quality.md and index.html (only those whose bytes changed, so a
-    nightly commit shows real changes); return the paths of all four."""
-    paths = []
-    for name, text in render_reports(report).items():
-        path = Path(reports_dir) / name
-        data = text.encode("utf-8")
-        if not path.is_file() or path.read_bytes() != data:
-            write_atomically(path, data)
-        paths.append(path)
-    return paths
+    """Write health.md, health.json, quality.md, index.html, changes.md and changes.atom (only those whose
+    content changed, not only their stamps or run numbers, so a nightly commit shows real changes); return
+    the paths of all six."""
+    files = {Path(reports_dir) / name: text.encode("utf-8") for name, text in render_reports(report).items()}
+    write_outputs(files, {Path(reports_dir) / "index.html": page_content})
+    return list(files)

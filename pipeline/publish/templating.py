@@ -12,7 +12,15 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from pipeline.clock import isoformat
-from pipeline.publish.text import link_file, md_code_block, md_escape, md_url, medium_label, medium_marker
+from pipeline.publish.text import (
+    date_text,
+    link_file,
+    md_code_block,
+    md_escape,
+    md_url,
+    medium_label,
+    medium_marker,
+)
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 
@@ -22,19 +30,17 @@ def _autoescape(name: str | None) -> bool:
     return bool(name) and name.endswith((".html.j2", ".html"))
 
 
-def _date(moment: Any) -> str:
-    return moment.date().isoformat() if moment is not None else "an unknown date"
-
-
 def _tojson_script(value: Any) -> str:
     # JSON inside <script>: no "</" sequence may close the element early.
     return json.dumps(value, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
 
 
 @cache
-def environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
+def environment(templates_dir: Path = TEMPLATES_DIR, catalogue_dir: Path | None = None) -> Environment:
+    """The environment; a list's own templates in its catalogue directory come before the shipped ones."""
+    search = [str(catalogue_dir), str(templates_dir)] if catalogue_dir is not None else [str(templates_dir)]
     env = Environment(
-        loader=FileSystemLoader(str(templates_dir)),
+        loader=FileSystemLoader(search),
         autoescape=_autoescape,
         undefined=StrictUndefined,
         keep_trailing_newline=True,
@@ -48,14 +54,16 @@ def environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
         marker=medium_marker,
         medium_label=medium_label,
         iso=isoformat,
-        date=_date,
+        date=date_text,
         tojson_script=_tojson_script,
         link_file=link_file,
     )
     return env
 
 
-def render(template: str, **context: Any) -> str:
-    text = environment().get_template(template).render(**context)
+def render(template: str, catalogue_dir: Path | None = None, /, **context: Any) -> str:
+    """catalogue_dir: where a list keeps its own templates (searched first), if any."""
+    env = environment(TEMPLATES_DIR, Path(catalogue_dir).resolve() if catalogue_dir is not None else None)
+    text = env.get_template(template).render(**context)
     # One trailing newline, whatever the template's last line does.
     return text.rstrip("\n") + "\n"

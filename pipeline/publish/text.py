@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime
 from urllib.parse import quote
 
 # One small, consistent marker per medium; the README prints a legend of the ones it uses.
@@ -87,3 +88,8 @@ def md_code_block(text: str) -> str:
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}\n{text.rstrip()}\n{fence}"
+
+
+def date_text(moment: datetime | None) -> str:
+    """The day of a moment, YYYY-MM-DD, for people; "an unknown date" when there is none."""
+    return moment.date().isoformat() if moment is not None else "an unknown date"

@@ -17,13 +17,12 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
+from pipeline.catalogue.urls import normalise_url
 from pipeline.config import Config, QualityRule
 from pipeline.model import Catalogue, Resource
 from pipeline.quality.state import NOT_FREE_STATUSES, HealthLike, State, health_state, status_of
-
-SEVERITIES = ("error", "warning", "off")
+from pipeline.status import evidence_text
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class Context:
+class RuleContext:
     """What a check may look at besides the resource itself."""
 
     catalogue: Catalogue
@@ -61,7 +60,7 @@ class Context:
         return self.config.check.broken_after
 
 
-Check = Callable[[Resource, Context], Iterator[str]]
+Check = Callable[[Resource, RuleContext], Iterator[str] | Iterator[str | tuple[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -91,21 +90,22 @@ MARKETING_WORDS = (
 )
 
 
-def _check_not_free(resource: Resource, ctx: Context) -> Iterator[str]:
+def _check_not_free(resource: Resource, ctx: RuleContext) -> Iterator[str]:
     allowed = tuple(ctx.params.get("allowed_costs", ("free",)))
-    if resource.cost not in allowed:
+    # A list without features.cost declares no cost: only what the checks saw can say "not free".
+    if resource.cost is not None and resource.cost not in allowed:
         yield f"declared cost is {resource.cost!r} (allowed: {', '.join(allowed)})"
     summary = ctx.summaries.get(resource.id)
     status = status_of(summary)
     if status in NOT_FREE_STATUSES:
         assert summary is not None
-        seen = "; ".join(f"{e.rule}: {e.detail}" for e in summary.evidence) or "no detail recorded"
+        seen = evidence_text(summary.evidence) or "no detail recorded"
         yield f"the latest check found the page {status.value} ({seen})"
 
 
-def _check_not_visual(resource: Resource, ctx: Context) -> Iterator[str]:
+def _check_not_visual(resource: Resource, ctx: RuleContext) -> Iterator[str]:
     visual = tuple(ctx.params.get("visual_media", VISUAL_MEDIA))
-    if resource.medium not in visual:
+    if resource.medium is not None and resource.medium not in visual:  # None: the list has no media
         yield f"medium {resource.medium!r} is not visual or interactive (those are: {', '.join(visual)})"
 
 
@@ -123,8 +123,11 @@ def _marketing_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])({alternatives})(?![\w-])")
 
 
-def _check_weak_description(resource: Resource, ctx: Context) -> Iterator[str]:
+def _check_weak_description(resource: Resource, ctx: RuleContext) -> Iterator[str]:
     min_words = int(ctx.params.get("min_words", 12))
+    if resource.description is None:
+        yield "the resource has no description"
+        return
     words = _words(resource.description)
     title_words = _words(resource.title)
     if words and words == title_words[: len(words)]:
@@ -138,13 +141,13 @@ def _check_weak_description(resource: Resource, ctx: Context) -> Iterator[str]:
         yield f"marketing words instead of substance: {', '.join(used)}"
 
 
-def _check_duplicate(resource: Resource, ctx: Context) -> Iterator[str]:
+def _check_duplicate(resource: Resource, ctx: RuleContext) -> Iterator[str]:
     first = ctx.duplicates.get(resource.id)
     if first is not None:
         yield f"the URL {resource.url} is already listed as {first!r}"
 
 
-def _check_dead(resource: Resource, ctx: Context) -> Iterator[str]:
+def _check_dead(resource: Resource, ctx: RuleContext) -> Iterator[str]:
     summary = ctx.summaries.get(resource.id)
     status = status_of(summary)
     # Paywalls and sign-in walls are the not-free rule's business: one finding per cause.
@@ -159,17 +162,80 @@ def _check_dead(resource: Resource, ctx: Context) -> Iterator[str]:
     )
 
 
-def _check_moved(resource: Resource, ctx: Context) -> Iterator[str]:
+def _check_moved(resource: Resource, ctx: RuleContext) -> Iterator[str]:
     summary = ctx.summaries.get(resource.id)
+    if resource.url is not None and https_answered(resource.url, summary):
+        return  # moved only to its https twin: the insecure-http rule's business (one finding per cause)
     if health_state(resource, summary, ctx.broken_after) is State.MOVED:
         assert summary is not None
         code = f" (HTTP {summary.http_status})" if summary.http_status else ""
         yield f"{resource.url} redirects permanently to {summary.final_url or 'an unrecorded URL'}{code}"
 
 
-def _check_awaiting_url(resource: Resource, ctx: Context) -> Iterator[str]:
+def _check_awaiting_url(resource: Resource, ctx: RuleContext) -> Iterator[str]:
     if resource.awaiting_url is not None:
         yield f"no verified URL yet: {resource.awaiting_url}"
+
+
+def _repository(resource: Resource, ctx: RuleContext) -> Any | None:
+    """What a forge's API last said about the resource's repository, if it exists there."""
+    facts = getattr(ctx.summaries.get(resource.id), "repository", None)
+    return facts if facts is not None and facts.answer == "exists" else None
+
+
+def _check_archived(resource: Resource, ctx: RuleContext) -> Iterator[str]:
+    facts = _repository(resource, ctx)
+    if facts is not None and facts.archived:
+        pushed = f", last push {facts.pushed_at.date().isoformat()}" if facts.pushed_at else ""
+        yield f"{facts.full_name} is archived on {facts.forge} (read-only{pushed})"
+
+
+def _check_stale(resource: Resource, ctx: RuleContext) -> Iterator[str]:
+    facts = _repository(resource, ctx)
+    if facts is None or facts.archived or facts.last_activity_at is None:
+        return  # an archived repository is the archived rule's business: one finding per cause
+    forge = ctx.config.forges.get(facts.forge)
+    limit = int(ctx.params.get("stale_after_days") or (forge.stale_after_days if forge else 730))
+    # Measured at the forge's answer, not "now": the same data always gives the same report.
+    age = (facts.answered_at - facts.last_activity_at).days
+    if age > limit:
+        release = facts.last_release_at.date().isoformat() if facts.last_release_at else "none"
+        pushed = facts.pushed_at.date().isoformat() if facts.pushed_at else "unknown"
+        yield (
+            f"{facts.full_name}: last push {pushed}, last release {release}; {age} days without either "
+            f"when {facts.forge} answered on {facts.answered_at.date().isoformat()} (stale after {limit})"
+        )
+
+
+def https_twin(url: str) -> str | None:
+    """The https:// address of a plain http:// URL (same host, path, query), or None."""
+    scheme, sep, rest = url.strip().partition("://")
+    return f"https://{rest}" if sep and scheme.lower() == "http" else None
+
+
+def https_answered(url: str, summary: HealthLike | None) -> bool:
+    """Whether a check has seen the https twin of url answer: its latest result went there (the http URL
+    redirected to its https twin, the usual upgrade) and the page worked. Costs no request of its own."""
+    twin = https_twin(url)
+    status = status_of(summary)
+    if twin is None or summary is None or status is None or not status.is_healthy:
+        return False
+    final = summary.final_url or ""
+    return final.rstrip("/") == twin.rstrip("/")
+
+
+def _check_insecure_http(resource: Resource, ctx: RuleContext) -> Iterator[str | tuple[str, str]]:
+    twin = https_twin(resource.url or "")
+    if twin is None:
+        return
+    assert resource.url is not None
+    if https_answered(resource.url, ctx.summaries.get(resource.id)):
+        yield (
+            f"{resource.url} is plain http://; the latest check followed it to {twin}, which answered",
+            f"Use {twin} (the same page over https).",
+        )
+    else:
+        yield f"{resource.url} is plain http://; no check has seen {twin} answer yet"
 
 
 DEFAULT_RULES: tuple[Rule, ...] = (
@@ -226,20 +292,34 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         "Find the canonical URL, open it to verify it, then replace `awaiting_url` with `url`.",
         _check_awaiting_url,
     ),
+    Rule(
+        "archived",
+        "warning",
+        "Repository archived",
+        "Still useful but no longer maintained: look for a maintained fork or successor and link it "
+        "instead, or keep it with `quality_exceptions: {archived: <why it is still the best>}`.",
+        _check_archived,
+    ),
+    Rule(
+        "stale",
+        "warning",
+        "Repository not pushed to or released for long",
+        "Check that it still works with today's tools; link a maintained alternative if there is one, or "
+        "keep it with `quality_exceptions: {stale: <why>}`. The limit is `stale_after_days` of its forge.",
+        _check_stale,
+    ),
+    Rule(
+        "insecure-http",
+        "warning",
+        "Plain http:// link",
+        "Open the https:// address; if it is the same page, use it in `url`, else keep http:// with "
+        "`quality_exceptions: {insecure-http: <why>}`.",
+        _check_insecure_http,
+    ),
 )
 
 
 # ---------------------------------------------------------------- evaluation
-
-
-def _normalise(url: str) -> str:
-    try:  # the catalogue's own rule, so `validate` and the quality report agree on what a duplicate is
-        from pipeline.catalogue.urls import normalise_url
-    except ImportError:  # pragma: no cover - only while the catalogue package is being built
-        parts = urlsplit(url.strip())
-        host = (parts.hostname or "").lower().removeprefix("www.")
-        return urlunsplit(("https", host, parts.path.rstrip("/"), parts.query, ""))
-    return normalise_url(url)
 
 
 def _duplicates(catalogue: Catalogue) -> dict[str, str]:
@@ -248,7 +328,7 @@ def _duplicates(catalogue: Catalogue) -> dict[str, str]:
     for resource in catalogue.resources:  # reading order: the first listed is the original
         if resource.url is None:
             continue
-        key = _normalise(resource.url)
+        key = normalise_url(resource.url)
         if key in first_by_url:
             duplicates[resource.id] = first_by_url[key]
         else:
@@ -299,10 +379,11 @@ def evaluate(
         for rule in active:
             if rule.id in resource.quality_exceptions:
                 continue
-            ctx = Context(catalogue, summaries, config, rule.params, duplicates)
-            evidence = list(rule.check(resource, ctx))
-            if evidence:
-                findings.append(
-                    Finding(rule.id, rule.severity, resource.id, file, "; ".join(evidence), rule.fix)
-                )
+            ctx = RuleContext(catalogue, summaries, config, rule.params, duplicates)
+            said = list(rule.check(resource, ctx))  # evidence, or (evidence, a fix for this resource)
+            if said:
+                evidence = "; ".join(item if isinstance(item, str) else item[0] for item in said)
+                fixes = [item[1] for item in said if not isinstance(item, str)]
+                fix = " ".join(fixes) if fixes else rule.fix
+                findings.append(Finding(rule.id, rule.severity, resource.id, file, evidence, fix))
     return findings

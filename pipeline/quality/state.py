@@ -7,12 +7,13 @@ summary into what a reader or maintainer should be told. "Flaky is not dead": a 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
 from pipeline.model import Resource
-from pipeline.status import FAILURES, Status
+from pipeline.status import FAILURES, Status, exhaustive
 
 
 class HealthLike(Protocol):
@@ -44,6 +45,33 @@ class State(StrEnum):
 
 NOT_FREE_STATUSES = frozenset({Status.PAYWALLED, Status.LOGIN_REQUIRED})
 
+# What each verdict means for people before the failure streak is counted: every Status, by name (a new
+# Status fails at import until it is placed here; tests/test_status_mappings.py checks every mapping).
+STATE_OF_STATUS: Mapping[Status, State] = exhaustive(
+    "quality.state.STATE_OF_STATUS",
+    {
+        Status.OK: State.OK,
+        Status.REDIRECTED: State.MOVED,
+        Status.BLOCKED: State.BLOCKED,
+        Status.SKIPPED: State.SKIPPED,
+        **{status: State.FAILING for status in FAILURES},  # BROKEN once the streak is long enough
+    },
+)
+
+
+def is_broken(status: Status, consecutive_failures: int, broken_after: int) -> bool:
+    """Failing `broken_after` runs in a row: flaky is not dead. The one definition of "broken" (the
+    exports, the reports and the quality rules all ask here). A failing status with a streak of 0 cannot
+    come from the store; it counts as the first failure."""
+    return status.is_failure and max(consecutive_failures, 1) >= max(broken_after, 1)
+
+
+def just_broken(status: Status, consecutive_failures: int, broken_after: int) -> bool:
+    """The latest run is the one that made it broken."""
+    return is_broken(status, consecutive_failures, broken_after) and consecutive_failures == max(
+        broken_after, 1
+    )
+
 
 def status_of(summary: HealthLike | None) -> Status | None:
     if summary is None or summary.status is None:
@@ -55,17 +83,8 @@ def health_state(resource: Resource, summary: HealthLike | None, broken_after: i
     if not resource.has_url:
         return State.PENDING
     status = status_of(summary)
-    if status is None:
+    if status is None or summary is None:
         return State.UNCHECKED
-    assert summary is not None
-    if status in FAILURES:
-        # A streak of 0 with a failing status cannot come from the store; treat it as the first failure.
-        streak = max(summary.consecutive_failures, 1)
-        return State.BROKEN if streak >= max(broken_after, 1) else State.FAILING
-    if status is Status.REDIRECTED:
-        return State.MOVED
-    if status is Status.OK:
-        return State.OK
-    if status is Status.BLOCKED:
-        return State.BLOCKED
-    return State.SKIPPED
+    if is_broken(status, summary.consecutive_failures, broken_after):
+        return State.BROKEN
+    return STATE_OF_STATUS[status]

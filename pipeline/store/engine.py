@@ -6,6 +6,7 @@ so the same models and migrations run unchanged on PostgreSQL.
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from pipeline.errors import StoreError
@@ -35,24 +36,90 @@ def resolve_database_url(database_url: str | None, catalogue_dir: Path) -> str:
     return database_url or os.environ.get(DATABASE_ENV) or default_database_url(catalogue_dir)
 
 
+# Schemes SQLAlchemy itself knows; anything else must be a dialect some installed package registers.
+BUILT_IN_BACKENDS = ("sqlite", "postgresql", "mysql", "mariadb", "oracle", "mssql")
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")  # what a misspelt scheme is compared with
+USE = "use sqlite:///path/to/roadmap.db or postgresql://user@host/database"
+
+
+def parse_database_url(database_url: str) -> URL:
+    """The URL, or a StoreError of one line that says what was probably meant: a bare path
+    (roadmap.db -> sqlite:///roadmap.db), two slashes after sqlite: (sqlite://x.db -> sqlite:///x.db), a
+    misspelt scheme (sqlit://, postgress://). A misspelt scheme is never told to install a driver."""
+    text = database_url.strip()
+    try:
+        url = make_url(text)
+    except ArgumentError:
+        if "://" not in text and text and not any(c.isspace() for c in text):
+            path = Path(text)
+            suggestion = f"sqlite:///{path.as_posix()}" if not path.is_absolute() else f"sqlite:///{text}"
+            raise StoreError(
+                f"{database_url}: not a database URL — did you mean {suggestion}? (a SQLite file is "
+                "sqlite:/// then its path)"
+            ) from None
+        raise StoreError(f"{database_url}: not a database URL ({USE})") from None
+    backend = url.get_backend_name()
+    if backend == "sqlite" and url.host:
+        # sqlite://x.db puts the file name where the host goes and opens an in-memory database.
+        path = "/".join(p for p in (url.host, url.database) if p)
+        raise StoreError(
+            f"{_shown_url(url)}: a SQLite URL has three slashes before a relative path and four before an "
+            f"absolute one — did you mean sqlite:///{path}?"
+        )
+    if backend not in BUILT_IN_BACKENDS and not _dialect_installed(url):
+        close = difflib.get_close_matches(backend, (*SUPPORTED_BACKENDS, "postgres"), n=1, cutoff=0.6)
+        if close:
+            scheme = "postgresql" if close[0] == "postgres" else close[0]
+            suggestion = scheme + text[len(backend) :]
+            raise StoreError(
+                f"{_shown_url(url)}: unknown database scheme {backend!r} — did you mean "
+                f"{_shown_url(make_url(suggestion))}?"
+            )
+        raise StoreError(f"{_shown_url(url)}: unknown database scheme {backend!r} ({USE})")
+    return url
+
+
+def _dialect_installed(url: URL) -> bool:
+    try:
+        url.get_dialect()
+    except (NoSuchModuleError, ImportError):
+        return False
+    return True
+
+
+def sqlite_file(url: URL | str) -> Path | None:
+    """The file of a SQLite database; None for an in-memory one (no path, :memory:, mode=memory) and for
+    other databases. The one answer to "is this a SQLite file?" (the run lock, `roadmap db`, the engine)."""
+    url = make_url(url) if isinstance(url, str) else url
+    if url.get_backend_name() != "sqlite":
+        return None
+    database = url.database or ""
+    if database in ("", ":memory:") or url.query.get("mode") == "memory":
+        return None
+    if database.startswith("file:"):  # URI filename: sqlite:///file:path?uri=true
+        database = database[len("file:") :].split("?", 1)[0]
+    return Path(database)
+
+
 def make_engine(database_url: str) -> Engine:
     """An engine with our settings applied on every new connection (SQLite only; others need none)."""
-    try:
-        url = make_url(database_url)
-    except ArgumentError as error:
-        raise StoreError(f"{database_url}: not a database URL ({error})") from error
+    url = parse_database_url(database_url)
     try:
         if url.get_backend_name() != "sqlite":
             return create_engine(url, pool_pre_ping=True)
         engine = create_engine(url)
     except (ArgumentError, NoSuchModuleError, ImportError) as error:
-        # An unknown scheme (bogus://) or a driver that is not installed (postgresql:// without psycopg).
+        # A known scheme whose driver is not installed (postgresql+psycopg:// without psycopg).
         raise StoreError(
-            f"{url.render_as_string(hide_password=True)}: cannot use this database: {error} "
-            "(use sqlite:///path/to/roadmap.db, or install the driver the URL names)"
+            f"{_shown_url(url)}: cannot use this database: {error} (install the driver the URL names, or "
+            "use sqlite:///path/to/roadmap.db)"
         ) from error
     _configure_sqlite(engine)
     return engine
+
+
+def _shown_url(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -63,7 +130,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            if engine.url.database not in (None, "", ":memory:"):
+            if sqlite_file(engine.url) is not None:
                 cursor.execute("PRAGMA journal_mode = WAL")  # readers never block the writer, nor it them
             cursor.execute("PRAGMA foreign_keys = ON")
             # With WAL, NORMAL is still atomic and durable against a killed process (not a power cut).
@@ -206,10 +273,10 @@ def open_store(database_url: str | None, catalogue_dir: Path) -> Engine:
     """The engine of the store, its schema at the newest revision (created if the file is new)."""
     url = resolve_database_url(database_url, catalogue_dir)
     engine = make_engine(url)
-    database = engine.url.database
-    if engine.url.get_backend_name() == "sqlite" and database not in (None, "", ":memory:"):
+    database = sqlite_file(engine.url)
+    if database is not None:
         try:
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            database.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise StoreError(f"{database}: cannot create its directory: {error.strerror}") from error
     # Most commands find the schema current: check without taking the write lock a crawler may hold.
@@ -219,7 +286,7 @@ def open_store(database_url: str | None, catalogue_dir: Path) -> Engine:
 
 
 def _shown(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=True)
+    return _shown_url(engine.url)
 
 
 def _reason(error: SQLAlchemyError) -> str:

@@ -4,7 +4,7 @@ check_result is the source of truth. resource_health is derived from it, one row
 a run concludes (pipeline.store.runs.finish_run) by the pure `advance` below; `rebuild_health` replays every
 applied result through the same function and must arrive at the same rows.
 
-Which results count: only those of runs concluded as complete or partial ("applied" runs). An inconclusive
+Which results count: only those of runs concluded as complete or interrupted ("applied" runs). An inconclusive
 run (the network was down) or an aborted one keeps its results for history but changes no health.
 """
 
@@ -12,20 +12,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlmodel
-from sqlalchemy import Engine, and_, bindparam, case, delete, func, insert, select, update
+from sqlalchemy import Engine, and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlmodel import Session
 
 from pipeline.config import Config, RecheckConfig
-from pipeline.status import FAILURES, HEALTHY, INCONCLUSIVE, Evidence, Hop, Status
+from pipeline.status import HEALTHY, INCONCLUSIVE, Evidence, Hop, Status, judged, shown_status
 from pipeline.store.engine import write_transaction
+from pipeline.store.forges import RepoFacts, repo_facts_by_resource
 from pipeline.store.models import CheckResult, CheckRun, ResourceHealth, ResourceRow, SectionRow
+from pipeline.store.summary import HealthState, ResultFact, advance, next_check_at
 
-APPLIED_OUTCOMES = ("complete", "partial")  # runs whose results move the health summary
-RUN_OUTCOMES = ("complete", "partial", "inconclusive", "aborted")  # how a run can conclude
+# A run's conclusion (stored in check_run.outcome; a URL's verdict is an Outcome, pipeline.status).
+COMPLETE = "complete"  # the only conclusion whose network-level failures are verdicts (status.judged)
+APPLIED_CONCLUSIONS = ("complete", "interrupted")  # runs whose results move the health summary
+RUN_CONCLUSIONS = ("complete", "interrupted", "inconclusive", "aborted")  # how a run can conclude
 
 run_t = CheckRun.__table__
 result_t = CheckResult.__table__
@@ -42,7 +46,7 @@ class RunInfo:
     started_at: datetime
     finished_at: datetime | None
     trigger: str  # manual | nightly | scheduled
-    outcome: str  # running | complete | partial | inconclusive | aborted
+    conclusion: str  # running | complete | interrupted | inconclusive | aborted (the column `outcome`)
     total: int  # resources planned
     checked: int  # results written
     counts: dict[str, int]  # results per status value
@@ -63,88 +67,22 @@ class HealthSummary:
     evidence: tuple[Evidence, ...] = ()  # of the latest result
     redirect_chain: tuple[Hop, ...] = ()  # of the latest result
     seeded: bool = False  # restored from a published export (seed_health), not from our own results
+    repository: RepoFacts | None = None  # what a forge's API last said, for a repository link
 
 
-@dataclass(frozen=True)
-class HealthState:
-    """One resource_health row as the pure transition function sees it."""
-
-    status: str
-    checked_at: datetime
-    last_ok_at: datetime | None = None
-    failing_since: datetime | None = None
-    consecutive_failures: int = 0
-    final_url: str | None = None
-    http_status: int | None = None
-    last_run_id: int | None = None
+# The columns of a check result the summary reads (ResultFact), as apply_run and rebuild_health select them.
+_FACT_COLUMNS = (
+    result_t.c.resource_id.label("rid"),
+    result_t.c.run_id,
+    result_t.c.status,
+    result_t.c.checked_at,
+    result_t.c.final_url,
+    result_t.c.http_status,
+)
 
 
-@dataclass(frozen=True)
-class ResultFact:
-    """What of one check result the summary needs."""
-
-    run_id: int
-    status: str
-    checked_at: datetime
-    final_url: str | None = None
-    http_status: int | None = None
-
-
-def advance(state: HealthState | None, fact: ResultFact) -> HealthState:
-    """The summary after one more result.
-
-    A failure starts or extends the streak; a healthy result ends it; blocked/skipped say nothing about
-    the resource, so the streak stays as it was, but what the reader sees (status, when) is the latest.
-    """
-    status = Status(fact.status)
-    last_ok_at = state.last_ok_at if state else None
-    failing_since = state.failing_since if state else None
-    failures = state.consecutive_failures if state else 0
-    if status in HEALTHY:
-        last_ok_at, failing_since, failures = fact.checked_at, None, 0
-    elif status in FAILURES:
-        failing_since = failing_since or fact.checked_at
-        failures += 1
-    else:
-        assert status in INCONCLUSIVE
-    return HealthState(
-        status=status.value,
-        checked_at=fact.checked_at,
-        last_ok_at=last_ok_at,
-        failing_since=failing_since,
-        consecutive_failures=failures,
-        final_url=fact.final_url,
-        http_status=fact.http_status,
-        last_run_id=fact.run_id,
-    )
-
-
-def next_interval(previous: timedelta | None, status: Status | str, recheck: RecheckConfig) -> timedelta:
-    """How long until a resource is due again (issue 7's checking budget).
-
-    Healthy: the previous interval grown by `growth`, within [min_hours, max_hours]. Failing: min_hours,
-    so a failure is confirmed soon. Blocked/skipped: the previous interval unchanged (nothing learned).
-    An unknown previous interval counts as min_hours.
-    """
-    low, high = timedelta(hours=recheck.min_hours), timedelta(hours=recheck.max_hours)
-    previous = previous if previous is not None and previous > timedelta(0) else low
-    status = Status(status)
-    if status in FAILURES:
-        return low
-    grown = previous * recheck.growth if status in HEALTHY else previous
-    return min(max(grown, low), high)
-
-
-def next_check_at(
-    previous_checked_at: datetime | None,
-    previous_next_check_at: datetime | None,
-    fact: ResultFact,
-    recheck: RecheckConfig,
-) -> datetime:
-    previous = None
-    if previous_checked_at is not None and previous_next_check_at is not None:
-        previous = previous_next_check_at - previous_checked_at
-    return fact.checked_at + next_interval(previous, fact.status, recheck)
+def _fact(row: Any) -> ResultFact:
+    return ResultFact(row.run_id, row.status, row.checked_at, row.final_url, row.http_status)
 
 
 def _state_from_row(row: Any) -> HealthState:
@@ -176,21 +114,20 @@ def _state_values(resource_id: str, state: HealthState) -> dict[str, Any]:
     }
 
 
-def apply_run(connection: Any, run_id: int, recheck: RecheckConfig) -> int:
+def apply_run(connection: Any, run_id: int, recheck: RecheckConfig, *, complete: bool = True) -> int:
     """Fold one run's results into resource_health and resource.next_check_at; the caller's transaction.
 
+    complete: False for an interrupted run, whose network-level failures are not judged (they are kept
+    as history; the resource stays as it was and due).
     Returns the number of resources updated.
     """
-    results = connection.execute(
-        select(
-            result_t.c.resource_id.label("rid"),
-            result_t.c.run_id,
-            result_t.c.status,
-            result_t.c.checked_at,
-            result_t.c.final_url,
-            result_t.c.http_status,
-        ).where(result_t.c.run_id == run_id)
-    ).all()
+    results = [
+        r
+        for r in connection.execute(
+            select(*_FACT_COLUMNS, result_t.c.network_failure).where(result_t.c.run_id == run_id)
+        ).all()
+        if judged(bool(r.network_failure), run_complete=complete)
+    ]
     if not results:
         return 0
     current = {
@@ -205,7 +142,7 @@ def apply_run(connection: Any, run_id: int, recheck: RecheckConfig) -> int:
     }
     updates, inserts, schedule = [], [], []
     for r in results:
-        rid, fact = r.rid, ResultFact(r.run_id, r.status, r.checked_at, r.final_url, r.http_status)
+        rid, fact = r.rid, _fact(r)
         row = current.get(rid)
         if row is not None and row.last_run_id is not None and row.last_run_id > run_id:
             continue  # a newer run already concluded for this resource: never move backwards
@@ -246,22 +183,15 @@ def rebuild_health(engine: Engine, config: Config) -> None:
     """
     with write_transaction(engine) as connection:
         rows = connection.execute(
-            select(
-                result_t.c.resource_id.label("rid"),
-                result_t.c.run_id,
-                result_t.c.status,
-                result_t.c.checked_at,
-                result_t.c.final_url,
-                result_t.c.http_status,
-            )
+            select(*_FACT_COLUMNS)
             .join(run_t, run_t.c.id == result_t.c.run_id)
-            .where(run_t.c.outcome.in_(APPLIED_OUTCOMES))
+            .where(run_t.c.outcome.in_(APPLIED_CONCLUSIONS), _judged_result(run_t.c.outcome))
             .order_by(result_t.c.resource_id, result_t.c.run_id)
         )
         states: dict[str, HealthState] = {}
         due: dict[str, datetime] = {}
         for r in rows:
-            fact = ResultFact(r.run_id, r.status, r.checked_at, r.final_url, r.http_status)
+            fact = _fact(r)
             previous = states.get(r.rid)
             due[r.rid] = next_check_at(
                 previous.checked_at if previous else None, due.get(r.rid), fact, config.recheck
@@ -314,6 +244,11 @@ def seed_health(engine: Engine, summaries: Iterable[HealthSummary]) -> int:
         return len(rows)
 
 
+def _judged_result(conclusion: Any, result: Any = result_t) -> Any:
+    """SQL for pipeline.status.judged: a network-level failure counts only in a complete run."""
+    return or_(conclusion == COMPLETE, result.c.network_failure.is_(False))
+
+
 def _uptime_column(window: int) -> Any:
     """Per outer resource row: the healthy share of its last `window` conclusive, applied results.
 
@@ -322,13 +257,15 @@ def _uptime_column(window: int) -> Any:
     """
     recent = result_t.alias("recent")
     healthy = case((recent.c.status.in_([s.value for s in HEALTHY]), 1), else_=0)
-    applied_runs = select(run_t.c.id).where(run_t.c.outcome.in_(APPLIED_OUTCOMES))
+    applied_runs = select(run_t.c.id).where(run_t.c.outcome.in_(APPLIED_CONCLUSIONS))
+    complete_runs = select(run_t.c.id).where(run_t.c.outcome == COMPLETE)
     last = (
         select(healthy.label("healthy"))
         .where(
             recent.c.resource_id == resource_t.c.id,
             recent.c.status.not_in([s.value for s in INCONCLUSIVE]),
             recent.c.run_id.in_(applied_runs),
+            or_(recent.c.network_failure.is_(False), recent.c.run_id.in_(complete_runs)),
         )
         .order_by(recent.c.checked_at.desc(), recent.c.run_id.desc())
         .limit(window)
@@ -368,6 +305,7 @@ def health_summaries(engine: Engine, window: int = 30) -> dict[str, HealthSummar
     )
     with engine.connect() as connection:
         rows = connection.execute(query).all()
+    repositories = repo_facts_by_resource(engine)
     summaries: dict[str, HealthSummary] = {}
     for r in rows:
         uptime = float(r.uptime) if r.uptime is not None else None
@@ -386,6 +324,7 @@ def health_summaries(engine: Engine, window: int = 30) -> dict[str, HealthSummar
             evidence=tuple(Evidence(**e) for e in (r.evidence or ())),
             redirect_chain=tuple(Hop(**h) for h in (r.redirect_chain or ())),
             seeded=bool(r.seeded),
+            repository=repositories.get(r.id),
         )
     return summaries
 
@@ -396,7 +335,7 @@ def run_info_from_row(row: Any) -> RunInfo:
         started_at=row.started_at,
         finished_at=row.finished_at,
         trigger=row.trigger,
-        outcome=row.outcome,
+        conclusion=row.outcome,
         total=row.total,
         checked=row.checked,
         counts=dict(row.counts or {}),
@@ -404,17 +343,11 @@ def run_info_from_row(row: Any) -> RunInfo:
     )
 
 
-def run_info(engine: Engine, run_id: int) -> RunInfo | None:
-    with engine.connect() as connection:
-        row = connection.execute(select(run_t).where(run_t.c.id == run_id)).first()
-    return run_info_from_row(row) if row is not None else None
-
-
 def latest_runs(engine: Engine, n: int = 2, conclusive_only: bool = True) -> list[RunInfo]:
-    """The newest n runs, newest first; conclusive_only: only those concluded complete or partial."""
+    """The newest n runs, newest first; conclusive_only: only those concluded complete or interrupted."""
     query = select(run_t).order_by(run_t.c.id.desc()).limit(n)
     if conclusive_only:
-        query = query.where(run_t.c.outcome.in_(APPLIED_OUTCOMES))
+        query = query.where(run_t.c.outcome.in_(APPLIED_CONCLUSIONS))
     with engine.connect() as connection:
         return [run_info_from_row(row) for row in connection.execute(query)]
 
@@ -423,15 +356,16 @@ def status_history(
     engine: Engine, last_runs: int = 30, *, conclusive_only: bool = False
 ) -> tuple[list[RunInfo], dict[str, list[str | None]]]:
     """The last concluded runs (oldest first; not those still running) and each active resource's
-    status in each of them (None: not checked in that run). conclusive_only: complete/partial runs only.
+    status in each of them (None: not checked in that run; pipeline.status.NOT_JUDGED: a network-level
+    failure in a run that did not complete). conclusive_only: complete/interrupted runs only.
     """
-    outcomes = APPLIED_OUTCOMES if conclusive_only else RUN_OUTCOMES
+    conclusions = APPLIED_CONCLUSIONS if conclusive_only else RUN_CONCLUSIONS
     with engine.connect() as connection:
         runs = [
             run_info_from_row(row)
             for row in connection.execute(
                 select(run_t)
-                .where(run_t.c.outcome.in_(outcomes))
+                .where(run_t.c.outcome.in_(conclusions))
                 .order_by(run_t.c.id.desc())
                 .limit(last_runs)
             )
@@ -446,13 +380,16 @@ def status_history(
         history: dict[str, list[str | None]] = {rid: [None] * len(runs) for rid in active}
         if runs:
             rows = connection.execute(
-                select(result_t.c.resource_id, result_t.c.run_id, result_t.c.status).where(
-                    result_t.c.run_id.in_(list(column))
-                )
+                select(
+                    result_t.c.resource_id, result_t.c.run_id, result_t.c.status, result_t.c.network_failure
+                ).where(result_t.c.run_id.in_(list(column)))
             )
-            for rid, run_id, status in rows:
+            complete = {run.id for run in runs if run.conclusion == COMPLETE}
+            for rid, run_id, status, network_failure in rows:
                 if rid in history:
-                    history[rid][column[run_id]] = status
+                    history[rid][column[run_id]] = shown_status(
+                        status, bool(network_failure), run_complete=run_id in complete
+                    )
     return runs, history
 
 
@@ -463,8 +400,16 @@ def run_results(engine: Engine, run_id: int) -> dict[str, CheckResult]:
         return {row.resource_id: row for row in rows}
 
 
-def status_counts(connection: Any, run_id: int) -> dict[str, int]:
+def status_counts(connection: Any, run_id: int, conclusion: str) -> dict[str, int]:
+    """A run's results per shown status (pipeline.status.tally): network-level failures of a run that did
+    not conclude complete count as NOT_JUDGED, never as a failing status."""
     query = (
-        select(result_t.c.status, func.count()).where(result_t.c.run_id == run_id).group_by(result_t.c.status)
+        select(result_t.c.status, result_t.c.network_failure, func.count())
+        .where(result_t.c.run_id == run_id)
+        .group_by(result_t.c.status, result_t.c.network_failure)
     )
-    return {status: n for status, n in sorted(connection.execute(query).all())}
+    counts: dict[str, int] = {}
+    for status, network_failure, n in connection.execute(query).all():
+        key = shown_status(status, bool(network_failure), run_complete=conclusion == COMPLETE)
+        counts[key] = counts.get(key, 0) + n
+    return dict(sorted(counts.items()))

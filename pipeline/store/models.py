@@ -30,13 +30,15 @@ class SectionRow(SQLModel, table=True):
     __tablename__ = "section"
 
     id: str = Field(primary_key=True, max_length=64)
-    title: str = Field(max_length=200)
+    title: str = Field(max_length=300)
     position: int
     kind: str = Field(max_length=16)
     stage: int | None = None
     introduction: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     goals: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     coverage: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # An imported list's own section fields (level, prose, table), only when set. Added by revision 0006.
+    extra: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     first_seen: datetime = Field(sa_type=NAIVE)
     last_changed: datetime = Field(sa_type=NAIVE)
     retired_at: datetime | None = Field(default=None, sa_type=NAIVE)
@@ -51,15 +53,17 @@ class ResourceRow(SQLModel, table=True):
     title: str = Field(max_length=300)
     url: str | None = Field(default=None, max_length=2048)
     awaiting_url: str | None = Field(default=None, max_length=1000)
-    description: str = Field(max_length=4000)
-    medium: str = Field(max_length=32)
-    cost: str = Field(max_length=32)
-    provider: str = Field(max_length=300)
+    description: str | None = Field(default=None, max_length=4000)
+    medium: str | None = Field(default=None, max_length=32)
+    cost: str | None = Field(default=None, max_length=32)
+    provider: str | None = Field(default=None, max_length=300)
     effort: str | None = Field(default=None, max_length=200)
     topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    origin: str = Field(max_length=16)
-    added: str = Field(max_length=10)
+    origin: str | None = Field(default=None, max_length=16)
+    added: str | None = Field(default=None, max_length=10)
     quality_exceptions: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # An imported list's own fields (links, tags, fields, parent, ...), only when set. Revision 0006.
+    extra: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     content_hash: str = Field(max_length=64)  # of every catalogue field: sync compares this, nothing else
     first_seen: datetime = Field(sa_type=NAIVE)
     last_changed: datetime = Field(sa_type=NAIVE)
@@ -75,7 +79,7 @@ class CheckRun(SQLModel, table=True):
     started_at: datetime = Field(index=True, sa_type=NAIVE)
     finished_at: datetime | None = Field(default=None, sa_type=NAIVE)
     trigger: str = Field(max_length=16)  # manual | nightly | scheduled
-    outcome: str = Field(max_length=16)  # running | complete | partial | inconclusive | aborted
+    outcome: str = Field(max_length=16)  # running | complete | interrupted | inconclusive | aborted
     total: int = 0  # resources planned
     checked: int = 0  # results written
     counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # per status
@@ -142,3 +146,27 @@ scheduler_jobs_t = Table(
     Column("next_run_time", Float(25), index=True),
     Column("job_state", LargeBinary, nullable=False),
 )
+
+
+class ForgeRepo(SQLModel, table=True):
+    """What a forge's API last said about a repository link (issue 14), one row per listed URL.
+
+    Kept across runs: the facts (archived, last push, stars) for the quality rules and the export, and
+    the ETag for the next conditional request. A run that could not ask leaves the row as it was.
+    """
+
+    __tablename__ = "forge_repo"
+
+    url: str = Field(primary_key=True, max_length=2048)  # the listed URL, without fragment
+    forge: str = Field(max_length=64)  # the forge's name in config
+    full_name: str = Field(max_length=300)  # owner/name as the API spells it now (the listed one if gone)
+    answer: str = Field(max_length=16)  # exists | gone
+    canonical_url: str | None = Field(default=None, max_length=2048)
+    archived: bool | None = None
+    pushed_at: datetime | None = Field(default=None, sa_type=NAIVE)
+    last_release_at: datetime | None = Field(default=None, sa_type=NAIVE)
+    stars: int | None = None
+    http_status: int | None = None
+    etag: str | None = Field(default=None, max_length=200)
+    evidence: str = Field(max_length=2000)
+    answered_at: datetime = Field(sa_type=NAIVE)  # when the API last answered (a 304 included)

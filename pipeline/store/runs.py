@@ -1,12 +1,13 @@
-"""Check runs as the crawler writes them: start, one result at a time, conclude.
+"""Check runs as the check run (pipeline.checkrun) records them: start, results in batches, conclude.
 
-Each result is its own short transaction, so a run killed half-way keeps what it finished. Only
-concluding a run as complete or partial moves the health summary (pipeline.store.health.apply_run),
-in the same transaction that records the run's outcome.
+Each batch of results is its own short transaction, so a run killed half-way keeps what it finished. Only
+concluding a run as complete or interrupted moves the health summary (pipeline.store.health.apply_run),
+in the same transaction that records the run's conclusion.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Engine, insert, or_, select, update
@@ -19,9 +20,10 @@ from pipeline.status import Outcome
 from pipeline.store import health
 from pipeline.store.engine import write_transaction
 from pipeline.store.health import (
-    APPLIED_OUTCOMES,
+    APPLIED_CONCLUSIONS,
     CATALOGUE_ORDER,
-    RUN_OUTCOMES,
+    COMPLETE,
+    RUN_CONCLUSIONS,
     RunInfo,
     apply_run,
     resource_t,
@@ -41,7 +43,7 @@ def abandon_stale_runs(engine: Engine) -> list[int]:
         stale = list(connection.execute(select(run_t.c.id).where(run_t.c.outcome == "running")).scalars())
         now = utcnow()
         for run_id in stale:
-            counts = status_counts(connection, run_id)
+            counts = status_counts(connection, run_id, "aborted")
             connection.execute(
                 update(run_t)
                 .where(run_t.c.id == run_id)
@@ -57,10 +59,10 @@ def abandon_stale_runs(engine: Engine) -> list[int]:
 
 
 def start_run(engine: Engine, trigger: str, total: int) -> int:
-    """Record a new run as "running" (after aborting any a killed process left behind); returns its id."""
+    """Record a new run as "running"; returns its id. (Runs a killed process left "running" are aborted
+    by whoever takes the run lock: pipeline.checkrun.locked_store.)"""
     if trigger not in TRIGGERS:
         raise ValueError(f"trigger must be one of {', '.join(TRIGGERS)}, not {trigger!r}")
-    abandon_stale_runs(engine)
     with write_transaction(engine) as connection:
         result = connection.execute(
             insert(run_t).values(
@@ -74,49 +76,69 @@ def record_result(
     engine: Engine, run_id: int, resource_id: str, outcome: Outcome, checked_at: datetime | None = None
 ) -> None:
     """Store one resource's verdict for a running run, in its own transaction."""
-    row = {
-        "run_id": run_id,
-        "resource_id": resource_id,
-        "checked_at": checked_at or utcnow(),
-        **outcome.to_json(),  # the same field names as the check_result columns
-    }
+    record_results(engine, run_id, [(resource_id, outcome, checked_at or utcnow())])
+
+
+def record_results(engine: Engine, run_id: int, results: Sequence[tuple[str, Outcome, datetime]]) -> None:
+    """Store a batch of verdicts (resource id, outcome, checked at) for a running run, in one transaction:
+    all of them or none."""
+    if not results:
+        return
+    rows = [
+        {
+            "run_id": run_id,
+            "resource_id": resource_id,
+            "checked_at": checked_at,
+            **outcome.to_json(),  # the same field names as the check_result columns
+        }
+        for resource_id, outcome, checked_at in results
+    ]
+    which = ", ".join(resource_id for resource_id, _, _ in results[:3]) + (
+        f" and {len(results) - 3} more" if len(results) > 3 else ""
+    )
     try:
         with write_transaction(engine) as connection:
             moved = connection.execute(
                 update(run_t)
                 .where(run_t.c.id == run_id, run_t.c.outcome == "running")
-                .values(checked=run_t.c.checked + 1)
+                .values(checked=run_t.c.checked + len(rows))
             )
             if moved.rowcount != 1:
-                raise StoreError(f"run {run_id} is not running: cannot add a result for {resource_id}")
-            connection.execute(insert(result_t).values(row))
+                raise StoreError(f"run {run_id} is not running: cannot add a result for {which}")
+            connection.execute(insert(result_t), rows)
     except IntegrityError as error:
         raise StoreError(
-            f"run {run_id}: cannot store the result for {resource_id} (unknown resource, or already "
+            f"run {run_id}: cannot store the result for {which} (unknown resource, or already "
             f"checked in this run): {str(error.orig).splitlines()[0]}"
         ) from error
 
 
-def finish_run(engine: Engine, run_id: int, outcome: str, config: Config, note: str | None = None) -> RunInfo:
-    """Conclude a running run. complete/partial also apply its results to the health summary and the
+def finish_run(
+    engine: Engine, run_id: int, conclusion: str, config: Config, note: str | None = None
+) -> RunInfo:
+    """Conclude a running run. complete/interrupted also apply its results to the health summary and the
     checking schedule, in the same transaction; inconclusive/aborted keep the results and apply nothing.
     """
-    if outcome not in RUN_OUTCOMES:
-        raise ValueError(f"outcome must be one of {', '.join(RUN_OUTCOMES)}, not {outcome!r}")
+    if conclusion not in RUN_CONCLUSIONS:
+        raise ValueError(f"conclusion must be one of {', '.join(RUN_CONCLUSIONS)}, not {conclusion!r}")
     with write_transaction(engine) as connection:
         row = connection.execute(select(run_t).where(run_t.c.id == run_id)).first()
         if row is None:
             raise StoreError(f"run {run_id} does not exist")
         if row.outcome != "running":
             raise StoreError(f"run {run_id} was already concluded as {row.outcome}")
-        counts = status_counts(connection, run_id)
-        if outcome in APPLIED_OUTCOMES:
-            apply_run(connection, run_id, config.recheck)
+        counts = status_counts(connection, run_id, conclusion)
+        if conclusion in APPLIED_CONCLUSIONS:
+            apply_run(connection, run_id, config.recheck, complete=conclusion == COMPLETE)
         connection.execute(
             update(run_t)
             .where(run_t.c.id == run_id)
             .values(
-                outcome=outcome, finished_at=utcnow(), checked=sum(counts.values()), counts=counts, note=note
+                outcome=conclusion,
+                finished_at=utcnow(),
+                checked=sum(counts.values()),
+                counts=counts,
+                note=note,
             )
         )
         return run_info_from_row(connection.execute(select(run_t).where(run_t.c.id == run_id)).one())

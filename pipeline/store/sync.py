@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from pipeline.clock import utcnow
-from pipeline.model import Catalogue, Resource
+from pipeline.model import LIST_FIELDS, Catalogue, Resource, Section
 from pipeline.store.engine import write_transaction
 from pipeline.store.health import resource_t, section_t
 
@@ -38,8 +38,23 @@ def resource_values(resource: Resource) -> dict[str, Any]:
     """The resource's catalogue fields as stored, its content hash included."""
     values = resource.to_dict()
     values["section_id"] = values.pop("section")
+    extra = {name: values.pop(name) for name in LIST_FIELDS if name in values}
+    values["extra"] = extra or None
+    for name in ("description", "medium", "cost", "provider", "origin", "added"):
+        values.setdefault(name, None)
     canonical = json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     values["content_hash"] = hashlib.sha256(canonical.encode()).hexdigest()
+    return values
+
+
+SECTION_COLUMNS = ("id", "title", "position", "kind", "stage", "introduction", "goals", "coverage")
+
+
+def section_values(section: Section) -> dict[str, Any]:
+    """The section's fields as stored: an imported list's own ones (level, prose, table) in `extra`."""
+    values = section.to_dict()
+    extra = {k: values.pop(k) for k in list(values) if k not in SECTION_COLUMNS}
+    values["extra"] = extra or None
     return values
 
 
@@ -54,10 +69,10 @@ def sync_catalogue(engine: Engine, catalogue: Catalogue, *, now: datetime | None
 
 def _sync_sections(connection: Connection, catalogue: Catalogue, now: datetime) -> tuple[str, ...]:
     stored = {row.id: row for row in connection.execute(select(section_t))}
-    fields = ("title", "position", "kind", "stage", "introduction", "goals", "coverage")
+    fields = (*SECTION_COLUMNS[1:], "extra")
     inserts, updates, touched = [], [], []
     for section in catalogue.sections:
-        values = section.to_dict()
+        values = section_values(section)
         row = stored.get(section.id)
         if row is None:
             inserts.append({**values, "first_seen": now, "last_changed": now, "retired_at": None})

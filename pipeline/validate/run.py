@@ -19,17 +19,17 @@ from typing import Any
 
 from pipeline.catalogue.build import build_catalogue
 from pipeline.catalogue.urls import normalise_url
-from pipeline.catalogue.yamlfile import Loaded, LoadError, Marks, load_yaml_file, read_file_bytes
+from pipeline.catalogue.yamlfile import DocPath, Loaded, LoadError, Marks, load_yaml_file, read_file_bytes
+from pipeline.config import Config
 from pipeline.errors import UsageError
 from pipeline.validate.problems import Problem, ValidationResult, json_path
-from pipeline.validate.schemas import BASE_URI, schema_set
+from pipeline.validate.schemas import schema_set
+from pipeline.validate.urls import url_issues
 
 TOP_FILES = {"roadmap.yaml": "roadmap", "sections.yaml": "sections", "config.yaml": "config"}
 REQUIRED_TOP_FILES = ("roadmap.yaml", "sections.yaml")
 RESOURCES_DIR = "resources"
 CATALOGUE_LAYOUT = "roadmap.yaml, sections.yaml, config.yaml and resources/<id>.yaml"
-
-DocPath = tuple[str | int, ...]
 
 
 @dataclass
@@ -54,6 +54,7 @@ class _Facts:
     section: str | None
     position: int | None
     waives_duplicate: bool
+    parent: str | None = None
 
 
 class _Run:
@@ -68,12 +69,21 @@ class _Run:
     def add_file_problem(self, rel: str, message: str, hint: str, rule: str) -> None:
         self.problems.append(Problem(self.display(rel), None, None, "$", message, hint, rule))
 
-    def add(self, doc: _Doc, path: DocPath, message: str, hint: str, rule: str, at_key: bool = False) -> None:
+    def add(
+        self,
+        doc: _Doc,
+        path: DocPath,
+        message: str,
+        hint: str,
+        rule: str,
+        at_key: bool = False,
+        severity: str = "error",
+    ) -> None:
         marks = self.marks(doc)
         where = (marks.of_key(path) if at_key else marks.of_value(path)) if marks else None
         line, column = where if where else (None, None)
         self.problems.append(
-            Problem(self.display(doc.rel), line, column, json_path(path), message, hint, rule)
+            Problem(self.display(doc.rel), line, column, json_path(path), message, hint, rule, severity)
         )
 
     def marks(self, doc: _Doc) -> Marks | None:
@@ -248,6 +258,7 @@ def _facts(doc: _Doc) -> _Facts:
         text("section"),
         position if type(position) is int else None,
         waives_duplicate=isinstance(exceptions, dict) and "duplicate" in exceptions,
+        parent=text("parent"),
     )
 
 
@@ -256,27 +267,87 @@ def _others(run: _Run, docs: Iterable[_Doc]) -> str:
 
 
 def _report_groups(
-    run: _Run, groups: dict[Any, list[_Facts]], key: str, message: Any, hint: str, rule: str
+    run: _Run,
+    groups: dict[Any, list[_Facts]],
+    key: str,
+    message: Any,
+    hint: str,
+    rule: str,
+    severity: str = "error",
 ) -> None:
     """One problem per reported member of each group of two or more, naming the other files.
 
-    When every member is reported, the first (in file order) is left alone and the others name it.
+    A full run reports every file involved (a pull request's annotation then lands on the file the
+    contributor touched, whichever it is); with FILES, only the named files are reported.
     """
     for group in groups.values():
         if len(group) < 2:
             continue
         group = sorted(group, key=lambda f: f.doc.rel)
-        everyone = all(f.doc.full for f in group)
-        for index, facts in enumerate(group):
-            if not facts.doc.full or (everyone and index == 0):
+        for facts in group:
+            if not facts.doc.full:
                 continue
             others = [f.doc for f in group if f is not facts]
-            run.add(facts.doc, (key,), message(facts, _others(run, others)), hint, rule)
+            run.add(facts.doc, (key,), message(facts, _others(run, others)), hint, rule, severity=severity)
 
 
-def _check_across(run: _Run, facts: list[_Facts], sections_doc: _Doc | None) -> None:
-    schemas = schema_set()
-    known_section_ids = set(schemas.documents[BASE_URI + "common.schema.json"]["$defs"]["sectionId"]["enum"])
+def _config_of(docs: list[_Doc], root: Path) -> Config | None:
+    """The list's configuration: defaults when config.yaml is missing, None when it is invalid (that is
+    reported on its own, and guessing its features would only add noise)."""
+    doc = next((d for d in docs if d.kind == "config"), None)
+    data = doc.data if doc is not None else None
+    if doc is None and (root / "config.yaml").is_file():
+        data = load_yaml_file(root / "config.yaml").data
+    if data is None or (doc is None and not (root / "config.yaml").is_file()):
+        return Config()
+    if not isinstance(data, dict) or not schema_set().is_valid("config", data):
+        return None
+    return Config.from_dict(data)
+
+
+def _check_features(run: _Run, docs: list[_Doc], config: Config) -> None:
+    """Fields and section kinds that only the features the list turns on make required (or allowed)."""
+    required = config.features.required_fields()
+    for doc in docs:
+        if not doc.full or not doc.schema_ok or not isinstance(doc.data, dict):
+            continue
+        if doc.kind == "resource":
+            for name, feature in required:
+                if name not in doc.data:
+                    run.add(
+                        doc,
+                        (),
+                        f"missing required key {name!r}",
+                        f"the list's config turns on features.{feature}, which needs it in every resource",
+                        "feature-required",
+                    )
+        elif doc.kind == "sections" and not config.features.stages:
+            for index, entry in enumerate(doc.data.get("sections") or ()):
+                for key in ("stage", "goals", "coverage"):
+                    if isinstance(entry, dict) and key in entry:
+                        run.add(
+                            doc,
+                            ("sections", index, key),
+                            f"{key} belongs to a learning path's stages, which this list does not have",
+                            "remove it, or turn on features.stages in config.yaml",
+                            "feature-off",
+                        )
+                if isinstance(entry, dict) and entry.get("kind") == "stage":
+                    run.add(
+                        doc,
+                        ("sections", index, "kind"),
+                        "kind 'stage' needs features.stages",
+                        "use kind: collection, or turn on features.stages in config.yaml",
+                        "feature-off",
+                    )
+
+
+def _check_across(
+    run: _Run, facts: list[_Facts], sections_doc: _Doc | None, config: Config | None = None
+) -> None:
+    config = config or Config()
+    duplicate = config.quality.get("duplicate")
+    duplicate_severity = duplicate.severity if duplicate is not None else "error"
 
     by_id: dict[str, list[_Facts]] = defaultdict(list)
     by_url: dict[str, list[_Facts]] = defaultdict(list)
@@ -297,15 +368,27 @@ def _check_across(run: _Run, facts: list[_Facts], sections_doc: _Doc | None) -> 
         "every resource needs its own id; rename one (and its file)",
         "duplicate-id",
     )
-    _report_groups(
-        run,
-        by_url,
-        "url",
-        lambda f, others: f"the same resource as {others} (the URLs are equal after normalisation)",
-        "list each resource once: keep one file and delete the other, or justify it in "
-        "quality_exceptions: {duplicate: ...}",
-        "duplicate-url",
-    )
+    if duplicate_severity != "off":  # the list's config decides (quality.duplicate.severity)
+        _report_groups(
+            run,
+            by_url,
+            "url",
+            lambda f, others: f"the same resource as {others} (the URLs are equal after normalisation)",
+            "list each resource once: keep one file and delete the other, or justify it in "
+            "quality_exceptions: {duplicate: ...}",
+            "duplicate-url",
+            severity=duplicate_severity,
+        )
+    ids = {f.id for f in facts if f.id is not None}
+    for f in facts:
+        if f.doc.full and f.parent is not None and f.parent not in ids:
+            run.add(
+                f.doc,
+                ("parent",),
+                f"the parent {f.parent!r} is not a resource of this catalogue",
+                "name the id of the entry this one is listed under, or remove parent",
+                "unknown-parent",
+            )
     _report_groups(
         run,
         by_place,
@@ -362,24 +445,26 @@ def _check_across(run: _Run, facts: list[_Facts], sections_doc: _Doc | None) -> 
     if not listed:
         return  # an empty or broken sections list is reported on its own; every resource would repeat it
     for f in facts:
-        if (
-            f.doc.full
-            and f.section is not None
-            and f.section in known_section_ids
-            and f.section not in listed
-        ):
+        if f.doc.full and f.section is not None and f.section not in listed:
+            shown = list(listed)
             run.add(
                 f.doc,
                 ("section",),
                 f"the section {f.section!r} is not in sections.yaml",
-                f"use one of: {', '.join(s for s in listed if s in known_section_ids)}; "
+                f"use one of: {', '.join(shown[:20])}{', ...' if len(shown) > 20 else ''}; "
                 "or add the section to sections.yaml",
                 "unknown-section",
             )
     if sections_doc.full:
         used = {f.section for f in facts}
         for sid, index in listed.items():
-            if sid not in used and sid in known_section_ids:
+            entry = entries[index] if isinstance(entries[index], dict) else {}
+            # A heading with only prose (Contributing, License), a parent of subsections or the table of
+            # contents is a section without resources of its own.
+            holds_text = (
+                any(entry.get(k) for k in ("prose", "prose_after", "level")) or entry.get("kind") == "toc"
+            )
+            if sid not in used and not holds_text:
                 run.add(
                     sections_doc,
                     ("sections", index, "id"),
@@ -389,9 +474,20 @@ def _check_across(run: _Run, facts: list[_Facts], sections_doc: _Doc | None) -> 
                 )
 
 
-def validate_catalogue(catalogue_dir: Path, files: Sequence[Path] | None = None) -> ValidationResult:
+def validate_catalogue(
+    catalogue_dir: Path,
+    files: Sequence[Path] | None = None,
+    *,
+    url_rules: bool = True,
+    allow_private_addresses: bool = False,
+) -> ValidationResult:
     """Check the catalogue (or only `files` of it, against the rest) and return every problem found.
 
+    url_rules: also apply CONTRIBUTING's URL rules (pipeline.validate.urls: no click trackers, nothing
+    local). `roadmap validate`, the gate on every pull request, does; the commands that only run over the
+    catalogue (check, nightly, export) do not refuse to, and the crawler's safety filter still refuses
+    to connect to a local address unless told otherwise. allow_private_addresses: accept loopback and
+    private addresses (tests, local mirrors); click trackers are still refused.
     Raises UsageError when catalogue_dir is not a directory or a file is not inside it.
     """
     root = Path(catalogue_dir)
@@ -442,13 +538,22 @@ def validate_catalogue(catalogue_dir: Path, files: Sequence[Path] | None = None)
         for issue in issues:
             run.add(doc, issue.path, issue.message, issue.hint, issue.rule, at_key=issue.at_key)
 
+    for doc in full_docs if url_rules else ():
+        url = doc.data.get("url") if doc.kind == "resource" and isinstance(doc.data, dict) else None
+        if doc.schema_ok and isinstance(url, str):
+            for issue in url_issues(url, allow_private_addresses=allow_private_addresses):
+                run.add(doc, ("url",), issue.message, issue.hint, issue.rule)
+
     sections_doc = next((d for d in docs if d.kind == "sections"), None)
     if sections_doc is not None and not sections_doc.full:
         loaded = load_yaml_file(sections_doc.path)
         sections_doc.data = loaded.data
 
     facts = [_facts(d) if d.full else _quick_facts(d) for d in docs if d.kind == "resource"]
-    _check_across(run, facts, sections_doc)
+    config = _config_of(docs, root)
+    if config is not None:
+        _check_features(run, full_docs, config)
+    _check_across(run, facts, sections_doc, config)
 
     problems = tuple(sorted(run.problems, key=Problem.sort_key))
     catalogue = None

@@ -14,14 +14,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import jsonschema_rs
-from jsonschema.exceptions import ValidationError, best_match
-from referencing import Registry, Resource
 
+from pipeline.catalogue.yamlfile import DocPath
 from pipeline.errors import CatalogueError
+
+if TYPE_CHECKING:
+    import jsonschema
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schema"
 BASE_URI = "https://ml-math-roadmap.example/schema/"
@@ -33,8 +35,6 @@ KINDS = {
     "resource": "resource.schema.json",
 }
 _FILES = (*KINDS.values(), "common.schema.json")
-
-DocPath = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
@@ -58,16 +58,29 @@ class SchemaSet:
                 self.documents[BASE_URI + name] = json.loads((schema_dir / name).read_text("utf-8"))
             except (OSError, ValueError) as error:
                 raise CatalogueError(f"{schema_dir / name}: cannot load the schema: {error}") from error
-        registry: Registry = Registry().with_resources(
-            (uri, Resource.from_contents(doc)) for uri, doc in self.documents.items()
-        )
         rs_registry = jsonschema_rs.Registry(list(self.documents.items()))
         self._fast = {}
-        self._reference = {}
         for kind, name in KINDS.items():
             schema = self.documents[BASE_URI + name]
             self._fast[kind] = jsonschema_rs.validator_for(schema, registry=rs_registry)
-            self._reference[kind] = jsonschema.Draft202012Validator(schema, registry=registry)
+        self._reference_validators: dict[str, jsonschema.Draft202012Validator] | None = None
+
+    @property
+    def _reference(self) -> dict[str, jsonschema.Draft202012Validator]:
+        """The reference validators, built on the first rejected document (a valid catalogue, the usual
+        case, never imports jsonschema: 40 ms of start-up)."""
+        if self._reference_validators is None:
+            import jsonschema
+            from referencing import Registry, Resource
+
+            registry: Registry = Registry().with_resources(
+                (uri, Resource.from_contents(doc)) for uri, doc in self.documents.items()
+            )
+            self._reference_validators = {
+                kind: jsonschema.Draft202012Validator(self.documents[BASE_URI + name], registry=registry)
+                for kind, name in KINDS.items()
+            }
+        return self._reference_validators
 
     def is_valid(self, kind: str, data: Any) -> bool:
         return self._fast[kind].is_valid(data)
@@ -221,6 +234,8 @@ class SchemaSet:
                     "schema-one-of",
                 )
             return
+        from jsonschema.exceptions import best_match
+
         best = best_match(error.context) if error.context else None
         if best is None:
             yield SchemaIssue(path, error.message, "", f"schema-{error.validator}")

@@ -214,7 +214,7 @@ def test_404_and_nxdomain_are_never_retried(server: LoopbackServer) -> None:
 
 
 def test_same_url_twice_is_fetched_once(server: LoopbackServer, tmp_path) -> None:
-    from pipeline.crawl.runner import CheckRequest, check_catalogue
+    from pipeline.checkrun import CheckRequest, check_catalogue
     from pipeline.store.engine import open_store
     from pipeline.store.sync import sync_catalogue
     from tests.store.factory import catalogue, resource

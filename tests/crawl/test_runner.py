@@ -13,9 +13,9 @@ import httpx
 import pytest
 from sqlalchemy import Engine, func, select
 
+from pipeline.checkrun import CheckRequest, check_catalogue, run_check
 from pipeline.config import Config
 from pipeline.crawl.fetch import Fetcher
-from pipeline.crawl.runner import CheckRequest, check_catalogue, run_check
 from pipeline.errors import UsageError
 from pipeline.model import Catalogue
 from pipeline.status import Status
@@ -68,12 +68,12 @@ HOSTS = {f"res-{i}": f"https://host{i}.example/page/{i}" for i in range(5)}
 def test_network_down_is_inconclusive_and_changes_no_health(engine: Engine) -> None:
     cat = build(HOSTS)
     first = check(engine, cat, healthy)
-    assert not first.inconclusive and first.run.outcome == "complete"
+    assert not first.inconclusive and first.run.conclusion == "complete"
     before = health_summaries(engine)
     assert all(s.status is Status.OK for s in before.values())
 
     down = check(engine, cat, no_names)
-    assert down.inconclusive and down.run.outcome == "inconclusive"
+    assert down.inconclusive and down.run.conclusion == "inconclusive"
     assert down.message.startswith("the network looks down:")
     assert "no resource's health was changed" in down.message
     after = health_summaries(engine)
@@ -93,7 +93,7 @@ def test_a_few_dead_names_among_live_hosts_are_broken_not_inconclusive(engine: E
         return no_names(request) if request.url.host == "host0.example" else healthy(request)
 
     report = check(engine, build(HOSTS), mostly_fine)
-    assert not report.inconclusive and report.run.outcome == "complete"
+    assert not report.inconclusive and report.run.conclusion == "complete"
     assert report.outcomes["res-0"].status is Status.BROKEN
     assert report.outcomes["res-0"].error_class == "dns"
     assert report.outcomes["res-1"].status is Status.OK
@@ -109,7 +109,7 @@ def test_a_small_run_with_the_network_down_asks_control_hosts_and_is_inconclusiv
         return no_names(request)
 
     report = check(engine, cat, down, resource_ids=("res-0",))
-    assert report.inconclusive and report.run.outcome == "inconclusive"
+    assert report.inconclusive and report.run.conclusion == "inconclusive"
     assert report.message == (
         "the network looks down: 1 of 1 hosts failed before any HTTP answer (1 name not found), and so did "
         "3 other hosts of the catalogue asked as a control; no resource's health was changed"
@@ -123,7 +123,7 @@ def test_a_small_run_with_one_dead_name_is_broken_when_the_control_hosts_answer(
         return no_names(request) if request.url.host == "host0.example" else healthy(request)
 
     report = check(engine, build(HOSTS), only_host0_dead, resource_ids=("res-0",))
-    assert not report.inconclusive and report.run.outcome == "complete"
+    assert not report.inconclusive and report.run.conclusion == "complete"
     assert report.outcomes["res-0"].status is Status.BROKEN
     assert list(report.outcomes) == ["res-0"]  # the control hosts are asked, not recorded
 
@@ -212,7 +212,7 @@ def test_interrupted_run_keeps_what_it_finished(engine: Engine) -> None:
         return report, done
 
     report, _ = asyncio.run(main())
-    assert report.interrupted and report.run.outcome == "partial"
+    assert report.interrupted and report.run.conclusion == "interrupted"
     assert 3 <= len(report.outcomes) < 12
     with engine.connect() as connection:
         stored = connection.execute(select(func.count()).select_from(CheckResult)).scalar_one()
@@ -225,10 +225,10 @@ def test_run_check_is_the_sync_entry_point(engine: Engine) -> None:
     cat = build({"one": "https://a.example/x"})
     sync_catalogue(engine, cat)
     report = run_check(engine, cat, CheckRequest(), transport=httpx.MockTransport(healthy))
-    assert report.outcomes["one"].status is Status.OK and report.run.outcome == "complete"
+    assert report.outcomes["one"].status is Status.OK and report.run.conclusion == "complete"
 
 
-def test_sigterm_during_run_check_concludes_partial(engine: Engine) -> None:
+def test_sigterm_during_run_check_concludes_interrupted(engine: Engine) -> None:
     import os
     import signal
 
@@ -245,7 +245,7 @@ def test_sigterm_during_run_check_concludes_partial(engine: Engine) -> None:
         return healthy(request)
 
     report = run_check(engine, cat, CheckRequest(), transport=httpx.MockTransport(handler))
-    assert report.interrupted and report.run.outcome == "partial"
+    assert report.interrupted and report.run.conclusion == "interrupted"
     assert len(report.outcomes) < 10 and report.run.checked == len(report.outcomes)
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handlers put back
 

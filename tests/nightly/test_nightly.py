@@ -21,7 +21,10 @@ from tests.crawl.server import LoopbackServer
 from tests.nightly.conftest import IPS, query, serve_gone, serve_ok, write_catalogue
 
 NIGHT = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
-REPORTS = "Reports: reports/health.md, reports/quality.md, reports/health.json, reports/index.html"
+REPORTS = (
+    "Reports: reports/health.md, reports/quality.md, reports/health.json, reports/index.html, "
+    "reports/changes.md, reports/changes.atom"
+)
 
 
 @pytest.fixture

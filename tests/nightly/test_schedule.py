@@ -118,8 +118,7 @@ def test_the_start_line_says_when_the_next_run_is(
     with time_machine.travel(datetime(2026, 11, 25, 1, 30, tzinfo=UTC), tick=False):
         stop_at_once(engine, ScheduleConfig(), {"log": str(tmp_path / "runs.log")})
     assert caplog.messages[0] == (
-        "scheduler started (job roadmap-nightly, cron[month='*', day='*', day_of_week='*', hour='3', "
-        "minute='0']); next run at 2026-11-25T03:00:00+00:00"
+        "scheduler started (job roadmap-nightly, 0 3 * * * UTC); next run at 2026-11-25T03:00:00+00:00"
     )
     assert caplog.messages[-1] == "scheduler stopped (shutdown)"
 
@@ -179,7 +178,7 @@ def test_a_failed_run_is_logged_and_the_schedule_goes_on(
 
 
 def test_an_interrupted_run_stops_the_scheduler(engine: Engine, tmp_path: Path) -> None:
-    """The run caught SIGTERM itself (results kept, run partial): the scheduler exits after it."""
+    """The run caught SIGTERM itself (results kept, run interrupted): the scheduler exits after it."""
     log = tmp_path / "runs.log"
     report = run_until(
         engine,

@@ -93,8 +93,8 @@ def test_the_command_logs_the_next_run_refuses_a_second_scheduler_and_stops_on_s
     try:
         started = wait_for(lines_of(process.stderr), "scheduler started")
         assert re.fullmatch(
-            r"\S+ roadmap schedule: scheduler started \(job roadmap-nightly, cron\[month='\*', day='\*', "
-            r"day_of_week='\*', hour='3', minute='0'\]\); next run at \d{4}-\d\d-\d\dT03:00:00\+00:00",
+            r"\S+ roadmap schedule: scheduler started \(job roadmap-nightly, 0 3 \* \* \* UTC\); "
+            r"next run at \d{4}-\d\d-\d\dT03:00:00\+00:00",
             started.rstrip(),
         )
 

@@ -41,7 +41,7 @@ def results_written(database: Path) -> int:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_a_signal_mid_check_keeps_the_results_and_marks_the_run_partial(
+def test_a_signal_mid_check_keeps_the_results_and_marks_the_run_interrupted(
     server: LoopbackServer, tmp_path: Path, signum: int
 ) -> None:
     urls = {rid: serve_ok(server, rid, IPS[0]) for rid in FAST}
@@ -87,10 +87,11 @@ def test_a_signal_mid_check_keeps_the_results_and_marks_the_run_partial(
     kept = results_written(database)
     assert len(FAST) <= kept < len(FAST) + len(SLOW)
     assert out.splitlines()[0] == (
-        f"roadmap nightly: interrupted by a signal during check; run #1 concluded partial with {kept} of 6 "
-        "results kept; reports and exports were not refreshed"
+        "roadmap nightly: interrupted by a signal during check; run #1 concluded interrupted with "
+        f"{kept} of 6 results kept; reports and exports were not refreshed"
     )
-    assert query(database, "SELECT id, outcome, checked, total FROM check_run") == [(1, "partial", kept, 6)]
+    runs = query(database, "SELECT id, outcome, checked, total FROM check_run")
+    assert runs == [(1, "interrupted", kept, 6)]
     assert query(database, "PRAGMA integrity_check") == [("ok",)]
     assert query(database, "PRAGMA foreign_key_check") == []
     # The finished results were applied: those resources have health and are not due again tonight.
@@ -103,7 +104,7 @@ def test_a_signal_mid_check_keeps_the_results_and_marks_the_run_partial(
     # The next run checks what was left, and succeeds.
     result = next_night_with_every_page_fast(server, catalogue, database)
     assert (result.exit_code, result.headline) == (0, "healthy")
-    assert (result.check.run.id, result.check.run.outcome, result.check.run.total) == (
+    assert (result.check.run.id, result.check.run.conclusion, result.check.run.total) == (
         2,
         "complete",
         6 - kept,

@@ -236,7 +236,7 @@ def record_run(
     catalogue: Catalogue,
     at: datetime,
     results: Mapping[str, Status | str | Outcome],
-    run_outcome: str = "complete",
+    conclusion: str = "complete",
     note: str | None = None,
 ) -> int:
     """One check run at a fixed time: every result recorded, then concluded (applied when conclusive)."""
@@ -248,5 +248,35 @@ def record_run(
             url = catalogue.resource(rid).url or "https://example.org/none"
             value = result if isinstance(result, Outcome) else outcome(url, result)
             record_result(engine, run_id, rid, value, checked_at=at)
-        finish_run(engine, run_id, run_outcome, catalogue.config, note=note)
+        finish_run(engine, run_id, conclusion, catalogue.config, note=note)
     return run_id
+
+
+# ---------------------------------------------------------------- the status page's packed data
+
+
+def page_document(html: str) -> dict[str, Any]:
+    """The packed JSON document of a rendered reports/index.html (pipeline.publish.status_page)."""
+    import json
+
+    start = html.index('<script type="application/json" id="data">') + len(
+        '<script type="application/json" id="data">'
+    )
+    return json.loads(html[start : html.index("</script>", start)])
+
+
+def page_timelines(html: str) -> dict[str, str]:
+    """Resource id -> its timeline as the page draws it: the status (or "not judged (network)", "not
+    checked") per run, oldest first, joined by " | "."""
+    document = page_document(html)
+    statuses = document["statuses"]
+
+    def word(code: str) -> str:
+        if code == "-":
+            return "not checked"
+        if code == "?":
+            return "not judged (network)"
+        status = statuses[ord(code.lower()) - ord("a")]
+        return status if code.islower() else f"{status} (run not judged)"
+
+    return {row[0]: " | ".join(word(c) for c in row[10]) for row in document["rows"]}

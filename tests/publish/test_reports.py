@@ -11,7 +11,8 @@ import pytest
 from pipeline.config import CheckConfig, Config, QualityRule
 from pipeline.publish.data import HealthData
 from pipeline.publish.reports import build_health_report, render_reports, write_reports
-from pipeline.status import Evidence, Hop
+from pipeline.publish.status_page import page_data
+from pipeline.status import NOT_JUDGED, Evidence, Hop
 from tests.publish.factory import T0, days, default_resources, make_catalogue, make_store, outcome, record_run
 
 RID = "essence-of-calculus"
@@ -128,12 +129,12 @@ def test_inconclusive_latest_run_says_so_and_shows_the_last_known_health(tmp_pat
         catalogue,
         T0,
         {RID: outcome(URL, "timeout", network_failure=True)},
-        run_outcome="inconclusive",
+        conclusion="inconclusive",
         note="3 of 3 hosts failed at network level: the network looks down",
     )
     report = build_health_report(catalogue, engine)
     assert report.inconclusive
-    assert report.latest_run.outcome == "inconclusive"
+    assert report.latest_run.conclusion == "inconclusive"
     # The last known health is the conclusive run's: failing once, not broken by the network outage; the
     # changes are those of the latest conclusive run.
     assert groups(report) == {
@@ -147,16 +148,68 @@ def test_inconclusive_latest_run_says_so_and_shows_the_last_known_health(tmp_pat
         "<!-- roadmap-health-report -->\n# Link health report\n\n> [!WARNING]\n"
         "> **The latest run was inconclusive**: 3 of 3 hosts failed at network level: "
         "the network looks down.\n"
-        "> It changed nothing: below is the last known health, from the latest conclusive run.\n"
+        "> It changed nothing: below is the last known health, from the latest conclusive run (#2).\n"
     )
     assert "**Latest run:** #3 (nightly, inconclusive)" in text
     html = render_reports(report)["index.html"]
     assert 'id="inconclusive"' in html
-    # The timeline draws the network-down night apart, never as a failing cell.
-    assert '<i class="o" title="run 1 · ' in html
-    assert '<i class="f" title="run 2 · ' in html
-    assert '<i class="v" title="run 3 · 2026' in html
-    assert "run inconclusive: not judged" in html
+    assert "It changed nothing: below is the health from the latest conclusive run, #2 of" in html
+    # The timeline draws the network-down night apart ("?": not judged), never as a failing cell.
+    page = page_data(report)
+    [row] = [r for r in page["rows"] if r[0] == RID]
+    codes = {s: chr(ord("a") + i) for i, s in enumerate(page["statuses"])}
+    assert row[10] == codes["ok"] + codes["timeout"] + "?"
+    assert [run[2] for run in page["runs"]] == ["complete", "complete", "inconclusive"]
+    # health.json: the run's counts and the resource's history name no failing status for that night.
+    data = json.loads(render_reports(report)["health.json"])
+    assert data["latest_run"]["counts"] == {NOT_JUDGED: 1}
+    assert [r["history"] for r in data["resources"] if r["id"] == RID] == [["ok", "timeout", NOT_JUDGED]]
+
+
+def test_no_conclusive_run_claims_no_known_health(tmp_path: Path) -> None:
+    catalogue = make_catalogue()
+    engine = make_store(tmp_path, catalogue)
+    record_run(
+        engine,
+        catalogue,
+        T0,
+        {RID: outcome(URL, "timeout", network_failure=True)},
+        conclusion="inconclusive",
+        note="the network looks down",
+    )
+    report = build_health_report(catalogue, engine)
+    assert report.inconclusive and report.conclusive_run is None
+    files = render_reports(report)
+    for name in ("health.md", "index.html"):
+        assert "last known health" not in files[name]
+        assert "No run has concluded yet, so no link's health is known." in files[name]
+
+
+def test_an_interrupted_run_judges_no_network_failure_on_any_report(tmp_path: Path) -> None:
+    """SIGTERM after a dead-looking host: its network-level failures are kept as history, not applied."""
+    catalogue = make_catalogue()
+    engine = make_store(tmp_path, catalogue)
+    record_run(engine, catalogue, T0 - days(1), {RID: "ok"})
+    refused = outcome(URL, "broken", http_status=None, network_failure=True, error_class="connect")
+    record_run(engine, catalogue, T0, {RID: refused}, conclusion="interrupted", note="interrupted")
+    report = build_health_report(catalogue, engine)
+    assert report.latest_run.counts == {NOT_JUDGED: 1}
+    assert groups(report) == {"todo:verify-pending-url": ["aml-cheat-sheet"]}  # not failing, not broken
+    rendered = render_reports(report)
+    data = json.loads(rendered["health.json"])
+    assert {r["id"]: (r["state"], r["status"], r["history"]) for r in data["resources"]}[RID] == (
+        "ok",
+        "ok",
+        ["ok", NOT_JUDGED],
+    )
+    [row] = [r for r in page_data(report)["rows"] if r[0] == RID]
+    assert row[10].endswith("?")  # drawn as not judged on the status page
+    for name in ("health.md", "health.json", "quality.md"):
+        assert "broken (" not in rendered[name] and '"broken"' not in rendered[name], name
+    # The status page's data lists every status name once (its legend); no row is failing or broken.
+    states = [s for s, _, _ in page_data(report)["states"]]
+    assert {states[r[4]] for r in page_data(report)["rows"]} <= {"ok", "pending", "unchecked"}
+    assert "broken (" not in rendered["index.html"]
 
 
 def test_inconclusive_note_from_the_caller(tmp_path: Path) -> None:
@@ -229,7 +282,14 @@ def test_reports_are_deterministic_and_health_json_is_complete(tmp_path: Path) -
     record_run(engine, catalogue, T0, {RID: "timeout", "micrograd": "ok"})
     out = tmp_path / "reports"
     written = write_reports(build_health_report(catalogue, engine), out)
-    assert [p.name for p in written] == ["health.md", "quality.md", "health.json", "index.html"]
+    assert [p.name for p in written] == [
+        "health.md",
+        "quality.md",
+        "health.json",
+        "index.html",
+        "changes.md",
+        "changes.atom",
+    ]
     first = {p.name: p.read_bytes() for p in written}
     write_reports(build_health_report(catalogue, engine), out)
     assert {p.name: p.read_bytes() for p in written} == first
@@ -274,5 +334,19 @@ def test_timeline_cells_escape_nothing_dangerous(tmp_path: Path) -> None:
     catalogue = make_catalogue((resource("xss", title="<script>alert(1)</script>"),))
     report = build_health_report(catalogue, HealthData({}))
     html = render_reports(report)["index.html"]
-    assert "<script>alert(1)</script>" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)" not in html
+    # The table's data is JSON in one <script type="application/json">: "<" is escaped there, so no title
+    # can close the element; the page's script escapes it again when it renders the row.
+    assert '"\\u003cscript>alert(1)\\u003c/script>"' in html
+
+
+@pytest.mark.parametrize(
+    ("ms", "packed"), [(None, ".."), (0, "00"), (4, "00"), (200, "0k"), (1234, "1X"), (10**9, "__")]
+)
+def test_response_times_pack_into_two_characters(ms: int | None, packed: str) -> None:
+    from pipeline.publish.status_page import MS_ALPHABET, MS_UNIT, pack_ms
+
+    assert pack_ms(ms) == packed
+    if ms is not None and ms < 40_000:
+        units = MS_ALPHABET.index(packed[0]) * 64 + MS_ALPHABET.index(packed[1])
+        assert abs(units * MS_UNIT - ms) <= MS_UNIT / 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from types import MappingProxyType
 
 import pytest
@@ -9,7 +10,22 @@ import pytest
 from pipeline.config import CheckConfig, Config, QualityRule
 from pipeline.quality import DEFAULT_RULES, evaluate
 from pipeline.status import Evidence, Status
+from pipeline.store.forges import RepoFacts
 from tests.publish.factory import make_catalogue, resource, summary
+
+
+def facts(**values: object) -> RepoFacts:
+    base = {
+        "url": "https://github.com/alice/tool",
+        "forge": "github",
+        "full_name": "alice/tool",
+        "answer": "exists",
+        "evidence": "GitHub API: alice/tool",
+        "answered_at": datetime(2026, 11, 27, 3, 0),
+        "archived": False,
+    }
+    return RepoFacts(**{**base, **values})
+
 
 GOOD = "Each chapter reframes an abstract operation as a geometric transformation the student can see."
 
@@ -128,10 +144,127 @@ SCENARIOS = {
             )
         ],
     ),
+    "plain http, never checked: no https fix claimed": (
+        [resource("a", description=GOOD, url="http://example.org/a")],
+        {},
+        [
+            (
+                "insecure-http",
+                "warning",
+                "a",
+                "http://example.org/a is plain http://; no check has seen https://example.org/a answer yet",
+            )
+        ],
+    ),
+    "plain http that answers on http only": (
+        [resource("a", description=GOOD, url="http://example.org/a")],
+        {"a": summary("a", Status.OK)},
+        [
+            (
+                "insecure-http",
+                "warning",
+                "a",
+                "http://example.org/a is plain http://; no check has seen https://example.org/a answer yet",
+            )
+        ],
+    ),
+    "plain http redirected to its https twin: one finding, not also moved": (
+        [resource("a", description=GOOD, url="http://example.org/a/")],
+        {"a": summary("a", Status.REDIRECTED, final_url="https://example.org/a/", http_status=200)},
+        [
+            (
+                "insecure-http",
+                "warning",
+                "a",
+                "http://example.org/a/ is plain http://; the latest check followed it to "
+                "https://example.org/a/, which answered",
+            )
+        ],
+    ),
+    "plain http redirected elsewhere: moved, and https not seen": (
+        [resource("a", description=GOOD, url="http://example.org/a")],
+        {"a": summary("a", Status.REDIRECTED, final_url="https://other.example/a", http_status=200)},
+        [
+            (
+                "moved",
+                "warning",
+                "a",
+                "http://example.org/a redirects permanently to https://other.example/a (HTTP 200)",
+            ),
+            (
+                "insecure-http",
+                "warning",
+                "a",
+                "http://example.org/a is plain http://; no check has seen https://example.org/a answer yet",
+            ),
+        ],
+    ),
+    "plain http whose https twin is broken": (
+        [resource("a", description=GOOD, url="http://example.org/a")],
+        {
+            "a": summary(
+                "a", Status.BROKEN, final_url="https://example.org/a", http_status=404, consecutive_failures=1
+            )
+        },
+        [
+            (
+                "insecure-http",
+                "warning",
+                "a",
+                "http://example.org/a is plain http://; no check has seen https://example.org/a answer yet",
+            )
+        ],
+    ),
+    "plain http, with a justified exception": (
+        [
+            resource(
+                "a",
+                description=GOOD,
+                url="http://example.org/a",
+                quality_exceptions={"insecure-http": "No TLS."},
+            )
+        ],
+        {},
+        [],
+    ),
     "awaiting a verified URL": (
         [resource("a", description=GOOD, url=None, awaiting_url="Not verified yet.")],
         {},
         [("awaiting-url", "warning", "a", "no verified URL yet: Not verified yet.")],
+    ),
+    "an archived repository": (
+        [resource("a", description=GOOD)],
+        {"a": summary("a", Status.OK, repository=facts(archived=True, pushed_at=datetime(2020, 5, 1)))},
+        [("archived", "warning", "a", "alice/tool is archived on github (read-only, last push 2020-05-01)")],
+    ),
+    "a repository not pushed to or released for long": (
+        [resource("a", description=GOOD)],
+        {"a": summary("a", Status.OK, repository=facts(pushed_at=datetime(2023, 1, 2)))},
+        [
+            (
+                "stale",
+                "warning",
+                "a",
+                "alice/tool: last push 2023-01-02, last release none; 1425 days without either when github "
+                "answered on 2026-11-27 (stale after 730)",
+            )
+        ],
+    ),
+    "a recent release keeps an old push fresh": (
+        [resource("a", description=GOOD)],
+        {
+            "a": summary(
+                "a",
+                Status.OK,
+                repository=facts(pushed_at=datetime(2020, 1, 2), last_release_at=datetime(2026, 1, 1)),
+            )
+        },
+        [],
+    ),
+    "a repository the forge says is gone is the dead rule's business": (
+        [resource("a", description=GOOD)],
+        {"a": summary("a", Status.OK, repository=facts(answer="gone", archived=True))},
+        [],
     ),
     "blocked robots is not a quality problem": (
         [resource("a", description=GOOD)],
@@ -155,6 +288,9 @@ def test_every_rule_has_an_id_severity_and_fix() -> None:
         "dead",
         "moved",
         "awaiting-url",
+        "archived",
+        "stale",
+        "insecure-http",
     ]
     assert {r.id: r.severity for r in DEFAULT_RULES} == {
         "not-free": "error",
@@ -164,6 +300,9 @@ def test_every_rule_has_an_id_severity_and_fix() -> None:
         "dead": "error",
         "moved": "warning",
         "awaiting-url": "warning",
+        "archived": "warning",
+        "stale": "warning",
+        "insecure-http": "warning",
     }
     assert all(r.fix.endswith((".", "?")) and r.title for r in DEFAULT_RULES)
 
@@ -237,3 +376,15 @@ def test_the_real_catalogue_config_matches_the_defaults(repo_root) -> None:
         r.id: r.severity for r in DEFAULT_RULES
     }
     assert data["quality"]["weak-description"]["params"]["min_words"] == 12
+
+
+def test_the_http_fix_names_the_https_url_only_when_a_check_saw_it_answer() -> None:
+    catalogue = make_catalogue((resource("a", description=GOOD, url="http://example.org/a"),))
+    seen = {"a": summary("a", Status.REDIRECTED, final_url="https://example.org/a", http_status=200)}
+    (finding,) = evaluate(catalogue, seen)
+    assert (finding.rule, finding.fix) == (
+        "insecure-http",
+        "Use https://example.org/a (the same page over https).",
+    )
+    (finding,) = evaluate(catalogue, {})
+    assert finding.fix.startswith("Open the https:// address; if it is the same page, use it")

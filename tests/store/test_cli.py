@@ -141,7 +141,7 @@ def test_db_upgrade_of_an_unusable_database_is_one_line(capsys, tmp_path: Path) 
 @pytest.mark.parametrize("args", [["sync", "--help"], ["db", "--help"], ["db", "upgrade", "--help"]])
 def test_help_shows_an_example(capsys, args: list[str]) -> None:
     code, out, _ = roadmap(capsys, *args)
-    assert code == 0 and "Example:" in out
+    assert code == 0 and ("Example:" in out or "Examples:" in out)
 
 
 def test_invalid_yaml_catalogue_changes_nothing(
@@ -218,9 +218,37 @@ UNUSABLE = [
     pytest.param(
         lambda _tmp: "bogus://",
         ["sync"],
-        "bogus://: cannot use this database: Can't load plugin: sqlalchemy.dialects:bogus (use "
-        "sqlite:///path/to/roadmap.db, or install the driver the URL names)",
+        "bogus://: unknown database scheme 'bogus' (use sqlite:///path/to/roadmap.db or "
+        "postgresql://user@host/database)",
         id="unknown-url-scheme",
+    ),
+    # Issue 10 §4: a near miss gets a did-you-mean, never "install the driver".
+    pytest.param(
+        lambda _tmp: "sqlit:///roadmap.db",
+        ["sync"],
+        "sqlit:///roadmap.db: unknown database scheme 'sqlit' — did you mean sqlite:///roadmap.db?",
+        id="misspelt-sqlite",
+    ),
+    pytest.param(
+        lambda _tmp: "postgress://roadmap:secret@db.example/roadmap",
+        ["db", "current"],
+        "postgress://roadmap:***@db.example/roadmap: unknown database scheme 'postgress' — did you mean "
+        "postgresql://roadmap:***@db.example/roadmap?",
+        id="misspelt-postgresql",
+    ),
+    pytest.param(
+        lambda _tmp: "roadmap.db",
+        ["sync"],
+        "roadmap.db: not a database URL — did you mean sqlite:///roadmap.db? (a SQLite file is sqlite:/// "
+        "then its path)",
+        id="bare-path",
+    ),
+    pytest.param(
+        lambda _tmp: "sqlite://roadmap.db",
+        ["db", "upgrade"],
+        "sqlite://roadmap.db: a SQLite URL has three slashes before a relative path and four before an "
+        "absolute one — did you mean sqlite:///roadmap.db?",
+        id="two-slashes",
     ),
 ]
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from pipeline.errors import StoreError
 from pipeline.store.engine import (
@@ -119,3 +120,24 @@ def test_a_database_from_a_newer_version_is_a_store_error(tmp_path: Path) -> Non
     engine.dispose()
     with pytest.raises(StoreError, match=r"Can't locate revision .*9999.* newer version of roadmap"):
         open_store(url, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("url", "file"),
+    [
+        ("sqlite:///x/roadmap.db", "x/roadmap.db"),
+        ("sqlite:////srv/roadmap.db", "/srv/roadmap.db"),
+        ("sqlite:///file:x/roadmap.db?uri=true", "x/roadmap.db"),
+        ("sqlite://", None),
+        ("sqlite:///:memory:", None),
+        ("sqlite:///file:shared?mode=memory&cache=shared&uri=true", None),
+        ("postgresql://host/db", None),
+    ],
+)
+def test_one_answer_to_is_this_a_sqlite_file(url: str, file: str | None) -> None:
+    from pipeline.lock import lock_path_for
+    from pipeline.store.engine import sqlite_file
+
+    assert sqlite_file(url) == (Path(file) if file else None)
+    lock = lock_path_for(make_url(url))
+    assert lock == (Path(f"{file}.lock") if file else None)

@@ -16,7 +16,6 @@ from pipeline.store.health import (
     health_summaries,
     health_t,
     latest_runs,
-    next_interval,
     rebuild_health,
     resource_t,
     run_results,
@@ -31,6 +30,7 @@ from pipeline.store.runs import (
     record_result,
     start_run,
 )
+from pipeline.store.summary import next_interval
 from pipeline.store.sync import sync_catalogue
 from tests.store.factory import catalogue, many, resource
 
@@ -43,12 +43,12 @@ def day(n: int) -> datetime:
 
 
 def run(
-    engine: Engine, config: Config, results: dict[str, Status], when: datetime, outcome="complete"
+    engine: Engine, config: Config, results: dict[str, Status], when: datetime, conclusion="complete"
 ) -> int:
     run_id = start_run(engine, "manual", len(results))
     for rid, status in results.items():
         record_result(engine, run_id, rid, Outcome(f"https://example.org/{rid}", status, 200), when)
-    finish_run(engine, run_id, outcome, config)
+    finish_run(engine, run_id, conclusion, config)
     return run_id
 
 
@@ -103,22 +103,31 @@ def test_uptime_counts_conclusive_results_of_the_last_window(synced: Engine, con
 
 def test_inconclusive_run_keeps_results_but_applies_nothing(synced: Engine, config: Config) -> None:
     run(synced, config, {"a": OK}, day(0))
-    run_id = run(synced, config, {"a": BROKEN}, day(1), outcome="inconclusive")
+    run_id = run(synced, config, {"a": BROKEN}, day(1), conclusion="inconclusive")
     summary = health_summaries(synced)["a"]
     assert (summary.status, summary.checked_at, summary.consecutive_failures) == (OK, day(0), 0)
     assert run_results(synced, run_id)["a"].status == "broken"
     assert [r.id for r in latest_runs(synced, 5)] == [1]
-    assert [r.outcome for r in latest_runs(synced, 5, conclusive_only=False)] == ["inconclusive", "complete"]
+    assert [r.conclusion for r in latest_runs(synced, 5, conclusive_only=False)] == [
+        "inconclusive",
+        "complete",
+    ]
 
 
-def test_a_run_left_running_is_aborted_by_the_next_start(synced: Engine, config: Config) -> None:
+def test_a_run_left_running_is_aborted_by_the_next_lock_holder(synced: Engine, config: Config) -> None:
     run(synced, config, {"a": OK}, day(0))
     killed = start_run(synced, "nightly", 2)
     record_result(synced, killed, "a", Outcome("https://example.org/a", BROKEN, 404), day(1))
-    # ...the process dies here; the next run starts:
+    # ...the process dies here; the next one takes the run lock (pipeline.checkrun.locked_store), which
+    # aborts what was left running, and starts its run:
+    assert abandon_stale_runs(synced) == [killed]
     following = start_run(synced, "nightly", 2)
     info = latest_runs(synced, 3, conclusive_only=False)
-    assert [(r.id, r.outcome) for r in info] == [(following, "running"), (killed, "aborted"), (1, "complete")]
+    assert [(r.id, r.conclusion) for r in info] == [
+        (following, "running"),
+        (killed, "aborted"),
+        (1, "complete"),
+    ]
     assert info[1].note == ABANDONED_NOTE and info[1].counts == {"broken": 1} and info[1].checked == 1
     assert health_summaries(synced)["a"].status == OK  # the aborted run's result is kept, not applied
     assert set(run_results(synced, killed)) == {"a"}
@@ -156,9 +165,9 @@ def test_latest_result_details_and_run_counts(synced: Engine, config: Config) ->
     )
     record_result(synced, run_id, "a", outcome, day(0))
     record_result(synced, run_id, "b", Outcome("https://example.org/b", BROKEN, 404), day(0))
-    info = finish_run(synced, run_id, "partial", config, note="stopped at the time limit")
-    assert (info.outcome, info.checked, info.total, info.counts) == (
-        "partial",
+    info = finish_run(synced, run_id, "interrupted", config, note="stopped at the time limit")
+    assert (info.conclusion, info.checked, info.total, info.counts) == (
+        "interrupted",
         2,
         2,
         {"broken": 1, "redirected": 1},
@@ -178,7 +187,7 @@ def test_latest_result_details_and_run_counts(synced: Engine, config: Config) ->
 
 def test_status_history_is_oldest_first_and_marks_unchecked(synced: Engine, config: Config) -> None:
     first = run(synced, config, {"a": OK, "b": BROKEN}, day(0))
-    second = run(synced, config, {"b": OK}, day(1), outcome="inconclusive")
+    second = run(synced, config, {"b": OK}, day(1), conclusion="inconclusive")
     third = run(synced, config, {"a": TIMEOUT}, day(2))
     runs, history = status_history(synced, last_runs=2)
     assert [r.id for r in runs] == [second, third]
@@ -244,14 +253,15 @@ def test_rebuild_equals_the_incremental_summary(engine: Engine, config: Config) 
     for _ in range(40):
         when += timedelta(hours=rng.randint(1, 60))
         picked = rng.sample(ids, rng.randint(0, len(ids)))
-        outcome = rng.choice(["complete", "complete", "partial", "inconclusive", "aborted", None])
+        conclusion = rng.choice(["complete", "complete", "interrupted", "inconclusive", "aborted", None])
+        abandon_stale_runs(engine)  # what the next run lock holder does (pipeline.checkrun.locked_store)
         run_id = start_run(engine, "nightly", len(picked))
         for rid in picked:
             record_result(
                 engine, run_id, rid, Outcome(f"https://example.org/{rid}", rng.choice(statuses)), when
             )
-        if outcome is not None:  # None: left running, aborted by the next start
-            finish_run(engine, run_id, outcome, config)
+        if conclusion is not None:  # None: left running, aborted by the next lock holder
+            finish_run(engine, run_id, conclusion, config)
     incremental = snapshot(engine)
     assert len(incremental[0]) > 15  # the sequence did apply results
     assert any(r.consecutive_failures > 1 for r in health_summaries(engine).values())

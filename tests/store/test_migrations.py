@@ -113,3 +113,20 @@ def test_upgrade_from_an_earlier_revision_keeps_the_data(tmp_path: Path, revisio
                 )
         assert connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
     engine.dispose()
+
+
+def test_a_run_stopped_by_a_signal_is_renamed_interrupted(tmp_path: Path) -> None:
+    """0005: rows written as "partial" by an older version read "interrupted", like new ones."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0004")
+    with engine.begin() as connection:
+        for outcome in ("complete", "partial", "inconclusive"):
+            connection.exec_driver_sql(
+                "INSERT INTO check_run (started_at, trigger, outcome, total, checked, counts) "
+                f"VALUES ('2026-11-01 03:00:00', 'nightly', '{outcome}', 1, 1, '{{}}')"
+            )
+    upgrade(engine)
+    with engine.connect() as connection:
+        outcomes = connection.exec_driver_sql("SELECT outcome FROM check_run ORDER BY id").scalars().all()
+    assert outcomes == ["complete", "interrupted", "inconclusive"]
+    engine.dispose()

@@ -41,6 +41,13 @@ sections:
     kind: collection
 """
 
+# The roadmap's features (a list made by `roadmap import` has none of them).
+CONFIG = """\
+check:
+  concurrency: 8
+features: {stages: true, medium: true, cost: true, provenance: true, descriptions: true}
+"""
+
 RESOURCE = """\
 id: {id}
 title: "Resource {id}"
@@ -91,7 +98,7 @@ def catalogue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Catalogue:
     cat = Catalogue(tmp_path / "catalogue")
     cat.write("roadmap.yaml", ROADMAP)
     cat.write("sections.yaml", SECTIONS)
-    cat.write("config.yaml", "check:\n  concurrency: 8\n")
+    cat.write("config.yaml", CONFIG)
     cat.resource("essence-of-linear-algebra", position=10)
     cat.resource("immersive-math", position=20)
     cat.resource("stanford-cs229-cheatsheets", section="cheatsheets")

@@ -34,6 +34,12 @@ CHECKS = [
         [
             f"{R}/copy.yaml:1:5: the id 'immersive-math' does not match the file name 'copy.yaml' — rename the "
             "file to immersive-math.yaml, or set id: copy",
+            # Every file involved, the new one too: a pull request's annotation lands where the change is.
+            f"{R}/copy.yaml:1:5: the id 'immersive-math' is also used by {IMMERSIVE} — every resource "
+            "needs its own id; rename one (and its file)",
+            f"{R}/copy.yaml:3:6: the same resource as {IMMERSIVE} (the URLs are equal after "
+            "normalisation) — list each resource once: keep one file and delete the other, or justify it in "
+            "quality_exceptions: {duplicate: ...}",
             f"{R}/immersive-math.yaml:1:5: the id 'immersive-math' is also used by {R}/copy.yaml — every resource "
             "needs its own id; rename one (and its file)",
             f"{R}/immersive-math.yaml:3:6: the same resource as {R}/copy.yaml (the URLs are equal after "
@@ -50,6 +56,9 @@ CHECKS = [
         ),
         [
             # http and https spellings of one page are one resource, whatever the case of the scheme.
+            f"{ESSENCE}:3:6: the same resource as {R}/same-page.yaml (the URLs are equal after normalisation) — "
+            "list each resource once: keep one file and delete the other, or justify it in quality_exceptions: "
+            "{duplicate: ...}",
             f"{R}/same-page.yaml:3:6: the same resource as {ESSENCE} (the URLs are equal after normalisation) — "
             "list each resource once: keep one file and delete the other, or justify it in quality_exceptions: "
             "{duplicate: ...}",
@@ -64,6 +73,11 @@ CHECKS = [
             position=30,
         ),
         [
+            f"{ESSENCE}:3:6: the same resource as {R}/same-page.yaml (the URLs are equal after normalisation) — "
+            "list each resource once: keep one file and delete the other, or justify it in quality_exceptions: "
+            "{duplicate: ...}",
+            f"{R}/same-page.yaml:3:6: the URL carries the click-tracking parameter utm_source — use "
+            "https://WWW.Example.ORG:443/essence-of-linear-algebra/#top",
             f"{R}/same-page.yaml:3:6: the same resource as {ESSENCE} (the URLs are equal after normalisation) — "
             "list each resource once: keep one file and delete the other, or justify it in quality_exceptions: "
             "{duplicate: ...}",
@@ -73,6 +87,8 @@ CHECKS = [
     pytest.param(
         lambda c: c.resource("late", position=20),
         [
+            f"{IMMERSIVE}:5:11: position 20 in section 'linear-algebra' is also used by {R}/late.yaml — positions "
+            "order a section; give each resource its own (leave gaps: 10, 20, 30)",
             f"{R}/late.yaml:5:11: position 20 in section 'linear-algebra' is also used by {IMMERSIVE} — positions "
             "order a section; give each resource its own (leave gaps: 10, 20, 30)",
         ],
@@ -124,7 +140,8 @@ CHECKS = [
             f"{R}/typo.yaml:1:1: missing required key 'title' — Title: The resource's name as a reader sees it in "
             'the list, e.g. "3Blue1Brown: Essence of Linear Algebra".',
             f"{R}/typo.yaml:2:1: unknown key 'tittle' — allowed keys: id, title, url, awaiting_url, section, "
-            "position, description, medium, cost, provider, effort, topics, origin, added, quality_exceptions; "
+            "position, description, medium, cost, provider, effort, topics, origin, added, quality_exceptions, href, "
+            "parent, separator, links, tags, badges, fields, preface, details; "
             "did you mean 'title'?",
         ],
         id="unknown-and-missing-key",
@@ -188,14 +205,14 @@ CHECKS = [
             "quality:\n  not-fre:\n    severity: error\n",
         ),
         [
-            "catalogue/config.yaml:2:16: check > concurrency is 0; it must be at least 1 — Concurrency: Requests "
-            "in flight over all hosts (default 32).",
+            "catalogue/config.yaml:2:16: check > concurrency is 0; it must be at least 1 — Concurrency: Cap on "
+            "requests in flight over all hosts (default 128).",
             "catalogue/config.yaml:3:13: check > per_host is 99; it must be at most 32 — Per host: Requests in "
             "flight to one host (default 2).",
             "catalogue/config.yaml:5:3: 'Kaggle.com' is not allowed as a key of domains — Host name: A lower-case "
             "host name such as kaggle.com.",
             "catalogue/config.yaml:8:3: unknown key 'not-fre' in quality — allowed keys: not-free, not-visual, "
-            "weak-description, duplicate, dead, moved, awaiting-url; did you mean 'not-free'?",
+            "weak-description, duplicate, dead, moved, awaiting-url, archived, stale, insecure-http; did you mean 'not-free'?",
         ],
         id="config-bounds-and-keys",
     ),

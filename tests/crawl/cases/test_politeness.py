@@ -31,7 +31,7 @@ from tests.crawl.server import LoopbackServer, Request, by_method, reply, sequen
 
 
 def test_same_url_in_two_resources_is_fetched_once(server: LoopbackServer, tmp_path) -> None:
-    from pipeline.crawl.runner import CheckRequest, check_catalogue
+    from pipeline.checkrun import CheckRequest, check_catalogue
     from pipeline.store.engine import open_store
     from pipeline.store.sync import sync_catalogue
     from tests.store.factory import catalogue, resource

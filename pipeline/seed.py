@@ -1,4 +1,5 @@
-"""State between runs on a runner that keeps nothing: seed the health summary from the published export.
+"""Seed the health summary of a new database from the published export (state between runs on a runner
+that keeps nothing).
 
 The database is the memory (kept in the CI cache); the committed `exports/roadmap.json` carries every
 resource's health summary as published. When the database is new (a fresh clone, an evicted cache), the
@@ -9,14 +10,12 @@ on its second failure, and nothing is reported as newly broken just because the 
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from pipeline.publish.data import summaries_from_export
+from pipeline.publish.data import read_export, summaries_from_export
 from pipeline.store.health import health_t, run_t, seed_health
 
 
@@ -43,14 +42,9 @@ def seed_from_export(engine: Engine, export_path: Path) -> SeedReport:
     """
     if not store_is_empty(engine):
         return SeedReport(0, None, "the database has its own history")
-    if not export_path.is_file():
-        return SeedReport(0, None, f"new database and no published export at {export_path}")
-    try:
-        document = json.loads(export_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        return SeedReport(0, export_path, f"new database; {export_path} is unreadable ({error})")
-    if not isinstance(document, Mapping):
-        return SeedReport(0, export_path, f"new database; {export_path} is not an export document")
+    document, why_not = read_export(export_path)
+    if document is None:
+        return SeedReport(0, export_path if export_path.is_file() else None, f"new database; {why_not}")
     count = seed_health(engine, summaries_from_export(document).values())
     return SeedReport(
         count, export_path, f"new database: health of {count} resources restored from {export_path}"

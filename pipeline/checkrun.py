@@ -1,0 +1,300 @@
+"""One check run: plan the resources from the catalogue and their health, drive the crawl core, record
+what it yields in batches, and conclude the run in the store (complete, interrupted or inconclusive).
+
+    check(CheckJob) -> CheckReport                          `roadmap check`: load, lock, open, sync, check
+    run_check(engine, catalogue, request) -> CheckReport    one run on an open store (sync; stops on signals)
+    check_catalogue(...)                                    the same, async
+    locked_store(url, catalogue_dir, command)               the run lock, the store open and up to date, and
+                                                            runs a killed process left "running" aborted
+
+The crawler (pipeline.crawl) never touches the store: it yields (resource, outcome) and this module
+records them, RECORD_BATCH at a time or every RECORD_SECONDS, one transaction each, so a killed run keeps
+what it finished and the database stays consistent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, aclosing, contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+from sqlalchemy import Engine
+
+from pipeline.catalogue import load_catalogue
+from pipeline.clock import utcnow
+from pipeline.crawl.fetch import Fetcher
+from pipeline.crawl.runner import Crawl, host_of, split_fragment
+from pipeline.errors import UsageError
+from pipeline.forge_check import answer_repository_links
+from pipeline.lock import run_lock
+from pipeline.model import Catalogue, Resource
+from pipeline.signals import stop_on_signals
+from pipeline.status import Outcome, tally
+from pipeline.store.engine import open_store, resolve_database_url
+from pipeline.store.health import RunInfo, health_summaries
+from pipeline.store.runs import abandon_stale_runs, finish_run, record_results, start_run
+from pipeline.store.sync import sync_catalogue
+
+Progress = Callable[[str, Outcome], None]
+
+CONTROL_HOSTS = 3  # other hosts of the catalogue asked when too few hosts were tried to judge the network
+RECORD_BATCH = 200  # results per transaction at most
+RECORD_SECONDS = 1.0  # and no result waits longer than this to be recorded
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    resource_ids: tuple[str, ...] | None = None  # None: every resource
+    only_failing: bool = False  # only resources whose latest conclusive result is a failure
+    allow_private_addresses: bool = False  # tests; never in production
+    trigger: str = "manual"
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    run: RunInfo
+    outcomes: dict[str, Outcome]  # resource id -> verdict, in catalogue order
+    inconclusive: bool  # the network looked down: no health was changed
+    interrupted: bool  # stopped before the end (signal): the run is concluded "interrupted"
+    message: str
+
+
+@contextmanager
+def locked_store(database_url: str | None, catalogue_dir: Path, command: str) -> Iterator[Engine]:
+    """Hold the run lock, open the store (migrated), and abort the runs a killed process left "running"
+    (safe only now: nobody else can be running). The one way into a run's lifecycle."""
+    url = resolve_database_url(database_url, catalogue_dir)
+    with run_lock(url, command=command):  # one run at a time: a second check or nightly exits 2
+        engine = open_store(url, catalogue_dir)
+        try:
+            abandon_stale_runs(engine)
+            yield engine
+        finally:
+            engine.dispose()
+
+
+@dataclass(frozen=True)
+class CheckJob:
+    """What `roadmap check` asks for."""
+
+    catalogue_dir: Path
+    database_url: str | None = None
+    request: CheckRequest = field(default_factory=CheckRequest)
+
+
+def check(
+    job: CheckJob,
+    *,
+    progress: Callable[[int], AbstractContextManager[Progress | None]] | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> CheckReport:
+    """`roadmap check`: load and validate the catalogue, take the lock, open and sync the store, check.
+
+    progress(total) gives a context manager yielding a per-result callback (or None); transport: tests.
+    """
+    catalogue = load_catalogue(job.catalogue_dir)  # invalid: CatalogueError, nothing else runs
+    with locked_store(job.database_url, job.catalogue_dir, "roadmap check") as engine:
+        sync_catalogue(engine, catalogue)
+        ids = job.request.resource_ids
+        total = len(ids) if ids else len(catalogue.resources)
+        with progress(total) if progress is not None else contextlib.nullcontext() as advance:
+            return run_check(engine, catalogue, job.request, progress=advance, transport=transport)
+
+
+def plan(catalogue: Catalogue, request: CheckRequest, engine: Engine) -> list[Resource]:
+    """The resources this run checks, in catalogue order."""
+    resources = list(catalogue.resources)
+    if request.resource_ids is not None:
+        known = {r.id for r in resources}
+        unknown = [rid for rid in request.resource_ids if rid not in known]
+        if unknown:
+            raise UsageError(f"no resource with id {', '.join(repr(u) for u in unknown)} in the catalogue")
+        wanted = set(request.resource_ids)
+        resources = [r for r in resources if r.id in wanted]
+    if request.only_failing:
+        summaries = health_summaries(engine)
+        resources = [
+            r
+            for r in resources
+            if (s := summaries.get(r.id)) is not None
+            and (s.consecutive_failures > 0 or (s.status is not None and not s.status.is_healthy))
+        ]
+    return resources
+
+
+def control_urls(catalogue: Catalogue, engine: Engine, exclude: set[str]) -> list[str]:
+    """One URL on each of up to CONTROL_HOSTS other hosts, the ones last seen healthy first."""
+    summaries = health_summaries(engine)
+
+    def last_seen_healthy(resource: Resource) -> bool:
+        summary = summaries.get(resource.id)
+        return summary is not None and summary.status is not None and summary.status.is_healthy
+
+    chosen: dict[str, str] = {}
+    for resource in sorted(catalogue.resources, key=lambda r: not last_seen_healthy(r)):
+        if resource.url is None:
+            continue
+        url, _ = split_fragment(resource.url)
+        host = host_of(url)
+        if host and host not in exclude and host not in chosen:
+            chosen[host] = url
+        if len(chosen) == CONTROL_HOSTS:
+            break
+    return list(chosen.values())
+
+
+class Recorder:
+    """Results of one run on their way into the store: buffered, written `batch` at a time or once the
+    oldest has waited `seconds` (a ticker task flushes while the crawl is quiet)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        run_id: int,
+        *,
+        batch: int = RECORD_BATCH,
+        seconds: float = RECORD_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.engine, self.run_id, self.batch, self.seconds, self.clock = engine, run_id, batch, seconds, clock
+        self.pending: list[tuple[str, Outcome, datetime]] = []
+        self.oldest = 0.0
+
+    def add(self, resource_id: str, outcome: Outcome) -> None:
+        if not self.pending:
+            self.oldest = self.clock()
+        self.pending.append((resource_id, outcome, utcnow()))
+        if len(self.pending) >= self.batch or self.clock() - self.oldest >= self.seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        pending, self.pending = self.pending, []
+        record_results(self.engine, self.run_id, pending)
+
+    async def tick(self) -> None:
+        """Flush what waited long enough, until cancelled."""
+        while True:
+            await asyncio.sleep(self.seconds)
+            if self.pending and self.clock() - self.oldest >= self.seconds:
+                self.flush()
+
+
+def summary(outcomes: dict[str, Outcome], *, complete: bool) -> str:
+    counts = tally(((o.status, o.network_failure) for o in outcomes.values()), run_complete=complete)
+    parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return f"checked {len(outcomes)} resource{'s' if len(outcomes) != 1 else ''}: {parts or 'nothing to do'}"
+
+
+async def check_catalogue(
+    engine: Engine,
+    catalogue: Catalogue,
+    request: CheckRequest,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    progress: Progress | None = None,
+    stop: asyncio.Event | None = None,
+    fetcher: Fetcher | None = None,
+    record_batch: int = RECORD_BATCH,
+) -> CheckReport:
+    """Check the planned resources and conclude the run (complete, interrupted or inconclusive)."""
+    config = catalogue.config
+    resources = plan(catalogue, request, engine)
+    run_id = start_run(engine, request.trigger, len(resources))
+    outcomes: dict[str, Outcome] = {}
+    stop = stop or asyncio.Event()
+    recorder = Recorder(engine, run_id, batch=record_batch)
+    try:
+        # Repository links a forge's API answers for need no page fetch; the crawler gets the rest.
+        forges = await answer_repository_links(engine, config, resources)
+        for resource in resources:
+            if (outcome := forges.by_resource.get(resource.id)) is not None:
+                recorder.add(resource.id, outcome)
+                outcomes[resource.id] = outcome
+                if progress is not None:
+                    progress(resource.id, outcome)
+        crawl = Crawl(
+            [r for r in resources if r.id not in forges.by_resource],
+            config,
+            fetcher or Fetcher(config, transport=transport, allow_private=request.allow_private_addresses),
+            stop=stop,
+            controls=lambda exclude: control_urls(catalogue, engine, exclude),
+        )
+        ticker = asyncio.create_task(recorder.tick())
+        try:
+            async with aclosing(crawl.results()) as results:
+                async for resource, outcome in results:
+                    recorder.add(resource.id, outcome)
+                    outcomes[resource.id] = outcome
+                    if progress is not None:
+                        progress(resource.id, outcome)
+        finally:
+            ticker.cancel()
+        recorder.flush()
+        report = _conclude(engine, run_id, catalogue, crawl, resources, outcomes, stop.is_set())
+        note = forges.run.summary()  # an inconclusive run's message is about the network alone
+        return (
+            replace(report, message=f"{report.message}; {note}")
+            if note and not report.inconclusive
+            else report
+        )
+    except BaseException as error:
+        with contextlib.suppress(Exception):
+            recorder.flush()
+        with contextlib.suppress(Exception):
+            finish_run(
+                engine, run_id, "interrupted" if outcomes else "aborted", config, note=f"stopped: {error!r}"
+            )
+        raise
+
+
+def _conclude(
+    engine: Engine,
+    run_id: int,
+    catalogue: Catalogue,
+    crawl: Crawl,
+    resources: list[Resource],
+    outcomes: dict[str, Outcome],
+    stopped: bool,
+) -> CheckReport:
+    config, watch = catalogue.config, crawl.watch
+    interrupted = stopped and len(outcomes) < len(resources)
+    if watch is not None and watch.looks_down():
+        run = finish_run(engine, run_id, "inconclusive", config, note=watch.message())
+        message = watch.message()
+        if len(outcomes) < len(resources) and not interrupted:
+            message += f" (stopped after {len(outcomes)} of {len(resources)} resources)"
+        return CheckReport(run, outcomes, inconclusive=True, interrupted=interrupted, message=message)
+    if interrupted:
+        note = f"interrupted after {len(outcomes)} of {len(resources)} resources"
+        run = finish_run(engine, run_id, "interrupted", config, note=note)
+        return CheckReport(run, outcomes, False, True, f"{note}; {summary(outcomes, complete=False)}")
+    run = finish_run(engine, run_id, "complete", config)
+    ordered = {r.id: outcomes[r.id] for r in resources if r.id in outcomes}
+    return CheckReport(run, ordered, False, False, summary(ordered, complete=True))
+
+
+def run_check(
+    engine: Engine,
+    catalogue: Catalogue,
+    request: CheckRequest,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    progress: Progress | None = None,
+) -> CheckReport:
+    """Synchronous entry point: SIGINT/SIGTERM stop the run gracefully (it is concluded "interrupted")."""
+
+    async def main() -> CheckReport:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        with stop_on_signals() as signals, signals.listen(lambda _name: loop.call_soon_threadsafe(stop.set)):
+            return await check_catalogue(
+                engine, catalogue, request, stop=stop, transport=transport, progress=progress
+            )
+
+    return asyncio.run(main())

@@ -1,0 +1,111 @@
+"""`roadmap runs`: the recent check runs, newest first (when, trigger, outcome, counts, duration)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pipeline.cli.options import catalogue_option, database_option, format_option
+from pipeline.clock import isoformat
+
+
+def when(moment: datetime | None) -> str:
+    """A stored time as a person reads it: 2026-11-20 03:00 UTC."""
+    return "-" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def duration(started: datetime, finished: datetime | None) -> str:
+    if finished is None:
+        return "running"
+    seconds = max(0, round((finished - started) / timedelta(seconds=1)))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m {seconds:02d}s" if minutes else f"{seconds}s"
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return ", ".join(f"{n} {status}" for status, n in ordered) or "-"
+
+
+def render_text(runs: list[Any]) -> list[str]:
+    if not runs:
+        return ["No check has run yet. Run `roadmap check` or `roadmap nightly`."]
+    header = ("run", "started", "trigger", "outcome", "checked", "duration", "results")
+    rows = [
+        (
+            f"#{run.id}",
+            when(run.started_at),
+            run.trigger,
+            run.conclusion,
+            f"{run.checked}/{run.total}",
+            duration(run.started_at, run.finished_at),
+            counts_text(run.counts),
+        )
+        for run in runs
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
+    lines = []
+    for row in [header, *rows]:
+        cells = [f"{cell:<{widths[i]}}" for i, cell in enumerate(row[:-1])]
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    notes = [f"#{run.id}: {run.note}" for run in runs if run.note]
+    if notes:
+        lines += ["", *notes]
+    return lines
+
+
+def run_json(run: Any) -> dict[str, Any]:
+    finished = run.finished_at
+    return {
+        "id": run.id,
+        "started_at": isoformat(run.started_at),
+        "finished_at": isoformat(finished),
+        "duration_s": None if finished is None else round((finished - run.started_at).total_seconds(), 3),
+        "trigger": run.trigger,
+        "outcome": run.conclusion,
+        "total": run.total,
+        "checked": run.checked,
+        "counts": dict(sorted(run.counts.items())),
+        "note": run.note,
+    }
+
+
+@click.command("runs", short_help="List the recent check runs: when, trigger, outcome, counts, duration.")
+@catalogue_option
+@database_option
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=20, show_default=True, metavar="N", help="Runs to list."
+)
+@format_option("text", "json")
+def command(catalogue_dir: Path, database_url: str | None, limit: int, output_format: str) -> None:
+    """List the recent check runs, newest first: when each started, what started it (manual, nightly,
+    scheduled), how it concluded (complete, interrupted, inconclusive, aborted; only complete and
+    interrupted runs change a resource's health), how many results of each status, and how long it took.
+
+    Reads the database only: no network access, nothing is written.
+
+    \b
+    Examples:
+      roadmap runs                       # the last 20 runs
+      roadmap runs --limit 5 --format json
+    """
+    from pipeline.store.engine import open_store
+    from pipeline.store.history import recent_runs
+
+    engine = open_store(database_url, catalogue_dir)
+    try:
+        runs = recent_runs(engine, limit)
+    finally:
+        engine.dispose()
+    if output_format == "json":
+        click.echo(json.dumps({"runs": [run_json(r) for r in runs]}, indent=2, ensure_ascii=False))
+    else:
+        for line in render_text(runs):
+            click.echo(line)

@@ -1,0 +1,96 @@
+"""The check run's forge step: ask the forges about repository links before the crawl, record what they
+said, and hand back a verdict for every link they answered (those need no page fetch).
+
+    await answer_repository_links(engine, config, resources) -> ForgeStep
+
+An orchestrator (it reads and writes the store and calls pipeline.forges), called at one place in the
+check run. Links the forges could not be asked about are not in `outcomes`: the crawler fetches them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import httpx
+from sqlalchemy import Engine
+
+from pipeline.clock import utcnow
+from pipeline.config import Config
+from pipeline.forges import Answer, Finding, ForgeRun, RepoRef, ask_forges, outcome_for
+from pipeline.forges.limits import Clock
+from pipeline.model import Resource
+from pipeline.status import Outcome
+from pipeline.store.forges import RepoFacts, load_repo_facts, save_repo_facts
+
+
+@dataclass(frozen=True)
+class ForgeStep:
+    by_resource: dict[str, Outcome] = field(default_factory=dict)  # resource id -> verdict from the API
+    run: ForgeRun = field(default_factory=ForgeRun)
+
+
+def _finding(facts: RepoFacts) -> Finding:
+    owner, _, name = facts.full_name.rpartition("/")
+    return Finding(
+        RepoRef(facts.forge, owner, name, facts.url),
+        Answer(facts.answer),
+        facts.evidence,
+        full_name=facts.full_name,
+        canonical_url=facts.canonical_url,
+        archived=facts.archived,
+        pushed_at=facts.pushed_at,
+        last_release_at=facts.last_release_at,
+        stars=facts.stars,
+        http_status=facts.http_status,
+        etag=facts.etag,
+    )
+
+
+def _facts(finding: Finding) -> RepoFacts:
+    return RepoFacts(
+        url=finding.ref.url,
+        forge=finding.ref.forge,
+        full_name=finding.full_name or finding.ref.full_name,
+        answer=finding.answer.value,
+        evidence=finding.evidence[:2000],
+        answered_at=utcnow(),
+        canonical_url=finding.canonical_url,
+        archived=finding.archived,
+        pushed_at=finding.pushed_at,
+        last_release_at=finding.last_release_at,
+        stars=finding.stars,
+        http_status=200 if finding.unchanged else finding.http_status,
+        etag=finding.etag,
+    )
+
+
+async def answer_repository_links(
+    engine: Engine,
+    config: Config,
+    resources: Iterable[Resource],
+    *,
+    clock: Clock | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> ForgeStep:
+    """Ask, record the answers, and return a verdict for each resource whose repository was answered.
+
+    A link with a fragment is left to the crawler, which checks the anchor."""
+    if not any(f.enabled for f in config.forges.values()):
+        return ForgeStep()
+    by_url: dict[str, list[str]] = {}
+    for resource in resources:
+        if resource.url is not None and "#" not in resource.url:
+            by_url.setdefault(resource.url, []).append(resource.id)
+    if not by_url:
+        return ForgeStep()
+    known = {url: _finding(facts) for url, facts in load_repo_facts(engine).items()}
+    run = await ask_forges(by_url, config, known=known, clock=clock, transport=transport, environ=environ)
+    save_repo_facts(engine, [_facts(f) for f in run.findings.values() if f.answered])
+    outcomes = {}
+    for url, finding in run.findings.items():
+        outcome = outcome_for(finding)
+        if outcome is not None:
+            outcomes.update(dict.fromkeys(by_url[url], outcome))
+    return ForgeStep(outcomes, run)

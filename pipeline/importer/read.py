@@ -1,0 +1,468 @@
+"""A Markdown list -> catalogue documents (plain data), with a report of what was kept as text.
+
+The shape of an awesome list: a title, an introduction (badges, paragraphs), maybe a table of contents,
+then headings of any depth, each with prose and a list (or a table) of links, and prose sections such as
+Contributing and License. Every heading becomes a section in order (its depth kept as `level`); every
+list item or table row becomes one resource; prose is kept verbatim; the table of contents is recognised
+and left to the export to regenerate. What cannot be mapped is kept as text and reported with its line.
+"""
+
+from __future__ import annotations
+
+import textwrap
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from markdown_it.token import Token
+
+from pipeline.importer.items import ItemParts, parse_inline, parse_item
+from pipeline.importer.markdown import Block, blocks, children, parser, plain_text, units_of
+
+LIST_KINDS = ("bullet_list", "ordered_list")
+MAX_SECTION_ID = 64
+MAX_RESOURCE_ID = 100
+POSITION_STEP = 10
+
+
+@dataclass(frozen=True)
+class Kept:
+    """Source text that could not be mapped to a resource and was kept as text."""
+
+    line: int  # 1-based
+    why: str
+
+
+@dataclass
+class ImportedList:
+    title: str
+    preamble: str | None
+    sections: list[dict[str, Any]]
+    resources: list[dict[str, Any]]
+    kept: list[Kept]
+    style: dict[str, Any]
+    toc: tuple[int, int] | None = None  # source lines [start, end) of the table of contents (0-based)
+    source_links: int = 0  # links in list items and table rows (not the ToC, not images/badges)
+
+
+def slugify(text: str, limit: int) -> str:
+    """Lower-case ASCII words joined by single hyphens, at most limit characters ("" when none)."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = "".join(c if c.isalnum() else " " for c in folded.lower()).split()
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > limit:
+            break
+        slug = candidate
+    return slug or (words[0][:limit] if words else "")
+
+
+class Ids:
+    """Unique ids from names, in source order: the same source always gives the same ids."""
+
+    def __init__(self, limit: int, fallback: str) -> None:
+        self.limit, self.fallback = limit, fallback
+        self.seen: set[str] = set()
+
+    def make(self, name: str) -> str:
+        base = slugify(name, self.limit - 4) or self.fallback
+        candidate, number = base, 1
+        while candidate in self.seen:
+            number += 1
+            candidate = f"{base}-{number}"
+        self.seen.add(candidate)
+        return candidate
+
+
+def is_web_url(target: str | None) -> bool:
+    return (
+        bool(target)
+        and target.startswith(("http://", "https://"))
+        and not any(  # type: ignore[union-attr]
+            c.isspace() or ord(c) < 0x20
+            for c in target  # type: ignore[union-attr]
+        )
+    )
+
+
+def _links_in(tokens: list[Token]) -> list[str]:
+    """Destinations of the links (not images) in some tokens, nested inlines included."""
+    out: list[str] = []
+    for token in tokens:
+        if token.type == "link_open":
+            out.append(str(token.attrs.get("href", "")))
+        if token.children:
+            out.extend(_links_in(token.children))
+    return out
+
+
+def _is_toc_list(block: Block) -> bool:
+    """A list whose every item starts with a link and whose links all point inside the page."""
+    links = _links_in(block.tokens)
+    if not links or not all(link.startswith("#") for link in links):
+        return False
+    for token in block.tokens:
+        if token.type == "inline" and token.children:
+            first = next(
+                (c for c in token.children if not (c.type == "text" and not c.content.strip())), None
+            )
+            if first is None or first.type != "link_open":
+                return False
+    return True
+
+
+def _has_text_items(block: Block) -> bool:
+    """Whether some item of a list starts with text ("0." alone is an empty numbered item, not an entry)."""
+    return any(
+        token.type == "inline" and token.content.strip() and token.level == 3 for token in block.tokens
+    )
+
+
+def _is_label(block: Block) -> bool:
+    """A paragraph that is only a bold or italic label ("**AI & ML**"), as used to group a ToC."""
+    inline = block.inline
+    if block.kind != "paragraph" or inline is None or not inline.children:
+        return False
+    kids = [c for c in inline.children if not (c.type == "text" and not c.content.strip())]
+    return (
+        bool(kids)
+        and kids[0].type in ("strong_open", "em_open")
+        and kids[-1].type in ("strong_close", "em_close")
+    )
+
+
+class _Reader:
+    def __init__(self, text: str, name: str) -> None:
+        self.text = text.replace("\r\n", "\n")
+        self.lines = self.text.split("\n")
+        self.name = name
+        self.kept: list[Kept] = []
+        self.section_ids = Ids(MAX_SECTION_ID, "section")
+        self.resource_ids = Ids(MAX_RESOURCE_ID, "item")
+        self.resources: list[dict[str, Any]] = []
+        self.separators: Counter[str] = Counter()
+        self.bullets: Counter[str] = Counter()
+        self.source_links = 0
+        self.toc: tuple[int, int] | None = None
+
+    def verbatim(self, start: int, end: int) -> str:
+        return "\n".join(self.lines[start:end]).strip("\n")
+
+    def keep(self, line: int, why: str) -> None:
+        self.kept.append(Kept(line + 1, why))
+
+    # -- the document ----------------------------------------------------------------------------
+
+    def read(self) -> ImportedList:
+        top = blocks(parser().parse(self.text))
+        headings = [i for i, b in enumerate(top) if b.kind == "heading"]
+        title = self.name
+        first_section = headings[0] if headings else len(top)
+        if top and top[0].kind == "heading" and top[0].tokens[0].tag == "h1":
+            title = plain_text(top[0].inline.children or []).strip() or self.name  # type: ignore[union-attr]
+            first_section = headings[1] if len(headings) > 1 else len(top)
+        preamble_blocks = top[:first_section]
+        preamble = None
+        if preamble_blocks:
+            preamble = self.verbatim(preamble_blocks[0].start, preamble_blocks[-1].end) or None
+            for block in preamble_blocks:
+                self._report_links_kept(block, "in the introduction, before the first section")
+        gaps: Counter[int] = Counter()
+        sections: list[dict[str, Any]] = []
+        section_starts = [i for i in headings if i >= first_section]
+        for n, index in enumerate(section_starts):
+            heading = top[index]
+            if index > 0:
+                blank = 0
+                while heading.start - blank - 1 >= 0 and not self.lines[heading.start - blank - 1].strip():
+                    blank += 1
+                gaps[blank] += 1
+            end = section_starts[n + 1] if n + 1 < len(section_starts) else len(top)
+            sections.append(self._section(heading, top[index + 1 : end]))
+        style = {
+            "bullet": self.bullets.most_common(1)[0][0] if self.bullets else "-",
+            "separator": self.separators.most_common(1)[0][0] if self.separators else " - ",
+            "blank_lines": max(1, gaps.most_common(1)[0][0]) if gaps else 1,
+        }
+        for resource in self.resources:  # an entry's own separator only where it is not the list's
+            separator = resource.pop("_separator", None)
+            if separator and separator != style["separator"] and "description" in resource:
+                resource["separator"] = separator
+        return ImportedList(
+            title=title,
+            preamble=preamble,
+            sections=sections,
+            resources=self.resources,
+            kept=self.kept,
+            style=style,
+            toc=self.toc,
+            source_links=self.source_links,
+        )
+
+    def _report_links_kept(self, block: Block, where: str) -> None:
+        if block.kind in (*LIST_KINDS, "table") and any(
+            not link.startswith("#") for link in _links_in(block.tokens)
+        ):
+            what = "a table" if block.kind == "table" else "a list"
+            self.keep(block.start, f"{what} of links {where}, kept in the list's introduction")
+        elif block.kind == "html_block" and "href" in block.tokens[0].content:
+            self.keep(block.start, f"HTML with links {where}, kept as it is")
+
+    # -- one heading and what follows it ---------------------------------------------------------
+
+    def _section(self, heading: Block, body: list[Block]) -> dict[str, Any]:
+        inline = heading.inline
+        raw_title = inline.content if inline is not None else ""
+        plain = plain_text(inline.children or []).strip() if inline is not None else ""
+        section: dict[str, Any] = {
+            "id": self.section_ids.make(plain),
+            "title": raw_title.strip() or plain or "Untitled",
+            "kind": "collection",
+            "level": int(heading.tokens[0].tag[1]),
+        }
+        toc = [i for i, b in enumerate(body) if b.kind in LIST_KINDS and _is_toc_list(b)]
+        toc_range: range = range(0)
+        if toc:
+            first, last = toc[0], toc[-1]
+            while first > 0 and _is_label(body[first - 1]):
+                first -= 1
+            toc_range = range(first, last + 1)
+            section["kind"] = "toc"
+            if self.toc is None:
+                self.toc = (body[first].start, body[last].end)
+        position = 0
+        prose: list[Block] = []
+        chunks: list[tuple[str, list[Block]]] = []  # ("prose", blocks) | ("run", [block]) | ("toc", [])
+        for index, block in enumerate(body):
+            if index in toc_range:
+                if index == toc_range.start:
+                    if prose:
+                        chunks.append(("prose", prose))
+                        prose = []
+                    chunks.append(("toc", []))
+                continue
+            runs = (block.kind in LIST_KINDS and _has_text_items(block)) or (
+                block.kind == "table" and _links_in(block.tokens)
+            )
+            if runs:
+                if prose:
+                    chunks.append(("prose", prose))
+                    prose = []
+                chunks.append(("run", [block]))
+            else:
+                if block.kind == "table":
+                    self.keep(block.start, "a table without links, kept as text")
+                elif block.kind == "html_block" and "href" in block.tokens[0].content:
+                    self.keep(block.start, "HTML with links, kept as it is")
+                prose.append(block)
+        if prose:
+            chunks.append(("prose", prose))
+        pending: str | None = None
+        for n, (kind, group) in enumerate(chunks):
+            if kind == "prose":
+                text = self.verbatim(group[0].start, group[-1].end)
+                if n == 0:
+                    section["prose"] = text
+                elif n == len(chunks) - 1:
+                    section["prose_after"] = text
+                else:
+                    pending = text
+            elif kind == "run":
+                block = group[0]
+                before = len(self.resources)
+                if block.kind == "table":
+                    position = self._table(section, block, position)
+                else:
+                    position = self._list(section, block, position, None, 0)
+                if pending is not None and len(self.resources) > before:
+                    self.resources[before]["preface"] = pending
+                elif pending is not None:
+                    section.setdefault("prose_after", pending)
+                pending = None
+            else:
+                if pending is not None:  # prose between two ToC parts: it is part of the ToC
+                    pending = None
+        return section
+
+    # -- lists -----------------------------------------------------------------------------------
+
+    def _list(
+        self, section: dict[str, Any], block_tokens: Block, position: int, parent: str | None, depth: int
+    ) -> int:
+        tokens = block_tokens.tokens
+        if tokens[0].markup in ("-", "*", "+"):
+            self.bullets[tokens[0].markup] += 1
+        for item in children(tokens):
+            if not item or item[0].type != "list_item_open":
+                continue
+            parts_blocks = children(item)
+            line = (item[0].map or (block_tokens.start, 0))[0]
+            first = parts_blocks[0] if parts_blocks else []
+            inline = (
+                next((t for t in first if t.type == "inline"), None)
+                if first and first[0].type == "paragraph_open"
+                else None
+            )
+            if inline is None:
+                start, end = item[0].map or (line, line + 1)
+                text = self.verbatim(start, end)
+                if text.strip() not in ("", "-", "*", "+"):
+                    self.keep(line, "a list item that does not start with text: kept with the previous entry")
+                    if self.resources and self.resources[-1]["section"] == section["id"]:
+                        previous = self.resources[-1]
+                        previous["details"] = "\n\n".join(filter(None, (previous.get("details"), text)))
+                    else:
+                        section["prose"] = "\n\n".join(filter(None, (section.get("prose"), text)))
+                else:
+                    self.keep(line, "an empty list item: nothing to keep")
+                continue
+            parts = parse_item(units_of(inline.children or [], 0, len(inline.content)), inline.content)
+            position += POSITION_STEP
+            resource = self._resource(section, parts, position, parent, line)
+            self._count_links(inline.children or [])
+            details: list[str] = []
+            for sub in parts_blocks[1:]:
+                if sub[0].type in (f"{k}_open" for k in LIST_KINDS):
+                    sub_start, sub_end = sub[0].map or (line, line)
+                    position = self._list(
+                        section,
+                        Block(sub[0].type[:-5], sub_start, sub_end, sub),
+                        position,
+                        resource["id"],
+                        depth + 1,
+                    )
+                else:
+                    start, end = sub[0].map or (line, line + 1)
+                    details.append(textwrap.dedent(self.verbatim(start, end)))
+                    self.keep(
+                        start, "more than one paragraph in a list item: kept with the item as its details"
+                    )
+            if details:
+                resource["details"] = "\n\n".join(details)
+        return position
+
+    def _count_links(self, children_tokens: list[Token]) -> None:
+        self.source_links += sum(1 for link in _links_in(children_tokens) if not link.startswith("#"))
+
+    def _resource(
+        self, section: dict[str, Any], parts: ItemParts, position: int, parent: str | None, line: int
+    ) -> dict[str, Any]:
+        resource: dict[str, Any] = {
+            "id": self.resource_ids.make(parts.plain),
+            "title": parts.title,
+            "section": section["id"],
+            "position": position,
+        }
+        target = parts.target
+        if is_web_url(target):
+            resource["url"] = target
+        elif target:
+            resource["awaiting_url"] = (
+                "the list links to a place inside its own repository or page, not a web address"
+            )
+            resource["href"] = target
+        else:
+            resource["awaiting_url"] = "the list names it without a link"
+        if parts.separator:
+            self.separators[parts.separator] += 1
+            resource["_separator"] = parts.separator
+        if parts.description:
+            resource["description"] = parts.description
+        if parts.links:
+            resource["links"] = [{"title": label, "target": dest} for label, dest in parts.links]
+        if parts.tags:
+            resource["tags"] = parts.tags
+        if parts.badges:
+            resource["badges"] = parts.badges
+        if parent:
+            resource["parent"] = parent
+        resource["_line"] = line + 1
+        self.resources.append(resource)
+        return resource
+
+    # -- tables ----------------------------------------------------------------------------------
+
+    def _table(self, section: dict[str, Any], block: Block, position: int) -> int:
+        rows: list[tuple[int, list[str], list[Token]]] = []
+        header: list[str] = []
+        current: list[str] = []
+        current_tokens: list[Token] = []
+        row_line = block.start
+        for token in block.tokens:
+            if token.type == "tr_open":
+                current, current_tokens = [], []
+                row_line = (token.map or (row_line, 0))[0]
+            elif token.type == "inline":
+                current.append(token.content.strip())
+                current_tokens.append(token)
+            elif token.type == "tr_close":
+                if not header:
+                    header = current
+                else:
+                    rows.append((row_line, current, current_tokens))
+        names: list[str] = []
+        for index, cell in enumerate(header):
+            name = plain_text(parser().parseInline(cell)[0].children or []).strip() if cell else ""
+            names.append(name if name and name not in names else f"column {index + 1}")
+        link_column = next(
+            (
+                i
+                for i in range(len(names))
+                if any(
+                    i < len(cells) and cells[i].startswith(("[", "**[", "*[", "_[")) for _, cells, _ in rows
+                )
+            ),
+            0,
+        )
+        description_column = next(
+            (i for i, n in enumerate(names) if i != link_column and "description" in n.lower()), None
+        )
+        table: dict[str, Any] = {
+            "header": self.lines[block.start],
+            "delimiter": self.lines[block.start + 1],
+            "columns": names,
+            "link_column": names[link_column],
+        }
+        if description_column is not None:
+            table["description_column"] = names[description_column]
+        section["table"] = table
+        for line, cells, tokens in rows:
+            cells = cells + [""] * (len(names) - len(cells))
+            extra = [c for c in cells[len(names) :] if c]
+            if extra:
+                self.keep(
+                    line,
+                    f"a row with more cells than the header has columns: {len(extra)} extra kept as fields",
+                )
+            for token in tokens:
+                self._count_links(token.children or [])
+            parts = parse_inline(cells[link_column])
+            plain_link_cell = parts.target is not None and not (
+                parts.description or parts.links or parts.tags or parts.badges or parts.emphasis
+            )
+            position += POSITION_STEP
+            resource = self._resource(section, parts, position, None, line)
+            fields: dict[str, str] = {}
+            for index, name in enumerate(names):
+                if index == description_column:
+                    if cells[index]:
+                        resource["description"] = cells[index]
+                    else:
+                        resource.pop("description", None)
+                elif index != link_column or not plain_link_cell:
+                    fields[name] = cells[index]
+            for index, value in enumerate(cells[len(names) :]):
+                if value:
+                    fields[f"column {len(names) + index + 1}"] = value
+            if description_column is None:
+                resource.pop("description", None)
+            if fields:
+                resource["fields"] = fields
+        return position
+
+
+def read_list(text: str, name: str) -> ImportedList:
+    """The catalogue documents of a Markdown list; name is the fallback title (e.g. the file's stem)."""
+    return _Reader(text, name).read()

@@ -1,0 +1,81 @@
+"""What forges' APIs said about repository links, kept between runs (table forge_repo).
+
+    load_repo_facts(engine) -> {url: RepoFacts}         the last answer per listed URL
+    save_repo_facts(engine, facts)                       upsert, one transaction
+    repo_facts_by_resource(engine) -> {resource id: RepoFacts}   for the quality rules and the export
+
+Plain data in and out: the store knows nothing of the forges package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+
+from sqlalchemy import Engine, delete, insert, select
+
+from pipeline.store.engine import write_transaction
+from pipeline.store.models import ForgeRepo, ResourceRow
+
+forge_repo_t = ForgeRepo.__table__
+resource_t = ResourceRow.__table__
+
+
+@dataclass(frozen=True)
+class RepoFacts:
+    url: str
+    forge: str
+    full_name: str
+    answer: str  # exists | gone
+    evidence: str
+    answered_at: datetime
+    canonical_url: str | None = None
+    archived: bool | None = None
+    pushed_at: datetime | None = None
+    last_release_at: datetime | None = None
+    stars: int | None = None
+    http_status: int | None = None
+    etag: str | None = None
+
+    @property
+    def last_activity_at(self) -> datetime | None:
+        moments = [m for m in (self.pushed_at, self.last_release_at) if m is not None]
+        return max(moments) if moments else None
+
+
+_COLUMNS = tuple(f.name for f in fields(RepoFacts))
+
+
+def load_repo_facts(engine: Engine) -> dict[str, RepoFacts]:
+    with engine.connect() as connection:
+        rows = connection.execute(select(*(forge_repo_t.c[name] for name in _COLUMNS))).all()
+    return {row.url: RepoFacts(**row._asdict()) for row in rows}
+
+
+def save_repo_facts(engine: Engine, facts: Iterable[RepoFacts]) -> None:
+    rows = [asdict(f) for f in facts]
+    if not rows:
+        return
+    with write_transaction(engine) as connection:
+        connection.execute(delete(forge_repo_t).where(forge_repo_t.c.url.in_([r["url"] for r in rows])))
+        connection.execute(insert(forge_repo_t), rows)
+
+
+def repo_facts_by_resource(engine: Engine) -> dict[str, RepoFacts]:
+    """Active resources whose URL a forge answered for, with the latest facts."""
+    facts = load_repo_facts(engine)
+    if not facts:
+        return {}
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(resource_t.c.id, resource_t.c.url).where(
+                resource_t.c.retired_at.is_(None), resource_t.c.url.is_not(None)
+            )
+        ).all()
+    found = {}
+    for resource_id, url in rows:
+        known = facts.get(url.split("#", 1)[0])
+        if known is not None:
+            found[resource_id] = known
+    return found

@@ -1,0 +1,314 @@
+"""Read-side history queries: recent runs, one resource's checks, and its incidents.
+
+    recent_runs(engine, limit)             -> [RunInfo], newest first (running ones included)
+    resource_checks(engine, id, limit)     -> [CheckRecord], oldest first
+    incidents(checks)                      -> [Incident]: from the first failure to the recovery
+    window_details(engine, runs)           -> per resource: response times and failing results' evidence
+    change_facts(engine, last_runs)        -> what the changelog is derived from
+
+Pure over what the store recorded; `roadmap runs`, `roadmap history` and the status page read these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, select
+
+from pipeline.status import FAILURES, HEALTHY, Evidence, Status, evidence_text, judged, shown_status
+from pipeline.store.health import (
+    APPLIED_CONCLUSIONS,
+    CATALOGUE_ORDER,
+    COMPLETE,
+    RunInfo,
+    resource_t,
+    result_t,
+    run_info_from_row,
+    run_t,
+    section_t,
+)
+
+
+@dataclass(frozen=True)
+class CheckRecord:
+    """One recorded check of one resource, with the conclusion of the run it belongs to."""
+
+    run_id: int
+    run_conclusion: str  # running | complete | interrupted | inconclusive | aborted
+    checked_at: datetime
+    url: str
+    status: str
+    http_status: int | None
+    final_url: str | None
+    elapsed_ms: int | None
+    evidence: tuple[Evidence, ...]
+    error_detail: str | None = None
+    network_failure: bool = False  # failed below HTTP: a verdict only in a complete run
+
+    @property
+    def judged(self) -> bool:
+        """Whether the result counts: only complete/interrupted runs move a resource's health, and a
+        network-level failure only in a complete one (pipeline.status.judged)."""
+        complete = self.run_conclusion == COMPLETE
+        applied = self.run_conclusion in APPLIED_CONCLUSIONS
+        return applied and judged(self.network_failure, run_complete=complete)
+
+    @property
+    def shown(self) -> str:
+        """The status as every surface words it (pipeline.status.shown_status)."""
+        return shown_status(self.status, self.network_failure, run_complete=self.run_conclusion == COMPLETE)
+
+    @property
+    def said(self) -> str:
+        """The evidence in one line (the error's detail when there is no evidence)."""
+        return evidence_text(self.evidence) or (self.error_detail or "")
+
+    @property
+    def evidence_text(self) -> str:
+        """The HTTP status and the evidence in one line."""
+        code = f"HTTP {self.http_status}" if self.http_status else ""
+        return " — ".join(part for part in (code, self.said) if part)
+
+
+@dataclass(frozen=True)
+class Incident:
+    """A stretch of failing checks: from the first failure to the first healthy check after it."""
+
+    started_at: datetime
+    started_run: int
+    ended_at: datetime | None  # None: still failing
+    ended_run: int | None
+    status: str  # of the first failing check
+    failures: int  # failing checks in the stretch
+    evidence: str  # what the first failing check saw
+
+    @property
+    def ongoing(self) -> bool:
+        return self.ended_at is None
+
+
+def incidents(checks: Iterable[CheckRecord]) -> list[Incident]:
+    """Incidents in checks (oldest first). Results of inconclusive or aborted runs are not judged, and
+    blocked/skipped say nothing about the resource: neither starts nor ends an incident (as
+    pipeline.store.health.advance treats them)."""
+    found: list[Incident] = []
+    opened: CheckRecord | None = None
+    failures = 0
+    for check in checks:
+        if not check.judged:
+            continue
+        status = Status(check.status)
+        if status in FAILURES:
+            opened = opened or check
+            failures += 1
+        elif status in HEALTHY and opened is not None:
+            found.append(_incident(opened, failures, check))
+            opened, failures = None, 0
+    if opened is not None:
+        found.append(_incident(opened, failures, None))
+    return found
+
+
+def _incident(first: CheckRecord, failures: int, recovery: CheckRecord | None) -> Incident:
+    return Incident(
+        started_at=first.checked_at,
+        started_run=first.run_id,
+        ended_at=recovery.checked_at if recovery else None,
+        ended_run=recovery.run_id if recovery else None,
+        status=first.status,
+        failures=failures,
+        evidence=first.evidence_text,
+    )
+
+
+def recent_runs(engine: Engine, limit: int = 20) -> list[RunInfo]:
+    """The newest `limit` runs, newest first, whatever their conclusion (a run still going included)."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(run_t).order_by(run_t.c.id.desc()).limit(limit))
+        return [run_info_from_row(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class ResourceInfo:
+    id: str
+    title: str
+    url: str | None
+    section_id: str
+    retired_at: datetime | None
+    first_seen: datetime | None = None
+
+
+def find_resource(engine: Engine, resource_id: str) -> ResourceInfo | None:
+    """The resource as the store knows it (retired ones too: their history stays); None: unknown id."""
+    columns = (resource_t.c.id, resource_t.c.title, resource_t.c.url, resource_t.c.section_id)
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(*columns, resource_t.c.retired_at).where(resource_t.c.id == resource_id)
+        ).first()
+    return None if row is None else ResourceInfo(row.id, row.title, row.url, row.section_id, row.retired_at)
+
+
+def resource_checks(engine: Engine, resource_id: str, limit: int | None = None) -> list[CheckRecord]:
+    """The resource's recorded checks, oldest first; limit: only the newest `limit`."""
+    query = (
+        select(
+            result_t.c.run_id,
+            run_t.c.outcome,
+            result_t.c.checked_at,
+            result_t.c.url,
+            result_t.c.status,
+            result_t.c.http_status,
+            result_t.c.final_url,
+            result_t.c.elapsed_ms,
+            result_t.c.evidence,
+            result_t.c.error_detail,
+            result_t.c.network_failure,
+        )
+        .join(run_t, run_t.c.id == result_t.c.run_id)
+        .where(result_t.c.resource_id == resource_id)
+        .order_by(result_t.c.checked_at.desc(), result_t.c.run_id.desc())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return [
+        CheckRecord(
+            run_id=r.run_id,
+            run_conclusion=r.outcome,
+            checked_at=r.checked_at,
+            url=r.url,
+            status=r.status,
+            http_status=r.http_status,
+            final_url=r.final_url,
+            elapsed_ms=r.elapsed_ms,
+            evidence=tuple(Evidence(**e) for e in (r.evidence or ())),
+            error_detail=r.error_detail,
+            network_failure=bool(r.network_failure),
+        )
+        for r in reversed(rows)
+    ]
+
+
+@dataclass(frozen=True)
+class WindowDetails:
+    """What the status page needs beyond statuses, for the runs of its window."""
+
+    elapsed_ms: dict[str, list[int | None]]  # resource id -> response time per run (None: no result)
+    failing: dict[str, list[CheckRecord]]  # resource id -> its failing checks in the window, oldest first
+
+
+def window_details(engine: Engine, runs: Sequence[RunInfo]) -> WindowDetails:
+    """Response times of every result in `runs`, and the failing results with their evidence (loaded
+    only for failures: JSON evidence for every result would dominate the report's time)."""
+    column = {run.id: i for i, run in enumerate(runs)}
+    outcome = {run.id: run.conclusion for run in runs}
+    elapsed: dict[str, list[int | None]] = {}
+    failing: dict[str, list[CheckRecord]] = {}
+    if not runs:
+        return WindowDetails(elapsed, failing)
+    failure_values = [s.value for s in FAILURES]
+    with engine.connect() as connection:
+        for rid, run_id, ms in connection.execute(
+            select(result_t.c.resource_id, result_t.c.run_id, result_t.c.elapsed_ms).where(
+                result_t.c.run_id.in_(list(column))
+            )
+        ):
+            elapsed.setdefault(rid, [None] * len(runs))[column[run_id]] = ms
+        rows = connection.execute(
+            select(
+                result_t.c.resource_id,
+                result_t.c.run_id,
+                result_t.c.checked_at,
+                result_t.c.url,
+                result_t.c.status,
+                result_t.c.http_status,
+                result_t.c.final_url,
+                result_t.c.elapsed_ms,
+                result_t.c.evidence,
+                result_t.c.error_detail,
+                result_t.c.network_failure,
+            )
+            .where(result_t.c.run_id.in_(list(column)), result_t.c.status.in_(failure_values))
+            .order_by(result_t.c.resource_id, result_t.c.run_id)
+        )
+        for r in rows:
+            failing.setdefault(r.resource_id, []).append(
+                CheckRecord(
+                    run_id=r.run_id,
+                    run_conclusion=outcome[r.run_id],
+                    checked_at=r.checked_at,
+                    url=r.url,
+                    status=r.status,
+                    http_status=r.http_status,
+                    final_url=r.final_url,
+                    elapsed_ms=r.elapsed_ms,
+                    evidence=tuple(Evidence(**e) for e in (r.evidence or ())),
+                    error_detail=r.error_detail,
+                    network_failure=bool(r.network_failure),
+                )
+            )
+    return WindowDetails(elapsed, failing)
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    run_id: int
+    status: str
+    url: str
+    http_status: int | None
+
+
+@dataclass(frozen=True)
+class ChangeFacts:
+    """The history a changelog is derived from."""
+
+    runs: list[RunInfo]  # the newest `last_runs` conclusive runs, oldest first
+    results: dict[str, list[ResultRow]]  # resource id -> its results in those runs, oldest first
+    resources: dict[str, ResourceInfo]  # every resource the store knows (retired ones too), catalogue order
+
+
+def change_facts(engine: Engine, last_runs: int) -> ChangeFacts:
+    with engine.connect() as connection:
+        runs = [
+            run_info_from_row(row)
+            for row in connection.execute(
+                select(run_t)
+                .where(run_t.c.outcome.in_(APPLIED_CONCLUSIONS))
+                .order_by(run_t.c.id.desc())
+                .limit(last_runs)
+            )
+        ][::-1]
+        results: dict[str, list[ResultRow]] = {}
+        if runs:
+            rows = connection.execute(
+                select(
+                    result_t.c.resource_id,
+                    result_t.c.run_id,
+                    result_t.c.status,
+                    result_t.c.url,
+                    result_t.c.http_status,
+                )
+                .where(result_t.c.run_id.in_([run.id for run in runs]))
+                .order_by(result_t.c.resource_id, result_t.c.run_id)
+            )
+            for rid, run_id, status, url, http_status in rows:
+                results.setdefault(rid, []).append(ResultRow(run_id, status, url, http_status))
+        resources = {
+            r.id: ResourceInfo(r.id, r.title, r.url, r.section_id, r.retired_at, r.first_seen)
+            for r in connection.execute(
+                select(
+                    resource_t.c.id,
+                    resource_t.c.title,
+                    resource_t.c.url,
+                    resource_t.c.section_id,
+                    resource_t.c.retired_at,
+                    resource_t.c.first_seen,
+                )
+                .join(section_t, section_t.c.id == resource_t.c.section_id)
+                .order_by(*CATALOGUE_ORDER)
+            )
+        }
+    return ChangeFacts(runs, results, resources)

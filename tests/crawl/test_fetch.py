@@ -1,0 +1,190 @@
+"""Unit tests of the fetch layer's HTTP logic with respx (no server): the host gap, retries, Retry-After,
+and where per-host limits come from. Time is a fake clock that only moves when the code sleeps or a
+mocked request "takes" its latency."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+import respx
+
+from pipeline.config import CheckConfig, Config, DomainRule, HostLimits
+from pipeline.crawl.fetch import Fetcher
+
+HOST = "https://maths.example.org"
+
+
+class FakeClock:
+    """A monotonic clock that advances only by the sleeps and latencies it is told about."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+def page(clock: FakeClock, starts: list[float], latency: float, status: int = 200, **headers: str):
+    """A respx side effect: note the start time, take `latency` of fake time, answer."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        starts.append(clock.now)
+        clock.now += latency
+        return httpx.Response(status, headers={"content-type": "text/html", **headers}, html="<p>ok</p>")
+
+    return answer
+
+
+def fetch_all(config: Config, clock: FakeClock, urls: list[str]) -> tuple[list, Fetcher]:
+    async def main() -> tuple[list, Fetcher]:
+        async with Fetcher(config, clock=clock, sleep=clock.sleep, rng=lambda: 0.5) as fetcher:
+            results = [await fetcher.fetch(url) for url in urls]  # one after another: gaps show plainly
+            return results, fetcher
+
+    return asyncio.run(main())
+
+
+def check(**kw: object) -> Config:
+    return Config(check=CheckConfig(**{"retries": 2, "backoff_base_s": 1.0, **kw}))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("gap_ms", "latency", "expected_starts"),
+    [
+        pytest.param(250, 0.1, [0.0, 0.25, 0.5], id="fast-answers-wait-for-the-gap"),
+        pytest.param(250, 0.4, [0.0, 0.4, 0.8], id="slow-answers-no-extra-wait-start-to-start"),
+        pytest.param(0, 0.1, [0.0, 0.1, 0.2], id="no-gap"),
+    ],
+)
+def test_the_host_gap_is_measured_start_to_start(
+    gap_ms: int, latency: float, expected_starts: list[float]
+) -> None:
+    clock, starts = FakeClock(), []
+    with respx.mock(assert_all_called=True) as router:
+        router.get(url__startswith=HOST).mock(side_effect=page(clock, starts, latency))
+        fetch_all(check(host_delay_ms=gap_ms, per_host=1), clock, [f"{HOST}/p/{i}" for i in range(3)])
+    assert [round(s - starts[0], 6) for s in starts] == expected_starts
+
+
+def test_transient_answers_are_retried_with_growing_backoff() -> None:
+    clock = FakeClock()
+    with respx.mock() as router:
+        router.get(f"{HOST}/flaky").mock(
+            side_effect=[httpx.Response(503), httpx.Response(502), httpx.Response(200, html="<p>fine</p>")]
+        )
+        (result,), _ = fetch_all(check(host_delay_ms=0), clock, [f"{HOST}/flaky"])
+    assert result.response.status == 200
+    assert clock.sleeps == [1.0, 2.0]  # backoff_base_s x 2^attempt x (0.5 + rng 0.5)
+
+
+def test_a_final_answer_is_not_retried() -> None:
+    clock = FakeClock()
+    with respx.mock() as router:
+        route = router.get(f"{HOST}/gone").mock(return_value=httpx.Response(404))
+        (result,), _ = fetch_all(check(host_delay_ms=0), clock, [f"{HOST}/gone"])
+    assert result.response.status == 404 and route.call_count == 1 and clock.sleeps == []
+
+
+def test_retry_after_is_honoured_and_slows_the_whole_host() -> None:
+    clock, starts = FakeClock(), []
+    with respx.mock() as router:
+        router.get(f"{HOST}/busy").mock(
+            side_effect=[httpx.Response(429, headers={"retry-after": "3"}), page(clock, starts, 0.1)]
+        )
+        router.get(f"{HOST}/next").mock(side_effect=page(clock, starts, 0.1))
+        (busy, after), fetcher = fetch_all(check(host_delay_ms=0), clock, [f"{HOST}/busy", f"{HOST}/next"])
+    assert busy.response.status == 200 and after.response.status == 200
+    state = fetcher.hosts["maths.example.org"]
+    assert state.slowdowns == 1 and state.delay_s == 1.0  # a wider gap for the rest of the run
+    assert round(starts[1] - starts[0], 6) == 1.0
+
+
+def test_a_retry_after_beyond_the_cap_is_the_answer_for_this_run() -> None:
+    clock = FakeClock()
+    with respx.mock() as router:
+        route = router.get(f"{HOST}/later").mock(
+            return_value=httpx.Response(503, headers={"retry-after": "3600"})
+        )
+        (result,), _ = fetch_all(check(host_delay_ms=0, retry_after_cap_s=120), clock, [f"{HOST}/later"])
+    assert result.response.status == 503 and route.call_count == 1 and clock.sleeps == []
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        pytest.param("example.org", HostLimits(per_host=2, gap_s=0.25), id="defaults"),
+        pytest.param("kaggle.com", HostLimits(per_host=1, gap_s=0.25), id="rule-lowers-per-host"),
+        pytest.param("www.kaggle.com", HostLimits(per_host=1, gap_s=0.25), id="rule-covers-subdomains"),
+        pytest.param("arxiv.org", HostLimits(per_host=2, gap_s=3.0), id="rule-widens-the-gap"),
+        pytest.param("zero.org", HostLimits(per_host=2, gap_s=0.0), id="rule-gap-zero-is-kept"),
+    ],
+)
+def test_host_limits_have_one_source(host: str, expected: HostLimits) -> None:
+    config = Config(
+        check=CheckConfig(per_host=2, host_delay_ms=250),
+        domains={
+            "kaggle.com": DomainRule(per_host=1),
+            "arxiv.org": DomainRule(host_delay_ms=3000),
+            "zero.org": DomainRule(host_delay_ms=0),
+        },
+    )
+    assert config.host_limits(host) == expected
+
+    async def state() -> tuple[int, float]:
+        async with Fetcher(config) as fetcher:
+            held = fetcher.host_state(host)
+            return held.slots._value, held.delay_s
+
+    assert asyncio.run(state()) == (expected.per_host, expected.gap_s)
+
+
+def test_one_pool_per_host_and_idle_pools_are_closed_beyond_keep() -> None:
+    from pipeline.crawl.fetch import _PoolPerHost
+
+    made: list[str] = []
+    closed: list[int] = []
+
+    class Body(httpx.AsyncByteStream):  # streamed, like a real connection's (read on demand, then closed)
+        def __init__(self, text: str) -> None:
+            self.text = text
+
+        async def __aiter__(self):  # type: ignore[override]
+            yield self.text.encode()
+
+    class Recording(httpx.MockTransport):
+        def __init__(self) -> None:
+            self.number = len(made)
+            made.append("pool")
+            super().__init__(lambda request: httpx.Response(200, stream=Body(request.url.host)))
+
+        async def aclose(self) -> None:
+            closed.append(self.number)
+
+    async def main() -> list[str]:
+        pools = _PoolPerHost(Recording, keep=2)
+        async with httpx.AsyncClient(transport=pools) as client:
+            held = await client.send(client.build_request("GET", "https://a.example/"), stream=True)
+            answers = []
+            for host in ("b.example", "b.example", "c.example", "d.example", "e.example"):
+                answers.append((await client.get(f"https://{host}/x")).text)
+            still_open = sorted(closed)
+            await held.aclose()
+        return [*answers, f"made {len(made)}", f"closed before the end {still_open}"]
+
+    assert asyncio.run(main()) == [
+        "b.example",
+        "b.example",
+        "c.example",
+        "d.example",
+        "e.example",
+        "made 5",  # one pool per host, reused for the second request to b.example
+        "closed before the end [1, 2]",  # b, c: idle and least recently used; a is busy, never closed
+    ]

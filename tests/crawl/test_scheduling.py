@@ -1,0 +1,74 @@
+"""How the crawl core shares the run between hosts: workers per host, the global cap, who starts first."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+
+import pytest
+
+from pipeline.config import CheckConfig, Config, DomainRule
+from pipeline.crawl.runner import _Job, _run_hosts
+
+
+def run(config: Config, sizes: dict[str, int]) -> tuple[list[str], int, int]:
+    """Drive _run_hosts with workers that take one loop turn per job: (hosts in order of first job,
+    peak workers alive, jobs done)."""
+    by_host = {host: deque(_Job(f"https://{host}/{i}", ()) for i in range(n)) for host, n in sizes.items()}
+    order: list[str] = []
+    alive = peak = done = 0
+
+    async def work(host: str, queue: deque[_Job]) -> None:
+        nonlocal alive, peak, done
+        alive += 1
+        peak = max(peak, alive)
+        try:
+            while queue:
+                queue.popleft()
+                if host not in order:
+                    order.append(host)
+                done += 1
+                await asyncio.sleep(0)
+        finally:
+            alive -= 1
+
+    async def main() -> None:
+        await asyncio.wait_for(_run_hosts(by_host, config, work, asyncio.Event(), asyncio.Event()), 10)
+
+    asyncio.run(main())
+    return order, peak, done
+
+
+def test_hosts_with_the_longest_politeness_bound_start_first() -> None:
+    config = Config(check=CheckConfig(concurrency=4, per_host=2, host_delay_ms=250))
+    order, peak, done = run(config, {"small.org": 3, "huge.org": 80, "mid.org": 10, "tiny.org": 1})
+    assert order[:2] == ["huge.org", "mid.org"]
+    assert peak == 4 and done == 94  # two hosts' 2 workers fill the cap of 4
+
+
+def test_a_slow_rule_counts_in_the_bound() -> None:
+    # 10 URLs 5 s apart (50 s) outweigh 40 URLs at the default 0.25 s (10 s).
+    config = Config(
+        check=CheckConfig(concurrency=2, per_host=2, host_delay_ms=250),
+        domains={"slow.org": DomainRule(host_delay_ms=5000)},
+    )
+    order, _, _ = run(config, {"fast.org": 40, "slow.org": 10})
+    assert order == ["slow.org", "fast.org"]
+
+
+@pytest.mark.parametrize(
+    ("cap", "hosts", "expected_hosts_at_once"),
+    [
+        pytest.param(128, 20, 20, id="cap-above-hosts-x-per-host:-every-host-at-once"),
+        pytest.param(8, 20, 4, id="cap-below:-as-many-hosts-as-their-slots-fit"),
+        pytest.param(1, 3, 1, id="cap-below-one-host's-limit:-one-host-one-slot"),
+    ],
+)
+def test_hosts_are_taken_on_while_their_slots_fit_under_the_cap(
+    cap: int, hosts: int, expected_hosts_at_once: int
+) -> None:
+    config = Config(check=CheckConfig(concurrency=cap, per_host=2))
+    _, peak, done = run(config, {f"h{i}.org": 5 for i in range(hosts)})
+    slots = min(2, cap)
+    assert peak == expected_hosts_at_once * slots
+    assert done == 5 * hosts

@@ -1,0 +1,207 @@
+# ruff: noqa: E501 - the fixture list keeps its real-world long lines
+"""`roadmap import`: every Markdown shape of a curated list, through the real CLI, into a catalogue that
+validates; the export gives the list back (same links, same order, same headings, ToC regenerated)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.importer.items import parse_inline
+from pipeline.importer.read import read_list
+from tests.validate.fixtures import cli  # noqa: F401
+
+LIST = textwrap.dedent(
+    """\
+    # Awesome Things [![Awesome](https://awesome.re/badge.svg)](https://awesome.re)
+
+    A curated list of things.
+
+    ## Contents
+
+    **Tools**
+
+    - [Editors](#editors)
+      - [Plugins](#plugins)
+
+    **Reading**
+
+    - [Books](#books)
+
+    ## Editors
+
+    _Programs that edit text._
+
+    - [Vim](https://www.vim.org/) - The ubiquitous editor.
+    - **[Emacs](https://www.gnu.org/software/emacs/)** – An extensible editor.
+    - [Helix](https://helix-editor.com/): A post-modern editor. ([Demo](https://helix-editor.com/demo), [Source Code](https://github.com/helix-editor/helix)) `MPL-2.0` `Rust`
+    - [Kakoune](https://kakoune.org/) — Modal editing. [![stars](https://img.shields.io/github/stars/mawww/kakoune)](https://github.com/mawww/kakoune)
+    - [Nano](https://www.nano-editor.org/)
+    - Lightweight
+      - [micro](https://micro-editor.github.io/) - A terminal editor.
+        - [micro-plugins](https://github.com/micro-editor/plugin-channel)
+    - [Local notes](docs/notes.md) - Kept in this repository.
+    - A wrapper around `ed` - with a code span in its name.
+
+    ### Plugins
+
+    - [vim-plug](https://github.com/junegunn/vim-plug) - A plugin manager.
+    - [Vim](https://www.vim.org/) - Listed twice on purpose.
+
+    ## Books
+
+    | Book | Description | Free |
+    |:---|:---|:---|
+    | [Practical Vim](https://pragprog.com/titles/dnvim2/) | Edit text at the speed of thought | No |
+    | [Learn Vimscript](https://learnvimscriptthehardway.stevelosh.com/) | Vimscript, explained | Yes |
+
+    | Day | Note |
+    |---|---|
+    | Mon | no links here |
+
+    <p><a href="https://example.org/sponsor">Sponsor</a></p>
+
+    ## Contributing
+
+    Read the [guidelines](CONTRIBUTING.md) first.
+    """
+)
+
+
+@pytest.fixture
+def imported(tmp_path: Path, cli):  # type: ignore[no-untyped-def]  # noqa: F811
+    source = tmp_path / "README.md"
+    source.write_text(LIST, encoding="utf-8")
+    code, out, err = cli("import", str(source), "--into", str(tmp_path / "list" / "catalogue"))
+    assert (code, err) == (0, "")
+    return tmp_path, out
+
+
+def _resources(root: Path) -> dict[str, dict]:
+    folder = root / "list" / "catalogue" / "resources"
+    return {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.yaml"))}
+
+
+def test_import_reports_what_it_kept_as_text(imported) -> None:  # type: ignore[no-untyped-def]
+    root, out = imported
+    source = root / "README.md"
+    assert out.splitlines() == [
+        f"{source}:43: kept as text: a table without links, kept as text",
+        f"{source}:47: kept as text: HTML with links, kept as it is",
+        f"{root / 'list' / 'catalogue'}: 14 resources (11 with a web address) in 5 sections from {source}; "
+        "2 parts kept as text",
+    ]
+
+
+def test_every_shape_becomes_a_resource(imported) -> None:  # type: ignore[no-untyped-def]
+    resources = _resources(imported[0])
+    assert resources["vim"]["url"] == "https://www.vim.org/"
+    assert resources["vim"]["description"] == "The ubiquitous editor."
+    assert resources["emacs"]["title"] == "Emacs" and resources["emacs"]["separator"] == " – "
+    helix = resources["helix"]
+    assert helix["separator"] == ": "
+    assert helix["links"] == [
+        {"title": "Demo", "target": "https://helix-editor.com/demo"},
+        {"title": "Source Code", "target": "https://github.com/helix-editor/helix"},
+    ]
+    assert helix["tags"] == ["MPL-2.0", "Rust"]
+    assert resources["kakoune"]["badges"] == [
+        "[![stars](https://img.shields.io/github/stars/mawww/kakoune)](https://github.com/mawww/kakoune)"
+    ]
+    assert "description" not in resources["nano"]
+    assert resources["lightweight"]["awaiting_url"] == "the list names it without a link"
+    assert resources["micro"]["parent"] == "lightweight"
+    assert resources["micro-plugins"]["parent"] == "micro"
+    assert resources["local-notes"]["href"] == "docs/notes.md" and "url" not in resources["local-notes"]
+    assert resources["a-wrapper-around-ed"]["title"] == "A wrapper around `ed`"
+    # The same link under two headings: both kept, ids unique and stable
+    assert resources["vim-2"]["section"] == "plugins"
+    book = resources["practical-vim"]
+    assert (book["description"], book["fields"]) == ("Edit text at the speed of thought", {"Free": "No"})
+
+
+def test_the_catalogue_validates_with_duplicates_as_warnings(imported, cli) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    root, _ = imported
+    code, out, _ = cli("validate", "--catalogue", str(root / "list" / "catalogue"))
+    assert code == 0, out
+    assert "(the URLs are equal after normalisation)" in out
+
+
+def test_import_is_stable_and_replace_is_explicit(imported, cli) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    root, _ = imported
+    before = {p.name: p.read_bytes() for p in (root / "list" / "catalogue").rglob("*.yaml")}
+    code, _, err = cli("import", str(root / "README.md"), "--into", str(root / "list" / "catalogue"))
+    assert code == 2 and "not empty" in err and "--replace" in err
+    assert (
+        cli("import", str(root / "README.md"), "--into", str(root / "list" / "catalogue"), "--replace")[0]
+        == 0
+    )
+    after = {p.name: p.read_bytes() for p in (root / "list" / "catalogue").rglob("*.yaml")}
+    assert after == before
+
+
+def test_export_gives_the_list_back_with_a_regenerated_toc(imported, cli) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    root, _ = imported
+    catalogue = root / "list" / "catalogue"
+    code, _, err = cli("export", "--catalogue", str(catalogue), "--database", f"sqlite:///{root / 'x.db'}")
+    assert (code, err) == (0, "")
+    readme = (root / "list" / "exports" / "README.md").read_text(encoding="utf-8")
+    toc = (
+        "- [Editors](#editors)\n  - [Plugins](#plugins)\n- [Books](#books)\n- [Contributing](#contributing)\n"
+    )
+    # The ToC is regenerated from the headings; a bold name is written plain (its link and text kept).
+    expected = LIST.replace(
+        "**Tools**\n\n- [Editors](#editors)\n  - [Plugins](#plugins)\n\n**Reading**\n\n- [Books](#books)\n",
+        toc,
+    ).replace(
+        "**[Emacs](https://www.gnu.org/software/emacs/)**", "[Emacs](https://www.gnu.org/software/emacs/)"
+    )
+    assert readme == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        (b"\xff\xfe# x", "not UTF-8 text"),
+        (b"# a\x00b", "NUL bytes"),
+    ],
+)
+def test_bad_source_is_one_line(tmp_path: Path, cli, text: bytes, why: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    source = tmp_path / "bad.md"
+    source.write_bytes(text)
+    code, out, err = cli("import", str(source), "--into", str(tmp_path / "c"))
+    assert code == 2 and out == "" and why in err and err.count("\n") == 1 and str(source) in err
+
+
+def test_missing_source(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    code, _, err = cli("import", str(tmp_path / "nope.md"), "--into", str(tmp_path / "c"))
+    assert (code, err) == (2, f"roadmap: error: {tmp_path / 'nope.md'}: no such file\n")
+
+
+@pytest.mark.parametrize(
+    ("item", "title", "target", "description"),
+    [
+        ("[A](https://a.org) - Desc.", "A", "https://a.org", "Desc."),
+        ("[A](https://a.org) – Desc.", "A", "https://a.org", "Desc."),
+        ("[A](https://a.org) — Desc.", "A", "https://a.org", "Desc."),
+        ("[A](https://a.org): Desc.", "A", "https://a.org", "Desc."),
+        ("[A](https://a.org) Desc.", "A", "https://a.org", "Desc."),
+        ("*[A](https://a.org)* - Desc.", "A", "https://a.org", "Desc."),
+        ("[A](#a) - In-page.", "A", "#a", "In-page."),
+        ("Label - [x](https://x.org)", "Label", None, "[x](https://x.org)"),
+        ("[A](https://a.org) - Uses `libfoo`", "A", "https://a.org", "Uses `libfoo`"),
+    ],
+)
+def test_item_variants(item: str, title: str, target: str | None, description: str) -> None:
+    parts = parse_inline(item)
+    assert (parts.title, parts.target, parts.description) == (title, target, description)
+
+
+def test_toc_is_not_imported() -> None:
+    imported = read_list(LIST, "x")
+    assert [s["id"] for s in imported.sections] == ["contents", "editors", "plugins", "books", "contributing"]
+    assert imported.sections[0]["kind"] == "toc"
+    assert all(r["section"] != "contents" for r in imported.resources)

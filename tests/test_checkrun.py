@@ -1,0 +1,112 @@
+"""The check run records what the crawl core yields, in batches; the crawl core runs without a database;
+one signal mechanism serves check, nightly and schedule."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine, func, select
+
+from pipeline.checkrun import CheckRequest, Recorder, check_catalogue
+from pipeline.config import Config
+from pipeline.crawl.fetch import Fetcher
+from pipeline.crawl.runner import Crawl
+from pipeline.model import Catalogue
+from pipeline.signals import stop_on_signals
+from pipeline.status import Outcome, Status
+from pipeline.store.engine import open_store
+from pipeline.store.models import CheckResult
+from pipeline.store.runs import start_run
+from pipeline.store.sync import sync_catalogue
+from tests.crawl.helpers import TEST_CHECK, html
+from tests.store.factory import catalogue, resource
+
+
+def build(n: int) -> Catalogue:
+    resources = [
+        resource(f"r-{i:02}", position=10 * (i + 1), url=f"https://host{i % 3}.example/{i}") for i in range(n)
+    ]
+    return replace(catalogue(resources), config=Config(check=TEST_CHECK))
+
+
+def healthy(request: httpx.Request) -> httpx.Response:
+    if "roadmap-linkcheck" in request.url.path:
+        return httpx.Response(404)
+    return httpx.Response(200, html=html("A fine page"))
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = open_store(f"sqlite:///{tmp_path / 'roadmap.db'}", tmp_path)
+    yield engine
+    engine.dispose()
+
+
+def stored(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(CheckResult)).scalar_one()
+
+
+def test_the_crawl_core_yields_every_outcome_without_a_database() -> None:
+    cat = build(7)
+    config = cat.config
+
+    async def main() -> list[tuple[str, Status]]:
+        fetcher = Fetcher(config, transport=httpx.MockTransport(healthy))
+        crawl = Crawl(list(cat.resources), config, fetcher)
+        return [(r.id, o.status) async for r, o in crawl.results()]
+
+    got = asyncio.run(main())
+    assert sorted(got) == [(f"r-{i:02}", Status.OK) for i in range(7)]
+
+
+def test_results_are_recorded_in_batches_of_the_given_size(engine: Engine) -> None:
+    cat = build(7)
+    sync_catalogue(engine, cat)
+    seen: list[int] = []  # results in the database each time one more arrives
+
+    report = asyncio.run(
+        check_catalogue(
+            engine,
+            cat,
+            CheckRequest(),
+            transport=httpx.MockTransport(healthy),
+            progress=lambda _rid, _outcome: seen.append(stored(engine)),
+            record_batch=3,
+        )
+    )
+    assert seen == [0, 0, 3, 3, 3, 6, 6]  # the third and sixth result each complete a batch
+    assert stored(engine) == report.run.checked == 7 and report.run.conclusion == "complete"
+
+
+def test_a_result_that_waited_long_enough_is_flushed_with_the_next(engine: Engine) -> None:
+    sync_catalogue(engine, build(3))
+    now = [0.0]
+    recorder = Recorder(engine, start_run(engine, "manual", 3), batch=100, seconds=1.0, clock=lambda: now[0])
+    recorder.add("r-00", Outcome("https://host0.example/0", Status.OK))
+    now[0] = 0.5
+    recorder.add("r-01", Outcome("https://host1.example/1", Status.OK))
+    assert stored(engine) == 0
+    now[0] = 1.0
+    recorder.add("r-02", Outcome("https://host2.example/2", Status.OK))
+    assert stored(engine) == 3 and recorder.pending == []
+
+
+def test_nested_stop_blocks_share_one_set_of_handlers() -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    heard: list[str] = []
+    with stop_on_signals() as outer:
+        installed = signal.getsignal(signal.SIGTERM)
+        with stop_on_signals() as inner, inner.listen(heard.append):
+            assert inner is outer and signal.getsignal(signal.SIGTERM) is installed
+            os.kill(os.getpid(), signal.SIGTERM)
+        assert signal.getsignal(signal.SIGTERM) is installed  # the inner block reset nothing
+        assert (outer.signal, heard) == ("SIGTERM", ["SIGTERM"])
+    assert signal.getsignal(signal.SIGTERM) is before
