@@ -26,7 +26,6 @@ from pathlib import Path
 import httpx
 from sqlalchemy import Engine
 
-from pipeline.catalogue import load_catalogue
 from pipeline.clock import utcnow
 from pipeline.crawl.fetch import Fetcher
 from pipeline.crawl.runner import Crawl, host_of, split_fragment
@@ -40,6 +39,7 @@ from pipeline.store.engine import open_store, resolve_database_url
 from pipeline.store.health import RunInfo, health_summaries
 from pipeline.store.runs import abandon_stale_runs, finish_run, record_results, start_run
 from pipeline.store.sync import sync_catalogue
+from pipeline.validate import load_valid_catalogue
 
 Progress = Callable[[str, Outcome], None]
 
@@ -98,7 +98,7 @@ def check(
 
     progress(total) gives a context manager yielding a per-result callback (or None); transport: tests.
     """
-    catalogue = load_catalogue(job.catalogue_dir)  # invalid: CatalogueError, nothing else runs
+    catalogue = load_valid_catalogue(job.catalogue_dir)  # invalid: CatalogueError, nothing else runs
     with locked_store(job.database_url, job.catalogue_dir, "roadmap check") as engine:
         sync_catalogue(engine, catalogue)
         ids = job.request.resource_ids

@@ -108,6 +108,7 @@ class ForgeConfig:
     stale_after_days: int = 730  # last push (or release) older than this: quality rule `stale`
     max_wait_s: float = 60.0  # longest total wait for rate limits in one run; beyond it: "not asked"
     batch_size: int = 100  # repositories per GraphQL query (GitHub; at most 100)
+    concurrency: int = 4  # REST requests in flight (GitLab, Gitea; GitHub's REST is always one at a time)
 
 
 DEFAULT_TOKEN_ENV = MappingProxyType(

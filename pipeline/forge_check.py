@@ -44,6 +44,7 @@ def _finding(facts: RepoFacts) -> Finding:
         stars=facts.stars,
         http_status=facts.http_status,
         etag=facts.etag,
+        answered_at=facts.answered_at,
     )
 
 

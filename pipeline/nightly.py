@@ -156,13 +156,13 @@ def run_nightly(
 
     transport: an httpx transport for the crawler (tests). progress: told as each stage begins.
     """
-    from pipeline.catalogue import load_catalogue
+    from pipeline.validate import load_valid_catalogue
 
     started = time.monotonic()
     with stop_on_signals() as stop:
         if progress is not None:
             progress.stage("validate")
-        catalogue = load_catalogue(request.catalogue_dir)  # invalid: CatalogueError, nothing else runs
+        catalogue = load_valid_catalogue(request.catalogue_dir)  # invalid: CatalogueError, nothing else runs
         command = f"roadmap nightly ({request.trigger})"
         if progress is not None:
             progress.stage("migrate")

@@ -1,4 +1,5 @@
-"""Read one catalogue YAML file safely: bytes -> checked text -> plain data (+ line/column marks on demand).
+"""Read one catalogue YAML file safely: bytes -> checked text (filebytes) -> plain data (+ line/column marks
+on demand).
 
 Why not `yaml.safe_load`: it reads YAML 1.1 (`no` becomes False, `2026-11-25` a date), follows aliases
 (a small "billion laughs" file expands into gigabytes), silently keeps the last of two duplicate keys and
@@ -10,10 +11,7 @@ line and column. The caller turns a `LoadError` into a reported problem; nothing
 
 from __future__ import annotations
 
-import codecs
-import os
 import re
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,13 +28,13 @@ from yaml.events import (
     StreamEndEvent,
 )
 
+from pipeline.catalogue.filebytes import MAX_FILE_BYTES, LoadError, decode_text, position, read_file_bytes
+
 try:  # the C parser is ~4x faster; the pure-Python one behaves the same
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
-# Bounds. A resource file is well under 4 KiB; the roadmap text a few KiB. Checked before reading.
-MAX_FILE_BYTES = 1 << 20
 # Catalogue documents nest at most 4 levels (config: domains -> host -> status_overrides -> code).
 MAX_DEPTH = 16
 
@@ -60,17 +58,6 @@ _INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)\Z")
 _NAN = frozenset({".nan", ".NaN", ".NAN"})
 # A plain scalar can only be something other than text if it starts with one of these.
 _SPECIAL_START = frozenset("0123456789+-.~nNtTfF")
-
-
-@dataclass(frozen=True)
-class LoadError:
-    """Why a file could not be read as a catalogue document (1-based line/column where known)."""
-
-    message: str
-    hint: str
-    rule: str
-    line: int | None = None
-    column: int | None = None
 
 
 @dataclass
@@ -304,61 +291,6 @@ _DEEP_HINT = "catalogue files need only a few levels of nesting; flatten this pa
 _EMPTY = object()  # the stream holds no document at all (empty file or only comments)
 
 
-def _position(text: str, index: int) -> tuple[int, int]:
-    line = text.count("\n", 0, index) + 1
-    return line, index - (text.rfind("\n", 0, index) + 1) + 1
-
-
-def _check_bytes(raw: bytes) -> tuple[str | None, LoadError | None]:
-    """Decode strictly as UTF-8, naming what the file really is when it is not."""
-    if raw.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        return None, LoadError(
-            "the file is encoded as UTF-32", "save it as UTF-8 (without a byte order mark)", "encoding", 1, 1
-        )
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return None, LoadError(
-            "the file is encoded as UTF-16", "save it as UTF-8 (without a byte order mark)", "encoding", 1, 1
-        )
-    nul = raw.find(b"\x00")
-    if nul >= 0:
-        text = raw[:nul].decode("utf-8", "replace")
-        line, column = _position(text, len(text))
-        # UTF-16 without a BOM looks like ASCII with a NUL after every letter
-        odd, even = raw[1::2].count(0), raw[0::2].count(0)
-        if max(odd, even) > len(raw) // 4 and min(odd, even) < len(raw) // 16:
-            return None, LoadError(
-                "the file looks UTF-16 encoded (NUL bytes between the letters)",
-                "save it as UTF-8",
-                "encoding",
-                line,
-                column,
-            )
-        return None, LoadError(
-            "the file contains NUL bytes: it is binary, not YAML text",
-            "replace it with a UTF-8 text file in the catalogue's YAML format",
-            "binary",
-            line,
-            column,
-        )
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        before = raw[: error.start].decode("utf-8", "replace")
-        line, column = _position(before, len(before))
-        bad = raw[error.start : error.start + 1].hex()
-        return None, LoadError(
-            f"the file is not valid UTF-8 (byte 0x{bad} cannot start or continue a character)",
-            "save it as UTF-8; it is probably Latin-1 or Windows-1252, re-encode it "
-            "(e.g. `iconv -f latin1 -t utf-8`)",
-            "encoding",
-            line,
-            column,
-        )
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return text, None
-
-
 def parse_yaml_text(text: str, with_marks: bool = False) -> tuple[Any, LoadError | None, Marks | None]:
     """Text -> (data, error, marks). Data is `EMPTY` for a file without a document."""
     marks = Marks() if with_marks else None
@@ -398,7 +330,7 @@ def parse_yaml_text(text: str, with_marks: bool = False) -> tuple[Any, LoadError
             marks,
         )
     except yaml.reader.ReaderError as error:
-        line, column = _position(text, error.position)
+        line, column = position(text, error.position)
         return (
             None,
             LoadError(
@@ -419,56 +351,12 @@ def parse_yaml_text(text: str, with_marks: bool = False) -> tuple[Any, LoadError
 EMPTY = _EMPTY
 
 
-def read_file_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[bytes | None, LoadError | None]:
-    """The bytes of a regular catalogue file, or why it was not read (links, pipes, huge files never are)."""
-    try:
-        info = os.lstat(path)
-        if stat.S_ISLNK(info.st_mode):
-            # A link could point anywhere (/etc/passwd, a device): never read through it.
-            return None, LoadError(
-                f"is a symbolic link (to {os.readlink(path)}); catalogue files must be regular files, "
-                "so it was not read",
-                "replace the link with the file itself, or remove it",
-                "not-a-file",
-            )
-        if stat.S_ISDIR(info.st_mode):
-            return None, LoadError("is a directory, not a file", "list or keep only files here", "not-a-file")
-        if not stat.S_ISREG(info.st_mode):
-            return None, LoadError(
-                "is not a regular file (a pipe, socket or device), so it was not read",
-                "replace it with a UTF-8 text file in the catalogue's YAML format, or remove it",
-                "not-a-file",
-            )
-        if info.st_size > max_bytes:
-            return None, LoadError(
-                f"the file is {info.st_size:,} bytes; at most {max_bytes:,} are allowed",
-                "a catalogue file holds one small document; this is not one",
-                "too-large",
-            )
-        # O_NOFOLLOW: a link swapped in after the lstat above fails here instead of being followed.
-        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as handle:
-            raw = handle.read(max_bytes + 1)
-    except OSError as error:
-        return None, LoadError(
-            f"cannot be read: {error.strerror}",
-            "check that the file exists and is readable by this user",
-            "unreadable",
-        )
-    if len(raw) > max_bytes:  # grew while we looked
-        return None, LoadError(
-            f"the file is over {max_bytes:,} bytes",
-            "a catalogue file holds one small document; this is not one",
-            "too-large",
-        )
-    return raw, None
-
-
 def load_yaml_file(path: Path, with_marks: bool = False, max_bytes: int = MAX_FILE_BYTES) -> Loaded:
     """Read and parse one file; every failure comes back as `Loaded.error`, never as an exception."""
     raw, error = read_file_bytes(path, max_bytes)
     if raw is None:
         return Loaded(path, error=error)
-    text, error = _check_bytes(raw)
+    text, error = decode_text(raw)
     if error is not None:
         return Loaded(path, error=error)
     assert text is not None

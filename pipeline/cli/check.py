@@ -172,9 +172,14 @@ def command(
     refused, unreachable) reads "not judged (network)" while the run goes on and in an inconclusive or
     interrupted run: only a complete run judges it.
 
+    Repository links (GitHub, GitLab, Gitea/Codeberg; `forges:` in catalogue/config.yaml) are asked of
+    the forge's API instead of fetched: renamed is redirected, deleted or private is broken. A token in
+    GITHUB_TOKEN (GITLAB_TOKEN, GITEA_TOKEN) raises the limits; it is never printed or stored.
+
     \b
     Examples:
       roadmap check
+      GITHUB_TOKEN=... roadmap check   # 100 GitHub repositories per API query
       roadmap check --resource essence-of-linear-algebra --format json
       roadmap check --only-failing
     """

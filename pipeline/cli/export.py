@@ -35,12 +35,12 @@ def command(catalogue_dir: Path, database_url: str | None, out_dir: Path | None,
       roadmap export --out site/      # site/README.md and site/roadmap.json
       roadmap export --check          # in CI: exit 1 when the committed exports are out of date
     """
-    from pipeline.catalogue import load_catalogue
     from pipeline.publish.data import HealthData, health_for_export
     from pipeline.publish.export import ExportPaths, check_exports, write_exports
     from pipeline.store.engine import open_store
+    from pipeline.validate import load_valid_catalogue
 
-    catalogue = load_catalogue(catalogue_dir)
+    catalogue = load_valid_catalogue(catalogue_dir)
     engine = open_store(database_url, catalogue_dir)
     try:
         data = HealthData.from_engine(engine)

@@ -38,12 +38,12 @@ def redirects(catalogue_dir: Path, database_url: str | None, dry_run: bool) -> N
       roadmap fix redirects             # edit catalogue/resources/*.yaml
       roadmap fix redirects --dry-run   # print what would change
     """
-    from pipeline.catalogue import load_catalogue
     from pipeline.repair.redirects import fix_redirects
     from pipeline.store.engine import open_store
     from pipeline.store.health import health_summaries
+    from pipeline.validate import load_valid_catalogue
 
-    catalogue = load_catalogue(catalogue_dir)
+    catalogue = load_valid_catalogue(catalogue_dir)
     engine = open_store(database_url, catalogue_dir)
     try:
         summaries = health_summaries(engine)

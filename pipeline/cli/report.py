@@ -62,11 +62,11 @@ def command(catalogue_dir: Path, database_url: str | None, output_format: str) -
       roadmap report                     # summary on the terminal, files in reports/
       roadmap report --format markdown   # print health.md, e.g. into a GitHub issue
     """
-    from pipeline.catalogue import load_catalogue
     from pipeline.publish.reports import build_health_report, render_reports, write_reports
     from pipeline.store.engine import open_store
+    from pipeline.validate import load_valid_catalogue
 
-    catalogue = load_catalogue(catalogue_dir)
+    catalogue = load_valid_catalogue(catalogue_dir)
     engine = open_store(database_url, catalogue_dir)
     try:
         report = build_health_report(catalogue, engine, catalogue.config)

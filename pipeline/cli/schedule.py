@@ -55,12 +55,12 @@ def command(catalogue_dir: Path, database_url: str | None, allow_private_address
 
 
 def _schedule(catalogue_dir: Path, database_url: str | None, allow_private_addresses: bool) -> Any:
-    from pipeline.catalogue import load_catalogue
     from pipeline.lock import run_lock
     from pipeline.schedule import make_trigger, run_schedule
     from pipeline.store.engine import open_store, resolve_database_url
+    from pipeline.validate import load_valid_catalogue
 
-    catalogue = load_catalogue(catalogue_dir)
+    catalogue = load_valid_catalogue(catalogue_dir)
     schedule = catalogue.config.schedule
     make_trigger(schedule)  # an invalid cron or time zone is a ConfigError before anything starts
     url = resolve_database_url(database_url, catalogue_dir)

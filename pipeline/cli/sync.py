@@ -14,9 +14,9 @@ from pipeline.store.sync import SyncReport, sync_catalogue
 
 def _load(catalogue_dir: Path) -> Catalogue:
     """Validate and load (raises CatalogueError with the problems: nothing is opened or written)."""
-    from pipeline.catalogue import load_catalogue
+    from pipeline.validate import load_valid_catalogue
 
-    return load_catalogue(catalogue_dir)
+    return load_valid_catalogue(catalogue_dir)
 
 
 def render(report: SyncReport, where: str) -> list[str]:

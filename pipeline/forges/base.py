@@ -6,6 +6,7 @@ await Forge.lookup(refs, session) -> {RepoRef: Finding}   every ref answered, go
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -134,24 +135,35 @@ async def rest_lookup(
     fields: RestFields,
     label: str,
     auth_scheme: str = "Bearer",
+    concurrency: int = 1,
 ) -> dict[RepoRef, Finding]:
-    """One conditional GET per repository, one at a time (forges ask clients not to hammer them)."""
+    """One conditional GET per repository, `concurrency` at a time (GitHub asks for one at a time), in
+    the order given. Once the forge is unreachable or a limit outlasts the budget, the rest are not asked:
+    they would fare the same."""
     findings: dict[RepoRef, Finding] = {}
     headers = {"Accept": "application/json", **auth_headers(session.token, auth_scheme)}
-    for index, ref in enumerate(refs):
-        known = session.known.get(ref.url)
-        conditional = dict(headers)
-        if known is not None and known.etag and known.answer is Answer.EXISTS:
-            conditional["If-None-Match"] = known.etag
-        reply = await call(session.client, session.gate, "GET", url_of(ref), headers=conditional)
-        if isinstance(reply, Refused):
-            findings[ref] = not_asked(ref, reply.reason)
-            if reply.unreachable or reply.reason.startswith("rate limit"):
-                for rest in refs[index + 1 :]:  # the rest would fare the same: do not try each
-                    findings[rest] = not_asked(rest, reply.reason)
-                break
-            continue
-        findings[ref] = rest_finding(ref, reply, known, fields, label)
+    queue = list(reversed(refs))
+    stopped: list[str] = []
+
+    async def worker() -> None:
+        while queue and not stopped:
+            ref = queue.pop()
+            known = session.known.get(ref.url)
+            conditional = dict(headers)
+            if known is not None and known.etag and known.answer is Answer.EXISTS:
+                conditional["If-None-Match"] = known.etag
+            reply = await call(session.client, session.gate, "GET", url_of(ref), headers=conditional)
+            if isinstance(reply, Refused):
+                findings[ref] = not_asked(ref, reply.reason)
+                if reply.unreachable or reply.reason.startswith("rate limit"):
+                    stopped.append(reply.reason)
+                continue
+            findings[ref] = rest_finding(ref, reply, known, fields, label)
+
+    await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(refs))))))
+    for ref in refs:
+        if ref not in findings:
+            findings[ref] = not_asked(ref, stopped[0] if stopped else "malformed answer: not asked")
     return findings
 
 

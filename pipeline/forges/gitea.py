@@ -30,6 +30,7 @@ class Gitea:
             session,
             url_of=lambda ref: f"{self.settings.api_url}/repos/{ref.owner}/{ref.name}",
             fields=REST_FIELDS,
+            concurrency=self.settings.concurrency,
             label=f"Gitea API ({self.name})",
             auth_scheme="token",
         )

@@ -34,5 +34,6 @@ class GitLab:
             session,
             url_of=lambda ref: f"{self.settings.api_url}/projects/{quote(ref.full_name, safe='')}",
             fields=REST_FIELDS,
+            concurrency=self.settings.concurrency,
             label=f"GitLab API ({self.name})",
         )

@@ -12,6 +12,7 @@ import asyncio
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import httpx
 
@@ -105,8 +106,14 @@ async def ask_forges(
         trust_env=False,
     ) as client:
 
+        def rotation(ref: RepoRef) -> tuple[datetime, RepoRef]:
+            # Never asked first, then the longest unasked: a limit that stops a run early (60 requests an
+            # hour without a token) leaves different repositories unasked each night, not the same ones.
+            last = (known or {}).get(ref.url)
+            return (last.answered_at if last is not None and last.answered_at else datetime.min), ref
+
         async def one(forge: Forge) -> tuple[dict[RepoRef, Finding], ForgeCost]:
-            refs = sorted({ref for ref in matched.values() if ref.forge == forge.name})
+            refs = sorted({ref for ref in matched.values() if ref.forge == forge.name}, key=rotation)
             gate = Gate(clock, forge.settings.max_wait_s)
             session = Session(client, gate, token_for(forge.settings, environ), known or {})
             findings = await forge.lookup(refs, session) if refs else {}

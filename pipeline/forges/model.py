@@ -43,6 +43,7 @@ class Finding:
     http_status: int | None = None  # of the API's answer (GraphQL: 200, or 404 for a missing repository)
     etag: str | None = None  # for the next conditional request (REST)
     unchanged: bool = False  # the API answered 304: the stored facts still hold
+    answered_at: datetime | None = None  # when the API last answered (set by the caller that stored it)
 
     @property
     def answered(self) -> bool:

@@ -12,7 +12,7 @@ never from the clock: the same history gives the same bytes.
 
 from __future__ import annotations
 
-import itertools
+import bisect
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,7 +22,7 @@ from typing import Any
 from markupsafe import escape
 
 from pipeline.publish.templating import render
-from pipeline.status import FAILURES, HEALTHY, Status
+from pipeline.status import FAILURES, HEALTHY
 
 CHANGE_KINDS = {  # the order entries list them in
     "added": "Added",
@@ -78,16 +78,17 @@ def list_changes(
         section = sections.get(known.section_id, known.section_id) if known is not None else ""
         return Change(rid, title, section, url if url is not None else (known.url if known else None), detail)
 
-    # Added and removed: catalogue changes synced between the previous conclusive run and this one. The
-    # first run read has no previous one: it is the baseline (or a warm-up run, never listed).
-    for previous, run in itertools.pairwise(runs):
-        since, until = previous.started_at, run.started_at
-        for known in resources.values():
-            first, gone = known.first_seen, known.retired_at
-            if first is not None and since < first <= until and (gone is None or gone > until):
-                found[run.id]["added"].append(change(known.id, "added"))
-            if gone is not None and since < gone <= until and (first is None or first <= since):
-                found[run.id]["removed"].append(change(known.id, "removed"))
+    # Added and removed: catalogue changes synced after the previous conclusive run, up to this one's
+    # start. The first run read has no previous one: it is the baseline (or a warm-up run, never listed).
+    starts = [run.started_at for run in runs]
+    for known in resources.values():
+        first, gone = known.first_seen, known.retired_at
+        at = bisect.bisect_left(starts, first) if first is not None else 0  # the first run at or after it
+        if 0 < at < len(runs) and (gone is None or gone > starts[at]):
+            found[runs[at].id]["added"].append(change(known.id, "added"))
+        at = bisect.bisect_left(starts, gone) if gone is not None else 0
+        if 0 < at < len(runs) and (first is None or first <= starts[at - 1]):
+            found[runs[at].id]["removed"].append(change(known.id, "removed"))
 
     # Moved, newly broken, recovered: each resource's results in order.
     for rid, results in facts.results.items():
@@ -97,7 +98,7 @@ def list_changes(
             if previous_url is not None and result.url != previous_url:
                 bucket["moved"].append(change(rid, f"was {previous_url}", result.url))
             previous_url = result.url
-            status = Status(result.status)
+            status = result.status  # a str: FAILURES and HEALTHY hold StrEnum members, equal to their values
             if status in FAILURES:
                 streak += 1
                 if streak == max(broken_after, 1):

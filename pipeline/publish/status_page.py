@@ -15,6 +15,7 @@ Packing (the page's script is the only reader; `PAGE_FORMAT` changes when it doe
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -82,7 +83,7 @@ KIND_OF_STATUS = exhaustive(
 
 
 def _kind(status: str) -> str:
-    return KIND_OF_STATUS[Status(status)]
+    return KIND_OF_STATUS[status]  # StrEnum keys: the stored string finds its member
 
 
 def state_since(
@@ -126,8 +127,10 @@ def window_incidents(
     return tuple(incidents(checks))
 
 
+@functools.cache
 def pack_ms(ms: int | None) -> str:
-    """A response time as two characters (base 64, in MS_UNIT), ".." when there is none."""
+    """A response time as two characters (base 64, in MS_UNIT), ".." when there is none. Cached: a page
+    packs hundreds of thousands, mostly of a few thousand distinct values."""
     if ms is None:
         return ".."
     units = min(max(round(ms / MS_UNIT), 0), len(MS_ALPHABET) ** 2 - 1)
@@ -139,7 +142,7 @@ def _cell_code(status: str | None, judged: bool) -> str:
         return "-"
     if status == NOT_JUDGED:  # a network-level failure in a run that did not go to the end
         return "?"
-    code = STATUS_CODES[Status(status)]
+    code = STATUS_CODES[status]
     return code if judged else code.upper()
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine, select
 
@@ -215,7 +216,7 @@ def window_details(engine: Engine, runs: Sequence[RunInfo]) -> WindowDetails:
             select(result_t.c.resource_id, result_t.c.run_id, result_t.c.elapsed_ms).where(
                 result_t.c.run_id.in_(list(column))
             )
-        ):
+        ).all():  # .all(): one fetch, not one call per row
             elapsed.setdefault(rid, [None] * len(runs))[column[run_id]] = ms
         rows = connection.execute(
             select(
@@ -254,19 +255,12 @@ def window_details(engine: Engine, runs: Sequence[RunInfo]) -> WindowDetails:
 
 
 @dataclass(frozen=True)
-class ResultRow:
-    run_id: int
-    status: str
-    url: str
-    http_status: int | None
-
-
-@dataclass(frozen=True)
 class ChangeFacts:
     """The history a changelog is derived from."""
 
     runs: list[RunInfo]  # the newest `last_runs` conclusive runs, oldest first
-    results: dict[str, list[ResultRow]]  # resource id -> its results in those runs, oldest first
+    # resource id -> its results in those runs, oldest first: rows with run_id, status, url, http_status
+    results: dict[str, list[Any]]
     resources: dict[str, ResourceInfo]  # every resource the store knows (retired ones too), catalogue order
 
 
@@ -281,7 +275,7 @@ def change_facts(engine: Engine, last_runs: int) -> ChangeFacts:
                 .limit(last_runs)
             )
         ][::-1]
-        results: dict[str, list[ResultRow]] = {}
+        results: dict[str, list[Any]] = {}
         if runs:
             rows = connection.execute(
                 select(
@@ -292,10 +286,10 @@ def change_facts(engine: Engine, last_runs: int) -> ChangeFacts:
                     result_t.c.http_status,
                 )
                 .where(result_t.c.run_id.in_([run.id for run in runs]))
-                .order_by(result_t.c.resource_id, result_t.c.run_id)
-            )
-            for rid, run_id, status, url, http_status in rows:
-                results.setdefault(rid, []).append(ResultRow(run_id, status, url, http_status))
+                .order_by(result_t.c.run_id)  # the run_id index: each resource's results come in run order
+            ).all()
+            for row in rows:  # the rows themselves (named, tuple-like): no object made per result
+                results.setdefault(row.resource_id, []).append(row)
         resources = {
             r.id: ResourceInfo(r.id, r.title, r.url, r.section_id, r.retired_at, r.first_seen)
             for r in connection.execute(

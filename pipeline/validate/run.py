@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.catalogue.build import build_catalogue
+from pipeline.catalogue.filebytes import LoadError, read_file_bytes
 from pipeline.catalogue.urls import normalise_url
-from pipeline.catalogue.yamlfile import DocPath, Loaded, LoadError, Marks, load_yaml_file, read_file_bytes
+from pipeline.catalogue.yamlfile import DocPath, Loaded, Marks, load_yaml_file
 from pipeline.config import Config
 from pipeline.errors import UsageError
 from pipeline.validate.problems import Problem, ValidationResult, json_path

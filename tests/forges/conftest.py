@@ -21,7 +21,7 @@ def forge(clock: FakeClock) -> Iterator[FakeForge]:
         yield fake
 
 
-def forge_config(fake: FakeForge, **github: object) -> Config:
+def forge_config(fake: FakeForge, gitlab: dict | None = None, **github: object) -> Config:
     """Every forge pointed at the fake: repository pages on its host, APIs under /github, /gitlab, /gitea."""
     return Config.from_dict(
         {
@@ -30,6 +30,7 @@ def forge_config(fake: FakeForge, **github: object) -> Config:
                 "gitlab": {
                     "api_url": f"{fake.base}/gitlab/api/v4",
                     "hosts": [f"localhost:{fake.host.split(':')[1]}"],
+                    **(gitlab or {}),
                 },
                 "codeberg": {"api_url": f"{fake.base}/gitea/api/v1", "hosts": ["codeberg.invalid"]},
             }

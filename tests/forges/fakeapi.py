@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -60,12 +61,13 @@ class Repo:
 @dataclass
 class Window:
     limit: int
+    seconds: float = HOUR
     used: int = 0
     reset: float = 0.0
 
     def roll(self, now: float) -> None:
         if now >= self.reset:
-            self.used, self.reset = 0, now + HOUR
+            self.used, self.reset = 0, now + self.seconds
 
     @property
     def remaining(self) -> int:
@@ -91,6 +93,8 @@ class FakeForge:
         rest_limit_authorised: int = 5000,
         graphql_limit: int = 5000,
         gitlab_limit: int = 2000,
+        gitlab_window_s: float = HOUR,
+        latency_s: float = 0.0,
     ) -> None:
         self.clock = clock
         self.token = token
@@ -100,8 +104,9 @@ class FakeForge:
             "rest": Window(rest_limit),
             "rest-auth": Window(rest_limit_authorised),
             "graphql": Window(graphql_limit),
-            "gitlab": Window(gitlab_limit),
+            "gitlab": Window(gitlab_limit, gitlab_window_s),
         }
+        self.latency_s = latency_s  # every API answer takes this long (real time: benchmarks only)
         self.secondary_next = 0  # the next N API answers: 403 + Retry-After
         self.secondary_retry_after = 30
         self.malformed_next = 0  # the next N API answers: 200 with a body that is not the API's
@@ -147,6 +152,7 @@ class FakeForge:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            wbufsize = 1 << 16  # headers and body leave in one write (no Nagle/delayed-ACK stall)
 
             def log_message(self, *args: Any) -> None:  # quiet
                 pass
@@ -160,6 +166,8 @@ class FakeForge:
             def _answer(self, method: str) -> None:
                 length = min(int(self.headers.get("Content-Length") or 0), 1_000_000)
                 body = self.rfile.read(length) if length else b""
+                if forge.latency_s:
+                    time.sleep(forge.latency_s)
                 status, headers, payload = forge.handle(method, self.path, dict(self.headers), body)
                 data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
                 self.send_response(status)
@@ -171,6 +179,7 @@ class FakeForge:
                 self.end_headers()
                 if status != 304:
                     self.wfile.write(data)
+                self.wfile.flush()
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True

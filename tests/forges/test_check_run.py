@@ -121,6 +121,8 @@ def test_a_nightly_run_asks_the_forge_and_never_shows_the_token(
     quality = (tmp_path / "reports" / "quality.md").read_text()
     assert "alice/old is archived on github" in quality
     assert "alice/quiet: last push 2020-01-01, last release 2020-02-01" in quality
+    assert "| fine | github: alice/fine | 1200 | no | 2026-10-01 | 2026-09-01 |" in quality
+    assert "| old | github: alice/old | 42 | yes | 2019-03-04 | - |" in quality
 
     code, out, _ = roadmap(
         capsys, "fix", "redirects", "--dry-run", "--catalogue", str(catalogue), "--database", database

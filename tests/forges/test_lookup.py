@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -214,3 +215,40 @@ def test_repository_urls_only(forge: FakeForge, clock: FakeClock) -> None:
     ]
     assert ask(urls, forge_config(forge), clock).findings == {}
     assert sum(forge.counters.requests.values()) == 0
+
+
+def test_a_limit_leaves_different_repositories_unasked_each_night(clock: FakeClock) -> None:
+    with FakeForge(clock, rest_limit=3) as fake:
+        urls = [url(fake, fake.add(f"o/r{i}").full_name) for i in range(5)]
+        config = forge_config(fake, max_wait_s=0)
+        first = ask(urls, config, clock, token=None)
+        assert [u for u in urls if first.findings[u].answered] == urls[:3]
+        clock.advance(24 * 3600)  # the next night: a new window
+        known = {
+            u: replace(f, answered_at=datetime(2026, 11, 27)) for u, f in first.findings.items() if f.answered
+        }
+        second = ask(urls, config, clock, token=None, known=known)
+        # Never asked first, then the longest unasked.
+        assert [u for u in urls if second.findings[u].answered] == [urls[0], urls[3], urls[4]]
+
+
+def test_gitlab_in_parallel_stops_at_its_limit_without_a_false_verdict(clock: FakeClock) -> None:
+    with FakeForge(clock, token=TOKEN, gitlab_limit=5, gitlab_window_s=60) as fake:
+        gitlab = f"http://localhost:{fake.host.split(':')[1]}"
+        urls = [f"{gitlab}/{fake.add(f'g/p{i:02d}').full_name}" for i in range(12)]
+        run = ask(urls, forge_config(fake, gitlab={"max_wait_s": 0}), clock)
+        answers = [run.findings[u].answer for u in urls]
+        assert answers.count(Answer.EXISTS) == 5 and answers.count(Answer.GONE) == 0
+        assert all(
+            run.findings[u].evidence.startswith("rate limit") for u in urls if not run.findings[u].answered
+        )
+        assert fake.counters.statuses[200] == 5 and sum(fake.counters.statuses.values()) <= 5 + 4  # in flight
+
+
+def test_gitlab_waits_for_its_window_within_the_budget(clock: FakeClock) -> None:
+    with FakeForge(clock, token=TOKEN, gitlab_limit=5, gitlab_window_s=60) as fake:
+        gitlab = f"http://localhost:{fake.host.split(':')[1]}"
+        urls = [f"{gitlab}/{fake.add(f'g/p{i:02d}').full_name}" for i in range(12)]
+        run = ask(urls, forge_config(fake, gitlab={"max_wait_s": 300}), clock)  # two more windows of 60 s
+        assert all(f.answer is Answer.EXISTS for f in run.findings.values())
+        assert 120 <= sum(clock.slept) <= 300

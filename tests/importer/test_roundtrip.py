@@ -10,9 +10,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.catalogue import load_catalogue
 from pipeline.importer import import_list
 from pipeline.publish.export import render_readme
+from pipeline.validate import load_valid_catalogue
 
 WORD = st.text(
     alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=8
@@ -82,7 +82,7 @@ def test_import_of_the_export_is_the_same_catalogue(text: str) -> None:
         root = Path(tmp)
         (root / "source.md").write_text(text, encoding="utf-8")
         import_list(root / "source.md", root / "one")
-        readme = render_readme(load_catalogue(root / "one"), {})
+        readme = render_readme(load_valid_catalogue(root / "one"), {})
         (root / "source.md").write_text(readme, encoding="utf-8")
         import_list(root / "source.md", root / "two")
         assert _files(root / "two") == _files(root / "one")

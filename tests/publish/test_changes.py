@@ -207,3 +207,42 @@ def test_readme_status_line(tmp_path: Path, status_line: bool) -> None:
         )
     else:
         assert last == "<sub>Links last checked on 2026-11-20.</sub>"
+
+
+def test_an_imported_list_carries_the_status_line_too(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from pipeline.importer import import_list
+    from pipeline.publish.export import render_readme
+    from pipeline.validate import load_valid_catalogue
+
+    source = tmp_path / "README.md"
+    source.write_text("# Awesome Things\n\n## Tools\n\n- [Thing](https://example.org/thing) - Does it.\n")
+    import_list(source, tmp_path / "list" / "catalogue")
+    catalogue = load_valid_catalogue(tmp_path / "list" / "catalogue")
+    links = {"status_page": "reports/index.html", "changes": "reports/changes.md"}
+    plain = render_readme(catalogue, {}, generated_at=T0, status_links=links)
+    assert "status page" not in plain  # off unless the list's config says so
+    config = replace(catalogue.config, publish=PublishConfig(status_line=True))
+    readme = render_readme(catalogue, {}, config, generated_at=T0, status_links=links)
+    assert readme.startswith(plain.rstrip("\n"))
+    assert readme.rstrip("\n").splitlines()[-1] == (
+        "<sub>Last checked 2026-11-20 · [status page](reports/index.html) · "
+        "[changes](reports/changes.md)</sub>"
+    )
+
+
+def test_added_and_removed_between_two_runs_is_no_news() -> None:
+    from types import SimpleNamespace
+
+    from pipeline.store.history import ChangeFacts, ResourceInfo
+
+    runs = [SimpleNamespace(id=n, started_at=T0 + days(n), finished_at=T0 + days(n)) for n in (1, 2, 3)]
+    known = {
+        "brief": ResourceInfo("brief", "Brief", None, "datasets", T0 + days(1.6), T0 + days(1.5)),
+        "late": ResourceInfo("late", "Late", None, "datasets", None, T0 + days(2.5)),
+        "gone": ResourceInfo("gone", "Gone", None, "datasets", T0 + days(2.2), T0),
+        "old": ResourceInfo("old", "Old", None, "datasets", None, T0 + days(1)),  # there at the baseline
+    }
+    entries = list_changes(ChangeFacts(runs, {}, known), 2, {})
+    assert summary(entries) == [(3, [("added", ["late"]), ("removed", ["gone"])])]

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.catalogue import load_catalogue
 from pipeline.status import Status
 from pipeline.store.engine import open_store
 from pipeline.store.sync import sync_catalogue
+from pipeline.validate import load_valid_catalogue
 from tests.cli import roadmap
 from tests.publish.factory import T0, days, outcome, record_run
 from tests.publish.test_export import validate
@@ -35,7 +35,7 @@ def repo(tmp_path: Path, repo_root: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
 
 def checked(repo: Path, runs: list[dict[str, Status | str]]) -> None:
     """Sync the catalogue and record one nightly run per entry (one day apart, the last on T0)."""
-    catalogue = load_catalogue(repo / "catalogue")
+    catalogue = load_valid_catalogue(repo / "catalogue")
     engine = open_store(None, repo / "catalogue")
     sync_catalogue(engine, catalogue, now=T0 - days(60))
     for n, results in enumerate(runs):
@@ -44,7 +44,7 @@ def checked(repo: Path, runs: list[dict[str, Status | str]]) -> None:
 
 
 def all_ok(repo: Path, **overrides: Status | str) -> dict[str, Status | str]:
-    catalogue = load_catalogue(repo / "catalogue")
+    catalogue = load_valid_catalogue(repo / "catalogue")
     return {r.id: overrides.get(r.id, "ok") for r in catalogue.resources if r.url}
 
 
@@ -72,7 +72,7 @@ def test_export_check_fails_when_out_of_date(capsys, repo: Path) -> None:
     roadmap(capsys, "export")
     checked_again = all_ok(repo, **{BROKEN: "timeout"})
     engine = open_store(None, repo / "catalogue")
-    record_run(engine, load_catalogue(repo / "catalogue"), T0 + days(1), checked_again)
+    record_run(engine, load_valid_catalogue(repo / "catalogue"), T0 + days(1), checked_again)
     engine.dispose()
     assert roadmap(capsys, "export", "--check") == (
         1,
@@ -155,7 +155,7 @@ def test_report_with_a_broken_link_exits_1(capsys, repo: Path) -> None:
 def test_fix_redirects(capsys, repo: Path) -> None:
     path = repo / "catalogue" / "resources" / f"{MOVED}.yaml"
     before = path.read_text()
-    old = load_catalogue(repo / "catalogue").resource(MOVED).url
+    old = load_valid_catalogue(repo / "catalogue").resource(MOVED).url
     new = "https://immersivemath.com/ila/"
     results = all_ok(repo)
     results[MOVED] = outcome(old, "redirected", final_url=new)
@@ -173,7 +173,7 @@ def test_fix_redirects(capsys, repo: Path) -> None:
         "",
     )
     assert path.read_text() == before.replace(f"url: {old}\n", f"url: {new}\n")
-    assert load_catalogue(repo / "catalogue").resource(MOVED).url == new
+    assert load_valid_catalogue(repo / "catalogue").resource(MOVED).url == new
     # Until the next check the report still says moved: the fix lists it with the reason.
     assert roadmap(capsys, "fix", "redirects") == (
         0,

@@ -288,9 +288,9 @@ def test_export_paths_follow_the_config_or_out(tmp_path: Path) -> None:
 
 
 def test_the_real_catalogue_exports_and_validates(repo_root: Path, tmp_path: Path) -> None:
-    from pipeline.catalogue import load_catalogue
+    from pipeline.validate import load_valid_catalogue
 
-    catalogue = load_catalogue(repo_root / "catalogue")
+    catalogue = load_valid_catalogue(repo_root / "catalogue")
     paths = ExportPaths.resolve(catalogue.config, repo_root / "catalogue", tmp_path)
     write_exports(catalogue, {}, paths, generated_at=None)
     document = json.loads(paths.json.read_text(encoding="utf-8"))

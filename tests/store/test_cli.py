@@ -26,7 +26,7 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 @pytest.fixture
 def serve(monkeypatch: pytest.MonkeyPatch):
-    """Stand in for load_catalogue: the next sync reads this catalogue (or raises this error)."""
+    """Stand in for load_valid_catalogue: the next sync reads this catalogue (or raises this error)."""
 
     def set_catalogue(value: Catalogue | Exception) -> None:
         def load(_dir: Path) -> Catalogue:
@@ -91,9 +91,6 @@ def test_invalid_catalogue_never_creates_the_database(capsys, tmp_path: Path, da
 
 
 def test_real_catalogue_syncs(capsys, database: str, repo_root: Path) -> None:
-    catalogue_module = importlib.import_module("pipeline.catalogue")
-    if not hasattr(catalogue_module, "load_catalogue"):
-        pytest.skip("pipeline.catalogue.load_catalogue has not landed yet")
     code, out, _ = roadmap(
         capsys, "sync", "--catalogue", str(repo_root / "catalogue"), "--database", database
     )

@@ -91,12 +91,12 @@ def test_the_cleaned_url_keeps_everything_but_the_trackers() -> None:
 def test_loopback_is_accepted_for_tests_and_mirrors_on_request_trackers_never(
     catalogue: Catalogue, cli: Run
 ) -> None:
-    from pipeline.catalogue import load_catalogue
+    from pipeline.validate import load_valid_catalogue
 
     catalogue.resource("new-one", url="http://127.0.0.2:8080/notes", position=30)
     assert cli("validate")[0] == 1
     assert cli("validate", "--allow-private-addresses")[0] == 0
-    assert load_catalogue(catalogue.root).resource("new-one").url == "http://127.0.0.2:8080/notes"
+    assert load_valid_catalogue(catalogue.root).resource("new-one").url == "http://127.0.0.2:8080/notes"
     catalogue.resource("new-one", url="http://127.0.0.2:8080/notes?utm_source=x", position=30)
     code, out, _ = cli("validate", "--allow-private-addresses")
     assert (code, out.splitlines()[0]) == (

@@ -1,4 +1,4 @@
-"""load_catalogue: the frozen model from a valid catalogue; CatalogueError with every problem otherwise."""
+"""load_valid_catalogue: the frozen model from a valid catalogue; CatalogueError with every problem."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from pipeline.catalogue import load_catalogue
 from pipeline.config import (
     CheckConfig,
     Config,
@@ -20,6 +19,7 @@ from pipeline.config import (
     ScheduleConfig,
 )
 from pipeline.errors import CatalogueError
+from pipeline.validate import load_valid_catalogue
 from tests.validate.fixtures import Catalogue, resource_text
 
 SCHEMA = Path(__file__).resolve().parents[2] / "schema"
@@ -34,7 +34,7 @@ def test_model(catalogue: Catalogue) -> None:
         + "awaiting_url: not verified yet\neffort: 15 hours total\n"
         "quality_exceptions:\n  not-visual: The notes are the derivations the exam asks for.\n",
     )
-    cat = load_catalogue(catalogue.root)
+    cat = load_valid_catalogue(catalogue.root)
     assert [s.id for s in cat.sections] == ["linear-algebra", "cheatsheets"]
     assert [(s.position, s.stage, s.kind) for s in cat.sections] == [(0, 1, "stage"), (1, None, "collection")]
     assert cat.sections[0].goals == ("Perform matrix multiplication by hand.",)
@@ -69,7 +69,7 @@ def test_invalid_catalogue_raises_with_every_problem(catalogue: Catalogue) -> No
     catalogue.resource("js", url="javascript:alert(1)", position=30)
     catalogue.write("resources/empty.yaml", b"")
     with pytest.raises(CatalogueError) as raised:
-        load_catalogue(catalogue.root)
+        load_valid_catalogue(catalogue.root)
     assert str(raised.value) == (
         "catalogue/resources/empty.yaml:1:1: the file is empty — write the document this file should "
         "hold (see catalogue/README.md) (and 1 more problem; run `roadmap validate`)"
@@ -79,11 +79,11 @@ def test_invalid_catalogue_raises_with_every_problem(catalogue: Catalogue) -> No
 
 def test_missing_directory(tmp_path: Path) -> None:
     with pytest.raises(CatalogueError, match="no such catalogue directory"):
-        load_catalogue(tmp_path / "nope")
+        load_valid_catalogue(tmp_path / "nope")
 
 
 def test_bundled_catalogue_loads(repo_root: Path) -> None:
-    cat = load_catalogue(repo_root / "catalogue")
+    cat = load_valid_catalogue(repo_root / "catalogue")
     assert len(cat.sections) == 8
     assert all(any(True for _ in cat.resources_in(s.id)) for s in cat.sections)
     awaiting = [r.id for r in cat.resources if not r.has_url]
