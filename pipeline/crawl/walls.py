@@ -13,7 +13,7 @@ from pipeline.status import Evidence
 CHALLENGE_TEXT_MAX = (
     2500  # widget markers and wording count on short pages only (a contact form has a captcha)
 )
-CONSENT_TEXT_MAX = 2500  # a consent prompt that stands in front of the page is short
+CONSENT_TEXT_MAX = 1000  # a page this short that asks for consent is the prompt, not a page with a banner
 
 
 def challenge(response: Response, page: tuple[str, html.PageFacts] | None) -> Evidence | None:
@@ -38,14 +38,20 @@ def challenge(response: Response, page: tuple[str, html.PageFacts] | None) -> Ev
 
 
 def consent_prompt(page: tuple[str, html.PageFacts]) -> Evidence | None:
-    """Signs that a short page is a cookie or privacy consent prompt (signals/consent-wall.txt)."""
+    """Signs that a page is a cookie or privacy consent prompt rather than a page with a cookie banner:
+    consent wording in its title or first heading, or a short page whose text is the prompt
+    (signals/consent-wall.txt)."""
     markup, facts = page
-    if facts.text_length > CONSENT_TEXT_MAX:
-        return None
     phrase = signals.pattern("consent-wall", "phrase")
-    m = phrase.search(facts.title.lower()) or phrase.search(facts.text.lower())
-    marker = next((x for x in signals.literals("consent-wall", "markup") if x in markup), None)
-    if m is None and marker is None:
+    m = next(filter(None, (phrase.search(v.lower()) for v in (facts.title, *facts.headings[:1]))), None)
+    if m is None and facts.text_length <= CONSENT_TEXT_MAX:
+        text = facts.text.lower()
+        m = phrase.search(text)
+        marker = next((x for x in signals.literals("consent-wall", "markup") if x in markup), None)
+        if m is None and marker is not None and "cookie" in text:
+            return Evidence(
+                "consent-wall", f"a consent manager's prompt stands in front of the page ({marker})"
+            )
+    if m is None:
         return None
-    seen = f"the page says {m.group(0)!r}" if m else f"a consent manager's prompt ({marker})"
-    return Evidence("consent-wall", f"a consent prompt stands in front of the page: {seen}")
+    return Evidence("consent-wall", f"a consent prompt stands in front of the page: it says {m.group(0)!r}")

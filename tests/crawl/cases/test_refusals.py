@@ -130,6 +130,19 @@ INTERSTITIALS = [
         id="real page with a cookie banner (ok)",
     ),
 ]
+INTERSTITIALS.append(
+    pytest.param(
+        {
+            "*": reply(
+                200, html("Acme Notes", PROSE + "<div id='cookie'>We use cookies. Accept all cookies?</div>")
+            )
+        },
+        "/notes/chapter-3",
+        Status.SOFT_404,
+        "same-as-missing-page",
+        id="catch-all page with a cookie banner is still a soft 404",
+    )
+)
 CASES += INTERSTITIALS
 
 # Issue 10 §3: a 503 is "temporarily unavailable": a server error for this run, never a dead link.
