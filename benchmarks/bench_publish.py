@@ -32,7 +32,7 @@ from pipeline.publish.reports import build_health_report, write_reports
 from pipeline.store.engine import open_store
 from pipeline.store.health import rebuild_health
 from pipeline.store.sync import sync_catalogue
-from tests.publish.factory import SECTIONS, make_catalogue, resource
+from tests.factory import SECTIONS, make_catalogue, resource
 
 
 def resources(n: int):

@@ -26,7 +26,7 @@ from pipeline.store.engine import open_store
 from pipeline.store.health import health_summaries, rebuild_health, status_history
 from pipeline.store.runs import finish_run, record_result, start_run
 from pipeline.store.sync import sync_catalogue
-from tests.store.factory import catalogue, many
+from tests.factory import catalogue, many
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ host), served by tests.crawl.server.LoopbackServer. Every tool gets its own fres
 scenarios such as "503 then 200" start from the first answer for each tool), and the three runs go at once:
 
 - ours: the real check run, pipeline.checkrun.check_catalogue, on a temporary SQLite store brought up by
-  open_store, with a catalogue built like tests/store/factory.py and allow_private_addresses=True. The
+  open_store, with a catalogue built like tests/factory.py and allow_private_addresses=True. The
   configuration is the production default except url_timeout_s (15 s instead of 60 s, so the run is short).
 - lychee (defaults): `lychee --format json --output FILE --no-progress -v FILE.md` (no --cache: no cache;
   its default accept set 100..=103,200..=299, default redirects (10), retries (3), timeout (20 s)).
@@ -79,7 +79,7 @@ from tests.crawl.server import (
     sequence,
     trickle,
 )
-from tests.store.factory import catalogue, resource
+from tests.factory import catalogue, resource
 
 # Stopping a server cancels handlers still trickling to a client that left; asyncio would log each one.
 logging.getLogger("asyncio").setLevel(logging.CRITICAL)

@@ -184,6 +184,7 @@ class ReadmeConfig:
     bullet: str = "-"
     separator: str = " - "
     blank_lines: int = 1  # before a heading
+    blank_after_heading: int = 1
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,8 @@ class Config:
     publish: PublishConfig = field(default_factory=PublishConfig)
     features: FeaturesConfig = field(default_factory=FeaturesConfig)
     readme: ReadmeConfig = field(default_factory=ReadmeConfig)
+    # Severity of validate's own URL rules by rule id ("error" when absent), e.g. tracking-parameter
+    validate: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     forges: Mapping[str, ForgeConfig] = field(default_factory=lambda: DEFAULT_FORGES)
 
     def domain_rule(self, host: str) -> DomainRule | None:
@@ -234,6 +237,7 @@ class Config:
             publish=_build(PublishConfig, data.get("publish")),
             features=_build(FeaturesConfig, data.get("features")),
             readme=_build(ReadmeConfig, data.get("readme")),
+            validate=MappingProxyType(dict(data.get("validate") or {})),
             forges=_forges(data.get("forges")),
         )
 

@@ -25,7 +25,18 @@ class Link:
 
 # Optional fields that only some lists use: published (and stored) only when set, so a list that does
 # not use them keeps its exports byte-for-byte.
-LIST_FIELDS = ("href", "parent", "separator", "links", "tags", "badges", "fields", "preface", "details")
+LIST_FIELDS = (
+    "href",
+    "parent",
+    "separator",
+    "emphasis",
+    "links",
+    "tags",
+    "badges",
+    "fields",
+    "preface",
+    "details",
+)
 # Fields a feature of the list's config makes required (FeaturesConfig.required_fields); absent otherwise.
 FEATURE_FIELDS = ("description", "medium", "cost", "provider", "origin", "added")
 
@@ -52,6 +63,7 @@ class Resource:
     href: str | None = None  # a link that is not a web address (repository path, in-page anchor)
     parent: str | None = None  # the resource this one is a sub-item of
     separator: str | None = None  # between name and description, when not the list's own
+    emphasis: str | None = None  # "**" around a bold name, as written
     links: tuple[Link, ...] = ()
     tags: tuple[str, ...] = ()
     badges: tuple[str, ...] = ()
@@ -93,6 +105,7 @@ class Resource:
             "href": self.href,
             "parent": self.parent,
             "separator": self.separator,
+            "emphasis": self.emphasis,
             "links": [{"title": link.title, "target": link.target} for link in self.links],
             "tags": list(self.tags),
             "badges": list(self.badges),
@@ -119,6 +132,8 @@ class Section:
     prose: str | None = None  # Markdown before the resources, verbatim
     prose_after: str | None = None  # Markdown after the resources, verbatim
     table: Mapping[str, Any] | None = None  # header lines and link/description columns of a table
+    bullet: str | None = None  # the entries' list marker, when not the list's own
+    blank_before: int | None = None  # blank lines before the heading, when not the list's own
 
     def to_dict(self) -> dict[str, Any]:
         """Every field as plain JSON values: what the store keeps and the export publishes."""
@@ -137,6 +152,8 @@ class Section:
             "prose": self.prose,
             "prose_after": self.prose_after,
             "table": _plain(self.table) if self.table else None,
+            "bullet": self.bullet,
+            "blank_before": self.blank_before,
         }
         values.update({k: v for k, v in extra.items() if v is not None})
         return values

@@ -26,7 +26,7 @@ from pipeline.store.models import CheckResult
 from pipeline.store.runs import start_run
 from pipeline.store.sync import sync_catalogue
 from tests.crawl.helpers import TEST_CHECK, html
-from tests.store.factory import catalogue, resource
+from tests.factory import catalogue, resource
 
 
 def build(n: int) -> Catalogue:

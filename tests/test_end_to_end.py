@@ -25,7 +25,7 @@ import yaml
 
 from tests.conftest import REPO
 from tests.crawl.server import LoopbackServer, redirect, reply
-from tests.publish.factory import page_document, page_timelines
+from tests.factory import page_document, page_timelines
 
 IPS = ("127.0.0.2", "127.0.0.3", "127.0.0.4")
 # Six real resources over three hosts (index into IPS), all interactive with good descriptions, so a

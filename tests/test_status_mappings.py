@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.quality.state import State, health_state
 from pipeline.status import STATUS_MAPPINGS, Status, exhaustive
-from tests.store.factory import resource
+from tests.factory import resource
 
 # The modules that map statuses with exhaustive(); importing them registers their mappings.
 MAPPING_MODULES = ("pipeline.quality.state", "pipeline.publish.status_page")

@@ -32,6 +32,7 @@ def build_resource(data: Mapping[str, Any], source: Path | None = None) -> Resou
         href=data.get("href"),
         parent=data.get("parent"),
         separator=data.get("separator"),
+        emphasis=data.get("emphasis"),
         links=tuple(Link(link["title"], link["target"]) for link in data.get("links") or ()),
         tags=tuple(data.get("tags") or ()),
         badges=tuple(data.get("badges") or ()),
@@ -56,6 +57,8 @@ def build_sections(data: Mapping[str, Any]) -> tuple[Section, ...]:
             prose=s.get("prose"),
             prose_after=s.get("prose_after"),
             table=MappingProxyType(dict(s["table"])) if s.get("table") else None,
+            bullet=s.get("bullet"),
+            blank_before=s.get("blank_before"),
         )
         for index, s in enumerate(data["sections"])
     )

@@ -170,6 +170,8 @@ class _Reader:
             for block in preamble_blocks:
                 self._report_links_kept(block, "in the introduction, before the first section")
         gaps: Counter[int] = Counter()
+        after: Counter[int] = Counter()
+        blanks: list[int | None] = []
         sections: list[dict[str, Any]] = []
         section_starts = [i for i in headings if i >= first_section]
         for n, index in enumerate(section_starts):
@@ -179,13 +181,25 @@ class _Reader:
                 while heading.start - blank - 1 >= 0 and not self.lines[heading.start - blank - 1].strip():
                     blank += 1
                 gaps[blank] += 1
+                blanks.append(blank)
             end = section_starts[n + 1] if n + 1 < len(section_starts) else len(top)
+            if index == 0:
+                blanks.append(None)
+            if index + 1 < end:
+                after[top[index + 1].start - heading.end] += 1
             sections.append(self._section(heading, top[index + 1 : end]))
         style = {
             "bullet": self.bullets.most_common(1)[0][0] if self.bullets else "-",
             "separator": self.separators.most_common(1)[0][0] if self.separators else " - ",
             "blank_lines": max(1, gaps.most_common(1)[0][0]) if gaps else 1,
+            "blank_after_heading": min(4, after.most_common(1)[0][0]) if after else 1,
         }
+        for section, blank in zip(sections, blanks, strict=True):  # a section's own style where it differs
+            bullet = section.pop("_bullet", None)
+            if bullet and bullet != style["bullet"]:
+                section["bullet"] = bullet
+            if blank is not None and blank != style["blank_lines"]:
+                section["blank_before"] = min(blank, 4)
         for resource in self.resources:  # an entry's own separator only where it is not the list's
             separator = resource.pop("_separator", None)
             if separator and separator != style["separator"] and "description" in resource:
@@ -292,8 +306,9 @@ class _Reader:
         self, section: dict[str, Any], block_tokens: Block, position: int, parent: str | None, depth: int
     ) -> int:
         tokens = block_tokens.tokens
-        if tokens[0].markup in ("-", "*", "+"):
-            self.bullets[tokens[0].markup] += 1
+        if tokens[0].markup in ("-", "*", "+") and parent is None:
+            self.bullets[tokens[0].markup] += len(children(tokens))
+            section.setdefault("_bullet", tokens[0].markup)
         for item in children(tokens):
             if not item or item[0].type != "list_item_open":
                 continue
@@ -376,6 +391,8 @@ class _Reader:
             resource["tags"] = parts.tags
         if parts.badges:
             resource["badges"] = parts.badges
+        if parts.emphasis and resource.get("url", resource.get("href")):
+            resource["emphasis"] = parts.emphasis
         if parent:
             resource["parent"] = parent
         resource["_line"] = line + 1

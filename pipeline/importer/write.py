@@ -76,6 +76,10 @@ quality:
   awaiting-url:
     severity: warning
 
+# Real lists link with click trackers (utm_* ...): validate lists them as warnings; import changes no URL.
+validate:
+  tracking-parameter: warning
+
 # The README in the list's own style (roadmap export).
 readme:
 {readme}"""

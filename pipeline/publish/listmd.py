@@ -44,6 +44,8 @@ def entry_markdown(resource: Resource, separator: str, note: str | None = None) 
     """One entry as the list writes it: `[Name](url) - Description. ([Demo](…)) `tag` ![badge](…)`."""
     target = resource.url or resource.href
     text = f"[{resource.title}]({target})" if target else resource.title
+    if resource.emphasis and target:
+        text = f"{resource.emphasis}{text}{resource.emphasis}"
     if resource.description:
         text += (resource.separator or separator) + resource.description
     if resource.links:
@@ -124,6 +126,8 @@ def list_context(
                 "heading": "#" * (section.level or 2) + " " + section.title,
                 "anchor": anchors[section.id],
                 "toc": section.kind == "toc",
+                "bullet": section.bullet or style.bullet,
+                "gap": "\n" * (style.blank_lines if section.blank_before is None else section.blank_before),
                 "entries": entries,
             }
         )
@@ -133,6 +137,7 @@ def list_context(
         "toc": toc,
         "bullet": style.bullet,
         "gap": "\n" * style.blank_lines,
+        "after_heading": "\n" * style.blank_after_heading,
     }
 
 

@@ -8,7 +8,7 @@ the reports depend only on the catalogue and the recorded health, never on the t
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -46,14 +46,7 @@ class Item:
     detail: str  # what we saw, one line
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "section": self.section,
-            "url": self.url,
-            "file": self.file,
-            "detail": self.detail,
-        }
+        return asdict(self)  # every field, in order
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -35,14 +35,7 @@ class Finding:
     fix: str  # what a contributor should do
 
     def to_json(self) -> dict[str, str]:
-        return {
-            "rule": self.rule,
-            "severity": self.severity,
-            "resource_id": self.resource_id,
-            "file": self.file,
-            "evidence": self.evidence,
-            "fix": self.fix,
-        }
+        return asdict(self)  # every field, in order: the keys of health.json's findings
 
 
 @dataclass(frozen=True)

@@ -236,13 +236,7 @@ def upgrade(engine_or_url: Engine | str, revision: str = "head") -> None:
 
     engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
     try:
-        with engine.connect() as connection:
-            connection.execution_options(write=True)
-            with foreign_keys_deferred(connection):
-                command.upgrade(_alembic_config(connection), revision)
-                connection.commit()
-    except SQLAlchemyError as error:
-        raise StoreError(f"{_shown(engine)}: cannot upgrade the schema: {_reason(error)}") from error
+        _migrate(engine, command.upgrade, revision, "upgrade")
     except CommandError as error:
         # Typically a database written by a newer version of this tool (a revision we do not know).
         raise StoreError(
@@ -259,14 +253,19 @@ def downgrade(engine: Engine, revision: str) -> None:
     transaction. For tests and recovery; nothing in normal operation goes backwards."""
     from alembic import command
 
+    _migrate(engine, command.downgrade, revision, "downgrade")
+
+
+def _migrate(engine: Engine, step: Any, revision: str, verb: str) -> None:
+    """Run an alembic command (upgrade or downgrade) to `revision` in one transaction."""
     try:
         with engine.connect() as connection:
             connection.execution_options(write=True)
             with foreign_keys_deferred(connection):
-                command.downgrade(_alembic_config(connection), revision)
+                step(_alembic_config(connection), revision)
                 connection.commit()
     except SQLAlchemyError as error:
-        raise StoreError(f"{_shown(engine)}: cannot downgrade the schema: {_reason(error)}") from error
+        raise StoreError(f"{_shown(engine)}: cannot {verb} the schema: {_reason(error)}") from error
 
 
 def open_store(database_url: str | None, catalogue_dir: Path) -> Engine:

@@ -11,7 +11,7 @@ run (the network was down) or an aborted one keeps its results for history but c
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -86,16 +86,7 @@ def _fact(row: Any) -> ResultFact:
 
 
 def _state_from_row(row: Any) -> HealthState:
-    return HealthState(
-        status=row.status,
-        checked_at=row.checked_at,
-        last_ok_at=row.last_ok_at,
-        failing_since=row.failing_since,
-        consecutive_failures=row.consecutive_failures,
-        final_url=row.final_url,
-        http_status=row.http_status,
-        last_run_id=row.last_run_id,
-    )
+    return HealthState(**{f.name: getattr(row, f.name) for f in fields(HealthState)})
 
 
 def _state_values(resource_id: str, state: HealthState) -> dict[str, Any]:

@@ -153,7 +153,7 @@ def test_a_slow_first_byte_then_a_normal_page_stays_ok(server: LoopbackServer) -
 
 def test_a_trickle_does_not_hold_the_run(server: LoopbackServer) -> None:
     from pipeline.crawl.runner import Crawl
-    from tests.store.factory import resource
+    from tests.factory import resource
 
     clock = ManualClock()
     server.route("/trickle", trickling(clock, per_byte_s=0.5))

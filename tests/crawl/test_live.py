@@ -217,7 +217,7 @@ def test_same_url_twice_is_fetched_once(server: LoopbackServer, tmp_path) -> Non
     from pipeline.checkrun import CheckRequest, check_catalogue
     from pipeline.store.engine import open_store
     from pipeline.store.sync import sync_catalogue
-    from tests.store.factory import catalogue, resource
+    from tests.factory import catalogue, resource
 
     server.route("/shared", reply(200, html("Shared", "<h2 id=one>1</h2><h2 id=two>2</h2>" + PROSE)))
     resources = [

@@ -24,7 +24,7 @@ from pipeline.store.health import health_summaries
 from pipeline.store.models import CheckResult
 from pipeline.store.sync import sync_catalogue
 from tests.crawl.helpers import TEST_CHECK, html
-from tests.store.factory import catalogue, resource
+from tests.factory import catalogue, resource
 
 PAGE = html("A fine page")
 

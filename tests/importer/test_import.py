@@ -100,7 +100,8 @@ def test_every_shape_becomes_a_resource(imported) -> None:  # type: ignore[no-un
     resources = _resources(imported[0])
     assert resources["vim"]["url"] == "https://www.vim.org/"
     assert resources["vim"]["description"] == "The ubiquitous editor."
-    assert resources["emacs"]["title"] == "Emacs" and resources["emacs"]["separator"] == " – "
+    emacs = resources["emacs"]
+    assert (emacs["title"], emacs["separator"], emacs["emphasis"]) == ("Emacs", " – ", "**")
     helix = resources["helix"]
     assert helix["separator"] == ": "
     assert helix["links"] == [
@@ -152,12 +153,10 @@ def test_export_gives_the_list_back_with_a_regenerated_toc(imported, cli) -> Non
     toc = (
         "- [Editors](#editors)\n  - [Plugins](#plugins)\n- [Books](#books)\n- [Contributing](#contributing)\n"
     )
-    # The ToC is regenerated from the headings; a bold name is written plain (its link and text kept).
+    # Byte for byte, but for the ToC: regenerated from the headings
     expected = LIST.replace(
         "**Tools**\n\n- [Editors](#editors)\n  - [Plugins](#plugins)\n\n**Reading**\n\n- [Books](#books)\n",
         toc,
-    ).replace(
-        "**[Emacs](https://www.gnu.org/software/emacs/)**", "[Emacs](https://www.gnu.org/software/emacs/)"
     )
     assert readme == expected
 
@@ -205,3 +204,18 @@ def test_toc_is_not_imported() -> None:
     assert [s["id"] for s in imported.sections] == ["contents", "editors", "plugins", "books", "contributing"]
     assert imported.sections[0]["kind"] == "toc"
     assert all(r["section"] != "contents" for r in imported.resources)
+
+
+def test_click_trackers_of_an_imported_list_are_warnings(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    source = tmp_path / "README.md"
+    source.write_text("# L\n\n## A\n\n- [X](https://x.org/?utm_source=list) - Tracked.\n", encoding="utf-8")
+    catalogue = tmp_path / "c"
+    assert cli("import", str(source), "--into", str(catalogue))[0] == 0
+    # import changes no URL; validate lists the tracker, as a warning the list's config chose
+    assert "utm_source" in (catalogue / "resources" / "x.yaml").read_text()
+    code, out, _ = cli("validate", "--catalogue", str(catalogue), "--format", "json")
+    problems = [(p["rule"], p["severity"]) for p in __import__("json").loads(out)["problems"]]
+    assert (code, problems) == (0, [("tracking-parameter", "warning")])
+    config = catalogue / "config.yaml"
+    config.write_text(config.read_text().replace("tracking-parameter: warning", "tracking-parameter: error"))
+    assert cli("validate", "--catalogue", str(catalogue))[0] == 1

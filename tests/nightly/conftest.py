@@ -7,6 +7,7 @@ import re
 import shutil
 import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from tests.crawl.server import LoopbackServer, reply
 TEMPLATE = REPO / "catalogue" / "resources" / "statquest.yaml"
 SECTION = "probability-statistics"  # the template's
 IPS = ("127.0.0.2", "127.0.0.3", "127.0.0.4")
+NIGHT = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # the night the nightly tests run at
 
 
 def page(rid: str) -> str:

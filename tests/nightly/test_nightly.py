@@ -7,7 +7,7 @@ import os
 import re
 import shutil
 import socket
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,9 +18,8 @@ from pipeline.nightly import NightlyRequest, run_nightly
 from tests.cli import roadmap
 from tests.conftest import REPO
 from tests.crawl.server import LoopbackServer
-from tests.nightly.conftest import IPS, query, serve_gone, serve_ok, write_catalogue
+from tests.nightly.conftest import IPS, NIGHT, query, serve_gone, serve_ok, write_catalogue
 
-NIGHT = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 REPORTS = (
     "Reports: reports/health.md, reports/quality.md, reports/health.json, reports/index.html, "
     "reports/changes.md, reports/changes.atom"

@@ -14,8 +14,7 @@ from rich.console import Console
 from pipeline.cli.nightly import STAGE_LABELS, terminal_progress
 from pipeline.nightly import STAGES, NightlyRequest, run_nightly
 from tests.crawl.server import LoopbackServer
-from tests.nightly.conftest import IPS, serve_gone, serve_ok, write_catalogue
-from tests.nightly.test_nightly import NIGHT
+from tests.nightly.conftest import IPS, NIGHT, serve_gone, serve_ok, write_catalogue
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from pipeline.publish.export import ExportPaths, render_exports
 from pipeline.publish.reports import build_health_report, write_reports
 from pipeline.store.history import change_facts
 from pipeline.store.sync import sync_catalogue
-from tests.publish.factory import (
+from tests.factory import (
     T0,
     days,
     default_resources,

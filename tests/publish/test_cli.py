@@ -16,8 +16,8 @@ from pipeline.store.engine import open_store
 from pipeline.store.sync import sync_catalogue
 from pipeline.validate import load_valid_catalogue
 from tests.cli import roadmap
-from tests.publish.factory import T0, days, outcome, record_run
-from tests.publish.test_export import validate
+from tests.factory import T0, days, outcome, record_run
+from tests.publish.contract import validate
 
 MOVED = "immersive-math"
 BROKEN = "seeing-theory"

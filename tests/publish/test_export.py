@@ -22,16 +22,8 @@ from pipeline.publish.export import (
 )
 from pipeline.publish.text import Slugger, github_slug, md_escape, md_url
 from pipeline.status import Status
-from tests.conftest import REPO
-from tests.publish.factory import T0, days, make_catalogue, resource, summary
-
-SCHEMA = json.loads((REPO / "schema" / "export.schema.json").read_text())
-
-
-def validate(document: dict) -> None:
-    jsonschema.Draft202012Validator.check_schema(SCHEMA)
-    jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.FormatChecker()).validate(document)
-
+from tests.factory import T0, days, make_catalogue, resource, summary
+from tests.publish.contract import SCHEMA, validate
 
 HEALTH = {
     "essence-of-linear-algebra": summary("essence-of-linear-algebra", Status.OK),

@@ -13,7 +13,7 @@ from pipeline.publish.data import HealthData
 from pipeline.publish.reports import build_health_report, render_reports, write_reports
 from pipeline.publish.status_page import page_data
 from pipeline.status import NOT_JUDGED, Evidence, Hop
-from tests.publish.factory import T0, days, default_resources, make_catalogue, make_store, outcome, record_run
+from tests.factory import T0, days, default_resources, make_catalogue, make_store, outcome, record_run
 
 RID = "essence-of-calculus"
 URL = "https://example.org/essence-of-calculus"
@@ -261,7 +261,7 @@ def test_health_md_works_as_an_issue_body(tmp_path: Path) -> None:
 
 def test_long_lists_are_cut_for_the_issue_body(tmp_path: Path) -> None:
     from pipeline.publish.reports import ISSUE_LIST_LIMIT
-    from tests.publish.factory import resource
+    from tests.factory import resource
 
     many = tuple(resource(f"r-{n:03d}", position=n) for n in range(ISSUE_LIST_LIMIT + 7))
     catalogue = make_catalogue(many)
@@ -329,7 +329,7 @@ def test_quality_md_groups_findings_by_rule() -> None:
 
 
 def test_timeline_cells_escape_nothing_dangerous(tmp_path: Path) -> None:
-    from tests.publish.factory import resource
+    from tests.factory import resource
 
     catalogue = make_catalogue((resource("xss", title="<script>alert(1)</script>"),))
     report = build_health_report(catalogue, HealthData({}))

@@ -17,7 +17,7 @@ from pipeline.publish.reports import build_health_report, write_reports
 from pipeline.publish.status_page import CHUNK, NEEDS_HUMAN_SHOWN, STATE_ORDER, page_data
 from pipeline.status import Status
 from pipeline.store.health import rebuild_health
-from tests.publish.factory import (
+from tests.factory import (
     SECTIONS,
     T0,
     days,

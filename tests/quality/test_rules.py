@@ -11,7 +11,7 @@ from pipeline.config import CheckConfig, Config, QualityRule
 from pipeline.quality import DEFAULT_RULES, evaluate
 from pipeline.status import Evidence, Status
 from pipeline.store.forges import RepoFacts
-from tests.publish.factory import make_catalogue, resource, summary
+from tests.factory import make_catalogue, resource, summary
 
 
 def facts(**values: object) -> RepoFacts:

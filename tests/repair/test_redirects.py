@@ -19,7 +19,7 @@ from pipeline.crawl.classify import Clues, classify
 from pipeline.crawl.facts import Fetched, Response
 from pipeline.repair.redirects import fix_redirects, plan_redirects
 from pipeline.status import Hop, Status
-from tests.publish.factory import make_catalogue, resource, summary
+from tests.factory import make_catalogue, resource, summary
 
 OLD = "https://old.example.org/course/intro"
 PAGE = (

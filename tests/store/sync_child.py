@@ -11,7 +11,7 @@ from datetime import datetime
 
 from pipeline.store.engine import make_engine
 from pipeline.store.sync import sync_catalogue
-from tests.store.factory import catalogue, many
+from tests.factory import catalogue, many
 
 NOW = datetime(2026, 6, 1, 3, 0)  # fixed, so two syncs of the same catalogue write the same rows
 

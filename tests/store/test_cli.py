@@ -13,7 +13,7 @@ from pipeline.model import Catalogue
 from pipeline.store.engine import head_revision, make_engine, upgrade
 from pipeline.store.health import resource_t
 from tests.cli import roadmap
-from tests.store.factory import catalogue, resource
+from tests.factory import catalogue, resource
 
 sync_cli = importlib.import_module("pipeline.cli.sync")
 

@@ -81,7 +81,7 @@ def test_a_reader_and_a_new_command_work_while_a_writer_holds_the_lock(engine, c
     from pipeline.store.engine import write_transaction
     from pipeline.store.health import section_t
     from pipeline.store.sync import sync_catalogue
-    from tests.store.factory import catalogue, resource
+    from tests.factory import catalogue, resource
 
     sync_catalogue(engine, catalogue([resource("a")]))
     with write_transaction(engine) as writer:  # the crawler, mid-transaction

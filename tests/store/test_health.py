@@ -32,7 +32,7 @@ from pipeline.store.runs import (
 )
 from pipeline.store.summary import next_interval
 from pipeline.store.sync import sync_catalogue
-from tests.store.factory import catalogue, many, resource
+from tests.factory import catalogue, many, resource
 
 DAY0 = datetime(2026, 3, 1, 3, 0)
 H = timedelta(hours=1)

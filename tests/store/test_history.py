@@ -12,7 +12,7 @@ import pytest
 from pipeline.status import Evidence
 from pipeline.store.history import CheckRecord, find_resource, incidents, recent_runs, resource_checks
 from tests.cli import roadmap
-from tests.publish.factory import T0, days, make_catalogue, make_store, outcome, record_run
+from tests.factory import T0, days, make_catalogue, make_store, outcome, record_run
 
 
 def check(n: int, status: str, run_conclusion: str = "complete", **fields) -> CheckRecord:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, LargeBinary, MetaData, String, inspect, select
+from sqlalchemy import MetaData, inspect, select
 from sqlmodel import SQLModel
 
 from pipeline.store.engine import current_revision, head_revision, make_engine, revisions, upgrade
+from tests.store.rows import fill
 
 CORE_TABLES = {"section", "resource", "check_run", "check_result", "resource_health"}
 
@@ -41,49 +40,6 @@ def test_there_is_history_to_upgrade_through() -> None:
     assert len(revisions()) >= 2
 
 
-def _value(column: Any, table: str, i: int) -> Any:
-    kind = column.type
-    if isinstance(kind, Boolean):
-        return i % 2 == 0
-    if isinstance(kind, Integer):
-        return i + 1
-    if isinstance(kind, Float):
-        return i / 10
-    if isinstance(kind, DateTime):
-        return datetime(2026, 1, 1 + i, 3, 0, 0, 123456)
-    if isinstance(kind, JSON):
-        return (
-            {"k": [table, i]} if "counts" in column.name or "exceptions" in column.name else [f"{table}-{i}"]
-        )
-    if isinstance(kind, LargeBinary):
-        return bytes([i]) * 8
-    if isinstance(kind, String):
-        return f"{column.name}-{i}"[: kind.length or 100]
-    raise AssertionError(f"no sample value for {table}.{column.name} of type {kind!r}")
-
-
-def _fill(connection: Any, metadata: MetaData, n: int = 3) -> dict[str, list[dict[str, Any]]]:
-    """Rows valid for whatever schema the database has now: foreign keys point at row i of the parent."""
-    written: dict[str, list[dict[str, Any]]] = {}
-    for table in metadata.sorted_tables:
-        if table.name == "alembic_version":
-            continue
-        rows = []
-        for i in range(n):
-            row = {}
-            for column in table.columns:
-                foreign = next(iter(column.foreign_keys), None)
-                if foreign is not None:
-                    parent = foreign.column
-                    row[column.name] = written[parent.table.name][i][parent.name]
-                else:
-                    row[column.name] = _value(column, table.name, i)
-            rows.append(row)
-        connection.execute(table.insert(), rows)
-        written[table.name] = rows
-    return written
-
-
 @pytest.mark.parametrize("revision", revisions()[:-1])
 def test_upgrade_from_an_earlier_revision_keeps_the_data(tmp_path: Path, revision: str) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
@@ -92,7 +48,7 @@ def test_upgrade_from_an_earlier_revision_keeps_the_data(tmp_path: Path, revisio
     old = MetaData()
     old.reflect(engine)
     with engine.begin() as connection:
-        written = _fill(connection, old)
+        written = fill(connection, old)
     upgrade(engine)
     assert current_revision(engine) == head_revision()
     new = MetaData()

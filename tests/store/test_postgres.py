@@ -40,9 +40,9 @@ from pipeline.store.health import (
 )
 from pipeline.store.runs import abandon_stale_runs, due_resources, finish_run, record_result, start_run
 from pipeline.store.sync import SyncReport, sync_catalogue
-from tests.store.factory import catalogue, resource
+from tests.factory import catalogue, resource
 from tests.store.postgres import pg_url, postgres_admin  # noqa: F401  (fixtures)
-from tests.store.test_migrations import _fill
+from tests.store.rows import fill
 
 T0 = datetime(2026, 3, 1, 3, 0, 0, 123456)  # microseconds: both databases must keep them
 
@@ -126,7 +126,7 @@ def test_upgrade_from_an_earlier_revision_keeps_the_data(pg_url: str, revision: 
         old = MetaData()
         old.reflect(engine)
         with engine.begin() as connection:
-            written = _fill(connection, old)
+            written = fill(connection, old)
         upgrade(engine)
         assert current_revision(engine) == head_revision()
         stored = dump(engine)
@@ -151,7 +151,8 @@ def test_naive_utc_times_and_json_round_trip(pg_engine: Engine) -> None:
     with pg_engine.connect() as connection:
         connection.execute(text("SET TIME ZONE 'America/Los_Angeles'"))  # must not shift naive UTC
         connection.commit()
-    cat = catalogue([resource("a", quality_exceptions={"short-description": "terse on purpose"})])
+    exceptions = {"short-description": "terse on purpose"}
+    cat = catalogue([resource("a", topics=("vectors", "matrices"), quality_exceptions=exceptions)])
     sync_catalogue(pg_engine, cat, now=T0)
     row = dump(pg_engine)["resource"][0]
     assert row["first_seen"] == T0 and row["first_seen"].tzinfo is None

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 
 from pipeline.store.health import resource_t, section_t
 from pipeline.store.sync import SyncReport, sync_catalogue
-from tests.store.factory import catalogue, resource, section
+from tests.factory import catalogue, resource, section
 
 T1 = datetime(2026, 1, 1, 3, 0)
 T2 = datetime(2026, 1, 2, 3, 0)
@@ -24,7 +24,7 @@ def rows(engine: Engine, table=resource_t) -> dict[str, dict]:
 
 
 def test_first_sync_adds_everything(engine: Engine) -> None:
-    cat = catalogue([resource("b", position=20), resource("a", position=10)])
+    cat = catalogue([resource("b", position=20), resource("a", position=10, topics=("vectors", "matrices"))])
     report = sync_catalogue(engine, cat, now=T1)
     assert report.added == ("a", "b")  # catalogue order
     assert report.changed == report.retired == report.restored == ()
@@ -125,7 +125,7 @@ def test_a_failing_sync_writes_nothing(engine: Engine) -> None:
     sync_catalogue(engine, catalogue([resource("a")]), now=T1)
     before = rows(engine)
     # A resource in an unknown section violates the foreign key half-way through the transaction.
-    broken = catalogue([resource("a", title="changed"), resource("zz", section_id="no-such-section")])
+    broken = catalogue([resource("a", title="changed"), resource("zz", section="no-such-section")])
     with pytest.raises(Exception, match="FOREIGN KEY"):
         sync_catalogue(engine, broken, now=T2)
     assert rows(engine) == before

@@ -34,7 +34,7 @@ def test_same_url_in_two_resources_is_fetched_once(server: LoopbackServer, tmp_p
     from pipeline.checkrun import CheckRequest, check_catalogue
     from pipeline.store.engine import open_store
     from pipeline.store.sync import sync_catalogue
-    from tests.store.factory import catalogue, resource
+    from tests.factory import catalogue, resource
 
     server.routes.clear()
     server.fallback.clear()

@@ -1,12 +1,16 @@
-"""Small catalogues and health summaries built in Python, for the publish and quality tests.
+"""Catalogues, health summaries and runs built in Python: the one test factory (store, publish, quality,
+crawl, the kill test's subprocess and the benchmarks).
 
-The roadmap text follows the seed (shared/seeds/ml-math-roadmap.txt) closely enough for the README to be
-read like it; resources are a handful per section, not the real list (tests of the real catalogue load it).
+Two catalogue shapes, one resource builder:
+- `make_catalogue()`: the seed-like roadmap (shared/seeds/ml-math-roadmap.txt) with a handful of resources
+  per section, for the README, exports and reports (tests of the real catalogue load it);
+- `catalogue(resources)`: a minimal roadmap over SECTION_IDS, for the store and the crawler, and `many(n)`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
@@ -123,6 +127,50 @@ def resource(rid: str, section: str = "linear-algebra", position: int = 10, **fi
     if "topics" in values:
         values["topics"] = tuple(values["topics"])
     return Resource(**values)
+
+
+SECTION_IDS = ("linear-algebra", "calculus", "probability", "statistics", "optimisation", "collections")
+
+
+def section(sid: str, position: int, **changes: object) -> Section:
+    base = Section(
+        id=sid,
+        title=f"Stage {position} — {sid.replace('-', ' ').title()}",
+        position=position,
+        kind="stage",
+        stage=position,
+        introduction=(f"Why {sid} matters.",),
+        goals=(f"Explain {sid} to a friend.",),
+    )
+    return replace(base, **changes)
+
+
+def catalogue(
+    resources: list[Resource] | tuple[Resource, ...], sections: tuple[Section, ...] | None = None
+) -> Catalogue:
+    sections = sections or tuple(section(sid, i + 1) for i, sid in enumerate(SECTION_IDS))
+    roadmap = Roadmap(
+        title="Roadmap",
+        tagline="The math behind ML.",
+        introduction=("Intro.",),
+        how_to_use=HowToUse(introduction=("Use it.",), diagram="a -> b", paths=()),
+        quality_bar="Free and good.",
+        contributing=("Open a pull request.",),
+    )
+    return Catalogue(roadmap=roadmap, sections=sections, resources=tuple(resources), config=Config())
+
+
+def many(n: int, *, prefix: str = "res", title_suffix: str = "") -> list[Resource]:
+    """n resources spread over the sections, with distinct ids and URLs."""
+    return [
+        resource(
+            f"{prefix}-{i:06d}",
+            SECTION_IDS[i % len(SECTION_IDS)],
+            position=10 * (i // len(SECTION_IDS)),
+            title=f"Title of {prefix}-{i:06d}{title_suffix}",
+        )
+        for i in range(n)
+    ]
 
 
 def default_resources() -> tuple[Resource, ...]:
