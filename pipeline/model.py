@@ -134,6 +134,8 @@ class Section:
     table: Mapping[str, Any] | None = None  # header lines and link/description columns of a table
     bullet: str | None = None  # the entries' list marker, when not the list's own
     blank_before: int | None = None  # blank lines before the heading, when not the list's own
+    blank_after: int | None = None  # blank lines after the heading, when not the list's own
+    heading: bool | None = None  # False: no heading in the list (a list without headings)
 
     def to_dict(self) -> dict[str, Any]:
         """Every field as plain JSON values: what the store keeps and the export publishes."""
@@ -154,6 +156,8 @@ class Section:
             "table": _plain(self.table) if self.table else None,
             "bullet": self.bullet,
             "blank_before": self.blank_before,
+            "blank_after": self.blank_after,
+            "heading": self.heading,
         }
         values.update({k: v for k, v in extra.items() if v is not None})
         return values

@@ -59,6 +59,8 @@ def build_sections(data: Mapping[str, Any]) -> tuple[Section, ...]:
             table=MappingProxyType(dict(s["table"])) if s.get("table") else None,
             bullet=s.get("bullet"),
             blank_before=s.get("blank_before"),
+            blank_after=s.get("blank_after"),
+            heading=s.get("heading"),
         )
         for index, s in enumerate(data["sections"])
     )

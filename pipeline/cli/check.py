@@ -18,6 +18,7 @@ from pipeline.cli.options import (
     database_option,
     format_option,
 )
+from pipeline.cli.render import live_line
 from pipeline.clock import isoformat
 from pipeline.status import (
     EXIT_INCONCLUSIVE,
@@ -105,12 +106,6 @@ def exit_code(report: CheckReport) -> int:
     if any(o.status.is_failure for o in report.outcomes.values()):  # a complete run: every result judged
         return EXIT_PROBLEMS
     return EXIT_OK
-
-
-def live_line(resource_id: str, outcome: Outcome) -> str:
-    """The progress bar's last result. The run has not concluded yet, so a failure at the network level
-    may be an outage rather than the link: it reads NOT_JUDGED, never "broken"."""
-    return f"{resource_id}: {shown_status(outcome.status, outcome.network_failure, run_complete=False)}"
 
 
 @contextmanager

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,14 +17,14 @@ from pipeline.cli.options import (
     database_option,
     format_option,
 )
-from pipeline.cli.render import plural, shown
+from pipeline.cli.render import live_line, plural, shown
 from pipeline.clock import isoformat
 
-
-def render_text(result: object) -> list[str]:
+if TYPE_CHECKING:  # the command imports it when it runs: `roadmap --help` stays fast
     from pipeline.nightly import NightlyResult
 
-    assert isinstance(result, NightlyResult)
+
+def render_text(result: NightlyResult) -> list[str]:
     lines = [f"roadmap nightly: {result.headline}"]
     sync = result.sync
     if sync is not None:
@@ -123,7 +123,7 @@ class StageProgress:
         self.bar.update(task, total=total, completed=0)
 
         def advance(resource_id: str, outcome: Any) -> None:
-            self.bar.update(task, advance=1, now=f"{resource_id}: {outcome.status.value}")
+            self.bar.update(task, advance=1, now=live_line(resource_id, outcome))
 
         return advance
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
+
+from pipeline.status import shown_status
 
 
 def plural(count: int, noun: str) -> str:
@@ -17,3 +20,9 @@ def shown(path: Path) -> str:
         return os.path.relpath(path) if Path(path).resolve().is_relative_to(Path.cwd()) else str(path)
     except ValueError:
         return str(path)
+
+
+def live_line(resource_id: str, outcome: Any) -> str:
+    """A progress bar's latest result (check and nightly). The run has not concluded yet, so a failure at
+    the network level may be an outage rather than the link: it reads NOT_JUDGED, never "broken"."""
+    return f"{resource_id}: {shown_status(outcome.status, outcome.network_failure, run_complete=False)}"

@@ -94,12 +94,18 @@ def probe_from(fetched: Fetched) -> Probe:
     )
 
 
+def probe_can_matter(probe: Probe) -> bool:
+    """Whether classifying with this probe can differ from classifying without it: not when the host
+    answers missing pages honestly (or the probe failed), the usual case."""
+    return probe.status is not None and 200 <= probe.status < 300
+
+
 def same_as_missing(
     fetched: Fetched, response: Response, facts: html.PageFacts, probe: Probe, *, app_text_min: int
 ) -> Evidence | None:
     """Evidence that the page is what the host serves for a path that cannot exist, or None."""
-    if probe.status is None or not (200 <= probe.status < 300):
-        return None  # the host answers missing pages honestly (or the probe failed): nothing to compare
+    if not probe_can_matter(probe):
+        return None  # nothing to compare
     if fetched.hops and probe.redirected and probe.final_url == response.url and response.url != fetched.url:
         return Evidence(
             "same-as-missing-page", f"redirects where a made-up path does too ({probe.final_url})"

@@ -26,7 +26,7 @@ from pipeline.crawl.classify import Clues, classify
 from pipeline.crawl.cost import for_resource
 from pipeline.crawl.facts import Fetched, Probe
 from pipeline.crawl.fetch import Fetcher
-from pipeline.crawl.probe import probe_from, probe_origin, wants_probe
+from pipeline.crawl.probe import probe_can_matter, probe_from, probe_origin, wants_probe
 from pipeline.model import Resource
 from pipeline.status import Evidence, Outcome, Status
 
@@ -178,7 +178,8 @@ class Crawler:
             outcome = classify(fetched, context)
             if wants_probe(fetched, outcome):
                 probe = probe or await self.probe(probe_origin(fetched))
-                outcome = classify(fetched, Clues(fragment=fragment, rule=rule, probe=probe))
+                if probe_can_matter(probe):  # else the same verdict again: spare the second classify
+                    outcome = classify(fetched, Clues(fragment=fragment, rule=rule, probe=probe))
             results[key] = for_resource(_with_url(outcome, url, fragment), cost)
         return fetched, results
 

@@ -53,6 +53,11 @@ def import_list(source: Path, into: Path, *, replace: bool = False) -> ImportRep
     """Write the catalogue of the Markdown list `source` into the directory `into`."""
     text = read_source(source)
     imported = read_list(text, source.stem)
+    if not imported.sections:
+        raise UsageError(
+            f"{source}: no heading and no list of entries found; nothing to import "
+            "(a curated list has headings, or list items or table rows with links)"
+        )
     prepare(into, replace)
     resources = [{k: v for k, v in r.items() if not k.startswith("_")} for r in imported.resources]
     roadmap = {"title": imported.title}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline.importer.markdown import Unit, plain_text, units_of
+from pipeline.importer.markdown import Unit, parser, plain_text, units_of
 
 SEPARATORS = ("-", "–", "—", ":")
 # A description ending in one of these may be followed by inline-code tags; otherwise a trailing
@@ -206,16 +206,12 @@ def parse_item(units: list[Unit], text: str) -> ItemParts:
 
 
 def _plain_of(markdown: str) -> str:
-    from pipeline.importer.markdown import parser
-
     tokens = parser().parseInline(markdown)
     return plain_text(tokens[0].children or []) if tokens else markdown
 
 
 def parse_inline(markdown_text: str) -> ItemParts:
     """parse_item for a piece of Markdown on its own (a table cell, a test)."""
-    from pipeline.importer.markdown import parser
-
     tokens = parser().parseInline(markdown_text)
-    children = tokens[0].children or [] if tokens else []
+    children = (tokens[0].children or []) if tokens else []
     return parse_item(units_of(children, 0, len(markdown_text)), markdown_text)

@@ -111,14 +111,14 @@ class Unit:
 
     def inner(self) -> list[Unit]:
         """The units inside a link or emphasis."""
-        return units_of(list(self.tokens[1:-1]), self.start, self.end, nested=True)
+        return units_of(list(self.tokens[1:-1]), self.start, self.end)
 
 
 def _span(token: Token) -> tuple[int, int] | None:
     return (token.meta or {}).get("span")
 
 
-def units_of(children: list[Token], start: int, end: int, nested: bool = False) -> list[Unit]:
+def units_of(children: list[Token], start: int, end: int) -> list[Unit]:
     """Group an inline's children into top-level units with their spans; text fills the gaps."""
     spanned: list[Unit] = []
     index = 0
@@ -151,8 +151,6 @@ def units_of(children: list[Token], start: int, end: int, nested: bool = False) 
         cursor = max(cursor, unit.end)
     if cursor < end:
         out.append(Unit("text", cursor, end))
-    if nested and out and out[0].kind == "text" and out[0].start == start:
-        pass
     return out
 
 

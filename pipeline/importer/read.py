@@ -172,8 +172,19 @@ class _Reader:
         gaps: Counter[int] = Counter()
         after: Counter[int] = Counter()
         blanks: list[int | None] = []
+        afters: list[int | None] = []
         sections: list[dict[str, Any]] = []
         section_starts = [i for i in headings if i >= first_section]
+        if not section_starts:  # a list without headings: its entries form one section without one
+            body = 1 if top and top[0].kind == "heading" and top[0].tokens[0].tag == "h1" else 0
+            first_run = next((i for i in range(body, len(top)) if self._runs(top[i])), None)
+            if first_run is not None:
+                kept = top[:first_run]
+                preamble = self.verbatim(kept[0].start, kept[-1].end) if kept else None
+                self.kept = [k for k in self.kept if k.line - 1 < (kept[-1].end if kept else 0)]
+                sections = [self._section(None, top[first_run:], title)]
+                blanks.append(None)
+                afters.append(None)
         for n, index in enumerate(section_starts):
             heading = top[index]
             if index > 0:
@@ -187,6 +198,9 @@ class _Reader:
                 blanks.append(None)
             if index + 1 < end:
                 after[top[index + 1].start - heading.end] += 1
+                afters.append(top[index + 1].start - heading.end)
+            else:
+                afters.append(None)
             sections.append(self._section(heading, top[index + 1 : end]))
         style = {
             "bullet": self.bullets.most_common(1)[0][0] if self.bullets else "-",
@@ -194,12 +208,14 @@ class _Reader:
             "blank_lines": max(1, gaps.most_common(1)[0][0]) if gaps else 1,
             "blank_after_heading": min(4, after.most_common(1)[0][0]) if after else 1,
         }
-        for section, blank in zip(sections, blanks, strict=True):  # a section's own style where it differs
+        for section, blank, gap in zip(sections, blanks, afters, strict=True):  # its own style, if it differs
             bullet = section.pop("_bullet", None)
             if bullet and bullet != style["bullet"]:
                 section["bullet"] = bullet
             if blank is not None and blank != style["blank_lines"]:
                 section["blank_before"] = min(blank, 4)
+            if gap is not None and gap != style["blank_after_heading"]:
+                section["blank_after"] = min(gap, 4)
         for resource in self.resources:  # an entry's own separator only where it is not the list's
             separator = resource.pop("_separator", None)
             if separator and separator != style["separator"] and "description" in resource:
@@ -226,16 +242,25 @@ class _Reader:
 
     # -- one heading and what follows it ---------------------------------------------------------
 
-    def _section(self, heading: Block, body: list[Block]) -> dict[str, Any]:
-        inline = heading.inline
-        raw_title = inline.content if inline is not None else ""
-        plain = plain_text(inline.children or []).strip() if inline is not None else ""
+    def _runs(self, block: Block) -> bool:
+        """Whether a block holds entries: a list with text items, or a table with links."""
+        return (block.kind in LIST_KINDS and _has_text_items(block) and not _is_toc_list(block)) or (
+            block.kind == "table" and bool(_links_in(block.tokens))
+        )
+
+    def _section(self, heading: Block | None, body: list[Block], name: str = "") -> dict[str, Any]:
+        inline = heading.inline if heading is not None else None
+        raw_title = inline.content if inline is not None else name
+        plain = plain_text(inline.children or []).strip() if inline is not None else name
         section: dict[str, Any] = {
             "id": self.section_ids.make(plain),
             "title": raw_title.strip() or plain or "Untitled",
             "kind": "collection",
-            "level": int(heading.tokens[0].tag[1]),
         }
+        if heading is None:
+            section["heading"] = False
+        else:
+            section["level"] = int(heading.tokens[0].tag[1])
         toc = [i for i, b in enumerate(body) if b.kind in LIST_KINDS and _is_toc_list(b)]
         toc_range: range = range(0)
         if toc:
@@ -257,9 +282,7 @@ class _Reader:
                         prose = []
                     chunks.append(("toc", []))
                 continue
-            runs = (block.kind in LIST_KINDS and _has_text_items(block)) or (
-                block.kind == "table" and _links_in(block.tokens)
-            )
+            runs = self._runs(block)
             if runs:
                 if prose:
                     chunks.append(("prose", prose))
@@ -306,9 +329,10 @@ class _Reader:
         self, section: dict[str, Any], block_tokens: Block, position: int, parent: str | None, depth: int
     ) -> int:
         tokens = block_tokens.tokens
-        if tokens[0].markup in ("-", "*", "+") and parent is None:
-            self.bullets[tokens[0].markup] += len(children(tokens))
-            section.setdefault("_bullet", tokens[0].markup)
+        marker = tokens[0].markup if tokens[0].markup in ("-", "*", "+") else f"1{tokens[0].markup}"
+        if parent is None and marker in ("-", "*", "+", "1.", "1)"):
+            self.bullets[marker] += len(children(tokens))
+            section.setdefault("_bullet", marker)
         for item in children(tokens):
             if not item or item[0].type != "list_item_open":
                 continue
@@ -473,6 +497,11 @@ class _Reader:
             for index, value in enumerate(cells[len(names) :]):
                 if value:
                     fields[f"column {len(names) + index + 1}"] = value
+            # The parser drops cells beyond the header; an empty one at the end of the written row
+            # ("| Yes | |", common in real tables) is kept as an empty extra column.
+            written = "| " + " | ".join(cells[: len(names)]) + " |"
+            if self.lines[line].rstrip() == written + " |":
+                fields[f"column {len(names) + 1}"] = ""
             if description_column is None:
                 resource.pop("description", None)
             if fields:

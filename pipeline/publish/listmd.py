@@ -74,10 +74,14 @@ def table_row(section: Section, resource: Resource, note: str | None = None) -> 
         else:
             cells.append("")
     columns = set(table.get("columns", ()))
-    cells += [value for name, value in resource.fields.items() if name not in columns]
-    if note:
-        cells[-1] = f"{cells[-1]} · {note}".strip(" ·") if cells else note
-    return "| " + " | ".join(cells) + " |"
+    extra = [value for name, value in resource.fields.items() if name not in columns]
+    if note and cells:  # after the description (or the link): where a reader looks
+        columns_list = list(table.get("columns", ()))
+        wanted = table.get("description_column") or table.get("link_column")
+        at = columns_list.index(wanted) if wanted in columns_list else 0
+        cells[at] = f"{cells[at]} · {note}" if cells[at] else note
+    # Extra columns after the header's: an empty one is written "| |", as lists write it.
+    return "| " + " | ".join(cells) + " |" + "".join(f" {value} |" if value else " |" for value in extra)
 
 
 def list_context(
@@ -106,14 +110,23 @@ def list_context(
         resources = by_section.get(section.id, [])
         depth: dict[str, int] = {}
         entries = []
+        bullet = section.bullet or style.bullet
+        number = 0
         for resource in resources:
             level = depth[resource.parent] + 1 if resource.parent in depth else 0
             depth[resource.id] = level
+            marker = bullet if level == 0 or bullet[0] in "-*+" else style.bullet.strip("1")
+            if bullet[0].isdigit() and level == 0:
+                number += 1
+                marker = f"{number}{bullet[1:]}"
+            elif bullet[0].isdigit():
+                marker = "-" if style.bullet[0].isdigit() else style.bullet
             # An entry the list names without a link has no health to report ("pending" would be noise).
             health = note(resource, summaries.get(resource.id)) if resource.url else None
             entries.append(
                 {
-                    "indent": "  " * level,
+                    "indent": ("   " if bullet[0].isdigit() else "  ") * level,
+                    "marker": marker,
                     "text": entry_markdown(resource, style.separator, health),
                     "row": table_row(section, resource, health) if section.table else None,
                     "preface": resource.preface,
@@ -123,11 +136,15 @@ def list_context(
         sections.append(
             {
                 "section": section,
-                "heading": "#" * (section.level or 2) + " " + section.title,
+                "heading": None
+                if section.heading is False
+                else "#" * (section.level or 2) + " " + section.title,
                 "anchor": anchors[section.id],
                 "toc": section.kind == "toc",
                 "bullet": section.bullet or style.bullet,
                 "gap": "\n" * (style.blank_lines if section.blank_before is None else section.blank_before),
+                "after": "\n"
+                * (style.blank_after_heading if section.blank_after is None else section.blank_after),
                 "entries": entries,
             }
         )
@@ -137,7 +154,6 @@ def list_context(
         "toc": toc,
         "bullet": style.bullet,
         "gap": "\n" * style.blank_lines,
-        "after_heading": "\n" * style.blank_after_heading,
     }
 
 

@@ -10,7 +10,7 @@ run (the network was down) or an aborted one keeps its results for history but c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -343,6 +343,12 @@ def latest_runs(engine: Engine, n: int = 2, conclusive_only: bool = True) -> lis
         return [run_info_from_row(row) for row in connection.execute(query)]
 
 
+def concluded_runs(connection: Any, conclusions: Sequence[str], n: int) -> list[RunInfo]:
+    """The newest n runs concluded in one of `conclusions`, oldest first."""
+    query = select(run_t).where(run_t.c.outcome.in_(conclusions)).order_by(run_t.c.id.desc()).limit(n)
+    return [run_info_from_row(row) for row in connection.execute(query)][::-1]
+
+
 def status_history(
     engine: Engine, last_runs: int = 30, *, conclusive_only: bool = False
 ) -> tuple[list[RunInfo], dict[str, list[str | None]]]:
@@ -352,15 +358,7 @@ def status_history(
     """
     conclusions = APPLIED_CONCLUSIONS if conclusive_only else RUN_CONCLUSIONS
     with engine.connect() as connection:
-        runs = [
-            run_info_from_row(row)
-            for row in connection.execute(
-                select(run_t)
-                .where(run_t.c.outcome.in_(conclusions))
-                .order_by(run_t.c.id.desc())
-                .limit(last_runs)
-            )
-        ][::-1]
+        runs = concluded_runs(connection, conclusions, last_runs)
         column = {run.id: i for i, run in enumerate(runs)}
         active = connection.execute(
             select(resource_t.c.id)

@@ -24,6 +24,7 @@ from pipeline.store.health import (
     CATALOGUE_ORDER,
     COMPLETE,
     RunInfo,
+    concluded_runs,
     resource_t,
     result_t,
     run_info_from_row,
@@ -266,15 +267,7 @@ class ChangeFacts:
 
 def change_facts(engine: Engine, last_runs: int) -> ChangeFacts:
     with engine.connect() as connection:
-        runs = [
-            run_info_from_row(row)
-            for row in connection.execute(
-                select(run_t)
-                .where(run_t.c.outcome.in_(APPLIED_CONCLUSIONS))
-                .order_by(run_t.c.id.desc())
-                .limit(last_runs)
-            )
-        ][::-1]
+        runs = concluded_runs(connection, APPLIED_CONCLUSIONS, last_runs)
         results: dict[str, list[Any]] = {}
         if runs:
             rows = connection.execute(

@@ -72,3 +72,39 @@ def test_hosts_are_taken_on_while_their_slots_fit_under_the_cap(
     slots = min(2, cap)
     assert peak == expected_hosts_at_once * slots
     assert done == 5 * hosts
+
+
+@pytest.mark.parametrize(
+    ("probe_status", "classified", "expected"),
+    [
+        pytest.param(404, 1, "ok", id="honest-404-host:-one-classify"),
+        pytest.param(200, 2, "soft_404", id="host-serves-made-up-paths:-classified-again-with-the-probe"),
+    ],
+)
+def test_a_page_is_classified_again_only_when_the_probe_can_change_the_verdict(
+    monkeypatch: pytest.MonkeyPatch, probe_status: int, classified: int, expected: str
+) -> None:
+    import httpx
+    import respx
+
+    from pipeline.crawl import runner
+    from pipeline.crawl.fetch import Fetcher
+
+    page = "<html><head><title>Welcome</title></head><body><p>" + "Home of the example site. " * 20
+    calls: list[object] = []
+    original = runner.classify
+    monkeypatch.setattr(runner, "classify", lambda *a, **k: calls.append(a) or original(*a, **k))
+    config = Config(check=CheckConfig(host_delay_ms=0))
+
+    async def main() -> str:
+        async with Fetcher(config) as fetcher:
+            _, verdicts = await runner.Crawler(config, fetcher).verdicts(
+                "https://x.example/deep/page", [("", "free")]
+            )
+        return next(iter(verdicts.values())).status.value
+
+    with respx.mock() as router:
+        router.get(url__regex=r"no-such-page").mock(return_value=httpx.Response(probe_status, html=page))
+        router.get("https://x.example/deep/page").mock(return_value=httpx.Response(200, html=page))
+        assert asyncio.run(main()) == expected
+    assert len(calls) == classified

@@ -219,3 +219,55 @@ def test_click_trackers_of_an_imported_list_are_warnings(tmp_path: Path, cli) ->
     config = catalogue / "config.yaml"
     config.write_text(config.read_text().replace("tracking-parameter: warning", "tracking-parameter: error"))
     assert cli("validate", "--catalogue", str(catalogue))[0] == 1
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param(
+            "Intro.\n\n- [a](https://a.org) - x\n- [b](https://b.org)\n  - [c](https://c.org)\n\nEnd.\n",
+            id="no-headings",
+        ),
+        pytest.param(
+            "# T\n\n## S\n\n1. [a](https://a.org) - first\n2. [b](https://b.org) - second\n   - [c](https://c.org)\n",
+            id="numbered",
+        ),
+        pytest.param(
+            "# T\n\n## S\n* [a](https://a.org) — dash\n* [b](https://b.org)\n\n\n## U\n\nText only.\n",
+            id="star-tight-gaps",
+        ),
+        pytest.param(
+            "# T\n\n### Deep\n\n| Name | Note |\n|---|---|\n| **[a](https://a.org)** | x |\n| plain | y |\n",
+            id="table-bold-and-unlinked",
+        ),
+        pytest.param(
+            "# T\n\n## S\n| API | Auth |\n|---|---|\n| [a](https://a.org) | No | |\n| [b](https://b.org) | Yes |\n",
+            id="table-with-an-empty-extra-cell",
+        ),
+        pytest.param(
+            "# T\n\n## S\n\n- [a](https://a.org) - one\n\nBetween the lists.\n\n- [b](https://b.org) - two\n",
+            id="prose-between",
+        ),
+    ],
+)
+def test_round_trip_is_byte_for_byte(tmp_path: Path, cli, source: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    (tmp_path / "s.md").write_text(source, encoding="utf-8")
+    assert cli("import", str(tmp_path / "s.md"), "--into", str(tmp_path / "l" / "catalogue"))[0] == 0
+    assert cli("validate", "--catalogue", str(tmp_path / "l" / "catalogue"))[0] == 0
+    code, _, err = cli(
+        "export",
+        "--catalogue",
+        str(tmp_path / "l" / "catalogue"),
+        "--database",
+        f"sqlite:///{tmp_path / 'd.db'}",
+    )
+    assert (code, err) == (0, "")
+    assert (tmp_path / "l" / "exports" / "README.md").read_text(encoding="utf-8") == source
+
+
+@pytest.mark.parametrize("source", ["", "# Only a title\n", "Just a paragraph.\n"])
+def test_nothing_to_import_is_one_line(tmp_path: Path, cli, source: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    (tmp_path / "s.md").write_text(source, encoding="utf-8")
+    code, out, err = cli("import", str(tmp_path / "s.md"), "--into", str(tmp_path / "c"))
+    assert (code, out) == (2, "") and "nothing to import" in err and err.count("\n") == 1
+    assert not (tmp_path / "c").exists()

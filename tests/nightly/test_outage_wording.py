@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from pipeline.cli.check import live_line
 from pipeline.cli.nightly import render_text
+from pipeline.cli.render import live_line
 from pipeline.nightly import NightlyRequest, run_nightly
 from pipeline.status import NOT_JUDGED, Outcome, Status
 from tests.cli import roadmap
@@ -78,6 +78,22 @@ def refused(outcome_status: Status = Status.BROKEN) -> Outcome:
 )
 def test_the_live_line_never_calls_a_network_failure_broken(outcome: Outcome, line: str) -> None:
     assert live_line("kaggle-datasets", outcome) == line
+
+
+def test_the_nightly_progress_uses_the_same_live_line() -> None:
+    import io
+
+    from rich.console import Console
+
+    from pipeline.cli.nightly import terminal_progress
+
+    with terminal_progress(True, Console(file=io.StringIO(), force_terminal=True, width=200)) as progress:
+        assert progress is not None
+        progress.stage("check")
+        advance = progress.checking(2)
+        advance("kaggle-datasets", refused())
+        (task,) = progress.bar.tasks
+        assert task.fields["now"] == f"kaggle-datasets: {NOT_JUDGED}"
 
 
 def test_the_live_progress_on_a_terminal_with_the_network_down(

@@ -39,41 +39,38 @@ def results_written(database: Path) -> int:
         return 0
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_a_signal_mid_check_keeps_the_results_and_marks_the_run_interrupted(
-    server: LoopbackServer, tmp_path: Path, signum: int
-) -> None:
+def start_mid_check(
+    server: LoopbackServer, tmp_path: Path, output: int
+) -> tuple[subprocess.Popen, Path, Path]:
+    """A real `roadmap nightly` process whose fast pages are recorded and whose slow ones are in flight."""
     urls = {rid: serve_ok(server, rid, IPS[0]) for rid in FAST}
     # Slow on purpose: these are in flight when the signal comes (the server gives up after 8 s).
     urls |= {rid: server.route(f"/{rid}", slow(6.0, reply(200, page(rid))), ip=IPS[0]) for rid in SLOW}
     catalogue = write_catalogue(tmp_path, urls)
     database = tmp_path / "state" / "roadmap.db"
     env = {k: v for k, v in os.environ.items() if k != "ROADMAP_DATABASE_URL"}
+    command = ["nightly", "--allow-private-addresses", "--catalogue", str(catalogue)]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pipeline",
-            "nightly",
-            "--allow-private-addresses",
-            "--catalogue",
-            str(catalogue),
-            "--database",
-            f"sqlite:///{database}",
-        ],
+        [sys.executable, "-m", "pipeline", *command, "--database", f"sqlite:///{database}"],
         cwd=tmp_path,
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=output,
+        stderr=output,
         text=True,
     )
+    deadline = time.monotonic() + BOUND_S
+    while results_written(database) < len(FAST) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return process, catalogue, database
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_mid_check_keeps_the_results_and_marks_the_run_interrupted(
+    server: LoopbackServer, tmp_path: Path, signum: int
+) -> None:
+    process, catalogue, database = start_mid_check(server, tmp_path, subprocess.PIPE)
     try:
-        deadline = time.monotonic() + BOUND_S
-        while (
-            results_written(database) < len(FAST) and process.poll() is None and time.monotonic() < deadline
-        ):
-            time.sleep(0.05)
         assert process.poll() is None, process.communicate()
         assert results_written(database) >= len(FAST)
         process.send_signal(signum)
@@ -145,25 +142,8 @@ def test_a_signal_between_steps_stops_before_the_next_one(
 def test_a_killed_nightly_leaves_the_database_consistent_and_the_next_run_recovers(
     server: LoopbackServer, tmp_path: Path
 ) -> None:
-    urls = {rid: serve_ok(server, rid, IPS[0]) for rid in FAST}
-    urls |= {rid: server.route(f"/{rid}", slow(6.0, reply(200, page(rid))), ip=IPS[0]) for rid in SLOW}
-    catalogue = write_catalogue(tmp_path, urls)
-    database = tmp_path / "state" / "roadmap.db"
-    env = {k: v for k, v in os.environ.items() if k != "ROADMAP_DATABASE_URL"}
-    command = ["nightly", "--allow-private-addresses", "--catalogue", str(catalogue)]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", *command, "--database", f"sqlite:///{database}"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process, catalogue, database = start_mid_check(server, tmp_path, subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + BOUND_S
-        while (
-            results_written(database) < len(FAST) and process.poll() is None and time.monotonic() < deadline
-        ):
-            time.sleep(0.05)
         assert process.poll() is None
         process.kill()  # SIGKILL: no handler, no cleanup, the lock dies with the process
         assert process.wait(timeout=BOUND_S) == -signal.SIGKILL

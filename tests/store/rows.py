@@ -49,3 +49,19 @@ def fill(connection: Any, metadata: MetaData, n: int = 3) -> dict[str, list[dict
         connection.execute(table.insert(), rows)
         written[table.name] = rows
     return written
+
+
+def fill_then_upgrade(engine: Any, revision: str) -> dict[str, list[dict[str, Any]]]:
+    """Bring the schema to `revision`, write sample rows valid for it, then upgrade to the newest revision;
+    returns the rows written (what the upgrade must keep)."""
+    from pipeline.store.engine import current_revision, head_revision, upgrade
+
+    upgrade(engine, revision)
+    assert current_revision(engine) == revision
+    old = MetaData()
+    old.reflect(engine)
+    with engine.begin() as connection:
+        written = fill(connection, old)
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    return written

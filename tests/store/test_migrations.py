@@ -11,7 +11,7 @@ from sqlalchemy import MetaData, inspect, select
 from sqlmodel import SQLModel
 
 from pipeline.store.engine import current_revision, head_revision, make_engine, revisions, upgrade
-from tests.store.rows import fill
+from tests.store.rows import fill_then_upgrade
 
 CORE_TABLES = {"section", "resource", "check_run", "check_result", "resource_health"}
 
@@ -43,14 +43,7 @@ def test_there_is_history_to_upgrade_through() -> None:
 @pytest.mark.parametrize("revision", revisions()[:-1])
 def test_upgrade_from_an_earlier_revision_keeps_the_data(tmp_path: Path, revision: str) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    upgrade(engine, revision)
-    assert current_revision(engine) == revision
-    old = MetaData()
-    old.reflect(engine)
-    with engine.begin() as connection:
-        written = fill(connection, old)
-    upgrade(engine)
-    assert current_revision(engine) == head_revision()
+    written = fill_then_upgrade(engine, revision)
     new = MetaData()
     new.reflect(engine)
     with engine.connect() as connection:

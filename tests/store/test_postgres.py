@@ -42,7 +42,7 @@ from pipeline.store.runs import abandon_stale_runs, due_resources, finish_run, r
 from pipeline.store.sync import SyncReport, sync_catalogue
 from tests.factory import catalogue, resource
 from tests.store.postgres import pg_url, postgres_admin  # noqa: F401  (fixtures)
-from tests.store.rows import fill
+from tests.store.rows import fill_then_upgrade
 
 T0 = datetime(2026, 3, 1, 3, 0, 0, 123456)  # microseconds: both databases must keep them
 
@@ -122,13 +122,7 @@ def test_every_revision_step_up_and_down(pg_url: str) -> None:  # noqa: F811
 def test_upgrade_from_an_earlier_revision_keeps_the_data(pg_url: str, revision: str) -> None:  # noqa: F811
     engine = make_engine(pg_url)
     try:
-        upgrade(engine, revision)
-        old = MetaData()
-        old.reflect(engine)
-        with engine.begin() as connection:
-            written = fill(connection, old)
-        upgrade(engine)
-        assert current_revision(engine) == head_revision()
+        written = fill_then_upgrade(engine, revision)
         stored = dump(engine)
         for name, rows in written.items():
             assert [
