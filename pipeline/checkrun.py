@@ -29,15 +29,17 @@ from sqlalchemy import Engine
 from pipeline.clock import utcnow
 from pipeline.crawl.fetch import Fetcher
 from pipeline.crawl.runner import Crawl, host_of, split_fragment
+from pipeline.crawl.suggest import DeadLink, suggest_repairs
 from pipeline.errors import UsageError
 from pipeline.forge_check import answer_repository_links
 from pipeline.lock import run_lock
 from pipeline.model import Catalogue, Resource
+from pipeline.quality.state import NOT_FREE_STATUSES
 from pipeline.signals import stop_on_signals
-from pipeline.status import Outcome, tally
+from pipeline.status import FAILURES, Outcome, tally
 from pipeline.store.engine import open_store, resolve_database_url
 from pipeline.store.health import RunInfo, health_summaries
-from pipeline.store.runs import abandon_stale_runs, finish_run, record_results, start_run
+from pipeline.store.runs import abandon_stale_runs, finish_run, record_results, record_suggestions, start_run
 from pipeline.store.sync import sync_catalogue
 from pipeline.validate import load_valid_catalogue
 
@@ -236,6 +238,10 @@ async def check_catalogue(
         finally:
             ticker.cancel()
         recorder.flush()
+        if not stop.is_set() and not (crawl.watch is not None and crawl.watch.looks_down()):
+            # A checked repair for each link that failed (not during an outage or after a stop).
+            links = dead_links(engine, resources, outcomes, api_answered=set(forges.by_resource))
+            record_suggestions(engine, run_id, await suggest_repairs(links, config, crawl.fetcher))
         report = _conclude(engine, run_id, catalogue, crawl, resources, outcomes, stop.is_set())
         note = forges.run.summary()  # an inconclusive run's message is about the network alone
         return (
@@ -251,6 +257,34 @@ async def check_catalogue(
                 engine, run_id, "interrupted" if outcomes else "aborted", config, note=f"stopped: {error!r}"
             )
         raise
+
+
+def dead_links(
+    engine: Engine, resources: list[Resource], outcomes: dict[str, Outcome], *, api_answered: set[str]
+) -> list[DeadLink]:
+    """The links this run found failing (a wall on a paid resource is not a dead link), each with the
+    start of its failing streak (an archived copy must be older than that) and what its failure rules
+    out (api_answered: ids a forge's API answered for, so no page of theirs is fetched)."""
+    failing = [
+        r
+        for r in resources
+        if r.url is not None
+        and (o := outcomes.get(r.id)) is not None
+        and o.status in FAILURES
+        and o.status not in NOT_FREE_STATUSES
+    ]
+    if not failing:
+        return []
+    summaries, now = health_summaries(engine), utcnow()
+    links = []
+    for resource in failing:
+        summary, outcome = summaries.get(resource.id), outcomes[resource.id]
+        since = summary.failing_since if summary is not None else None
+        network = outcome.error_class if outcome.network_failure else None
+        assert resource.url is not None
+        api = resource.id in api_answered
+        links.append(DeadLink(resource.id, resource.url, since or now, resource.cost, network, api))
+    return links
 
 
 def _conclude(

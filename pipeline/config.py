@@ -93,6 +93,31 @@ class PathsConfig:
     reports: str = "reports"
 
 
+@dataclass(frozen=True)
+class ArchiveAllowed:
+    """Where `roadmap fix dead --archive` may point a dead resource at an archived copy."""
+
+    sections: tuple[str, ...] = ()  # section ids
+    mediums: tuple[str, ...] = ()  # medium values
+
+
+@dataclass(frozen=True)
+class RepairConfig:
+    """Repair suggestions for dead links (issue 14): the Wayback Machine availability API asked for the
+    newest snapshot taken before a link died ("" : no archive suggestions), and where archives may be used."""
+
+    wayback_api: str = "https://archive.org/wayback/available"
+    archive_allowed: ArchiveAllowed = field(default_factory=ArchiveAllowed)
+
+
+def _repair(data: Mapping[str, Any] | None) -> RepairConfig:
+    data = dict(data or {})
+    return RepairConfig(
+        wayback_api=str(data.get("wayback_api", RepairConfig.wayback_api)),
+        archive_allowed=_build(ArchiveAllowed, data.get("archive_allowed")),
+    )
+
+
 FORGE_KINDS = ("github", "gitlab", "gitea")
 
 
@@ -201,6 +226,7 @@ class Config:
     # Severity of validate's own URL rules by rule id ("error" when absent), e.g. tracking-parameter
     validate: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     forges: Mapping[str, ForgeConfig] = field(default_factory=lambda: DEFAULT_FORGES)
+    repair: RepairConfig = field(default_factory=RepairConfig)
 
     def domain_rule(self, host: str) -> DomainRule | None:
         """The most specific rule for host: "www.example.org" falls back to "example.org"."""
@@ -239,6 +265,7 @@ class Config:
             readme=_build(ReadmeConfig, data.get("readme")),
             validate=MappingProxyType(dict(data.get("validate") or {})),
             forges=_forges(data.get("forges")),
+            repair=_repair(data.get("repair")),
         )
 
 

@@ -70,6 +70,7 @@ class Resource:
     fields: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     preface: str | None = None  # prose shown just before this entry
     details: str | None = None  # further blocks of the entry
+    archived_from: str | None = None  # url is an archived copy of this dead address (`fix dead --archive`)
 
     @property
     def has_url(self) -> bool:

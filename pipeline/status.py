@@ -166,3 +166,31 @@ class Outcome:
             "fingerprint": self.fingerprint,
             "network_failure": self.network_failure,
         }
+
+
+SUGGESTION_KINDS = ("twin", "slash", "archive")  # in the order they are tried
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A checked repair for a dead link (issue 14): the crawler fetched and judged it ok before offering it.
+
+    kind: "twin" (the other scheme), "slash" (with/without a trailing slash or index.html) or "archive"
+    (a Wayback Machine snapshot taken before the link died; snapshot_at is its YYYYMMDDhhmmss stamp).
+    """
+
+    kind: str
+    url: str
+    detail: str
+    snapshot_at: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> Suggestion | None:
+        if not data:
+            return None
+        return cls(
+            str(data["kind"]), str(data["url"]), str(data.get("detail") or ""), data.get("snapshot_at")
+        )

@@ -39,6 +39,7 @@ def build_resource(data: Mapping[str, Any], source: Path | None = None) -> Resou
         fields=MappingProxyType(dict(data.get("fields") or {})),
         preface=data.get("preface"),
         details=data.get("details"),
+        archived_from=data.get("archived_from"),
     )
 
 

@@ -116,14 +116,15 @@ class StageProgress:
 
     def stage(self, name: str) -> None:
         self.done()
-        self.task = self.bar.add_task(STAGE_LABELS.get(name, name), total=None, now="")
+        self.task = self.bar.add_task(STAGE_LABELS.get(name, name), total=None, now="", count="")
 
     def checking(self, total: int) -> Callable[[str, Any], None]:
-        task = self.task
-        self.bar.update(task, total=total, completed=0)
+        task, done = self.task, [0]
+        self.bar.update(task, total=total, completed=0, count=f"0/{total}")
 
         def advance(resource_id: str, outcome: Any) -> None:
-            self.bar.update(task, advance=1, now=live_line(resource_id, outcome))
+            done[0] += 1
+            self.bar.update(task, advance=1, count=f"{done[0]}/{total}", now=live_line(resource_id, outcome))
 
         return advance
 
@@ -143,7 +144,6 @@ def terminal_progress(enabled: bool, console: Any = None) -> Iterator[StageProgr
     from rich.console import Console
     from rich.progress import (
         BarColumn,
-        MofNCompleteColumn,
         Progress,
         SpinnerColumn,
         TextColumn,
@@ -154,7 +154,7 @@ def terminal_progress(enabled: bool, console: Any = None) -> Iterator[StageProgr
         SpinnerColumn(finished_text="[green]✓"),
         TextColumn("{task.description:<38}"),
         BarColumn(bar_width=24),
-        MofNCompleteColumn(),
+        TextColumn("{task.fields[count]:>9}"),  # resources checked of those due; blank for other stages
         TimeElapsedColumn(),
         TextColumn("{task.fields[now]}"),
         console=console or Console(stderr=True),

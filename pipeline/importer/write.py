@@ -73,8 +73,10 @@ quality:
     severity: error
   moved:
     severity: warning
+  # Entries the list names without a link (group labels, in-repository links) are not pending URLs:
+  # listed, never fetched, and no to-do. Turn it on to be reminded of them.
   awaiting-url:
-    severity: warning
+    severity: "off"
 
 # Real lists link with click trackers (utm_* ...): validate lists them as warnings; import changes no URL.
 validate:

@@ -22,7 +22,7 @@ from pipeline.publish.listmd import list_context
 from pipeline.publish.outputs import stale_outputs, write_outputs
 from pipeline.publish.templating import render
 from pipeline.publish.text import MEDIUM_MARKERS, Slugger, medium_label, medium_marker
-from pipeline.quality.state import HealthLike, State, health_state, is_broken, status_of
+from pipeline.quality.state import REPAIRABLE, HealthLike, State, health_state, is_broken, status_of
 from pipeline.status import Status
 
 # The published contract's version (schema/export.schema.json). A change that breaks a consumer (a field
@@ -102,6 +102,11 @@ def resource_json(resource: Resource, summary: HealthLike | None, broken_after: 
     repository = repository_json(summary)
     if repository is not None:  # optional: absent for links that are not repositories
         document["repository"] = repository
+    if resource.archived_from is not None:  # optional (1.1.0): url is an archived copy of a dead address
+        document["archived_from"] = resource.archived_from
+    suggestion = getattr(summary, "suggestion", None)
+    if suggestion is not None and health_state(resource, summary, broken_after) in REPAIRABLE:
+        document["suggestion"] = suggestion.to_json()  # optional (1.1.0): a checked repair
     return document
 
 
@@ -153,8 +158,18 @@ def dump_json(document: Any) -> str:
 NOT_FREE_REASONS = {Status.PAYWALLED: "💰 paywalled", Status.LOGIN_REQUIRED: "🔒 sign-in required"}
 
 
+ARCHIVED_NOTE = "🗄️ archived copy"
+
+
 def readme_note(resource: Resource, summary: HealthLike | None, broken_after: int) -> str | None:
-    """A short health note, only where the health data says something a reader should know."""
+    """A short note, only where a reader should know something: an archived copy, or the link's health."""
+    health = _health_note(resource, summary, broken_after)
+    if resource.archived_from is not None:
+        return f"{ARCHIVED_NOTE} · {health}" if health else ARCHIVED_NOTE
+    return health
+
+
+def _health_note(resource: Resource, summary: HealthLike | None, broken_after: int) -> str | None:
     state = health_state(resource, summary, broken_after)
     if state is State.PENDING:
         return "link pending verification"

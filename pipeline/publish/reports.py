@@ -7,11 +7,10 @@ the reports depend only on the catalogue and the recorded health, never on the t
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from pipeline.clock import isoformat
 from pipeline.config import Config
@@ -20,186 +19,42 @@ from pipeline.publish.changes import list_changes, render_changes
 from pipeline.publish.data import HISTORY_RUNS, HealthData
 from pipeline.publish.export import dump_json
 from pipeline.publish.outputs import write_outputs
+from pipeline.publish.report_model import Cell, Group, HealthReport, Item, Row
 from pipeline.publish.status_page import page_content, render_status_page, state_since, window_incidents
 from pipeline.publish.templating import render
 from pipeline.publish.text import date_text
-from pipeline.quality.rules import Finding, evaluate, resolve_rules, resource_file
-from pipeline.quality.state import NOT_FREE_STATUSES, HealthLike, State, health_state, just_broken, status_of
-from pipeline.status import FAILURES, HEALTHY, NOT_JUDGED, Status, evidence_text
+from pipeline.quality.rules import evaluate, resolve_rules, resource_file
+from pipeline.quality.state import (
+    NOT_FREE_STATUSES,
+    REPAIRABLE,
+    HealthLike,
+    State,
+    health_state,
+    just_broken,
+    status_of,
+)
+from pipeline.status import FAILURES, HEALTHY, NOT_JUDGED, Status, Suggestion, evidence_text
 from pipeline.store.health import APPLIED_CONCLUSIONS
-from pipeline.store.history import Incident
 
-REPORT_VERSION = "1.0.0"
 RETIRE_AFTER_DAYS = 30  # broken this long: suggest retiring rather than hunting for a new URL
 ISSUE_LIST_LIMIT = 50  # items per list in health.md: a GitHub issue body is limited to 65,536 characters
 
 
-@dataclass(frozen=True)
-class Item:
-    """One resource in a list of the report."""
-
-    id: str
-    title: str
-    section: str  # section title
-    url: str | None
-    file: str
-    detail: str  # what we saw, one line
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)  # every field, in order
+REPAIR_WORDS = {"twin": "the other scheme", "slash": "the same path", "archive": "an archived copy"}
 
 
-@dataclass(frozen=True)
-class Group:
-    """A list of resources under one heading: a kind of change, or one thing a human must do."""
-
-    id: str
-    title: str
-    todo: str  # what to do (empty for changes)
-    items: tuple[Item, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "todo": self.todo,
-            "count": len(self.items),
-            "items": [i.to_json() for i in self.items],
-        }
+def repair_of(summary: HealthLike | None, state: State) -> Suggestion | None:
+    """The checked repair offered for a dead or failing link, if any."""
+    suggestion = getattr(summary, "suggestion", None)
+    return suggestion if state in REPAIRABLE else None
 
 
-class Cell(NamedTuple):
-    """One run in a resource's timeline (a named tuple: 10,000 resources x 30 runs are made per report)."""
-
-    run_id: int
-    date: str  # YYYY-MM-DD of the run's start
-    status: str | None  # None: not checked in that run
-    judged: bool = True  # False: the run was inconclusive or aborted, so its results say nothing
-
-
-@dataclass(frozen=True)
-class Row:
-    """One resource on the status page."""
-
-    id: str
-    title: str
-    url: str | None
-    section_id: str
-    section: str
-    state: str  # pipeline.quality.state.State value
-    status: str | None
-    detail: str
-    uptime: float | None
-    timeline: tuple[Cell, ...]
-    action: str | None = None  # the ACTION_GROUPS key when it needs a human
-    since: datetime | None = None  # when the current state began (None: pending or unchecked)
-    since_bound: bool = False  # True: it began before the window; `since` is the window's first check
-    checked_at: datetime | None = None
-    elapsed: tuple[int | None, ...] = ()  # response time per run of the timeline
-    incidents: tuple[Incident, ...] = ()  # in the window, oldest first
-
-
-@dataclass(frozen=True)
-class HealthReport:
-    generated_at: datetime | None  # when the latest run ended (recorded, never "now")
-    latest_run: Any | None  # RunInfo
-    conclusive_run: Any | None  # the latest run concluded complete or interrupted: what the health is from
-    previous_run: Any | None  # the conclusive run before the latest conclusive one
-    inconclusive: bool  # the latest run said nothing about the links (e.g. the network was down)
-    inconclusive_note: str | None
-    broken_after: int
-    state_counts: Mapping[str, int]
-    changes: tuple[Group, ...]
-    actions: tuple[Group, ...]  # needs a human, grouped by what to do
-    watch: Group  # failing, not yet broken: flaky is not dead
-    findings: tuple[Finding, ...]
-    runs: tuple[Any, ...]  # RunInfo of the timeline, oldest first
-    sections: tuple[tuple[str, str], ...]  # (id, title) in reading order
-    title: str  # the list's
-    publish: Any  # pipeline.config.PublishConfig
-    reports_path: str  # config.paths.reports: where the reports are published, in the list repository
-    changelog: tuple[Any, ...]  # pipeline.publish.changes.RunChanges, newest first
-    rows: tuple[Row, ...] = field(repr=False)
-    # (resource id, what a forge's API said) for repository links: the quality report's table
-    repositories: tuple[tuple[str, Any], ...] = ()
-
-    @property
-    def broken(self) -> int:
-        return self.state_counts.get(State.BROKEN.value, 0)
-
-    @property
-    def errors(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.severity == "error")
-
-    @property
-    def warnings(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.severity == "warning")
-
-    @property
-    def needs_human(self) -> int:
-        return sum(len(g.items) for g in self.actions)
-
-    @property
-    def has_problems(self) -> bool:
-        """What makes `roadmap report` exit 1: an error-severity finding or a broken link."""
-        return bool(self.errors) or self.broken > 0
-
-    def summary_json(self) -> dict[str, Any]:
-        return {
-            "generated_at": isoformat(self.generated_at),
-            "latest_run": _run_json(self.latest_run),
-            "inconclusive": self.inconclusive,
-            "inconclusive_note": self.inconclusive_note,
-            "resources": len(self.rows),
-            "states": dict(sorted(self.state_counts.items())),
-            "changes": {g.id: len(g.items) for g in self.changes},
-            "needs_human": {g.id: len(g.items) for g in self.actions},
-            "quality": {"errors": len(self.errors), "warnings": len(self.warnings)},
-        }
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "report_version": REPORT_VERSION,
-            **self.summary_json(),
-            "previous_run": _run_json(self.previous_run),
-            "broken_after": self.broken_after,
-            "changes": [g.to_json() for g in self.changes],
-            "needs_human": [g.to_json() for g in self.actions],
-            "failing": self.watch.to_json(),
-            "quality": {
-                "errors": len(self.errors),
-                "warnings": len(self.warnings),
-                "findings": [f.to_json() for f in self.findings],
-            },
-            "runs": [_run_json(r) for r in self.runs],
-            "resources": [
-                {
-                    "id": r.id,
-                    "section": r.section_id,
-                    "state": r.state,
-                    "status": r.status,
-                    "uptime": r.uptime,
-                    "history": [c.status for c in r.timeline],
-                }
-                for r in self.rows
-            ],
-        }
-
-
-def _run_json(run: Any | None) -> dict[str, Any] | None:
-    if run is None:
-        return None
-    return {
-        "id": run.id,
-        "started_at": isoformat(run.started_at),
-        "finished_at": isoformat(run.finished_at),
-        "trigger": run.trigger,
-        "outcome": run.conclusion,
-        "total": run.total,
-        "checked": run.checked,
-        "counts": dict(sorted((run.counts or {}).items())),
-        "note": run.note,
-    }
+def repair_text(suggestion: Suggestion | None) -> str:
+    if suggestion is None:
+        return ""
+    fix = "roadmap fix dead --archive" if suggestion.kind == "archive" else "roadmap fix dead"
+    words = REPAIR_WORDS.get(suggestion.kind, suggestion.kind)
+    return f" — repair ({words}, checked ok): {suggestion.url}, applied by {fix}"
 
 
 def _detail(resource: Resource, summary: HealthLike | None, state: State) -> str:
@@ -218,7 +73,7 @@ def _detail(resource: Resource, summary: HealthLike | None, state: State) -> str
         runs = summary.consecutive_failures
         return (
             f"{status.value}{code} in {runs} run{'s' if runs != 1 else ''} in a row, "
-            f"since {date_text(summary.failing_since)}{evidence}"
+            f"since {date_text(summary.failing_since)}{evidence}{repair_text(repair_of(summary, state))}"
         )
     if state is State.BLOCKED:
         return f"the site refuses automated checks{code}{evidence}"
@@ -318,6 +173,7 @@ def build_health_report(
             resource.url,
             resource_file(resource, catalogue),
             detail,
+            repair_of(summary, state),
         )
         history = data.history.get(resource.id) or [None] * len(runs)
 

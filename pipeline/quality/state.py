@@ -44,6 +44,8 @@ class State(StrEnum):
 
 
 NOT_FREE_STATUSES = frozenset({Status.PAYWALLED, Status.LOGIN_REQUIRED})
+# States whose link a repair suggestion (issue 14) is for: a dead or failing link.
+REPAIRABLE = frozenset({State.FAILING, State.BROKEN})
 
 # What each verdict means for people before the failure streak is counted: every Status, by name (a new
 # Status fails at import until it is placed here; tests/test_status_mappings.py checks every mapping).

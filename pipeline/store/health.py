@@ -20,7 +20,7 @@ from sqlalchemy import Engine, and_, bindparam, case, delete, func, insert, or_,
 from sqlmodel import Session
 
 from pipeline.config import Config, RecheckConfig
-from pipeline.status import HEALTHY, INCONCLUSIVE, Evidence, Hop, Status, judged, shown_status
+from pipeline.status import HEALTHY, INCONCLUSIVE, Evidence, Hop, Status, Suggestion, judged, shown_status
 from pipeline.store.engine import write_transaction
 from pipeline.store.forges import RepoFacts, repo_facts_by_resource
 from pipeline.store.models import CheckResult, CheckRun, ResourceHealth, ResourceRow, SectionRow
@@ -68,6 +68,7 @@ class HealthSummary:
     redirect_chain: tuple[Hop, ...] = ()  # of the latest result
     seeded: bool = False  # restored from a published export (seed_health), not from our own results
     repository: RepoFacts | None = None  # what a forge's API last said, for a repository link
+    suggestion: Suggestion | None = None  # a checked repair offered with the latest result (dead links)
 
 
 # The columns of a check result the summary reads (ResultFact), as apply_run and rebuild_health select them.
@@ -283,6 +284,7 @@ def health_summaries(engine: Engine, window: int = 30) -> dict[str, HealthSummar
             health_t.c.seeded_uptime,
             latest.c.evidence,
             latest.c.redirect_chain,
+            latest.c.suggestion,
             _uptime_column(window).label("uptime"),
         )
         .select_from(resource_t)
@@ -316,6 +318,7 @@ def health_summaries(engine: Engine, window: int = 30) -> dict[str, HealthSummar
             redirect_chain=tuple(Hop(**h) for h in (r.redirect_chain or ())),
             seeded=bool(r.seeded),
             repository=repositories.get(r.id),
+            suggestion=Suggestion.from_json(r.suggestion),
         )
     return summaries
 

@@ -112,6 +112,8 @@ class CheckResult(SQLModel, table=True):
     )
     fingerprint: str | None = Field(default=None, max_length=64)  # hash of the body prefix read
     network_failure: bool = False  # failed below HTTP: counts towards "network down"
+    # A checked repair for a failing link (pipeline.status.Suggestion.to_json()); added by revision 0007.
+    suggestion: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class ResourceHealth(SQLModel, table=True):

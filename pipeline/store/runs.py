@@ -7,7 +7,7 @@ in the same transaction that records the run's conclusion.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import Engine, insert, or_, select, update
@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from pipeline.clock import utcnow
 from pipeline.config import Config
 from pipeline.errors import StoreError
-from pipeline.status import Outcome
+from pipeline.status import Outcome, Suggestion
 from pipeline.store import health
 from pipeline.store.engine import write_transaction
 from pipeline.store.health import (
@@ -111,6 +111,19 @@ def record_results(engine: Engine, run_id: int, results: Sequence[tuple[str, Out
             f"run {run_id}: cannot store the result for {which} (unknown resource, or already "
             f"checked in this run): {str(error.orig).splitlines()[0]}"
         ) from error
+
+
+def record_suggestions(engine: Engine, run_id: int, suggestions: Mapping[str, Suggestion]) -> None:
+    """Attach checked repairs to this run's results of the dead links they repair, in one transaction."""
+    if not suggestions:
+        return
+    with write_transaction(engine) as connection:
+        for resource_id, suggestion in suggestions.items():
+            connection.execute(
+                update(result_t)
+                .where(result_t.c.run_id == run_id, result_t.c.resource_id == resource_id)
+                .values(suggestion=suggestion.to_json())
+            )
 
 
 def finish_run(

@@ -225,7 +225,10 @@ class LoopbackServer:
         try:
             while True:
                 try:
-                    line = await asyncio.wait_for(reader.readline(), CAP_SECONDS)
+                    first = await asyncio.wait_for(reader.read(1), CAP_SECONDS)
+                    if first == b"\x16" and self.tls is None:
+                        return  # a TLS handshake on a plain-HTTP port: refused at once, as real servers do
+                    line = first + await asyncio.wait_for(reader.readline(), CAP_SECONDS)
                 except (TimeoutError, ConnectionError, ssl.SSLError):
                     return
                 if not line:

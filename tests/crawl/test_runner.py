@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from pipeline.checkrun import CheckRequest, check_catalogue, run_check
-from pipeline.config import Config
+from pipeline.config import Config, RepairConfig
 from pipeline.crawl.fetch import Fetcher
 from pipeline.errors import UsageError
 from pipeline.model import Catalogue
@@ -133,7 +133,7 @@ def test_a_host_that_stays_unreachable_costs_one_retry_round_not_one_per_url(eng
     sleeps: list[float] = []
 
     def refused(request: httpx.Request) -> httpx.Response:
-        calls.append(request.url.path)
+        calls.append(str(request.url))
         raise httpx.ConnectError("[Errno 111] Connection refused") from ConnectionRefusedError(111, "refused")
 
     async def fake_sleep(seconds: float) -> None:
@@ -141,10 +141,15 @@ def test_a_host_that_stays_unreachable_costs_one_retry_round_not_one_per_url(eng
         await asyncio.sleep(0)
 
     cat = build({f"res-{i}": f"https://one-host.example/page/{i}" for i in range(8)})
+    # The crawl's retries only: no archive lookups for the repair suggestions that follow the crawl.
+    cat = replace(cat, config=replace(cat.config, repair=RepairConfig(wayback_api="")))
     sync_catalogue(engine, cat)
     fetcher = Fetcher(cat.config, transport=httpx.MockTransport(refused), sleep=fake_sleep)
     report = asyncio.run(check_catalogue(engine, cat, CheckRequest(), fetcher=fetcher))
     assert {o.status for o in report.outcomes.values()} == {Status.BROKEN}
+    twins = [c for c in calls if c.startswith("http://")]  # a refused host's repair: only its twin is tried
+    assert sorted(twins) == [f"http://one-host.example/page/{i}" for i in range(8)]
+    calls = [c for c in calls if c.startswith("https://")]
     # At most the URLs in flight when the host first stayed down (per_host) back off through every retry;
     # every later URL of the host is tried once. Without that: 8 x (1 + retries) attempts.
     retries, per_host = cat.config.check.retries, cat.config.check.per_host

@@ -177,7 +177,7 @@ def test_fix_redirects(capsys, repo: Path) -> None:
     # Until the next check the report still says moved: the fix lists it with the reason.
     assert roadmap(capsys, "fix", "redirects") == (
         0,
-        f"catalogue/resources/{MOVED}.yaml: skipped {new} -> {new}: the catalogue already has this URL "
+        f"catalogue/resources/{MOVED}.yaml: skipped {new}: the catalogue already has this URL "
         "(fixed since the last check)\n0 url(s) changed\n",
         "",
     )

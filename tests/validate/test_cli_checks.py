@@ -139,7 +139,7 @@ CHECKS = [
         [
             f"{R}/typo.yaml:1:1: missing required key 'title' — Title: The resource's name as a reader sees it in "
             'the list, e.g. "3Blue1Brown: Essence of Linear Algebra".',
-            f"{R}/typo.yaml:2:1: unknown key 'tittle' — allowed keys: id, title, url, awaiting_url, section, "
+            f"{R}/typo.yaml:2:1: unknown key 'tittle' — allowed keys: id, title, url, awaiting_url, archived_from, section, "
             "position, description, medium, cost, provider, effort, topics, origin, added, quality_exceptions, href, "
             "parent, separator, emphasis, links, tags, badges, fields, preface, details; "
             "did you mean 'title'?",
