@@ -253,27 +253,3 @@ def test_sigterm_during_run_check_concludes_interrupted(engine: Engine) -> None:
     assert report.interrupted and report.run.conclusion == "interrupted"
     assert len(report.outcomes) < 10 and report.run.checked == len(report.outcomes)
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handlers put back
-
-
-def test_a_503_counts_toward_broken_after_like_a_timeout_never_dead_on_one_run(engine: Engine) -> None:
-    """Issue 10 §3: a maintenance 503 is a failure for the run (failing), broken only after
-    check.broken_after runs in a row, exactly like a server that stopped answering."""
-    from pipeline.quality.state import State, health_state
-
-    cat = build({"maintenance": "https://down.example/notes", "silent": "https://slow.example/notes"})
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.host == "slow.example":
-            raise httpx.ReadTimeout("timed out", request=request)
-        return httpx.Response(503, headers={"retry-after": "7200"}, html="<title>Maintenance</title>")
-
-    states = []
-    for _ in range(2):
-        check(engine, cat, handler)
-        summaries = health_summaries(engine)
-        states.append({r.id: health_state(r, summaries[r.id], broken_after=2) for r in cat.resources})
-    assert health_summaries(engine)["maintenance"].status is Status.SERVER_ERROR
-    assert states == [
-        {"maintenance": State.FAILING, "silent": State.FAILING},
-        {"maintenance": State.BROKEN, "silent": State.BROKEN},
-    ]
