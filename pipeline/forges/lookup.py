@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import httpx
@@ -56,6 +56,14 @@ class ForgeRun:
         if unasked:
             text += f"; {unasked} not asked, fetched as pages instead"
         return text
+
+
+def _scrubbed(finding: Finding, token: str) -> Finding:
+    text = (finding.evidence, finding.full_name, finding.canonical_url, finding.etag)
+    if not any(token in t for t in text if t):
+        return finding
+    evidence, full_name, canonical_url, etag = (t.replace(token, "[token]") if t else t for t in text)
+    return replace(finding, evidence=evidence, full_name=full_name, canonical_url=canonical_url, etag=etag)
 
 
 def forges_of(config: Config) -> list[Forge]:
@@ -119,6 +127,8 @@ async def ask_forges(
             findings = await forge.lookup(refs, session) if refs else {}
             for ref in refs:  # a forge that forgot one still answers for it
                 findings.setdefault(ref, not_asked(ref, "malformed answer: the forge's answer left it out"))
+            if session.token:  # an API that echoes the credentials must not put them into evidence
+                findings = {ref: _scrubbed(f, session.token) for ref, f in findings.items()}
             cost = ForgeCost(
                 forge.name,
                 len(refs),

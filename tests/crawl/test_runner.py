@@ -233,6 +233,22 @@ def test_run_check_is_the_sync_entry_point(engine: Engine) -> None:
     assert report.outcomes["one"].status is Status.OK and report.run.conclusion == "complete"
 
 
+def test_run_check_hides_the_catalogue_from_the_garbage_collector_for_the_run_only(engine: Engine) -> None:
+    import gc
+
+    cat = build({"one": "https://a.example/x", "two": "https://a.example/y"})
+    sync_catalogue(engine, cat)
+    frozen_during: list[int] = []
+
+    def progress(rid: str, outcome) -> None:
+        frozen_during.append(gc.get_freeze_count())
+
+    assert gc.get_freeze_count() == 0
+    run_check(engine, cat, CheckRequest(), transport=httpx.MockTransport(healthy), progress=progress)
+    assert len(frozen_during) == 2 and min(frozen_during) > 0  # the catalogue was frozen while crawling
+    assert gc.get_freeze_count() == 0  # and handed back: a long-running scheduler collects it later
+
+
 def test_sigterm_during_run_check_concludes_interrupted(engine: Engine) -> None:
     import os
     import signal

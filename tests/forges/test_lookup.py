@@ -252,3 +252,15 @@ def test_gitlab_waits_for_its_window_within_the_budget(clock: FakeClock) -> None
         run = ask(urls, forge_config(fake, gitlab={"max_wait_s": 300}), clock)  # two more windows of 60 s
         assert all(f.answer is Answer.EXISTS for f in run.findings.values())
         assert 120 <= sum(clock.slept) <= 300
+
+
+def test_an_api_that_echoes_the_token_never_gets_it_into_evidence(forge: FakeForge, clock: FakeClock) -> None:
+    forge.add("o/r")
+    forge.echo_credentials = True
+    run = ask([url(forge, "o/r")], forge_config(forge), clock)
+    finding = run.findings[url(forge, "o/r")]
+    assert finding.answer is Answer.NOT_ASKED
+    assert (
+        finding.evidence == "GitHub API answered HTTP 502: upstream refused the request with Bearer [token]"
+    )
+    assert TOKEN not in repr(run)

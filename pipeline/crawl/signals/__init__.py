@@ -14,6 +14,8 @@ import functools
 import re
 from importlib import resources
 
+from pipeline.crawl.prefilter import prefiltered
+
 KINDS = (
     "not-found",
     "removed-content",
@@ -87,4 +89,6 @@ def pattern(kind: str, facet: str, language: str | None = None) -> re.Pattern[st
             raise SignalFileError(
                 f"{kind}.txt [{facet}]: {entry!r} is not a regular expression: {error}"
             ) from None
-    return re.compile("|".join(f"(?:{entry})" for entry in found))
+    # A keyword pre-check (crawl/prefilter.py): same answers, without running the alternation on the
+    # many pages that hold none of the words its phrases are built on.
+    return prefiltered(re.compile("|".join(f"(?:{entry})" for entry in found)))
