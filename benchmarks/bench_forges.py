@@ -17,15 +17,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import tempfile
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline.config import Config
+from pipeline.forge_check import answer_repository_links
 from pipeline.forges import Answer, ask_forges
+from pipeline.store.engine import open_store
 from tests.forges.fakeapi import FakeClock, FakeForge
 
 TOKEN = "bench-token-not-a-secret"
@@ -86,6 +90,42 @@ def scenario(
         fake.stop()
 
 
+def through_the_store(label: str, forge: str, repos: int, latency_s: float, **limits: float) -> None:
+    """The check run's forge step as `roadmap check` runs it: ETags and facts kept in a SQLite store."""
+    clock = FakeClock(time.time())
+    fake = FakeForge(clock, token=TOKEN, latency_s=latency_s, **limits).start()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-forges-"))
+    engine = open_store(f"sqlite:///{workdir / 'roadmap.db'}", workdir)
+    try:
+        config = config_for(fake, forge)
+        host = config.forges[forge].hosts[0]
+        resources = [
+            SimpleNamespace(id=f"r{i}", url=f"http://{host}/{fake.add(f'org{i % 37}/repo-{i}').full_name}")
+            for i in range(repos)
+        ]
+        environ = {config.forges[forge].token_env: TOKEN}
+        for run in ("first run", "no-change run"):
+            requests_before = sum(fake.counters.requests.values())
+            points_before = sum(fake.counters.points.values())
+            started = time.perf_counter()
+            step = asyncio.run(
+                answer_repository_links(engine, config, resources, clock=clock, environ=environ)  # type: ignore[arg-type]
+            )
+            seconds = time.perf_counter() - started
+            unchanged = sum(1 for f in step.run.findings.values() if f.unchanged)
+            answered = len(step.by_resource)
+            print(
+                f"{label:<34} {run:<14} {answered:>5}/{repos} answered ({unchanged:>4} unchanged)  "
+                f"{sum(fake.counters.requests.values()) - requests_before:>5} requests  "
+                f"{sum(fake.counters.points.values()) - points_before:>5} points  {seconds:7.2f} s",
+                flush=True,
+            )
+            clock.advance(24 * 3600)
+    finally:
+        engine.dispose()
+        fake.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repos", type=int, default=1000)
@@ -107,6 +147,10 @@ def main() -> None:
         latency,
         gitlab_limit=2000,
         gitlab_window_s=60,
+    )
+    through_the_store("GitHub, token, with the store", "github", n, latency, graphql_limit=5000)
+    through_the_store(
+        "GitLab, token, with the store", "gitlab", n, latency, gitlab_limit=2000, gitlab_window_s=60
     )
     pages = n * 0.250
     print(

@@ -17,6 +17,8 @@ _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1:
 def parse_ip(host: str) -> IPAddress | None:
     """The address if host is an IP literal (with or without [brackets] or a %zone), else None."""
     host = host.strip().strip("[]").split("%", 1)[0]
+    if ":" not in host and not host.replace(".", "").isdigit():
+        return None  # a host name (the usual case): no exception raised and caught per URL
     try:
         return ipaddress.ip_address(host)
     except ValueError:

@@ -2,8 +2,10 @@
 
     Fetcher.fetch(url) -> facts.Fetched      (never raises for anything the network or server does)
 
-Every httpx/OS exception is turned into a FetchError in `_map_error`, the one place that knows about
-httpx's exception tree; nothing above this module catches `httpx.*`.
+Every httpx/OS exception is turned into a FetchError by `neterrors.map_error`, the one place that knows
+about httpx's exception tree; nothing above this module catches `httpx.*`. Its helpers, one job each:
+`body` (bounded reading, pace, anchors past the prefix), `retry` (transient answers, back-off,
+Retry-After), `pools` (a connection pool per origin), `location` (Location and meta refresh targets).
 
 Politeness: a global limit on requests in flight, a per-host limit, a minimum gap between two request
 starts to one host, and a host-wide slow-down when a host answers 429 or sends Retry-After. Safety: a
@@ -14,31 +16,28 @@ every hop (httpx's `trace` extension reports the peer before any byte of the req
 from __future__ import annotations
 
 import asyncio
-import datetime
-import errno
 import importlib.util
 import random
-import re
-import socket
-import ssl
 import sys
 import time
-import zlib
-from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from http.cookiejar import CookieJar
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
 from pipeline.config import Config
 from pipeline.crawl import safety
-from pipeline.crawl.facts import Failure, Fetched, Response, page_facts
+from pipeline.crawl.body import Body, Pace, SlowBodyError, read_body
+from pipeline.crawl.facts import Failure, Fetched, Response
+from pipeline.crawl.location import escaped, is_stub, refresh_target
+from pipeline.crawl.neterrors import FetchError, UnsafeAddressError, map_error
+from pipeline.crawl.pools import PoolPerHost
 from pipeline.crawl.redirects import REDIRECT_STATUSES
+from pipeline.crawl.retry import TRANSIENT_STATUSES, backoff, retry_after_s
 from pipeline.status import Hop
 
 # httpcore runs `import sniffio` on every request; without sniffio installed each failed import walks
@@ -55,333 +54,10 @@ DOCUMENT_SUFFIXES = (
     ".mkv", ".mov", ".avi", ".mp3", ".ogg", ".wav", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".csv",
     ".ipynb", ".pptx", ".ppt", ".docx", ".doc", ".xlsx", ".xls", ".parquet", ".npz", ".h5",
 )  # fmt: skip
-TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
-# A <meta http-equiv=refresh> sooner than this is a redirect (what browsers, search engines and
-# parked-domain networks use it for); a later one is a page to read that moves on, or reloads itself.
-META_REFRESH_MAX_S = 5.0
 NON_HTML_PREFIX = 8 * 1024  # bytes read of a non-HTML body: enough to sniff it and see it is not empty
 # An HTML page longer than the body limit is read on, up to this size, for its id/name values only, when
 # a link points at a #fragment: long documents put their sections far down.
 ANCHOR_SCAN_LIMIT = 16 * 1024 * 1024
-
-
-class FetchError(Exception):
-    """A fetch failed below HTTP (or we refused to make it); `kind` is the Outcome's error_class."""
-
-    def __init__(self, kind: str, detail: str, *, network: bool = False, transient: bool = False) -> None:
-        super().__init__(f"{kind}: {detail}")
-        self.kind = kind
-        self.detail = detail
-        self.network = network
-        self.transient = transient
-
-    def failure(self) -> Failure:
-        return Failure(self.kind, self.detail, network=self.network)
-
-
-class UnsafeAddressError(Exception):
-    """Raised inside the connection trace when the peer is not a public address."""
-
-
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    """The exception, its causes and contexts, and the members of any exception group among them."""
-    seen: set[int] = set()
-    stack = [exc]
-    while stack:
-        item = stack.pop()
-        if id(item) in seen:
-            continue
-        seen.add(id(item))
-        yield item
-        stack.extend(e for e in (item.__cause__, item.__context__) if e is not None)
-        if isinstance(item, BaseExceptionGroup):
-            stack.extend(item.exceptions)
-
-
-_DNS_FINAL = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5), socket.EAI_FAIL}
-_UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EHOSTDOWN}
-
-
-def _map_error(exc: BaseException) -> FetchError:
-    """The one place that turns library and OS exceptions into our error classes."""
-    causes = list(_chain(exc))
-    text = str(exc) or type(exc).__name__
-    for cause in causes:
-        if isinstance(cause, UnsafeAddressError):
-            return FetchError("unsafe_address", str(cause))
-    if isinstance(exc, httpx.ConnectTimeout):
-        return FetchError("connect_timeout", "no connection in time", network=True, transient=True)
-    if isinstance(exc, httpx.TimeoutException):
-        return FetchError("read_timeout", "the server stopped sending", transient=True)
-    if isinstance(exc, httpx.UnsupportedProtocol):
-        return FetchError("unsupported_scheme", text)
-    if isinstance(exc, httpx.InvalidURL | httpx.LocalProtocolError):
-        return FetchError("invalid_url", text)
-    for cause in causes:
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            return FetchError("tls", cause.verify_message or str(cause))
-        if isinstance(cause, ssl.SSLError):
-            return FetchError("tls", cause.reason or str(cause))
-        if isinstance(cause, socket.gaierror):
-            if cause.errno in _DNS_FINAL:
-                return FetchError("dns", f"name not found ({cause.strerror})", network=True)
-            return FetchError(
-                "dns_temporary", f"name lookup failed ({cause.strerror})", network=True, transient=True
-            )
-    for cause in causes:
-        if isinstance(cause, ConnectionRefusedError):
-            return FetchError("connect", "connection refused", network=True, transient=True)
-        if isinstance(cause, OSError) and cause.errno in _UNREACHABLE:
-            return FetchError("unreachable", cause.strerror or str(cause), network=True, transient=True)
-    if isinstance(exc, httpx.ConnectError):
-        return FetchError("connect", text, network=True, transient=True)
-    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
-        return FetchError("protocol", text, transient=True)
-    if isinstance(exc, httpx.HTTPError | OSError):
-        return FetchError("protocol", f"{type(exc).__name__}: {text}", transient=True)
-    raise exc  # a bug of ours, not something the network did
-
-
-# ---------------------------------------------------------------------------------------------------
-# Bounded body reading (we decompress ourselves so a compression bomb costs at most `limit` bytes).
-
-
-class _Decoder:
-    def __init__(self, encoding: str) -> None:
-        self.encoding = encoding
-        self._z: Any = None
-        if encoding in ("gzip", "x-gzip"):
-            self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif encoding == "deflate":
-            self._z = zlib.decompressobj()  # zlib-wrapped; raw deflate is tried on the first error
-        elif encoding not in ("", "identity"):
-            raise ValueError(encoding)
-        self._first = True
-        self._rest = b""
-
-    def feed(self, data: bytes, room: int) -> bytes:
-        """At most `room` decoded bytes of data (what does not fit waits in unconsumed())."""
-        if self._z is None:
-            self._rest = data[room:]
-            return data[:room]
-        try:
-            out = self._z.decompress(data, room)
-        except zlib.error:
-            if not (self._first and self.encoding == "deflate"):
-                raise
-            self._z = zlib.decompressobj(-zlib.MAX_WBITS)
-            out = self._z.decompress(data, room)
-        self._first = False
-        return out
-
-    def unconsumed(self) -> bytes:
-        """Input the last feed() had no room for."""
-        return self._rest if self._z is None else self._z.unconsumed_tail
-
-    def feed_all(self, data: bytes, piece: int = 256 * 1024) -> Iterator[bytes]:
-        """All of data decoded, in pieces of at most `piece` bytes (a bomb never sits in memory whole)."""
-        if self._z is None:
-            if data:
-                yield data
-            return
-        while data:
-            out = self._z.decompress(data, piece)
-            self._first = False
-            if out:
-                yield out
-            data = self._z.unconsumed_tail
-
-
-class SlowBodyError(Exception):
-    """The body arrives more slowly than the minimum rate: a trickle that would hold the run."""
-
-
-@dataclass
-class _Pace:
-    """The minimum rate a body must keep, counted from its first byte, after a grace period.
-
-    Checked as each chunk arrives; the read timeout bounds the wait for a chunk, so a trickle ends
-    within grace + read timeout (5 + 15 s by default), never holding the run for the whole URL budget.
-    """
-
-    clock: Clock
-    min_bytes_s: float
-    grace_s: float
-    first: float | None = None
-    received: int = 0
-
-    def note(self, size: int) -> None:
-        now = self.clock()
-        if self.first is None:
-            self.first = now
-        self.received += size
-        elapsed = now - self.first
-        if self.min_bytes_s > 0 and elapsed >= self.grace_s and self.received < self.min_bytes_s * elapsed:
-            raise SlowBodyError(
-                f"{self.received} bytes in {elapsed:.0f} s, under the minimum of "
-                f"{self.min_bytes_s / 1024:g} KB/s"
-            )
-
-
-# id="x", name='y', id=z: what a fragment can point at, found without parsing (bytes, any case).
-_ANCHOR_ATTRIBUTE = re.compile(
-    rb"""[\s"'](?:id|name)\s*=\s*(?:"([^"<>]*)"|'([^'<>]*)'|([^\s"'<>=`]+))""", re.IGNORECASE
-)
-_TAG_TAIL_MAX = 64 * 1024  # a tag longer than this is not looked into
-
-
-class _AnchorScanner:
-    """Collects id/name values from HTML streamed past the body prefix, a tag boundary at a time."""
-
-    def __init__(self) -> None:
-        self.anchors: set[str] = set()
-        self._tail = b""
-
-    def feed(self, data: bytes) -> None:
-        data = self._tail + data
-        cut = data.rfind(b">") + 1  # scan whole tags; keep the open one for the next piece
-        self._scan(data[:cut])
-        self._tail = data[cut:][-_TAG_TAIL_MAX:]
-
-    def close(self) -> frozenset[str]:
-        self._scan(self._tail)
-        return frozenset(self.anchors)
-
-    def _scan(self, data: bytes) -> None:
-        for match in _ANCHOR_ATTRIBUTE.finditer(data):
-            value = next(group for group in match.groups() if group is not None)
-            if value:
-                self.anchors.add(value.decode("utf-8", "replace"))
-
-
-@dataclass(frozen=True)
-class _Body:
-    data: bytes | None  # at most `limit` decoded bytes; None when the coding is unknown/bad
-    truncated: bool = False  # there was more than `limit`
-    more_anchors: frozenset[str] | None = None  # id/name values after the prefix, scanned to the end
-
-
-async def _read_body(response: httpx.Response, limit: int, pace: _Pace, scan_limit: int = 0) -> _Body:
-    """The first `limit` decoded bytes; with scan_limit, the id/name values of the rest up to that size."""
-    encodings = [
-        e.strip().lower() for e in response.headers.get("content-encoding", "").split(",") if e.strip()
-    ]
-    try:
-        decoder = _Decoder(encodings[0] if len(encodings) == 1 else ("" if not encodings else "unsupported"))
-    except ValueError:
-        return _Body(None)
-    body = bytearray()
-    scanner: _AnchorScanner | None = None
-    decoded = 0
-    try:
-        async for chunk in response.aiter_raw():
-            pace.note(len(chunk))
-            if scanner is None:
-                body += decoder.feed(chunk, limit - len(body) + 1)
-                if len(body) <= limit:
-                    continue
-                if scan_limit <= limit:
-                    return _Body(bytes(body[:limit]), True)
-                # Past the prefix: go on reading, keeping only the anchors (from the last tag start on).
-                scanner = _AnchorScanner()
-                scanner.feed(bytes(body[max(0, body.rfind(b"<", 0, limit)) :]))
-                decoded = len(body)
-                del body[limit:]
-                chunk = decoder.unconsumed()
-            for piece in decoder.feed_all(chunk):
-                decoded += len(piece)
-                scanner.feed(piece)
-                if decoded > scan_limit:
-                    return _Body(bytes(body), True)  # longer than we scan: anchors beyond it unknown
-    except zlib.error:
-        return _Body(None)
-    except (httpx.RemoteProtocolError, httpx.ReadError):
-        if not body:
-            raise
-        # The connection broke off mid-body: a browser shows what arrived, and so do we judge it.
-        return _Body(bytes(body[:limit]), True)
-    except httpx.StreamConsumed:  # an in-memory response (mock transports) arrives already read
-        data = response.content
-        return _Body(data[:limit], len(data) > limit)
-    if scanner is not None:
-        for piece in decoder.feed_all(b""):
-            scanner.feed(piece)
-        return _Body(bytes(body), True, scanner.close())
-    return _Body(bytes(body), False)
-
-
-# ---------------------------------------------------------------------------------------------------
-# Politeness per host.
-
-
-class _PoolPerHost(httpx.AsyncBaseTransport):
-    """A connection pool per origin instead of one shared pool.
-
-    httpcore looks at every connection of a pool (a readability check on each idle socket) whenever a
-    request starts or ends; with one pool for the whole run that is 40-130 sockets per request, a large
-    share of our CPU. A host's own pool holds at most its per-host limit of connections. Pools with
-    nothing in flight are closed, least recently used first, once more than `keep` are open, so finished
-    hosts do not hold sockets open until the end of the run.
-    """
-
-    def __init__(self, make: Callable[[], httpx.AsyncBaseTransport], keep: int) -> None:
-        self._make = make
-        self._keep = keep
-        self._pools: dict[tuple[bytes, bytes, int | None], httpx.AsyncBaseTransport] = {}  # LRU order
-        self._busy: Counter[tuple[bytes, bytes, int | None]] = Counter()
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        url = request.url
-        key = (url.raw_scheme, url.raw_host, url.port)
-        pool = self._pools.pop(key, None)
-        if pool is None:
-            pool = self._make()
-            await self._close_idle()
-        self._pools[key] = pool  # most recently used last
-        self._busy[key] += 1
-        try:
-            response = await pool.handle_async_request(request)
-        except BaseException:
-            self._done(key)
-            raise
-        stream = response.stream
-        assert isinstance(stream, httpx.AsyncByteStream)
-        response.stream = _Released(stream, lambda: self._done(key))
-        return response
-
-    def _done(self, key: tuple[bytes, bytes, int | None]) -> None:
-        self._busy[key] -= 1
-        if not self._busy[key]:
-            del self._busy[key]
-
-    async def _close_idle(self) -> None:
-        for key in [k for k in self._pools if k not in self._busy][: max(0, len(self._pools) - self._keep)]:
-            await self._pools.pop(key).aclose()
-
-    async def aclose(self) -> None:
-        pools, self._pools = list(self._pools.values()), {}
-        for pool in pools:
-            await pool.aclose()
-
-
-class _Released(httpx.AsyncByteStream):
-    """A response stream that tells its pool when it is closed (the exchange is over)."""
-
-    def __init__(self, stream: httpx.AsyncByteStream, on_close: Callable[[], None]) -> None:
-        self._stream = stream
-        self._on_close: Callable[[], None] | None = on_close
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._stream:
-            yield chunk
-
-    async def aclose(self) -> None:
-        try:
-            await self._stream.aclose()
-        finally:
-            if self._on_close is not None:
-                self._on_close, on_close = None, self._on_close
-                on_close()
 
 
 @dataclass
@@ -432,7 +108,7 @@ class Fetcher:
             tls = httpx.create_ssl_context(trust_env=False)  # one context (CA bundle) for every pool
             # The per-host semaphores bound what is in flight; the pool only needs room for any per_host.
             per_pool = httpx.Limits(max_connections=64, max_keepalive_connections=32)
-            transport = _PoolPerHost(
+            transport = PoolPerHost(
                 lambda: httpx.AsyncHTTPTransport(verify=tls, trust_env=False, limits=per_pool),
                 keep=check.concurrency,
             )
@@ -440,7 +116,9 @@ class Fetcher:
             transport=transport,
             follow_redirects=False,  # we follow hop by hop, recording and checking each one
             trust_env=False,  # no proxies or .netrc credentials from the environment
-            cookies=httpx.Cookies(_NoCookies()),  # nothing persists between URLs or hosts
+            # The jar itself (httpx copies the cookies of a Cookies object into a jar of its own, which kept
+            # them for the rest of the run): nothing persists between URLs or hosts.
+            cookies=_NoCookies(),
             timeout=httpx.Timeout(
                 connect=check.connect_timeout_s,
                 read=check.read_timeout_s,
@@ -530,7 +208,7 @@ class Fetcher:
                 except FetchError:
                     raise
                 except Exception as exc:
-                    raise _map_error(exc) from exc
+                    raise map_error(exc) from exc
                 finally:
                     state.in_flight -= 1
                     budget.spent_s += max(0.0, self.clock() - started)
@@ -546,14 +224,14 @@ class Fetcher:
         try:
             if "set-cookie" in response.headers:
                 jar.extract_cookies(response)
-            body = _Body(None)
+            body = Body(None)
             if method == "GET" and response.status_code not in REDIRECT_STATUSES:
                 kind = response.headers.get("content-type", "").lower()
                 page = "html" in kind or not kind or "text/plain" in kind
                 check = self.config.check
-                pace = _Pace(self.clock, check.min_body_kb_s * 1024, check.body_grace_s)
+                pace = Pace(self.clock, check.min_body_kb_s * 1024, check.body_grace_s)
                 scan = ANCHOR_SCAN_LIMIT if anchors and page and "text/plain" not in kind else 0
-                body = await _read_body(
+                body = await read_body(
                     response, body_limit if page else min(NON_HTML_PREFIX, body_limit), pace, scan
                 )
             return Response(
@@ -571,22 +249,7 @@ class Fetcher:
     # --- retries -------------------------------------------------------------------------------------
 
     def _backoff(self, attempt: int) -> float:
-        return self.config.check.backoff_base_s * (2**attempt) * (0.5 + self.rng())
-
-    def _retry_after(self, response: Response) -> float | None:
-        value = response.header("retry-after").strip()
-        if not value:
-            return None
-        try:
-            return max(0.0, float(value))  # seconds (some servers send "1.5")
-        except ValueError:
-            pass
-        moment = _http_date(value)
-        if moment is None:
-            return None
-        # Against the server's own Date when it sends one: a skewed clock on either side cancels out.
-        now = _http_date(response.header("date"))
-        return max(0.0, moment - (now if now is not None else time.time()))
+        return backoff(self.config.check.backoff_base_s, attempt, self.rng())
 
     async def _request(
         self,
@@ -625,7 +288,7 @@ class Fetcher:
             host.unreachable = None
             if response.status not in TRANSIENT_STATUSES or last:
                 return response
-            retry_after = self._retry_after(response)
+            retry_after = retry_after_s(response)
             if response.status == 429 or retry_after is not None:
                 if retry_after is not None and retry_after > check.retry_after_cap_s:
                     self._slow_down(host, check.retry_after_cap_s)
@@ -701,7 +364,7 @@ class Fetcher:
             location = response.header("location").strip()
             if status in REDIRECT_STATUSES and location:
                 try:
-                    target = _escaped(urljoin(current, location))
+                    target = escaped(urljoin(current, location))
                     urlsplit(target).port  # noqa: B018 - validates the port
                 except ValueError:
                     return done(failure=Failure("invalid_url", f"bad Location {location!r} from {current}"))
@@ -710,61 +373,14 @@ class Fetcher:
                     return done(failure=Failure("too_many_redirects", f"more than {len(hops) - 1} redirects"))
                 current = urlunsplit(urlsplit(target)._replace(fragment=""))
                 continue
-            if method == "GET" and 200 <= status < 300 and (target := _refresh_target(current, response)):
+            if method == "GET" and 200 <= status < 300 and (target := refresh_target(current, response)):
                 # A meta refresh is a redirect hop like any other: same limit, loop and safety checks.
-                hops.append(Hop(url=current, status=status, location=target))
+                hops.append(Hop(url=current, status=status, location=target, stub=is_stub(response, target)))
                 if len(hops) > self.config.check.max_redirects:
                     return done(failure=Failure("too_many_redirects", f"more than {len(hops) - 1} redirects"))
                 current = target
                 continue
             return done(response=response)
-
-
-_URL_SAFE = "/%:@!$&'()*+,;=~-._?[]"
-
-
-def _escaped(url: str) -> str:
-    """A redirect target as a browser would request it (and a catalogue could hold it): spaces and
-    non-ASCII characters in path, query and fragment percent-encoded as UTF-8, existing escapes kept."""
-    parts = urlsplit(url)
-    return urlunsplit(
-        parts._replace(
-            path=quote(parts.path, safe=_URL_SAFE),
-            query=quote(parts.query, safe=_URL_SAFE),
-            fragment=quote(parts.fragment, safe=_URL_SAFE + "#"),
-        )
-    )
-
-
-def _refresh_target(current: str, response: Response) -> str | None:
-    """Where a page's prompt <meta http-equiv=refresh> sends the browser, if it sends it elsewhere."""
-    if not response.body or not response.is_html:
-        return None
-    _, facts = page_facts(response.body, response.header("content-type"))
-    if facts.meta_refresh is None:
-        return None
-    delay, location = facts.meta_refresh
-    if delay > META_REFRESH_MAX_S and facts.text_length > 0:
-        return None  # a page to read first; with nothing to read, the wait changes nothing
-
-    try:
-        target = urlunsplit(urlsplit(_escaped(urljoin(current, location)))._replace(fragment=""))
-    except ValueError:
-        return None  # an unusable target: judge the page itself
-    if urlsplit(target).scheme not in ("http", "https") or target == current:
-        return None  # a reload, or somewhere we do not go (javascript:, data:)
-    return target
-
-
-def _http_date(value: str) -> float | None:
-    """Seconds since the epoch of an HTTP-date (naive dates are UTC), or None when unreadable."""
-    try:
-        moment = parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError, IndexError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.UTC)
-    return moment.timestamp()
 
 
 class _NoCookies(CookieJar):

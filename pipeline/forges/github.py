@@ -15,7 +15,15 @@ from typing import Any
 
 from pipeline.config import ForgeConfig
 from pipeline.forges.api import Refused, call
-from pipeline.forges.base import RestFields, Session, auth_headers, parse_time, repo_segments, rest_lookup
+from pipeline.forges.base import (
+    RestFields,
+    Session,
+    api_message,
+    auth_headers,
+    parse_time,
+    repo_segments,
+    rest_lookup,
+)
 from pipeline.forges.model import Answer, Finding, RepoRef, gone, not_asked
 
 # First path segments of github.com pages that are not owners: /orgs/x, /topics/y are no repositories.
@@ -93,7 +101,11 @@ class GitHub:
                 )
                 continue
             if reply.status != 200 or not isinstance(data, Mapping):
-                words = "; ".join(str(e.get("message", ""))[:200] for e in errors) or "no data"
+                words = (
+                    "; ".join(str(e.get("message", ""))[:200] for e in errors)
+                    or api_message(body)
+                    or "no data"
+                )
                 reason = f"{LABEL} answered HTTP {reply.status}: {words}"
                 if reply.status == 200:
                     reason = f"malformed answer: {reason}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import httpx
@@ -58,6 +58,14 @@ class ForgeRun:
         return text
 
 
+def _scrubbed(finding: Finding, token: str) -> Finding:
+    text = (finding.evidence, finding.full_name, finding.canonical_url, finding.etag)
+    if not any(token in t for t in text if t):
+        return finding
+    evidence, full_name, canonical_url, etag = (t.replace(token, "[token]") if t else t for t in text)
+    return replace(finding, evidence=evidence, full_name=full_name, canonical_url=canonical_url, etag=etag)
+
+
 def forges_of(config: Config) -> list[Forge]:
     return [KINDS[s.kind](name, s) for name, s in config.forges.items() if s.enabled and s.kind in KINDS]
 
@@ -65,8 +73,19 @@ def forges_of(config: Config) -> list[Forge]:
 def match(urls: Iterable[str], forges: list[Forge]) -> dict[str, RepoRef]:
     """Listed URL -> the repository it is the home page of, for URLs some forge answers for."""
     matched: dict[str, RepoRef] = {}
+    # A forge whose host names (all without a port) are none of them in the URL cannot match it: a
+    # substring test spares a urlsplit per forge and URL on the many URLs of other hosts.
+    screens = [
+        tuple(h.lower() for h in forge.settings.hosts)
+        if forge.settings.hosts and not any(":" in h for h in forge.settings.hosts)
+        else None
+        for forge in forges
+    ]
     for url in urls:
-        for forge in forges:
+        lowered = url.lower()
+        for forge, hosts in zip(forges, screens, strict=True):
+            if hosts is not None and not any(h in lowered for h in hosts):
+                continue
             ref = forge.matches(url)
             if ref is not None:
                 matched[url] = ref
@@ -119,6 +138,8 @@ async def ask_forges(
             findings = await forge.lookup(refs, session) if refs else {}
             for ref in refs:  # a forge that forgot one still answers for it
                 findings.setdefault(ref, not_asked(ref, "malformed answer: the forge's answer left it out"))
+            if session.token:  # an API that echoes the credentials must not put them into evidence
+                findings = {ref: _scrubbed(f, session.token) for ref, f in findings.items()}
             cost = ForgeCost(
                 forge.name,
                 len(refs),

@@ -15,7 +15,8 @@ import pytest
 
 from pipeline.config import CheckConfig, Config
 from pipeline.crawl import fetch
-from pipeline.crawl.fetch import Fetcher, _AnchorScanner
+from pipeline.crawl.body import AnchorScanner
+from pipeline.crawl.fetch import Fetcher
 from pipeline.crawl.runner import Crawler, split_fragment
 from pipeline.status import Outcome, Status
 from tests.crawl.server import LoopbackServer, Request, head, reply
@@ -215,7 +216,7 @@ def test_a_document_longer_than_the_scan_limit_never_reads_missing(
 @pytest.mark.parametrize("piece", [1, 3, 7, 64])
 def test_the_anchor_scanner_finds_values_across_piece_boundaries(piece: int) -> None:
     markup = b"""<div id="a-1"><a name='b 2'>x</a><section ID=c3 class="x"><p data-id="no">id=notatag</p>"""
-    scanner = _AnchorScanner()
+    scanner = AnchorScanner()
     for start in range(0, len(markup), piece):
         scanner.feed(markup[start : start + piece])
     assert scanner.close() == {"a-1", "b 2", "c3"}

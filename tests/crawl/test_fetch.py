@@ -147,7 +147,7 @@ def test_host_limits_have_one_source(host: str, expected: HostLimits) -> None:
 
 
 def test_one_pool_per_host_and_idle_pools_are_closed_beyond_keep() -> None:
-    from pipeline.crawl.fetch import _PoolPerHost
+    from pipeline.crawl.pools import PoolPerHost
 
     made: list[str] = []
     closed: list[int] = []
@@ -169,7 +169,7 @@ def test_one_pool_per_host_and_idle_pools_are_closed_beyond_keep() -> None:
             closed.append(self.number)
 
     async def main() -> list[str]:
-        pools = _PoolPerHost(Recording, keep=2)
+        pools = PoolPerHost(Recording, keep=2)
         async with httpx.AsyncClient(transport=pools) as client:
             held = await client.send(client.build_request("GET", "https://a.example/"), stream=True)
             answers = []

@@ -110,6 +110,7 @@ class FakeForge:
         self.secondary_next = 0  # the next N API answers: 403 + Retry-After
         self.secondary_retry_after = 30
         self.malformed_next = 0  # the next N API answers: 200 with a body that is not the API's
+        self.echo_credentials = False  # answer 502 with the Authorization header in the message
         self.counters = Counters()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -212,6 +213,8 @@ class FakeForge:
                 self.counters.statuses[answer[0]] += 1
                 return answer
             self.counters.pages.append(path)
+        if "roadmap-linkcheck" in path:  # the crawler's made-up path (soft-404 probe): a forge says 404
+            return 404, {"Content-Type": "text/html"}, b"<html><title>Page not found</title></html>"
         return (
             200,
             {"Content-Type": "text/html"},
@@ -238,6 +241,8 @@ class FakeForge:
         authorised = self._authorised(auth)
         if authorised is None:
             return 401, {}, {"message": "Bad credentials"}
+        if self.echo_credentials:  # a careless proxy in front of the API
+            return 502, {}, {"message": f"upstream refused the request with {auth}"}
         if path == "/github/graphql" and method == "POST":
             return self._graphql(bool(authorised), body)
         if path.startswith("/github/repos/") or path.startswith("/github/repositories/"):
