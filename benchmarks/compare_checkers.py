@@ -59,6 +59,17 @@ from pipeline.config import CheckConfig, Config
 from pipeline.status import Outcome, Status
 from pipeline.store.engine import open_store
 from pipeline.store.sync import sync_catalogue
+from tests.crawl.helpers import (
+    CF_BODY,
+    FOOTER,
+    HEADER_LOGIN,
+    HUGE_PDF,
+    NOT_FREE,
+    PDF,
+    PROSE,
+    html,
+    refresh_page,
+)
 from tests.crawl.server import (
     LoopbackServer,
     by_method,
@@ -68,16 +79,6 @@ from tests.crawl.server import (
     sequence,
     trickle,
 )
-from tests.crawl.test_adversarial import (
-    CF_BODY,
-    FOOTER,
-    HEADER_LOGIN,
-    HUGE_PDF,
-    NOT_FREE,
-    PDF,
-)
-from tests.crawl.test_adversarial2 import refresh_page
-from tests.crawl.test_live import PROSE, html
 from tests.factory import catalogue, resource
 
 # Stopping a server cancels handlers still trickling to a client that left; asyncio would log each one.

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, aclosing, contextmanager
@@ -321,8 +322,27 @@ def run_check(
     transport: httpx.AsyncBaseTransport | None = None,
     progress: Progress | None = None,
 ) -> CheckReport:
-    """Synchronous entry point: SIGINT/SIGTERM stop the run gracefully (it is concluded "interrupted")."""
+    """Synchronous entry point: SIGINT/SIGTERM stop the run gracefully (it is concluded "interrupted").
 
+    The objects alive now (modules, the catalogue) live as long as the run: they are frozen out of the
+    garbage collector's sight for its duration, so its full collections do not walk the whole catalogue
+    again and again while the crawl runs (0.4 s of GC at 2,000 resources, growing with the catalogue).
+    """
+    gc.freeze()
+    try:
+        return _run_check(engine, catalogue, request, transport=transport, progress=progress)
+    finally:
+        gc.unfreeze()  # a long-running process (roadmap schedule) collects them again afterwards
+
+
+def _run_check(
+    engine: Engine,
+    catalogue: Catalogue,
+    request: CheckRequest,
+    *,
+    transport: httpx.AsyncBaseTransport | None,
+    progress: Progress | None,
+) -> CheckReport:
     async def main() -> CheckReport:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -113,7 +113,14 @@ class Hop:
 
     url: str
     status: int
-    location: str | None = None  # the Location header, resolved against url
+    location: str | None = None  # the Location header (or meta refresh target), resolved against url
+    # The page at url is a redirect stub (a meta refresh and a canonical link to the same new address, as
+    # GitHub Pages and Hugo publish for a moved page): a permanent move, like a 301.
+    stub: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"url": self.url, "status": self.status, "location": self.location}
+        return data | {"stub": True} if self.stub else data
 
 
 @dataclass(frozen=True)
@@ -151,7 +158,7 @@ class Outcome:
             "status": self.status.value,
             "http_status": self.http_status,
             "final_url": self.final_url,
-            "redirect_chain": [asdict(h) for h in self.redirect_chain],
+            "redirect_chain": [h.to_json() for h in self.redirect_chain],
             "elapsed_ms": self.elapsed_ms,
             "error_class": self.error_class,
             "error_detail": self.error_detail,

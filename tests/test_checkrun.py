@@ -25,7 +25,7 @@ from pipeline.store.engine import open_store
 from pipeline.store.models import CheckResult
 from pipeline.store.runs import start_run
 from pipeline.store.sync import sync_catalogue
-from tests.crawl.test_live import TEST_CHECK, html
+from tests.crawl.helpers import TEST_CHECK, html
 from tests.factory import catalogue, resource
 
 

@@ -33,7 +33,7 @@ from pipeline.config import Config
 from pipeline.crawl import safety
 from pipeline.crawl.body import Body, Pace, SlowBodyError, read_body
 from pipeline.crawl.facts import Failure, Fetched, Response
-from pipeline.crawl.location import escaped, refresh_target
+from pipeline.crawl.location import escaped, is_stub, refresh_target
 from pipeline.crawl.neterrors import FetchError, UnsafeAddressError, map_error
 from pipeline.crawl.pools import PoolPerHost
 from pipeline.crawl.redirects import REDIRECT_STATUSES
@@ -375,7 +375,7 @@ class Fetcher:
                 continue
             if method == "GET" and 200 <= status < 300 and (target := refresh_target(current, response)):
                 # A meta refresh is a redirect hop like any other: same limit, loop and safety checks.
-                hops.append(Hop(url=current, status=status, location=target))
+                hops.append(Hop(url=current, status=status, location=target, stub=is_stub(response, target)))
                 if len(hops) > self.config.check.max_redirects:
                     return done(failure=Failure("too_many_redirects", f"more than {len(hops) - 1} redirects"))
                 current = target

@@ -40,6 +40,7 @@ class PageFacts:
     meta_refresh: tuple[float, str] | None  # (delay seconds, target) of <meta http-equiv=refresh>
     script_redirect: str | None = None  # target of an inline `window.location = "..."` (not followed)
     content_text: str | None = None  # visible text outside header/nav/footer/aside (None: same as text)
+    canonical: str | None = None  # href of <link rel=canonical>, as written
 
 
 # Labels that browsers read as windows-1252 (the WHATWG Encoding Standard): Python's latin-1 would turn
@@ -170,6 +171,14 @@ def parse(markup: str) -> PageFacts:
     noscript = " ".join(n.text(deep=True) or "" for n in tree.css("noscript")).lower()
     has_app_root = bool(tree.css_first(_APP_ROOTS))
     refresh = _meta_refresh(tree)
+    canonical = next(
+        (
+            (node.attributes.get("href") or "").strip() or None
+            for node in tree.css("link[rel]")
+            if "canonical" in (node.attributes.get("rel") or "").lower().split()
+        ),
+        None,
+    )
     script_redirect = None
     for node in tree.css("script:not([src])"):
         if m := _SCRIPT_REDIRECT.search(node.text(deep=True) or ""):
@@ -198,4 +207,5 @@ def parse(markup: str) -> PageFacts:
         meta_refresh=refresh,
         script_redirect=script_redirect,
         content_text=None if content_text == text else content_text[:TEXT_KEEP],
+        canonical=canonical,
     )

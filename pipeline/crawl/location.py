@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from pipeline.crawl.facts import Response, page_facts
+from pipeline.crawl.redirects import is_redirect_stub
 
 # A <meta http-equiv=refresh> sooner than this is a redirect (what browsers, search engines and
 # parked-domain networks use it for); a later one is a page to read that moves on, or reloads itself.
@@ -44,3 +45,12 @@ def refresh_target(current: str, response: Response) -> str | None:
     if urlsplit(target).scheme not in ("http", "https") or target == current:
         return None  # a reload, or somewhere we do not go (javascript:, data:)
     return target
+
+
+def is_stub(response: Response, target: str) -> bool:
+    """The page whose meta refresh sends us to target is a redirect stub: a permanent move
+    (redirects.is_redirect_stub)."""
+    if not response.body:
+        return False
+    _, facts = page_facts(response.body, response.header("content-type"))
+    return is_redirect_stub(facts, response.url, target)

@@ -22,17 +22,11 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
 from pipeline.config import Config, HostLimits
-from pipeline.crawl.classify import (
-    Context,
-    classify,
-    for_resource,
-    probe_can_matter,
-    probe_from,
-    probe_origin,
-    wants_probe,
-)
+from pipeline.crawl.classify import Clues, classify
+from pipeline.crawl.cost import for_resource
 from pipeline.crawl.facts import Fetched, Probe
 from pipeline.crawl.fetch import Fetcher
+from pipeline.crawl.probe import probe_can_matter, probe_from, probe_origin, wants_probe
 from pipeline.model import Resource
 from pipeline.status import Evidence, Outcome, Status
 
@@ -180,12 +174,12 @@ class Crawler:
             key = f"{fragment}\x00{cost}"
             if key in results:
                 continue
-            context = Context(fragment=fragment, rule=rule)
+            context = Clues(fragment=fragment, rule=rule)
             outcome = classify(fetched, context)
             if wants_probe(fetched, outcome):
                 probe = probe or await self.probe(probe_origin(fetched))
                 if probe_can_matter(probe):  # else the same verdict again: spare the second classify
-                    outcome = classify(fetched, Context(fragment=fragment, rule=rule, probe=probe))
+                    outcome = classify(fetched, Clues(fragment=fragment, rule=rule, probe=probe))
             results[key] = for_resource(_with_url(outcome, url, fragment), cost)
         return fetched, results
 

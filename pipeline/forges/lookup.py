@@ -73,8 +73,19 @@ def forges_of(config: Config) -> list[Forge]:
 def match(urls: Iterable[str], forges: list[Forge]) -> dict[str, RepoRef]:
     """Listed URL -> the repository it is the home page of, for URLs some forge answers for."""
     matched: dict[str, RepoRef] = {}
+    # A forge whose host names (all without a port) are none of them in the URL cannot match it: a
+    # substring test spares a urlsplit per forge and URL on the many URLs of other hosts.
+    screens = [
+        tuple(h.lower() for h in forge.settings.hosts)
+        if forge.settings.hosts and not any(":" in h for h in forge.settings.hosts)
+        else None
+        for forge in forges
+    ]
     for url in urls:
-        for forge in forges:
+        lowered = url.lower()
+        for forge, hosts in zip(forges, screens, strict=True):
+            if hosts is not None and not any(h in lowered for h in hosts):
+                continue
             ref = forge.matches(url)
             if ref is not None:
                 matched[url] = ref

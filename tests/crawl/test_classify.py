@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from types import MappingProxyType
 
 import pytest
 
 from pipeline.config import DomainRule
-from pipeline.crawl.classify import (
-    Context,
-    classify,
-    for_resource,
-    probe_from,
-    wants_probe,
-)
+from pipeline.crawl.classify import RULES, Clues, classify
+from pipeline.crawl.cost import for_resource
 from pipeline.crawl.facts import Failure, Fetched, Probe, Response
+from pipeline.crawl.probe import probe_from, wants_probe
 from pipeline.status import Hop, Status
 
 URL = "https://site.example/notes/chapter-3"
@@ -58,17 +55,17 @@ def json_ld(data: object) -> str:
 
 SCENARIOS = {
     # --- healthy
-    "plain page": (fetched(), Context(), Status.OK, None),
-    "pdf via HEAD": (fetched(ctype="application/pdf", method="HEAD", body=None), Context(), Status.OK, None),
+    "plain page": (fetched(), Clues(), Status.OK, None),
+    "pdf via HEAD": (fetched(ctype="application/pdf", method="HEAD", body=None), Clues(), Status.OK, None),
     "arxiv title with 404 inside a number": (
         fetched(body=page("[2404.01234] Attention over eigenvectors")),
-        Context(),
+        Clues(),
         Status.OK,
         None,
     ),
     "title mentions not found in prose": (
         fetched(body=page("Why the Higgs boson was not found for decades, explained")),
-        Context(),
+        Clues(),
         Status.OK,
         None,
     ),
@@ -76,38 +73,38 @@ SCENARIOS = {
         fetched(
             body=page(body=f"<p>{PROSE}</p><p>Read it free online. Buy the print edition for $49.99.</p>")
         ),
-        Context(),
+        Clues(),
         Status.OK,
         None,
     ),
     "course enrol for free with a certificate price": (
         fetched(body=page(body=f"<p>{PROSE}</p><button>Enroll for free</button> Certificate $49")),
-        Context(),
+        Clues(),
         Status.OK,
         None,
     ),
     "forum page with a login box in the header": (
         fetched(body=page(body=f"<form><input type=password></form><h1>Thread</h1><p>{PROSE * 2}</p>")),
-        Context(),
+        Clues(),
         Status.OK,
         None,
     ),
     "contact form with a captcha on a long page": (
         fetched(body=page(body=f"<p>{PROSE * 3}</p><div class='g-recaptcha'></div>")),
-        Context(),
+        Clues(),
         Status.OK,
         None,
     ),
     "temporary redirect is followed, not reported": (
         fetched(hops=(Hop(URL, 302, "https://site.example/notes/chapter-3?v=2"),), final=URL + "?v=2"),
-        Context(),
+        Clues(),
         Status.OK,
         None,
     ),
     # --- redirects
     "301 means update the catalogue": (
         fetched(hops=(Hop(URL, 301, "https://new.example/ch3"),), final="https://new.example/ch3"),
-        Context(),
+        Clues(),
         Status.REDIRECTED,
         "permanent-redirect",
     ),
@@ -117,7 +114,7 @@ SCENARIOS = {
             hops=(Hop("http://site.example/a", 302, "https://site.example/a"),),
             final="https://site.example/a",
         ),
-        Context(),
+        Clues(),
         Status.REDIRECTED,
         "permanent-redirect",
     ),
@@ -126,7 +123,7 @@ SCENARIOS = {
             hops=(Hop(URL, 302, "https://site.example/accounts/login?next=/notes"),),
             final="https://site.example/accounts/login?next=/notes",
         ),
-        Context(),
+        Clues(),
         Status.LOGIN_REQUIRED,
         "login-redirect",
     ),
@@ -134,7 +131,7 @@ SCENARIOS = {
         fetched(
             hops=(Hop(URL, 302, "https://site.example/gate?ret=1"),), final="https://site.example/gate?ret=1"
         ),
-        Context(rule=DomainRule(login_url_patterns=("/gate",))),
+        Clues(rule=DomainRule(login_url_patterns=("/gate",))),
         Status.LOGIN_REQUIRED,
         "login-redirect",
     ),
@@ -142,90 +139,107 @@ SCENARIOS = {
         fetched(
             404, page("Gone"), hops=(Hop(URL, 301, "https://site.example/x"),), final="https://site.example/x"
         ),
-        Context(),
+        Clues(),
         Status.BROKEN,
         "http-404",
     ),
     "deep link redirected to the home page": (
         fetched(hops=(Hop(URL, 301, "https://site.example/"),), final="https://site.example/"),
-        Context(),
+        Clues(),
         Status.SOFT_404,
         "redirect-to-homepage",
+    ),
+    "redirect to a consent prompt": (
+        fetched(
+            hops=(Hop(URL, 302, "https://consent.youtube.com/m?continue=https%3A%2F%2Fsite.example"),),
+            final="https://consent.youtube.com/m?continue=https%3A%2F%2Fsite.example",
+        ),
+        Clues(),
+        Status.BLOCKED,
+        "consent-wall",
+    ),
+    "a name that leads to a private address": (
+        Fetched(
+            url=URL, failure=Failure("unsafe_address", "connected to 10.0.0.7: 10.0.0.7 is a private address")
+        ),
+        Clues(),
+        Status.BLOCKED,
+        "unsafe-address",
     ),
     "redirect to a parking host": (
         fetched(
             hops=(Hop(URL, 302, "https://www.hugedomains.com/domain_profile.cfm?d=site"),),
             final="https://www.hugedomains.com/domain_profile.cfm?d=site",
         ),
-        Context(),
+        Clues(),
         Status.SOFT_404,
         "parked-domain",
     ),
     # --- status codes
-    "404": (fetched(404), Context(), Status.BROKEN, "http-404"),
-    "410": (fetched(410), Context(), Status.BROKEN, "http-410"),
-    "401 is blocked": (fetched(401), Context(), Status.BLOCKED, "http-401"),
-    "403 is blocked": (fetched(403, server="cloudflare"), Context(), Status.BLOCKED, "http-403"),
-    "429 is blocked": (fetched(429, retry_after="60"), Context(), Status.BLOCKED, "http-429"),
-    "999 is blocked": (fetched(999), Context(), Status.BLOCKED, "http-999"),
-    "451 is for a human": (fetched(451), Context(), Status.BLOCKED, "http-451"),
-    "503": (fetched(503), Context(), Status.SERVER_ERROR, "http-503"),
+    "404": (fetched(404), Clues(), Status.BROKEN, "http-404"),
+    "410": (fetched(410), Clues(), Status.BROKEN, "http-410"),
+    "401 is blocked": (fetched(401), Clues(), Status.BLOCKED, "http-401"),
+    "403 is blocked": (fetched(403, server="cloudflare"), Clues(), Status.BLOCKED, "http-403"),
+    "429 is blocked": (fetched(429, retry_after="60"), Clues(), Status.BLOCKED, "http-429"),
+    "999 is blocked": (fetched(999), Clues(), Status.BLOCKED, "http-999"),
+    "451 is for a human": (fetched(451), Clues(), Status.BLOCKED, "http-451"),
+    "503": (fetched(503), Clues(), Status.SERVER_ERROR, "http-503"),
     "503 cloudflare challenge": (
         fetched(503, page("Just a moment..."), cf_mitigated="challenge"),
-        Context(),
+        Clues(),
         Status.BLOCKED,
         "bot-challenge",
     ),
     "domain override": (
         fetched(404),
-        Context(rule=DomainRule(status_overrides=MappingProxyType({"404": "blocked"}))),
+        Clues(rule=DomainRule(status_overrides=MappingProxyType({"404": "blocked"}))),
         Status.BLOCKED,
         "domain-override",
     ),
     # --- bot walls on 200
     "just a moment title": (
         fetched(body=page("Just a moment...")),
-        Context(),
+        Clues(),
         Status.BLOCKED,
         "bot-challenge",
     ),
     "cf-mitigated header on 200": (
         fetched(cf_mitigated="challenge"),
-        Context(),
+        Clues(),
         Status.BLOCKED,
         "bot-challenge",
     ),
     "captcha page": (
         fetched(body=page("Verify", body="<div class='h-captcha'></div><p>Please confirm.</p>")),
-        Context(),
+        Clues(),
         Status.BLOCKED,
         "bot-challenge",
     ),
     # --- soft 404
     "title page not found": (
         fetched(body=page("Page not found | Site")),
-        Context(),
+        Clues(),
         Status.SOFT_404,
         "title-not-found",
     ),
-    "title 404": (fetched(body=page("404")), Context(), Status.SOFT_404, "title-not-found"),
+    "title 404": (fetched(body=page("404")), Clues(), Status.SOFT_404, "title-not-found"),
     "h1 oops 404": (
         fetched(body=page("Site", body="<h1>Oops! 404 - this page does not exist</h1>")),
-        Context(),
+        Clues(),
         Status.SOFT_404,
         "h1-not-found",
     ),
-    "empty body": (fetched(body=b""), Context(), Status.SOFT_404, "empty-body"),
-    "whitespace body": (fetched(body=b" \n "), Context(), Status.SOFT_404, "empty-body"),
+    "empty body": (fetched(body=b""), Clues(), Status.SOFT_404, "empty-body"),
+    "whitespace body": (fetched(body=b" \n "), Clues(), Status.SOFT_404, "empty-body"),
     "empty html": (
         fetched(body=b"<html><head><title></title></head><body></body></html>"),
-        Context(),
+        Clues(),
         Status.SOFT_404,
         "empty-page",
     ),
     "parked phrase": (
         fetched(body=page("site.example", body="<h2>This domain is for sale!</h2><a>Make an offer</a>")),
-        Context(),
+        Clues(),
         Status.SOFT_404,
         "parked-domain",
     ),
@@ -233,89 +247,89 @@ SCENARIOS = {
         fetched(
             body=page("site.example", body="<script src='https://img.sedoparking.com/js/x.js'></script>")
         ),
-        Context(),
+        Clues(),
         Status.SOFT_404,
         "parked-domain",
     ),
     # --- paywalls and login walls
     "json-ld not free": (
         fetched(body=page(head=json_ld({"@type": "Article", "isAccessibleForFree": False}))),
-        Context(),
+        Clues(),
         Status.PAYWALLED,
         "schema-org-not-free",
     ),
     "json-ld not free as string in graph": (
         fetched(body=page(head=json_ld({"@graph": [{"@type": "WebPage", "isAccessibleForFree": "False"}]}))),
-        Context(),
+        Clues(),
         Status.PAYWALLED,
         "schema-org-not-free",
     ),
     "json-ld free": (
         fetched(body=page(head=json_ld({"@type": "Article", "isAccessibleForFree": True}))),
-        Context(),
+        Clues(),
         Status.OK,
         None,
     ),
     "broken json-ld is ignored": (
         fetched(body=page(head='<script type="application/ld+json">{nope</script>')),
-        Context(),
+        Clues(),
         Status.OK,
         None,
     ),
     "subscribe to continue reading": (
         fetched(body=page(body=f"<p>{PROSE[:300]}</p><p>Subscribe to continue reading.</p>")),
-        Context(),
+        Clues(),
         Status.PAYWALLED,
         "paywall-wording",
     ),
     "price next to enrol, nothing free": (
         fetched(body=page(body=f"<p>{PROSE}</p><p>Price: $199.00</p><button>Enroll now</button>")),
-        Context(),
+        Clues(),
         Status.PAYWALLED,
         "price-and-buy",
     ),
     "domain paywall phrase": (
         fetched(body=page(body=f"<p>{PROSE}</p><p>Institutional access only</p>")),
-        Context(rule=DomainRule(paywall_phrases=("institutional access only",))),
+        Clues(rule=DomainRule(paywall_phrases=("institutional access only",))),
         Status.PAYWALLED,
         "domain-paywall-phrase",
     ),
     "password form is the page": (
         fetched(body=page("Sign in", body="<form><input name=u><input type=password name=p></form>")),
-        Context(),
+        Clues(),
         Status.LOGIN_REQUIRED,
         "password-form",
     ),
     # --- anchors
     "anchor present as id": (
         fetched(body=page(ids="<a id='eigen'></a>")),
-        Context(fragment="eigen"),
+        Clues(fragment="eigen"),
         Status.OK,
         None,
     ),
     "anchor present as name": (
         fetched(body=page(ids="<a name='eigen'></a>")),
-        Context(fragment="eigen"),
+        Clues(fragment="eigen"),
         Status.OK,
         None,
     ),
     "anchor github user-content": (
         fetched(body=page(ids="<a id='user-content-install'></a>")),
-        Context(fragment="install"),
+        Clues(fragment="install"),
         Status.OK,
         None,
     ),
     "anchor missing": (
         fetched(body=page(ids="<div id='main'></div>")),
-        Context(fragment="eigen"),
+        Clues(fragment="eigen"),
         Status.ANCHOR_MISSING,
         "anchor-missing",
     ),
-    "hash-bang route is not an anchor": (fetched(), Context(fragment="!/notes"), Status.OK, None),
-    "media fragment is not an anchor": (fetched(), Context(fragment="t=30"), Status.OK, None),
+    "hash-bang route is not an anchor": (fetched(), Clues(fragment="!/notes"), Status.OK, None),
+    "media fragment is not an anchor": (fetched(), Clues(fragment="t=30"), Status.OK, None),
     "anchor on a JS app is not judged": (
         fetched(body=page(body="<div id='root'></div><script src=app.js></script>")),
-        Context(fragment="eigen"),
+        Clues(fragment="eigen"),
         Status.OK,
         None,
     ),
@@ -330,54 +344,54 @@ SCENARIOS = {
                 truncated=True,
             ),
         ),
-        Context(fragment="eigen"),
+        Clues(fragment="eigen"),
         Status.OK,
         None,
     ),
     "anchor on a pdf is not judged": (
         fetched(ctype="application/pdf", body=b"%PDF-1.7 ..."),
-        Context(fragment="page=3"),
+        Clues(fragment="page=3"),
         Status.OK,
         None,
     ),
     # --- failures below HTTP
     "nxdomain": (
         Fetched(url=URL, failure=Failure("dns", "no such name", network=True)),
-        Context(),
+        Clues(),
         Status.BROKEN,
         "dns",
     ),
     "refused": (
         Fetched(url=URL, failure=Failure("connect", "refused", network=True)),
-        Context(),
+        Clues(),
         Status.BROKEN,
         "connect",
     ),
     "read timeout": (
         Fetched(url=URL, failure=Failure("read_timeout", "15 s")),
-        Context(),
+        Clues(),
         Status.TIMEOUT,
         "read-timeout",
     ),
-    "tls": (Fetched(url=URL, failure=Failure("tls", "self-signed")), Context(), Status.TLS_ERROR, "tls"),
+    "tls": (Fetched(url=URL, failure=Failure("tls", "self-signed")), Clues(), Status.TLS_ERROR, "tls"),
     "loop": (
         Fetched(url=URL, failure=Failure("redirect_loop", "a -> b -> a")),
-        Context(),
+        Clues(),
         Status.BROKEN,
         "redirect-loop",
     ),
     "unsafe": (
         Fetched(url=URL, failure=Failure("unsafe_address", "127.0.0.1")),
-        Context(),
-        Status.SKIPPED,
+        Clues(),
+        Status.BLOCKED,
         "unsafe-address",
     ),
 }
 
 
-@pytest.mark.parametrize(("fetch", "context", "status", "rule"), SCENARIOS.values(), ids=SCENARIOS.keys())
-def test_verdicts(fetch: Fetched, context: Context, status: Status, rule: str | None) -> None:
-    outcome = classify(fetch, context)
+@pytest.mark.parametrize(("fetch", "clues", "status", "rule"), SCENARIOS.values(), ids=SCENARIOS.keys())
+def test_verdicts(fetch: Fetched, clues: Clues, status: Status, rule: str | None) -> None:
+    outcome = classify(fetch, clues)
     assert outcome.status is status, outcome.evidence
     if status is Status.OK:
         assert outcome.evidence == ()
@@ -392,7 +406,7 @@ def test_redirected_records_where_to_update_and_keeps_the_fragment() -> None:
         Hop(URL, 301, "https://new.example/ch3"),
         Hop("https://new.example/ch3", 302, "https://cdn.example/x"),
     )
-    outcome = classify(fetched(hops=hops, final="https://cdn.example/x"), Context(fragment="sec"))
+    outcome = classify(fetched(hops=hops, final="https://cdn.example/x"), Clues(fragment="sec"))
     assert outcome.status is Status.REDIRECTED
     assert outcome.final_url == "https://new.example/ch3#sec"
     assert outcome.redirect_chain == hops
@@ -431,14 +445,14 @@ def probe(body: bytes | None, status: int = 200, url: str = "https://site.exampl
 def test_random_path_fingerprint(page_body: bytes, probe_result: Probe, status: Status) -> None:
     first = classify(fetched(body=page_body))
     assert wants_probe(fetched(body=page_body), first)
-    assert classify(fetched(body=page_body), Context(probe=probe_result)).status is status
+    assert classify(fetched(body=page_body), Clues(probe=probe_result)).status is status
 
 
 def test_page_echoing_its_path_still_matches_the_probe() -> None:
     def echo(path: str) -> bytes:
         return page("Site", body=f"<p>{PROSE}</p><p>You asked for {path}; here is our home page instead.</p>")
 
-    result = classify(fetched(body=echo("/notes/chapter-3")), Context(probe=probe(echo("/zz-probe-1f3a"))))
+    result = classify(fetched(body=echo("/notes/chapter-3")), Clues(probe=probe(echo("/zz-probe-1f3a"))))
     assert result.status is Status.SOFT_404
     assert result.evidence[0].rule == "same-as-missing-page"
 
@@ -469,3 +483,20 @@ def test_walls_expected_from_the_declared_cost(status: Status, cost: str, expect
     assert adjusted.status is expected
     if expected is not status:
         assert adjusted.evidence[0].rule == "expected-wall"
+
+
+def test_rules_run_in_the_documented_order() -> None:
+    """The order of RULES is the policy: it must be the numbered list in classify's docstring."""
+    import pipeline.crawl.classify as module
+
+    documented = re.findall(r"^\s*(\d+)\. ([a-z0-9-]+):", module.__doc__ or "", re.M)
+    assert [int(n) for n, _ in documented] == list(range(1, len(documented) + 1))
+    assert [rule.name for rule in RULES] == [name for _, name in documented]
+
+
+def test_the_first_rule_that_judges_decides() -> None:
+    """A bot wall titled "404 Not Found" is a bot wall (rule 10 before 12); a 404 status decides before
+    any page content (rule 6)."""
+    walled = fetched(body=page("404 Not Found", head="<script src='/cdn-cgi/challenge-platform/x'></script>"))
+    assert classify(walled).status is Status.BLOCKED
+    assert classify(fetched(404, page("Page not found"))).evidence[0].rule == "http-404"

@@ -4,7 +4,6 @@ through Fetcher -> classify. Back-off waits are recorded instead of slept."""
 from __future__ import annotations
 
 import asyncio
-import gzip
 import socket
 import ssl
 from collections.abc import Iterator
@@ -14,10 +13,10 @@ import httpx
 import pytest
 import trustme
 
-from pipeline.config import CheckConfig, Config, DomainRule
+from pipeline.config import Config, DomainRule
 from pipeline.crawl.fetch import Fetcher
-from pipeline.crawl.runner import Crawler, split_fragment
-from pipeline.status import Outcome, Status
+from pipeline.status import Status
+from tests.crawl.helpers import BOMB, NOT_FREE, PROSE, TEST_CHECK, A, B, FakeTime, html, run
 from tests.crawl.server import (
     LoopbackServer,
     by_method,
@@ -28,64 +27,6 @@ from tests.crawl.server import (
     slow,
     trickle,
 )
-
-A, B = "127.0.0.2", "127.0.0.3"
-PROSE = "<p>" + "Eigenvectors are the directions a matrix only stretches. " * 30 + "</p>"
-TEST_CHECK = CheckConfig(
-    concurrency=8,
-    per_host=2,
-    host_delay_ms=0,
-    connect_timeout_s=2.0,
-    read_timeout_s=1.0,
-    url_timeout_s=2.5,
-    max_body_kb=64,
-    retries=2,
-    backoff_base_s=0.5,
-)
-
-
-def html(title: str, body: str = PROSE, head: str = "") -> str:
-    document = f"<!doctype html><html><head><title>{title}</title>{head}</head>"
-    return document + f"<body><h1>{title}</h1>{body}</body></html>"
-
-
-class FakeTime:
-    """Records back-off waits and returns at once (only yields to the loop)."""
-
-    def __init__(self) -> None:
-        self.sleeps: list[float] = []
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        await asyncio.sleep(0)
-
-
-def run(
-    urls: list[str],
-    config: Config | None = None,
-    *,
-    allow_private: bool = True,
-    transport: httpx.AsyncBaseTransport | None = None,
-    clock: FakeTime | None = None,
-) -> tuple[dict[str, Outcome], Fetcher]:
-    config = config or Config(check=TEST_CHECK)
-    clock = clock or FakeTime()
-
-    async def main() -> tuple[dict[str, Outcome], Fetcher]:
-        fetcher = Fetcher(config, transport=transport, allow_private=allow_private, sleep=clock.sleep)
-        results: dict[str, Outcome] = {}
-        async with fetcher:
-            crawler = Crawler(config, fetcher)
-
-            async def one(url: str) -> None:
-                base, fragment = split_fragment(url)
-                _, verdicts = await crawler.verdicts(base, [(fragment, "free")])
-                results[url] = verdicts[f"{fragment}\x00free"]
-
-            await asyncio.gather(*(one(u) for u in urls))
-        return results, fetcher
-
-    return asyncio.run(asyncio.wait_for(main(), 30))
 
 
 @pytest.fixture
@@ -98,9 +39,6 @@ async def _close_at_once(request: object, writer: asyncio.StreamWriter) -> bool:
     writer.close()
     return False
 
-
-NOT_FREE = '<script type="application/ld+json">{"@type":"Article","isAccessibleForFree":false}</script>'
-BOMB = gzip.compress(b"<html><body><p>" + b"a" * (50 * 1024 * 1024), compresslevel=9)
 
 # name -> (routes {path: handler}, url path, expected status, evidence rule or None)
 SCENARIOS = {
@@ -397,7 +335,7 @@ def test_user_agent_is_honest(server: LoopbackServer) -> None:
 def test_literal_private_ip_is_refused_before_connecting(server: LoopbackServer) -> None:
     server.route("/p", reply(200, html("secret")))
     outcome = run([server.url("/p")], allow_private=False)[0][server.url("/p")]
-    assert outcome.status is Status.SKIPPED
+    assert outcome.status is Status.BLOCKED  # a finding for a maintainer, never a silent skip
     assert outcome.evidence[0].rule == "unsafe-address"
     assert server.hits("/p") == 0
 
@@ -414,7 +352,7 @@ def test_public_name_resolving_to_loopback_is_refused(
     monkeypatch.setattr(socket, "getaddrinfo", fake)
     url = f"http://public.example:{server.port}/meta"
     outcome = run([url], allow_private=False)[0][url]
-    assert outcome.status is Status.SKIPPED
+    assert outcome.status is Status.BLOCKED  # a finding for a maintainer, never a silent skip
     assert outcome.evidence[0].rule == "unsafe-address"
     assert "127.0.0.2 is a loopback address" in outcome.evidence[0].detail
     assert server.hits("/meta") == 0  # refused before any byte of the request was sent
@@ -435,7 +373,7 @@ def test_redirect_to_a_private_address_is_refused(
     url = f"http://public.example:{server.port}/go"
     server.route("/go", redirect("http://169.254.169.254/latest/meta-data/", 302))
     outcome = run([url], allow_private=False)[0][url]
-    assert outcome.status is Status.SKIPPED and outcome.evidence[0].rule == "unsafe-address"
+    assert outcome.status is Status.BLOCKED and outcome.evidence[0].rule == "unsafe-address"
 
 
 @pytest.mark.parametrize(

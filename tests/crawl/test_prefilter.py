@@ -8,16 +8,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.crawl import classify
+from pipeline.crawl import signals
 from pipeline.crawl.prefilter import Prefiltered, needed_words, prefiltered
 
 WRAPPED = {
-    name: value for name, value in vars(classify).items() if isinstance(value, Prefiltered)
-}  # the phrase patterns classify runs behind the pre-check
+    f"{kind}:{facet}": value
+    for kind in signals.KINDS
+    for facet, _ in signals.table(kind)
+    if isinstance(value := signals.pattern(kind, facet), Prefiltered)
+}  # the signal patterns classify runs behind the pre-check
 
 
 def test_classify_phrase_patterns_are_prefiltered() -> None:
-    assert {"_PARKED_PHRASES", "_PAYWALL_PHRASES", "_NOT_FOUND_TITLE", "_CHALLENGE_TITLE"} <= set(WRAPPED)
+    assert {"parked:phrase", "paywall:phrase", "not-found:notice", "bot-challenge:title"} <= set(WRAPPED)
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from pipeline.config import DomainRule
-from pipeline.crawl.redirects import is_login_url, is_permanent_hop, update_target
+from pipeline.crawl import html
+from pipeline.crawl.redirects import is_login_url, is_permanent_hop, is_redirect_stub, update_target
 from pipeline.status import Hop
+from tests.crawl.helpers import hugo_alias, jekyll_stub
 
 A = "https://site.example/a"
 B = "https://site.example/b"
@@ -30,6 +32,8 @@ C = "https://site.example/c"
         pytest.param(Hop("http://site.example/a", 302, "https://other.example/a"), False, id="other host"),
         pytest.param(Hop(A, 302, "http://site.example/a"), False, id="https to http downgrade"),
         pytest.param(Hop(A, 302, None), False, id="no location"),
+        pytest.param(Hop(A, 200, B, stub=True), True, id="redirect stub page"),
+        pytest.param(Hop(A, 200, B), False, id="meta refresh of an ordinary page"),
     ],
 )
 def test_permanent_hop(hop: Hop, permanent: bool) -> None:
@@ -44,6 +48,7 @@ def test_permanent_hop(hop: Hop, permanent: bool) -> None:
         pytest.param((Hop(A, 301, B), Hop(B, 308, C)), C, id="two moves"),
         pytest.param((Hop(A, 301, B), Hop(B, 302, C)), B, id="move then landing page: end of the move"),
         pytest.param((Hop(A, 302, B), Hop(B, 301, C)), None, id="temporary first: nothing to update"),
+        pytest.param((Hop(A, 200, B, stub=True), Hop(B, 302, C)), B, id="stub then landing page"),
         pytest.param(
             (Hop("http://site.example/a", 302, A), Hop(A, 301, B), Hop(B, 307, C)),
             B,
@@ -100,3 +105,30 @@ def test_domain_rule_patterns_count_as_sign_in() -> None:
     rule = DomainRule(login_url_patterns=("/gate",))
     assert is_login_url("https://site.example/gate?ret=1", rule) == "/gate"
     assert is_login_url("https://site.example/gate?ret=1") is None
+
+
+def _facts(document: str):
+    return html.parse(document)
+
+
+@pytest.mark.parametrize(
+    ("document", "target", "stub"),
+    [
+        pytest.param(jekyll_stub(B), B, True, id="jekyll-redirect-from"),
+        pytest.param(hugo_alias(B), B, True, id="hugo alias"),
+        pytest.param(jekyll_stub("/b"), B, True, id="relative addresses"),
+        pytest.param(jekyll_stub(B, canonical=C), B, False, id="canonical elsewhere"),
+        pytest.param(jekyll_stub(B).replace('content="0;', 'content="30;'), B, False, id="a slow refresh"),
+        pytest.param(
+            jekyll_stub(B).replace("</html>", "<p>" + "A long page. " * 40 + "</p></html>"),
+            B,
+            False,
+            id="a page",
+        ),
+        pytest.param(
+            jekyll_stub(B).replace('<link rel="canonical" href="' + B + '">', ""), B, False, id="no canonical"
+        ),
+    ],
+)
+def test_redirect_stub(document: str, target: str, stub: bool) -> None:
+    assert is_redirect_stub(_facts(document), A, target) is stub

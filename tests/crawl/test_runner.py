@@ -23,7 +23,7 @@ from pipeline.store.engine import open_store
 from pipeline.store.health import health_summaries
 from pipeline.store.models import CheckResult
 from pipeline.store.sync import sync_catalogue
-from tests.crawl.test_live import TEST_CHECK, html
+from tests.crawl.helpers import TEST_CHECK, html
 from tests.factory import catalogue, resource
 
 PAGE = html("A fine page")
@@ -233,6 +233,22 @@ def test_run_check_is_the_sync_entry_point(engine: Engine) -> None:
     assert report.outcomes["one"].status is Status.OK and report.run.conclusion == "complete"
 
 
+def test_run_check_hides_the_catalogue_from_the_garbage_collector_for_the_run_only(engine: Engine) -> None:
+    import gc
+
+    cat = build({"one": "https://a.example/x", "two": "https://a.example/y"})
+    sync_catalogue(engine, cat)
+    frozen_during: list[int] = []
+
+    def progress(rid: str, outcome) -> None:
+        frozen_during.append(gc.get_freeze_count())
+
+    assert gc.get_freeze_count() == 0
+    run_check(engine, cat, CheckRequest(), transport=httpx.MockTransport(healthy), progress=progress)
+    assert len(frozen_during) == 2 and min(frozen_during) > 0  # the catalogue was frozen while crawling
+    assert gc.get_freeze_count() == 0  # and handed back: a long-running scheduler collects it later
+
+
 def test_sigterm_during_run_check_concludes_interrupted(engine: Engine) -> None:
     import os
     import signal
@@ -253,3 +269,29 @@ def test_sigterm_during_run_check_concludes_interrupted(engine: Engine) -> None:
     assert report.interrupted and report.run.conclusion == "interrupted"
     assert len(report.outcomes) < 10 and report.run.checked == len(report.outcomes)
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handlers put back
+
+
+def test_a_503_counts_toward_broken_after_like_other_transient_failures(engine: Engine) -> None:
+    """Issue 10 §3: a maintenance 503 is a failure for the run (failing), broken only after
+    check.broken_after runs in a row, exactly like a gateway that timed out."""
+    from pipeline.quality.state import State, health_state
+
+    cat = build({"maintenance": "https://down.example/notes", "gateway": "https://slow.example/notes"})
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "slow.example":
+            return httpx.Response(504, html="<title>Gateway Timeout</title>")  # another transient failure
+        if request.url.host == "down.example":
+            return httpx.Response(503, html="<title>Down for maintenance</title>")
+        return httpx.Response(404)  # anything a repair suggestion may ask (an archive): nothing
+
+    states = []
+    for _ in range(2):
+        check(engine, cat, handler)
+        summaries = health_summaries(engine)
+        states.append({r.id: health_state(r, summaries[r.id], broken_after=2) for r in cat.resources})
+    assert health_summaries(engine)["maintenance"].status is Status.SERVER_ERROR
+    assert states == [
+        {"maintenance": State.FAILING, "gateway": State.FAILING},
+        {"maintenance": State.BROKEN, "gateway": State.BROKEN},
+    ]

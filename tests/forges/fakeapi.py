@@ -213,6 +213,8 @@ class FakeForge:
                 self.counters.statuses[answer[0]] += 1
                 return answer
             self.counters.pages.append(path)
+        if "roadmap-linkcheck" in path:  # the crawler's made-up path (soft-404 probe): a forge says 404
+            return 404, {"Content-Type": "text/html"}, b"<html><title>Page not found</title></html>"
         return (
             200,
             {"Content-Type": "text/html"},

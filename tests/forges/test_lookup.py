@@ -264,3 +264,39 @@ def test_an_api_that_echoes_the_token_never_gets_it_into_evidence(forge: FakeFor
         finding.evidence == "GitHub API answered HTTP 502: upstream refused the request with Bearer [token]"
     )
     assert TOKEN not in repr(run)
+
+
+@pytest.mark.parametrize(
+    "hosts",
+    [("github.com",), ("GitHub.com", "git.example.org"), ("git.example.org:3000",)],
+)
+def test_the_host_screen_never_changes_which_urls_match(hosts: tuple[str, ...]) -> None:
+    from pipeline.config import ForgeConfig
+    from pipeline.forges.lookup import KINDS, match
+
+    forges = [
+        KINDS[kind](kind, ForgeConfig(kind, api_url="https://api.example", hosts=hosts))
+        for kind in ("github", "gitlab", "gitea")
+    ]
+    urls = [
+        "https://github.com/owner/repo",
+        "https://WWW.GitHub.com/Owner/Repo.git",
+        "https://github.com:0/owner/repo",
+        "https://user@github.com/owner/repo",
+        "https://gist.github.com/owner/repo",
+        "https://example.org/github.com/owner/repo",
+        "https://git.example.org:3000/group/sub/project",
+        "https://git.example.org:03000/owner/repo",
+        "https://git.example.org/owner/repo",
+        "https://[::1]:3000/owner/repo",
+        "http://github.com/owner",
+        "https://example.org/page",
+    ]
+    brute = {}
+    for url in urls:
+        for forge in forges:
+            if (ref := forge.matches(url)) is not None:
+                brute[url] = ref
+                break
+    assert match(urls, forges) == brute
+    assert brute or hosts == ("git.example.org:3000",)  # the cases do reach the forges

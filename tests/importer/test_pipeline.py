@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.cli import roadmap
+from tests.crawl.helpers import html
 from tests.crawl.server import LoopbackServer, reply
-from tests.crawl.test_live import html
 
 SOURCE = """\
 # Awesome Loopback

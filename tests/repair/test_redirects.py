@@ -15,7 +15,8 @@ import pytest
 import yaml
 
 from pipeline.config import Config, DomainRule
-from pipeline.crawl.classify import Context, Fetched, Response, classify
+from pipeline.crawl.classify import Clues, classify
+from pipeline.crawl.facts import Fetched, Response
 from pipeline.repair.redirects import fix_redirects, plan_redirects
 from pipeline.status import Hop, Status
 from tests.factory import make_catalogue, resource, summary
@@ -145,7 +146,7 @@ def _classified(chain: Chain) -> tuple[Status, dict]:
             url=at, status=200, headers=MappingProxyType({"content-type": "text/html"}), body=PAGE
         ),
     )
-    outcome = classify(fetched, Context(fragment=fragment or None))
+    outcome = classify(fetched, Clues(fragment=fragment or ""))
     record = summary(
         "moved-course", outcome.status, final_url=outcome.final_url, redirect_chain=outcome.redirect_chain
     )

@@ -1,0 +1,133 @@
+"""Documents and bodies: HEAD refused for a PDF, bodies that are not HTML, huge and compressed bodies.
+
+Every scenario runs the real Fetcher -> classify path against loopback servers on 127.x.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.status import Status
+from tests.crawl.helpers import BOMB, HUGE_PDF, PDF, assert_verdict, gz, html
+from tests.crawl.server import LoopbackServer, by_method, reply, slow
+
+CASES = [
+    pytest.param(
+        {"/paper.pdf": by_method(head=reply(404, ""), get=reply(200, PDF, "application/pdf"))},
+        "/paper.pdf",
+        Status.OK,
+        None,
+        id="pdf: HEAD 404, GET 200",
+    ),
+    pytest.param(
+        {"/paper.pdf": by_method(head=reply(405, ""), get=reply(200, PDF, "application/pdf"))},
+        "/paper.pdf",
+        Status.OK,
+        None,
+        id="pdf: HEAD 405, GET 200",
+    ),
+    pytest.param(
+        {"/paper.pdf": by_method(head=reply(500, ""), get=reply(200, PDF, "application/pdf"))},
+        "/paper.pdf",
+        Status.OK,
+        None,
+        id="pdf: HEAD 500, GET 200",
+    ),
+    pytest.param(
+        {
+            "/paper.pdf": by_method(
+                head=slow(3.0, reply(200, "", "application/pdf")), get=reply(200, PDF, "application/pdf")
+            )
+        },
+        "/paper.pdf",
+        Status.OK,
+        None,
+        id="pdf: HEAD hangs, GET 200",
+    ),
+    pytest.param(
+        {},
+        "/missing.pdf",
+        Status.BROKEN,
+        "http-404",
+        id="pdf: HEAD 404, GET 404 too",
+    ),
+    pytest.param(
+        {"/download?id=3": reply(200, HUGE_PDF, "application/pdf")},
+        "/download?id=3",
+        Status.OK,
+        None,
+        id="huge pdf by content type",
+    ),
+    pytest.param(
+        {"/p": reply(204, b"")},
+        "/p",
+        Status.SOFT_404,
+        "empty-body",
+        id="204 for a page",
+    ),
+    pytest.param(
+        {"/p": gz(200, BOMB)},
+        "/p",
+        Status.OK,
+        None,
+        id="gzip bomb",
+    ),
+    pytest.param(
+        {"/raw/main/README.md": reply(200, "# Notes\n\nEigenvalues. " * 40, "text/plain; charset=utf-8")},
+        "/raw/main/README.md",
+        Status.OK,
+        None,
+        id="raw text file",
+    ),
+    pytest.param(
+        {
+            "/raw/main/404.html": reply(
+                200, html("Page not found", "<p>Custom 404 page template.</p>"), "text/plain; charset=utf-8"
+            )
+        },
+        "/raw/main/404.html",
+        Status.OK,
+        None,
+        id="raw html file served as text/plain",
+    ),
+    pytest.param(
+        {"/api/data.json": reply(200, '{"error": null, "items": [1, 2, 3]}', "application/json")},
+        "/api/data.json",
+        Status.OK,
+        None,
+        id="json document",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("Lecture 3", head='<meta name="robots" content="noindex, nofollow">'))},
+        "/p",
+        Status.OK,
+        None,
+        id="noindex page",
+    ),
+    pytest.param(
+        {"/p": reply(410, html("Gone"))},
+        "/p",
+        Status.BROKEN,
+        "http-410",
+        id="410 Gone",
+    ),
+    pytest.param(
+        {"/p": by_method(head=reply(404, ""), get=reply(200, html("Works with GET")))},
+        "/p",
+        Status.OK,
+        None,
+        id="html page: HEAD 404, GET 200",
+    ),
+    pytest.param(
+        {"/slides.pdf": by_method(head=reply(404, "", "text/html"), get=reply(200, html("Slides viewer")))},
+        "/slides.pdf",
+        Status.OK,
+        None,
+        id="html at a .pdf URL: HEAD 404, GET 200",
+    ),
+]
+
+
+@pytest.mark.parametrize(("routes", "url", "status", "rule"), CASES)
+def test_verdict(server: LoopbackServer, routes: dict, url: str, status: Status, rule: str | None) -> None:
+    assert_verdict(server, routes, url, status, rule)

@@ -1,0 +1,79 @@
+"""Parked domains: a registrar's or parking network's page where a site used to be, and articles about
+domain sales.
+
+Every scenario runs the real Fetcher -> classify path against loopback servers on 127.x.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from pipeline.status import Status
+from tests.crawl.helpers import PROSE, assert_verdict, html, install, refresh_page, run
+from tests.crawl.server import LoopbackServer, reply
+
+CASES = [
+    pytest.param(
+        {"/": reply(200, html("example.org", "<p>This domain is for sale!</p>"))},
+        "/",
+        Status.SOFT_404,
+        "parked-domain",
+        id="parked: for sale",
+    ),
+    pytest.param(
+        {"/": reply(200, html("Welcome", "<a href='x'>Buy this domain</a>"))},
+        "/",
+        Status.SOFT_404,
+        "parked-domain",
+        id="parked: buy this domain",
+    ),
+    pytest.param(
+        {"/": reply(200, html("notizen.example", "<p>Diese Domain steht zum Verkauf.</p>"))},
+        "/",
+        Status.SOFT_404,
+        "parked-domain",
+        id="parked in German",
+    ),
+    pytest.param(
+        {"/": reply(200, html("notes.example", "<p>Ce nom de domaine est à vendre</p>"))},
+        "/",
+        Status.SOFT_404,
+        "parked-domain",
+        id="parked in French",
+    ),
+    pytest.param(
+        {"/": reply(200, html("notes.example", "<p>このドメインは販売中です</p>"))},
+        "/",
+        Status.SOFT_404,
+        "parked-domain",
+        id="parked in Japanese",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("Pricing models", "<p>Wie ein Händler eine Domain verkauft.</p>" + PROSE))},
+        "/p",
+        Status.OK,
+        None,
+        id="article about domain sales (ok)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("routes", "url", "status", "rule"), CASES)
+def test_verdict(server: LoopbackServer, routes: dict, url: str, status: Status, rule: str | None) -> None:
+    assert_verdict(server, routes, url, status, rule)
+
+
+def test_meta_refresh_to_a_known_parking_host_is_soft_404_without_reaching_it(
+    server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def nxdomain(*args, **kw):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    install(server, {"/": reply(200, refresh_page("https://dan.com/buy-domain/notes.example"))})
+    url = server.url("/")
+    monkeypatch.setattr(socket, "getaddrinfo", nxdomain)
+    outcome = run([url])[0][url]
+    assert outcome.status is Status.SOFT_404
+    assert outcome.evidence[0].rule == "parked-domain" and "dan.com" in outcome.evidence[0].detail

@@ -1,0 +1,245 @@
+"""Protocol oddities: servers that break HTTP, TLS certificates, odd URLs, servers that never answer.
+
+Every scenario runs the real Fetcher -> classify path against loopback servers on 127.x.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import socket
+import ssl
+from dataclasses import replace
+
+import httpx
+import pytest
+import trustme
+
+from pipeline.config import Config
+from pipeline.status import Status
+from tests.crawl.helpers import (
+    LENGTH,
+    ODD_PAGE,
+    TEST_CHECK,
+    TLS_IP,
+    FakeTime,
+    assert_verdict,
+    body_cut_short,
+    close_mid_headers,
+    garbage,
+    html,
+    install,
+    raw,
+    run,
+)
+from tests.crawl.server import CAP_SECONDS, LoopbackServer, Request, reply
+
+CASES = [
+    pytest.param(
+        {"/nowhere": reply(301, html("Moved"))},
+        "/nowhere",
+        Status.SERVER_ERROR,
+        "redirect-without-location",
+        id="301 without Location",
+    ),
+    pytest.param(
+        {"/Stra%C3%9Fe/%C3%BCber": reply(200, html("Über"))},
+        "/Straße/über",
+        Status.OK,
+        None,
+        id="non-ascii path",
+    ),
+    pytest.param(
+        {"/my%20notes.html": reply(200, html("Notes"))},
+        "/my%20notes.html",
+        Status.OK,
+        None,
+        id="percent-encoded spaces",
+    ),
+    pytest.param(
+        {},
+        "/Straße/fehlt",
+        Status.BROKEN,
+        "http-404",
+        id="non-ascii path missing",
+    ),
+    pytest.param(
+        {"/p": close_mid_headers},
+        "/p",
+        Status.SERVER_ERROR,
+        "protocol",
+        id="closes mid-headers",
+    ),
+    pytest.param(
+        {"/p": garbage},
+        "/p",
+        Status.SERVER_ERROR,
+        "protocol",
+        id="garbage instead of HTTP",
+    ),
+    pytest.param(
+        {"/p": body_cut_short},
+        "/p",
+        Status.OK,
+        None,
+        id="200 body cut short (judged on what came)",
+    ),
+    pytest.param(
+        {"/p": raw(b"HTTP/1.1 200\r\nContent-Type: text/html\r\n" + LENGTH + ODD_PAGE)},
+        "/p",
+        Status.OK,
+        None,
+        id="status line without a reason phrase",
+    ),
+    pytest.param(
+        {
+            "/p": raw(
+                b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                + LENGTH
+                + ODD_PAGE
+            )
+        },
+        "/p",
+        Status.OK,
+        None,
+        id="100 Continue before the answer",
+    ),
+    pytest.param(
+        {"/p": raw(b"HTTP/1.1 200 OK\nContent-Type: text/html\n" + LENGTH.replace(b"\r", b"") + ODD_PAGE)},
+        "/p",
+        Status.OK,
+        None,
+        id="bare LF line ends",
+    ),
+    pytest.param(
+        {"/p": raw(b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n" + ODD_PAGE)},
+        "/p",
+        Status.OK,
+        None,
+        id="HTTP/1.0 body until close",
+    ),
+    pytest.param(
+        {"/p": raw(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n" + LENGTH + ODD_PAGE)},
+        "/p",
+        Status.SERVER_ERROR,
+        "protocol",
+        id="conflicting Content-Length",
+    ),
+    pytest.param(
+        {"/p": raw(ODD_PAGE)},
+        "/p",
+        Status.SERVER_ERROR,
+        "protocol",
+        id="body without a status line (HTTP/0.9)",
+    ),
+    pytest.param(
+        {
+            "/old": raw(b"HTTP/1.1 301 Moved\r\nLocation: /\xc3\xbcber uns\r\nContent-Length: 0\r\n\r\n"),
+            "/%C3%BCber%20uns": reply(200, html("About us")),
+        },
+        "/old",
+        Status.REDIRECTED,
+        "permanent-redirect",
+        id="Location with a space and non-ASCII",
+    ),
+    pytest.param(
+        {"/watch?v=abc123&list=PL9&t=42s": reply(200, html("Lecture 7: PCA"))},
+        "/watch?v=abc123&list=PL9&t=42s",
+        Status.OK,
+        None,
+        id="query parameters",
+    ),
+]
+
+
+@pytest.mark.parametrize(("routes", "url", "status", "rule"), CASES)
+def test_verdict(server: LoopbackServer, routes: dict, url: str, status: Status, rule: str | None) -> None:
+    assert_verdict(server, routes, url, status, rule)
+
+
+def test_idn_host_gets_a_verdict_with_evidence(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_such_name(host, *args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_name)
+    url = "http://bücher.example/lineare-algebra"
+    outcome = run([url], allow_private=False)[0][url]
+    assert outcome.status is Status.BROKEN and outcome.evidence[0].rule == "dns"
+
+
+@pytest.fixture(scope="module")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+def _server_context(ca: trustme.CA, kind: str) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    now = dt.datetime.now(dt.UTC)
+    if kind == "valid":
+        ca.issue_cert(TLS_IP).configure_cert(context)
+    elif kind == "expired":
+        ca.issue_cert(
+            TLS_IP, not_before=now - dt.timedelta(days=400), not_after=now - dt.timedelta(days=2)
+        ).configure_cert(context)
+    elif kind == "wrong host":
+        ca.issue_cert("other.example").configure_cert(context)
+    elif kind == "self-signed":
+        own = trustme.CA()  # a root certificate presented as the server's own: signed by itself
+        with own.cert_pem.tempfile() as cert, own.private_key_pem.tempfile() as key:
+            context.load_cert_chain(cert, key)
+    return context
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "words"),
+    [
+        ("valid", Status.OK, None),
+        ("expired", Status.TLS_ERROR, "expired"),
+        ("wrong host", Status.TLS_ERROR, "mismatch"),
+        ("self-signed", Status.TLS_ERROR, "self-signed"),
+    ],
+)
+def test_tls_certificates(ca: trustme.CA, kind: str, status: Status, words: str | None) -> None:
+    client = ssl.create_default_context()
+    ca.configure_trust(client)  # the test CA is trusted, as a public CA would be
+    with LoopbackServer(ips=(TLS_IP,), tls=_server_context(ca, kind)) as srv:
+        srv.route("/secure", reply(200, html("Secure notes")))
+        url = srv.url("/secure")
+        clock = FakeTime()
+        outcome = run([url], transport=httpx.AsyncHTTPTransport(verify=client), clock=clock)[0][url]
+    assert outcome.status is status, outcome.evidence
+    if words:
+        assert outcome.evidence[0].rule == "tls" and words in outcome.evidence[0].detail.lower()
+        assert clock.sleeps == []  # a certificate problem is final: not retried
+
+
+async def _silent(request: Request, writer: asyncio.StreamWriter) -> bool:
+    await asyncio.sleep(CAP_SECONDS)
+    return False
+
+
+def test_server_that_never_answers_times_out_within_the_url_limit(server: LoopbackServer) -> None:
+    install(server, {"/silent": _silent})
+    check = replace(TEST_CHECK, read_timeout_s=0.3, url_timeout_s=0.8)
+    url = server.url("/silent")
+    outcome = run([url], Config(check=check))[0][url]
+    assert outcome.status is Status.TIMEOUT, outcome.evidence
+    assert outcome.evidence[0].rule in ("read-timeout", "url-timeout")
+    assert outcome.elapsed_ms is not None and outcome.elapsed_ms <= check.url_timeout_s * 1000 + 500
+
+
+@pytest.mark.parametrize(
+    ("url", "address"),
+    [
+        pytest.param("http://10.1.2.3/notes", "10.1.2.3 is a private address", id="private"),
+        pytest.param("http://[::1]:9/notes", "::1 is a loopback address", id="IPv6 loopback"),
+        pytest.param(
+            "http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a link-local", id="link-local"
+        ),
+    ],
+)
+def test_a_non_public_address_is_a_finding_with_the_address(url: str, address: str) -> None:
+    """Issue 10 §3: blocked (needs a human) with the address as evidence, never a silent skip."""
+    outcome = run([url], allow_private=False)[0][url]
+    assert outcome.status is Status.BLOCKED
+    assert outcome.evidence[0].rule == "unsafe-address" and address in outcome.evidence[0].detail

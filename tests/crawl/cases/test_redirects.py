@@ -1,0 +1,332 @@
+"""Redirects: permanent moves, temporary hops, landing on a home page, meta refresh and script redirects,
+the limit.
+
+Every scenario runs the real Fetcher -> classify path against loopback servers on 127.x.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from pipeline.crawl.classify import classify
+from pipeline.crawl.facts import Fetched, Response
+from pipeline.status import Hop, Status
+from tests.crawl.helpers import (
+    PROSE,
+    A,
+    B,
+    To,
+    assert_verdict,
+    chain,
+    html,
+    hugo_alias,
+    install,
+    jekyll_stub,
+    js_page,
+    raw,
+    refresh_page,
+    run,
+)
+from tests.crawl.server import LoopbackServer, redirect, reply
+
+CASES = [
+    pytest.param(
+        {"/a/x/old": redirect("../b/new"), "/a/b/new": reply(200, html("Moved notes"))},
+        "/a/x/old",
+        Status.REDIRECTED,
+        "permanent-redirect",
+        id="relative Location",
+    ),
+    pytest.param(
+        {"/dir": redirect("/dir/"), "/dir/": reply(200, html("Directory of notes"))},
+        "/dir",
+        Status.REDIRECTED,
+        "permanent-redirect",
+        id="trailing-slash 301",
+    ),
+    pytest.param(
+        {"/c1": redirect("/c2", 302), "/c2": redirect("/c3", 302)},
+        "/c1",
+        Status.BROKEN,
+        "http-404",
+        id="302 chain ending in 404",
+    ),
+    pytest.param(
+        {"/t": redirect("/t2", 307), "/t2": reply(200, html("Temporary home"))},
+        "/t",
+        Status.OK,
+        None,
+        id="307 temporary",
+    ),
+    pytest.param(
+        {"/course/linear-algebra": redirect("/"), "/": reply(200, html("Acme home"))},
+        "/course/linear-algebra",
+        Status.SOFT_404,
+        "redirect-to-homepage",
+        id="deep link to same host home",
+    ),
+    pytest.param(
+        {"*": To("http://{B}:{port}/"), (B, "/"): reply(200, html("Shop", PROSE))},
+        "/course/linear-algebra",
+        Status.SOFT_404,
+        "same-as-missing-page",
+        id="deep link to another host home, every path does that",
+    ),
+    pytest.param(
+        {"/go": To("http://{B}:{port}/"), (B, "/"): reply(200, html("Course home", PROSE))},
+        "/go",
+        Status.REDIRECTED,
+        "permanent-redirect",
+        id="short link to another host home (missing paths 404)",
+    ),
+    pytest.param(
+        {"/": To("http://{B}:{port}/"), (B, "/"): reply(200, html("New home"))},
+        "/",
+        Status.REDIRECTED,
+        "permanent-redirect",
+        id="host root to another root",
+    ),
+    pytest.param(
+        {"/old": reply(200, refresh_page("/new")), "/new": reply(200, html("Linear maps, new home"))},
+        "/old",
+        Status.OK,
+        None,
+        id="meta refresh 0 to a page",
+    ),
+    pytest.param(
+        {"/old": reply(200, refresh_page("/gone"))},
+        "/old",
+        Status.BROKEN,
+        "http-404",
+        id="meta refresh 0 to a 404",
+    ),
+    pytest.param(
+        {
+            "/": To("http://{B}:{port}/lander?domain=notes.example", lambda t: reply(200, refresh_page(t))),
+            (B, "/lander?domain=notes.example"): reply(200, html("notes.example", "<p>Parked.</p>")),
+        },
+        "/",
+        Status.SOFT_404,
+        "parked-domain",
+        id="meta refresh to a parked page on another host",
+    ),
+    pytest.param(
+        {
+            "/course": To("http://{B}:{port}/sale", lambda t: reply(200, refresh_page(t, 1))),
+            (B, "/sale"): reply(200, html("notes.example", "<p>This domain is for sale!</p>")),
+        },
+        "/course",
+        Status.SOFT_404,
+        "parked-domain",
+        id="meta refresh to a for-sale page on another host",
+    ),
+    pytest.param(
+        {"/p": reply(200, refresh_page("/elsewhere", 300, PROSE))},
+        "/p",
+        Status.OK,
+        None,
+        id="meta refresh after 300 s (not followed)",
+    ),
+    pytest.param(
+        {"/old": reply(200, refresh_page("/gone-too", 30))},
+        "/old",
+        Status.BROKEN,
+        "http-404",
+        id="meta refresh after 30 s from an empty page (followed)",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("Live loss curves", head='<meta http-equiv="refresh" content="5">'))},
+        "/p",
+        Status.OK,
+        None,
+        id="meta refresh to itself (reload)",
+    ),
+    pytest.param(
+        {"/r1": reply(200, refresh_page("/r2")), "/r2": reply(200, refresh_page("/r1"))},
+        "/r1",
+        Status.BROKEN,
+        "redirect-loop",
+        id="meta refresh loop",
+    ),
+    pytest.param(
+        {
+            "/app": reply(
+                200,
+                "<html><head><title>Notebook</title><noscript><meta http-equiv=refresh "
+                "content='0; url=/nojs'></noscript></head><body><div id=root></div>"
+                "<script src=/app.js></script></body></html>",
+            )
+        },
+        "/app",
+        Status.OK,
+        None,
+        id="meta refresh only in noscript",
+    ),
+    pytest.param(
+        {"/js": reply(200, js_page("/somewhere-else"))},
+        "/js",
+        Status.OK,
+        None,
+        id="js window.location redirect (never broken)",
+    ),
+    pytest.param(
+        {"/js": reply(200, js_page("/lander"))},
+        "/js",
+        Status.SOFT_404,
+        "parked-domain",
+        id="js redirect to a parking lander",
+    ),
+    pytest.param(
+        chain("/ten", 10),
+        "/ten/0",
+        Status.OK,
+        None,
+        id="exactly 10 redirects",
+    ),
+    pytest.param(
+        chain("/eleven", 11),
+        "/eleven/0",
+        Status.BROKEN,
+        "too-many-redirects",
+        id="11 redirects",
+    ),
+    pytest.param(
+        {**chain("/mix", 9), "/mix/9": reply(200, refresh_page("/mix/end"))},
+        "/mix/0",
+        Status.BROKEN,
+        "http-404",
+        id="10 hops with a meta refresh among them",
+    ),
+    pytest.param(
+        {**chain("/mix11", 10), "/mix11/10": reply(200, refresh_page("/mix11/end"))},
+        "/mix11/0",
+        Status.BROKEN,
+        "too-many-redirects",
+        id="11 hops with a meta refresh among them",
+    ),
+]
+
+
+# Issue 10 §3: a redirect stub (meta refresh + canonical link, "Redirecting…") is a permanent move.
+STUBS = [
+    pytest.param(
+        {
+            "/old/": To("http://{A}:{port}/new/", lambda t: reply(200, jekyll_stub(t))),
+            "/new/": reply(200, html("New")),
+        },
+        "/old/",
+        Status.REDIRECTED,
+        "permanent-redirect",
+        id="jekyll-redirect-from stub",
+    ),
+    pytest.param(
+        {"/old/": reply(200, jekyll_stub("/new/")), "/new/": reply(200, html("New"))},
+        "/old/",
+        Status.REDIRECTED,
+        "permanent-redirect",
+        id="stub with relative addresses",
+    ),
+    pytest.param(
+        {
+            "/old/": To("http://{B}:{port}/notes/", lambda t: reply(200, hugo_alias(t))),
+            (B, "/notes/"): reply(200, html("Notes")),
+        },
+        "/old/",
+        Status.REDIRECTED,
+        "permanent-redirect",
+        id="hugo alias to another host",
+    ),
+    pytest.param(
+        {
+            "/old/": reply(200, jekyll_stub("/new/")),
+            "/new/": redirect("/new/en/", 302),
+            "/new/en/": reply(200, html("New")),
+        },
+        "/old/",
+        Status.REDIRECTED,
+        "permanent-redirect",
+        id="stub, then a temporary language redirect",
+    ),
+    pytest.param(
+        {
+            "/old/": reply(200, jekyll_stub("/new/", canonical="/elsewhere/")),
+            "/new/": reply(200, html("New")),
+        },
+        "/old/",
+        Status.OK,
+        None,
+        id="refresh whose canonical names another page (not a move)",
+    ),
+    pytest.param(
+        {"/old/": reply(200, jekyll_stub("/gone/"))},
+        "/old/",
+        Status.BROKEN,
+        "http-404",
+        id="stub to a page that is gone",
+    ),
+]
+CASES += STUBS
+
+
+@pytest.mark.parametrize(("routes", "url", "status", "rule"), CASES)
+def test_verdict(server: LoopbackServer, routes: dict, url: str, status: Status, rule: str | None) -> None:
+    assert_verdict(server, routes, url, status, rule)
+
+
+def test_http_to_https_upgrade_is_redirected_with_the_final_url() -> None:
+    fetched = Fetched(
+        url="http://notes.example/la",
+        hops=(Hop("http://notes.example/la", 302, "https://notes.example/la"),),
+        response=Response("https://notes.example/la", 200, body=html("Linear algebra").encode()),
+    )
+    outcome = classify(fetched)
+    assert outcome.status is Status.REDIRECTED
+    assert outcome.final_url == "https://notes.example/la"
+
+
+def test_meta_refresh_is_recorded_as_a_hop(server: LoopbackServer) -> None:
+    install(server, {"/old": reply(200, refresh_page("/new")), "/new": reply(200, html("New"))})
+    url = server.url("/old")
+    outcome = run([url])[0][url]
+    assert outcome.status is Status.OK
+    assert [(h.url, h.location) for h in outcome.redirect_chain] == [(url, server.url("/new"))]
+
+
+def test_meta_refresh_to_a_private_address_is_refused(
+    server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = socket.getaddrinfo
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda host, *a, **k: real(A if host in ("public.example", b"public.example") else host, *a, **k),
+    )
+    server.routes.clear()
+    url = f"http://public.example:{server.port}/r"
+    outcome = run([url], allow_private=False)[0][url]  # refused on the first hop already
+    assert outcome.status is Status.BLOCKED
+    install(server, {"/r": reply(200, refresh_page("http://169.254.169.254/latest/meta-data/"))})
+    outcome = run([server.url("/r")], allow_private=False)[0][server.url("/r")]
+    assert outcome.status is Status.BLOCKED and outcome.evidence[0].rule == "unsafe-address"
+
+
+def test_redirect_target_is_percent_encoded_for_the_catalogue(server: LoopbackServer) -> None:
+    location = b"HTTP/1.1 301 Moved\r\nLocation: /\xc3\xbcber uns?q=a b\r\nContent-Length: 0\r\n\r\n"
+    install(server, {"/old": raw(location), "/%C3%BCber%20uns?q=a%20b": reply(200, html("About us"))})
+    url = server.url("/old")
+    outcome = run([url])[0][url]
+    assert outcome.status is Status.REDIRECTED
+    assert outcome.final_url == server.url("/%C3%BCber%20uns?q=a%20b")
+
+
+def test_a_redirect_stub_moves_the_catalogue_to_its_canonical_address(server: LoopbackServer) -> None:
+    install(server, {"/old/": To("http://{A}:{port}/new/", lambda t: reply(200, jekyll_stub(t)))})
+    server.route("/new/", reply(200, html("New")))
+    url = server.url("/old/")
+    outcome = run([url])[0][url]
+    assert outcome.status is Status.REDIRECTED and outcome.final_url == server.url("/new/")
+    assert [h.stub for h in outcome.redirect_chain] == [True]
+    assert outcome.to_json()["redirect_chain"][0]["stub"] is True
+    assert "redirect page" in outcome.evidence[0].detail

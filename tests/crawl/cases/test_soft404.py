@@ -1,0 +1,351 @@
+"""Soft 404s: a 200 page that says the page does not exist, in any language and encoding, and its false
+friends.
+
+Every scenario runs the real Fetcher -> classify path against loopback servers on 127.x.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.crawl.classify import not_found_notice
+from pipeline.status import Status
+from tests.crawl.helpers import PROSE, TINY_SCRIPTED, TINY_STATIC, assert_verdict, encoded, html
+from tests.crawl.server import LoopbackServer, reply
+
+CASES = [
+    pytest.param(
+        {"/p": reply(200, html("404 Not Found"))},
+        "/p",
+        Status.SOFT_404,
+        "title-not-found",
+        id="title 404 Not Found",
+    ),
+    pytest.param(
+        {"/p": reply(200, "<html><head><title>Acme</title></head><body><h1>Page not found</h1>" + PROSE)},
+        "/p",
+        Status.SOFT_404,
+        "h1-not-found",
+        id="h1 Page not found",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("Why gradients are not found in shallow saddle regions"))},
+        "/p",
+        Status.OK,
+        None,
+        id="article: why gradients are not found",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("Optimisation when the global minimum is not found"))},
+        "/p",
+        Status.OK,
+        None,
+        id="article title ending in 'not found'",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("Handling HTTP 404 error pages in a static site generator"))},
+        "/p",
+        Status.OK,
+        None,
+        id="article about HTTP 404 errors",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("Seite nicht gefunden"))},
+        "/p",
+        Status.SOFT_404,
+        "title-not-found",
+        id="de: Seite nicht gefunden",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("Página no encontrada"))},
+        "/p",
+        Status.SOFT_404,
+        "title-not-found",
+        id="es: Página no encontrada",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("Page introuvable – Université"))},
+        "/p",
+        Status.SOFT_404,
+        "title-not-found",
+        id="fr: Page introuvable",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("ページが見つかりません | 線形代数"))},
+        "/p",
+        Status.SOFT_404,
+        "title-not-found",
+        id="ja: ページが見つかりません",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("お探しのページは見つかりませんでした"))},
+        "/p",
+        Status.SOFT_404,
+        "title-not-found",
+        id="ja: お探しのページは見つかりませんでした",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("Страница не найдена"))},
+        "/p",
+        Status.SOFT_404,
+        "title-not-found",
+        id="ru: Страница не найдена",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("Página não encontrada"))},
+        "/p",
+        Status.SOFT_404,
+        "title-not-found",
+        id="pt: Página não encontrada",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("页面不存在"))},
+        "/p",
+        Status.SOFT_404,
+        "title-not-found",
+        id="zh: 页面不存在",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("Pagina niet gevonden"))},
+        "/p",
+        Status.SOFT_404,
+        "title-not-found",
+        id="nl: Pagina niet gevonden",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("Fehler 404"))},
+        "/p",
+        Status.SOFT_404,
+        "title-not-found",
+        id="de: Fehler 404",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("Warum Eigenwerte manchmal nicht gefunden werden: Einführung in Numerik"))},
+        "/p",
+        Status.OK,
+        None,
+        id="de article: Eigenwerte, nicht gefunden? (ok)",
+    ),
+    pytest.param(
+        {"/p": encoded("Página no encontrada", "windows-1252")},
+        "/p",
+        Status.SOFT_404,
+        "title-not-found",
+        id="windows-1252 in the header",
+    ),
+    pytest.param(
+        {"/p": encoded("Página no encontrada", "iso-8859-1", header=False, meta=True)},
+        "/p",
+        Status.SOFT_404,
+        "title-not-found",
+        id="iso-8859-1 in a meta only",
+    ),
+    pytest.param(
+        {"/p": encoded("Página no encontrada", "windows-1252", header=False)},
+        "/p",
+        Status.SOFT_404,
+        "title-not-found",
+        id="windows-1252 undeclared",
+    ),
+    pytest.param(
+        {"/p": encoded("Страница не найдена", "windows-1251")},
+        "/p",
+        Status.SOFT_404,
+        "title-not-found",
+        id="windows-1251 Russian",
+    ),
+    pytest.param(
+        {"/p": encoded("ページが見つかりません", "shift_jis", header=False, meta=True)},
+        "/p",
+        Status.SOFT_404,
+        "title-not-found",
+        id="shift_jis Japanese",
+    ),
+    pytest.param(
+        {"/p": encoded("Équations différentielles", "iso-8859-1")},
+        "/p",
+        Status.OK,
+        None,
+        id="iso-8859-1 ordinary page (ok)",
+    ),
+]
+
+
+# Issue 10 §3: a small static page that the host serves for a made-up path too is a soft 404; only a
+# script-rendered shell gets the benefit of the doubt.
+CATCH_ALL = [
+    pytest.param(
+        {"*": reply(200, TINY_STATIC)},
+        "/notes/chapter-3",
+        Status.SOFT_404,
+        "same-as-missing-page",
+        id="tiny static page served for every path",
+    ),
+    pytest.param(
+        {"*": reply(200, html("Acme Notes", "<p>Nothing here.</p>"))},
+        "/notes/chapter-3",
+        Status.SOFT_404,
+        "same-as-missing-page",
+        id="short static page with a heading served for every path",
+    ),
+    pytest.param(
+        {"/notes/chapter-3": reply(200, TINY_STATIC)},
+        "/notes/chapter-3",
+        Status.OK,
+        None,
+        id="tiny static page, made-up paths answer 404",
+    ),
+    pytest.param(
+        {"*": reply(200, TINY_SCRIPTED)},
+        "/notes/chapter-3",
+        Status.OK,
+        None,
+        id="script-rendered shell served for every path (benefit of the doubt)",
+    ),
+]
+CASES += CATCH_ALL
+
+# Issue 10 §3: removed-content notices served with 200, in the languages the not-found lists cover.
+REMOVED = [
+    pytest.param(
+        {"/watch": reply(200, html("Video unavailable - NotesTube", "<p>This video has been removed.</p>"))},
+        "/watch",
+        Status.SOFT_404,
+        "removed-content",
+        id="video unavailable",
+    ),
+    pytest.param(
+        {
+            "/course/la": reply(
+                200,
+                "<html><head><title>Linear Algebra | Acme Academy</title></head><body><h1>Linear Algebra</h1>"
+                "<p>This course is no longer available.</p><p>Browse our catalogue for other courses.</p>"
+                "</body></html>",
+            )
+        },
+        "/course/la",
+        Status.SOFT_404,
+        "removed-content",
+        id="course no longer available",
+    ),
+    pytest.param(
+        {
+            "/p": reply(
+                200, html("Eigenvalues", "<p>This page has been archived and is no longer available.</p>")
+            )
+        },
+        "/p",
+        Status.SOFT_404,
+        "removed-content",
+        id="page archived and no longer available",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("Lineare Algebra", "<p>Dieses Video ist nicht mehr verfügbar.</p>"))},
+        "/p",
+        Status.SOFT_404,
+        "removed-content",
+        id="de: Video nicht mehr verfügbar",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("Algèbre linéaire", "<p>Ce cours n’est plus disponible.</p>"))},
+        "/p",
+        Status.SOFT_404,
+        "removed-content",
+        id="fr: cours plus disponible",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("Álgebra lineal", "<p>Este curso ya no está disponible.</p>"))},
+        "/p",
+        Status.SOFT_404,
+        "removed-content",
+        id="es: curso ya no disponible",
+    ),
+    pytest.param(
+        {"/p": reply(200, html("線形代数", "<p>この動画は削除されました。</p>"))},
+        "/p",
+        Status.SOFT_404,
+        "removed-content",
+        id="ja: 動画は削除されました",
+    ),
+    pytest.param(
+        {
+            "/p": reply(
+                200,
+                html(
+                    "notes/linear-algebra",
+                    "<p>This repository has been archived by the owner"
+                    " on Jan 5, 2024. It is now read-only.</p>" + PROSE,
+                ),
+            )
+        },
+        "/p",
+        Status.OK,
+        None,
+        id="archived repository still works (ok)",
+    ),
+    pytest.param(
+        {
+            "/p": reply(
+                200,
+                html(
+                    "Why videos vanish",
+                    PROSE + "<p>When a video is unavailable in one country"
+                    " it may still play in another.</p>" + PROSE,
+                ),
+            )
+        },
+        "/p",
+        Status.OK,
+        None,
+        id="article about unavailable videos (ok)",
+    ),
+    pytest.param(
+        {
+            "/p": reply(
+                200,
+                html(
+                    "Linear algebra, free online",
+                    PROSE + "<aside>The print edition is no longer available.</aside>",
+                ),
+            )
+        },
+        "/p",
+        Status.OK,
+        None,
+        id="free text beside a print edition no longer available (ok)",
+    ),
+]
+CASES += REMOVED
+
+
+@pytest.mark.parametrize(("routes", "url", "status", "rule"), CASES)
+def test_verdict(server: LoopbackServer, routes: dict, url: str, status: Status, rule: str | None) -> None:
+    assert_verdict(server, routes, url, status, rule)
+
+
+@pytest.mark.parametrize(
+    ("title", "notice"),
+    [
+        ("404 Not Found", True),
+        ("Page Not Found | Acme Learning", True),
+        ("Oops! 404 error — Acme Learning Platform for Data Science", True),
+        ("Error 404", True),
+        ("Not Found", True),
+        ("Sorry, the page you requested could not be found", True),
+        ("Oops! That page can’t be found.", True),
+        ("Oops! That page can't be found.", True),
+        ("The page you are looking for does not exist", True),
+        ("The page you're looking for doesn't exist or has been moved", True),
+        ("Nothing Found", True),
+        ("Nothing found | Acme Notes", True),
+        ("Hmm. We’re having trouble finding that site.", True),
+        ("When nothing found in the search space means convergence", False),
+        ("Eigenvectors that cannot be found by hand", False),
+        ("Why gradients are not found in shallow saddle regions", False),
+        ("Optimisation when the global minimum is not found", False),
+        ("Handling HTTP 404 error pages in a static site generator", False),
+        ("Linear algebra done right", False),
+    ],
+)
+def test_not_found_notice_in_titles(title: str, notice: bool) -> None:
+    assert (not_found_notice(title) is not None) is notice
