@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from pipeline.cli.options import catalogue_option, database_option
 from pipeline.cli.render import shown
+
+if TYPE_CHECKING:  # the commands import them when they run: `roadmap --help` stays fast
+    from pipeline.model import Catalogue
+    from pipeline.store.health import HealthSummary
 
 
 @click.group("fix")
@@ -40,6 +45,16 @@ def redirects(catalogue_dir: Path, database_url: str | None, dry_run: bool) -> N
       roadmap fix redirects --dry-run   # print what would change
     """
     from pipeline.repair.redirects import fix_redirects
+
+    catalogue, summaries = _catalogue_and_health(catalogue_dir, database_url)
+    changes = fix_redirects(catalogue, summaries, dry_run=dry_run)
+    _report(changes, dry_run, "no resource moved for good: nothing to change")
+
+
+def _catalogue_and_health(
+    catalogue_dir: Path, database_url: str | None
+) -> tuple[Catalogue, dict[str, HealthSummary]]:
+    """The valid catalogue and the recorded health summaries every fix works from."""
     from pipeline.store.engine import open_store
     from pipeline.store.health import health_summaries
     from pipeline.validate import load_valid_catalogue
@@ -47,11 +62,9 @@ def redirects(catalogue_dir: Path, database_url: str | None, dry_run: bool) -> N
     catalogue = load_valid_catalogue(catalogue_dir)
     engine = open_store(database_url, catalogue_dir)
     try:
-        summaries = health_summaries(engine)
+        return catalogue, health_summaries(engine)
     finally:
         engine.dispose()
-    changes = fix_redirects(catalogue, summaries, dry_run=dry_run)
-    _report(changes, dry_run, "no resource moved for good: nothing to change")
 
 
 def _report(changes: list, dry_run: bool, nothing: str) -> None:
@@ -104,15 +117,7 @@ def dead(catalogue_dir: Path, database_url: str | None, dry_run: bool, archive: 
       roadmap fix dead --archive        # also use archived copies where config allows
     """
     from pipeline.repair.dead import fix_dead
-    from pipeline.store.engine import open_store
-    from pipeline.store.health import health_summaries
-    from pipeline.validate import load_valid_catalogue
 
-    catalogue = load_valid_catalogue(catalogue_dir)
-    engine = open_store(database_url, catalogue_dir)
-    try:
-        summaries = health_summaries(engine)
-    finally:
-        engine.dispose()
+    catalogue, summaries = _catalogue_and_health(catalogue_dir, database_url)
     changes = fix_dead(catalogue, summaries, archive=archive, dry_run=dry_run)
     _report(changes, dry_run, "no dead link: nothing to change")

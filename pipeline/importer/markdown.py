@@ -61,20 +61,26 @@ class Block:
         return next((t for t in self.tokens if t.type == "inline"), None)
 
 
+def _closing(tokens: list[Token], index: int) -> int:
+    """The index of the token that closes the one at index (itself when it opens nothing)."""
+    end = index
+    if tokens[index].nesting == 1:
+        depth = 0
+        while True:
+            depth += tokens[end].nesting
+            if depth == 0:
+                break
+            end += 1
+    return end
+
+
 def blocks(tokens: list[Token]) -> list[Block]:
     """The top-level blocks of a token stream, in order."""
     out: list[Block] = []
     index = 0
     while index < len(tokens):
         token = tokens[index]
-        end = index
-        if token.nesting == 1:
-            depth = 0
-            while True:
-                depth += tokens[end].nesting
-                if depth == 0:
-                    break
-                end += 1
+        end = _closing(tokens, index)
         kind = token.type.removesuffix("_open")
         start_line, end_line = token.map or (0, 0)
         out.append(Block(kind, start_line, end_line, tokens[index : end + 1]))
@@ -87,14 +93,7 @@ def children(tokens: list[Token], start: int = 1) -> list[list[Token]]:
     out: list[list[Token]] = []
     index = start
     while index < len(tokens) - 1:
-        end = index
-        if tokens[index].nesting == 1:
-            depth = 0
-            while True:
-                depth += tokens[end].nesting
-                if depth == 0:
-                    break
-                end += 1
+        end = _closing(tokens, index)
         out.append(tokens[index : end + 1])
         index = end + 1
     return out

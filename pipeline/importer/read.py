@@ -10,17 +10,17 @@ and left to the export to regenerate. What cannot be mapped is kept as text and 
 from __future__ import annotations
 
 import textwrap
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from markdown_it.token import Token
 
+from pipeline.importer.ids import Ids
 from pipeline.importer.items import ItemParts, parse_inline, parse_item
 from pipeline.importer.markdown import Block, blocks, children, parser, plain_text, units_of
+from pipeline.importer.shapes import LIST_KINDS, has_text_items, is_label, is_toc_list, is_web_url, links_in
 
-LIST_KINDS = ("bullet_list", "ordered_list")
 MAX_SECTION_ID = 64
 MAX_RESOURCE_ID = 100
 POSITION_STEP = 10
@@ -44,93 +44,6 @@ class ImportedList:
     style: dict[str, Any]
     toc: tuple[int, int] | None = None  # source lines [start, end) of the table of contents (0-based)
     source_links: int = 0  # links in list items and table rows (not the ToC, not images/badges)
-
-
-def slugify(text: str, limit: int) -> str:
-    """Lower-case ASCII words joined by single hyphens, at most limit characters ("" when none)."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    words = "".join(c if c.isalnum() else " " for c in folded.lower()).split()
-    slug = ""
-    for word in words:
-        candidate = f"{slug}-{word}" if slug else word
-        if len(candidate) > limit:
-            break
-        slug = candidate
-    return slug or (words[0][:limit] if words else "")
-
-
-class Ids:
-    """Unique ids from names, in source order: the same source always gives the same ids."""
-
-    def __init__(self, limit: int, fallback: str) -> None:
-        self.limit, self.fallback = limit, fallback
-        self.seen: set[str] = set()
-
-    def make(self, name: str) -> str:
-        base = slugify(name, self.limit - 4) or self.fallback
-        candidate, number = base, 1
-        while candidate in self.seen:
-            number += 1
-            candidate = f"{base}-{number}"
-        self.seen.add(candidate)
-        return candidate
-
-
-def is_web_url(target: str | None) -> bool:
-    return (
-        bool(target)
-        and target.startswith(("http://", "https://"))
-        and not any(  # type: ignore[union-attr]
-            c.isspace() or ord(c) < 0x20
-            for c in target  # type: ignore[union-attr]
-        )
-    )
-
-
-def _links_in(tokens: list[Token]) -> list[str]:
-    """Destinations of the links (not images) in some tokens, nested inlines included."""
-    out: list[str] = []
-    for token in tokens:
-        if token.type == "link_open":
-            out.append(str(token.attrs.get("href", "")))
-        if token.children:
-            out.extend(_links_in(token.children))
-    return out
-
-
-def _is_toc_list(block: Block) -> bool:
-    """A list whose every item starts with a link and whose links all point inside the page."""
-    links = _links_in(block.tokens)
-    if not links or not all(link.startswith("#") for link in links):
-        return False
-    for token in block.tokens:
-        if token.type == "inline" and token.children:
-            first = next(
-                (c for c in token.children if not (c.type == "text" and not c.content.strip())), None
-            )
-            if first is None or first.type != "link_open":
-                return False
-    return True
-
-
-def _has_text_items(block: Block) -> bool:
-    """Whether some item of a list starts with text ("0." alone is an empty numbered item, not an entry)."""
-    return any(
-        token.type == "inline" and token.content.strip() and token.level == 3 for token in block.tokens
-    )
-
-
-def _is_label(block: Block) -> bool:
-    """A paragraph that is only a bold or italic label ("**AI & ML**"), as used to group a ToC."""
-    inline = block.inline
-    if block.kind != "paragraph" or inline is None or not inline.children:
-        return False
-    kids = [c for c in inline.children if not (c.type == "text" and not c.content.strip())]
-    return (
-        bool(kids)
-        and kids[0].type in ("strong_open", "em_open")
-        and kids[-1].type in ("strong_close", "em_close")
-    )
 
 
 class _Reader:
@@ -233,7 +146,7 @@ class _Reader:
 
     def _report_links_kept(self, block: Block, where: str) -> None:
         if block.kind in (*LIST_KINDS, "table") and any(
-            not link.startswith("#") for link in _links_in(block.tokens)
+            not link.startswith("#") for link in links_in(block.tokens)
         ):
             what = "a table" if block.kind == "table" else "a list"
             self.keep(block.start, f"{what} of links {where}, kept in the list's introduction")
@@ -244,8 +157,8 @@ class _Reader:
 
     def _runs(self, block: Block) -> bool:
         """Whether a block holds entries: a list with text items, or a table with links."""
-        return (block.kind in LIST_KINDS and _has_text_items(block) and not _is_toc_list(block)) or (
-            block.kind == "table" and bool(_links_in(block.tokens))
+        return (block.kind in LIST_KINDS and has_text_items(block) and not is_toc_list(block)) or (
+            block.kind == "table" and bool(links_in(block.tokens))
         )
 
     def _section(self, heading: Block | None, body: list[Block], name: str = "") -> dict[str, Any]:
@@ -261,11 +174,11 @@ class _Reader:
             section["heading"] = False
         else:
             section["level"] = int(heading.tokens[0].tag[1])
-        toc = [i for i, b in enumerate(body) if b.kind in LIST_KINDS and _is_toc_list(b)]
+        toc = [i for i, b in enumerate(body) if b.kind in LIST_KINDS and is_toc_list(b)]
         toc_range: range = range(0)
         if toc:
             first, last = toc[0], toc[-1]
-            while first > 0 and _is_label(body[first - 1]):
+            while first > 0 and is_label(body[first - 1]):
                 first -= 1
             toc_range = range(first, last + 1)
             section["kind"] = "toc"
@@ -383,7 +296,7 @@ class _Reader:
         return position
 
     def _count_links(self, children_tokens: list[Token]) -> None:
-        self.source_links += sum(1 for link in _links_in(children_tokens) if not link.startswith("#"))
+        self.source_links += sum(1 for link in links_in(children_tokens) if not link.startswith("#"))
 
     def _resource(
         self, section: dict[str, Any], parts: ItemParts, position: int, parent: str | None, line: int

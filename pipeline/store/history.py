@@ -152,22 +152,41 @@ def find_resource(engine: Engine, resource_id: str) -> ResourceInfo | None:
     return None if row is None else ResourceInfo(row.id, row.title, row.url, row.section_id, row.retired_at)
 
 
+# The result columns a CheckRecord is made of (after run_id and the run's conclusion).
+_RECORD_COLUMNS = (
+    result_t.c.checked_at,
+    result_t.c.url,
+    result_t.c.status,
+    result_t.c.http_status,
+    result_t.c.final_url,
+    result_t.c.elapsed_ms,
+    result_t.c.evidence,
+    result_t.c.error_detail,
+    result_t.c.network_failure,
+)
+
+
+def _record(r: Any, run_conclusion: str) -> CheckRecord:
+    """A CheckRecord from a row holding run_id and the _RECORD_COLUMNS."""
+    return CheckRecord(
+        run_id=r.run_id,
+        run_conclusion=run_conclusion,
+        checked_at=r.checked_at,
+        url=r.url,
+        status=r.status,
+        http_status=r.http_status,
+        final_url=r.final_url,
+        elapsed_ms=r.elapsed_ms,
+        evidence=tuple(Evidence(**e) for e in (r.evidence or ())),
+        error_detail=r.error_detail,
+        network_failure=bool(r.network_failure),
+    )
+
+
 def resource_checks(engine: Engine, resource_id: str, limit: int | None = None) -> list[CheckRecord]:
     """The resource's recorded checks, oldest first; limit: only the newest `limit`."""
     query = (
-        select(
-            result_t.c.run_id,
-            run_t.c.outcome,
-            result_t.c.checked_at,
-            result_t.c.url,
-            result_t.c.status,
-            result_t.c.http_status,
-            result_t.c.final_url,
-            result_t.c.elapsed_ms,
-            result_t.c.evidence,
-            result_t.c.error_detail,
-            result_t.c.network_failure,
-        )
+        select(result_t.c.run_id, run_t.c.outcome, *_RECORD_COLUMNS)
         .join(run_t, run_t.c.id == result_t.c.run_id)
         .where(result_t.c.resource_id == resource_id)
         .order_by(result_t.c.checked_at.desc(), result_t.c.run_id.desc())
@@ -176,22 +195,7 @@ def resource_checks(engine: Engine, resource_id: str, limit: int | None = None) 
         query = query.limit(limit)
     with engine.connect() as connection:
         rows = connection.execute(query).all()
-    return [
-        CheckRecord(
-            run_id=r.run_id,
-            run_conclusion=r.outcome,
-            checked_at=r.checked_at,
-            url=r.url,
-            status=r.status,
-            http_status=r.http_status,
-            final_url=r.final_url,
-            elapsed_ms=r.elapsed_ms,
-            evidence=tuple(Evidence(**e) for e in (r.evidence or ())),
-            error_detail=r.error_detail,
-            network_failure=bool(r.network_failure),
-        )
-        for r in reversed(rows)
-    ]
+    return [_record(r, r.outcome) for r in reversed(rows)]
 
 
 @dataclass(frozen=True)
@@ -220,38 +224,12 @@ def window_details(engine: Engine, runs: Sequence[RunInfo]) -> WindowDetails:
         ).all():  # .all(): one fetch, not one call per row
             elapsed.setdefault(rid, [None] * len(runs))[column[run_id]] = ms
         rows = connection.execute(
-            select(
-                result_t.c.resource_id,
-                result_t.c.run_id,
-                result_t.c.checked_at,
-                result_t.c.url,
-                result_t.c.status,
-                result_t.c.http_status,
-                result_t.c.final_url,
-                result_t.c.elapsed_ms,
-                result_t.c.evidence,
-                result_t.c.error_detail,
-                result_t.c.network_failure,
-            )
+            select(result_t.c.resource_id, result_t.c.run_id, *_RECORD_COLUMNS)
             .where(result_t.c.run_id.in_(list(column)), result_t.c.status.in_(failure_values))
             .order_by(result_t.c.resource_id, result_t.c.run_id)
         )
         for r in rows:
-            failing.setdefault(r.resource_id, []).append(
-                CheckRecord(
-                    run_id=r.run_id,
-                    run_conclusion=outcome[r.run_id],
-                    checked_at=r.checked_at,
-                    url=r.url,
-                    status=r.status,
-                    http_status=r.http_status,
-                    final_url=r.final_url,
-                    elapsed_ms=r.elapsed_ms,
-                    evidence=tuple(Evidence(**e) for e in (r.evidence or ())),
-                    error_detail=r.error_detail,
-                    network_failure=bool(r.network_failure),
-                )
-            )
+            failing.setdefault(r.resource_id, []).append(_record(r, outcome[r.run_id]))
     return WindowDetails(elapsed, failing)
 
 
