@@ -102,13 +102,17 @@ class Suggester:
         self.config, self.fetcher = config, fetcher
         self.crawler = Crawler(config, fetcher)
 
-    async def works(self, url: str, fragment: str, cost: str | None) -> str | None:
-        """The evidence that url works (judged ok, as a catalogue link would be), or None."""
+    async def works(self, url: str, fragment: str, cost: str | None) -> tuple[str, str] | None:
+        """(the URL to offer, the evidence) when url works as a catalogue link would (judged ok), or when
+        it moved for good to a page that does (the move's target is offered); None otherwise."""
         _, verdicts = await self.crawler.verdicts(url, [(fragment, cost)])
         outcome = verdicts[f"{fragment}\x00{cost}"]
-        if outcome.status is not Status.OK:
-            return None
-        return f"checked: ok (HTTP {outcome.http_status})" if outcome.http_status else "checked: ok"
+        code = f" (HTTP {outcome.http_status})" if outcome.http_status else ""
+        if outcome.status is Status.OK:
+            return _joined(url, fragment), f"checked: ok{code}"
+        if outcome.status is Status.REDIRECTED and outcome.final_url:
+            return outcome.final_url, f"checked: ok{code} after a permanent redirect from {url}"
+        return None
 
     async def archived(self, link: DeadLink, url: str) -> tuple[str, str] | None:
         api = self.config.repair.wayback_api
@@ -124,16 +128,17 @@ class Suggester:
     async def suggest(self, link: DeadLink) -> Suggestion | None:
         url, fragment = split_fragment(link.url)
         for kind, candidate in [] if link.api_answered else candidates(url, link.network_failure):
-            if detail := await self.works(candidate, fragment, link.cost):
-                return Suggestion(kind, _joined(candidate, fragment), detail)
+            if found := await self.works(candidate, fragment, link.cost):
+                return Suggestion(kind, *found)
         snapshot = await self.archived(link, url)
         if snapshot is not None:
             snapshot_url, stamp = snapshot
-            if detail := await self.works(snapshot_url, fragment, link.cost):
+            if found := await self.works(snapshot_url, fragment, link.cost):
+                offered, detail = found
                 taken = datetime.strptime(stamp, WAYBACK_TIME)
                 died = f"{link.died_at:%Y-%m-%d}"
                 detail = f"snapshot of {taken:%Y-%m-%d}, before the link failed ({died}); {detail}"
-                return Suggestion("archive", _joined(snapshot_url, fragment), detail, snapshot_at=stamp)
+                return Suggestion("archive", offered, detail, snapshot_at=stamp)
         return None
 
 

@@ -152,3 +152,19 @@ def test_no_archive_when_the_api_is_off(sites: Sites) -> None:
 )
 def test_snapshot_from_the_api_answer(body: bytes, expected: object) -> None:
     assert snapshot_from(body, DIED) == expected
+
+
+def test_a_snapshot_behind_a_permanent_redirect_is_offered_at_its_target(sites: Sites) -> None:
+    """The real API answers http://web.archive.org/... addresses, which move to https for good."""
+    gone = sites.url("/book")
+    sites.routes["/wayback/available"] = wayback(
+        sites, {gone: ("20230101000000", "/web/20230101000000/book")}
+    )
+    target = sites.url("/web/20230101000000/book", "https")
+    sites.routes[("http", "/web/20230101000000/book")] = Answer(301, b"", headers=(("Location", target),))
+    sites.routes[("https", "/web/20230101000000/book")] = page("The book (archived)")
+    (found,) = suggest(sites, gone + "#ch-2").values()
+    assert (found.kind, found.url, found.snapshot_at) == ("archive", target + "#ch-2", "20230101000000")
+    assert found.detail.endswith(
+        f"checked: ok (HTTP 200) after a permanent redirect from {sites.url('/web/20230101000000/book')}"
+    )
