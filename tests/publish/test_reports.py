@@ -7,8 +7,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from pipeline.config import CheckConfig, Config, QualityRule
+from pipeline.model import Catalogue
 from pipeline.publish.data import HealthData
 from pipeline.publish.reports import build_health_report, render_reports, write_reports
 from pipeline.publish.status_page import page_data
@@ -119,19 +121,24 @@ def test_broken_after_is_tunable(tmp_path: Path) -> None:
     assert report.broken == 1 and report.has_problems
 
 
-def test_inconclusive_latest_run_says_so_and_shows_the_last_known_health(tmp_path: Path) -> None:
-    catalogue = make_catalogue()
-    engine = make_store(tmp_path, catalogue)
-    record_run(engine, catalogue, T0 - days(2), {RID: "ok"})
-    record_run(engine, catalogue, T0 - days(1), {RID: "timeout"})
+def record_outage(engine: Engine, catalogue: Catalogue, note: str) -> None:
+    """A run at T0 concluded inconclusive: RID timed out at network level (the network was down)."""
     record_run(
         engine,
         catalogue,
         T0,
         {RID: outcome(URL, "timeout", network_failure=True)},
         conclusion="inconclusive",
-        note="3 of 3 hosts failed at network level: the network looks down",
+        note=note,
     )
+
+
+def test_inconclusive_latest_run_says_so_and_shows_the_last_known_health(tmp_path: Path) -> None:
+    catalogue = make_catalogue()
+    engine = make_store(tmp_path, catalogue)
+    record_run(engine, catalogue, T0 - days(2), {RID: "ok"})
+    record_run(engine, catalogue, T0 - days(1), {RID: "timeout"})
+    record_outage(engine, catalogue, "3 of 3 hosts failed at network level: the network looks down")
     report = build_health_report(catalogue, engine)
     assert report.inconclusive
     assert report.latest_run.conclusion == "inconclusive"
@@ -169,14 +176,7 @@ def test_inconclusive_latest_run_says_so_and_shows_the_last_known_health(tmp_pat
 def test_no_conclusive_run_claims_no_known_health(tmp_path: Path) -> None:
     catalogue = make_catalogue()
     engine = make_store(tmp_path, catalogue)
-    record_run(
-        engine,
-        catalogue,
-        T0,
-        {RID: outcome(URL, "timeout", network_failure=True)},
-        conclusion="inconclusive",
-        note="the network looks down",
-    )
+    record_outage(engine, catalogue, "the network looks down")
     report = build_health_report(catalogue, engine)
     assert report.inconclusive and report.conclusive_run is None
     files = render_reports(report)
