@@ -35,11 +35,11 @@ from pipeline.errors import UsageError
 from pipeline.forge_check import answer_repository_links
 from pipeline.lock import run_lock
 from pipeline.model import Catalogue, Resource
-from pipeline.quality.state import NOT_FREE_STATUSES
+from pipeline.quality.state import NOT_FREE_STATUSES, is_broken
 from pipeline.signals import stop_on_signals
-from pipeline.status import FAILURES, Outcome, tally
+from pipeline.status import FAILURES, TEMPORARY_STATUSES, Outcome, Status, tally
 from pipeline.store.engine import open_store, resolve_database_url
-from pipeline.store.health import RunInfo, health_summaries
+from pipeline.store.health import HealthSummary, RunInfo, health_summaries
 from pipeline.store.runs import abandon_stale_runs, finish_run, record_results, record_suggestions, start_run
 from pipeline.store.sync import sync_catalogue
 from pipeline.validate import load_valid_catalogue
@@ -241,7 +241,13 @@ async def check_catalogue(
         recorder.flush()
         if not stop.is_set() and not (crawl.watch is not None and crawl.watch.looks_down()):
             # A checked repair for each link that failed (not during an outage or after a stop).
-            links = dead_links(engine, resources, outcomes, api_answered=set(forges.by_resource))
+            links = dead_links(
+                engine,
+                resources,
+                outcomes,
+                api_answered=set(forges.by_resource),
+                broken_after=config.check.broken_after,
+            )
             record_suggestions(engine, run_id, await suggest_repairs(links, config, crawl.fetcher))
         report = _conclude(engine, run_id, catalogue, crawl, resources, outcomes, stop.is_set())
         note = forges.run.summary()  # an inconclusive run's message is about the network alone
@@ -261,7 +267,12 @@ async def check_catalogue(
 
 
 def dead_links(
-    engine: Engine, resources: list[Resource], outcomes: dict[str, Outcome], *, api_answered: set[str]
+    engine: Engine,
+    resources: list[Resource],
+    outcomes: dict[str, Outcome],
+    *,
+    api_answered: set[str],
+    broken_after: int,
 ) -> list[DeadLink]:
     """The links this run found failing (a wall on a paid resource is not a dead link), each with the
     start of its failing streak (an archived copy must be older than that) and what its failure rules
@@ -280,12 +291,21 @@ def dead_links(
     links = []
     for resource in failing:
         summary, outcome = summaries.get(resource.id), outcomes[resource.id]
+        if outcome.status in TEMPORARY_STATUSES and not _dead_by_streak(summary, broken_after):
+            continue  # a 503 or a timeout is not a dead link until it has failed broken_after runs
         since = summary.failing_since if summary is not None else None
         network = outcome.error_class if outcome.network_failure else None
         assert resource.url is not None
         api = resource.id in api_answered
         links.append(DeadLink(resource.id, resource.url, since or now, resource.cost, network, api))
     return links
+
+
+def _dead_by_streak(summary: HealthSummary | None, broken_after: int) -> bool:
+    """This run's failure makes the resource broken: the health applied so far is a failing streak that
+    this run extends to broken_after (the run's own results are applied when it concludes)."""
+    before = summary.consecutive_failures if summary is not None and summary.failing_since else 0
+    return is_broken(Status.TIMEOUT, before + 1, broken_after)
 
 
 def _conclude(

@@ -59,6 +59,9 @@ FAILURES = frozenset(
     }
 )
 INCONCLUSIVE = frozenset({Status.BLOCKED, Status.SKIPPED})
+# Failures that may pass by themselves (a 5xx such as a maintenance 503, a timeout): never a dead link on
+# one run's evidence; only a streak of broken_after runs makes them broken (quality.state.is_broken).
+TEMPORARY_STATUSES = frozenset({Status.SERVER_ERROR, Status.TIMEOUT})
 assert frozenset(Status) == HEALTHY | FAILURES | INCONCLUSIVE
 
 V = TypeVar("V")

@@ -295,3 +295,24 @@ def test_a_503_counts_toward_broken_after_like_other_transient_failures(engine: 
         {"maintenance": State.FAILING, "gateway": State.FAILING},
         {"maintenance": State.BROKEN, "gateway": State.BROKEN},
     ]
+
+
+def test_a_temporary_failure_gets_no_repair_search_until_it_is_broken(engine: Engine) -> None:
+    """A 503 or a timeout may pass by itself: the run looks for a repair (twin, slash, archive) only once
+    the failing streak reaches check.broken_after, while a 404 is searched for at once."""
+    cat = build({"maintenance": "https://down.example/notes", "gone": "https://gone.example/notes"})
+    asked: list[list[str]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked[-1].append(f"{request.url.scheme}://{request.url.host}{request.url.path}")
+        if request.url.host == "down.example":
+            return httpx.Response(503, html="<title>Down for maintenance</title>")
+        return httpx.Response(404)
+
+    for _ in range(2):
+        asked.append([])
+        check(engine, cat, handler)
+    first, second = asked
+    assert "http://gone.example/notes" in first  # a 404: its twin is tried on the first night
+    assert not any(url.startswith("http://down.example") for url in first)
+    assert "http://down.example/notes" in second  # broken after two nights: now a repair is looked for
