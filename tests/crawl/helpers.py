@@ -11,6 +11,7 @@ import gzip
 from collections.abc import Callable
 
 import httpx
+import pytest
 
 from pipeline.config import CheckConfig, Config
 from pipeline.crawl.fetch import Fetcher
@@ -264,3 +265,8 @@ def hugo_alias(target: str) -> str:
         f'<link rel="canonical" href="{target}"><meta name="robots" content="noindex"><meta charset="utf-8">'
         f'<meta http-equiv="refresh" content="0; url={target}"></head></html>'
     )
+
+
+def case(name: str, *values: object) -> object:
+    """One named row of a scenario table: `case("what it shows", routes, url, status, rule)`."""
+    return pytest.param(*values, id=name)

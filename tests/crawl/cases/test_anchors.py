@@ -9,65 +9,65 @@ from __future__ import annotations
 import pytest
 
 from pipeline.status import Status
-from tests.crawl.helpers import PROSE, assert_verdict, html
+from tests.crawl.helpers import PROSE, assert_verdict, case, html
 from tests.crawl.server import LoopbackServer, reply
 
 CASES = [
-    pytest.param(
+    case(
+        "anchor as id",
         {"/p": reply(200, html("T", "<h2 id=proof>P</h2>" + PROSE))},
         "/p#proof",
         Status.OK,
         None,
-        id="anchor as id",
     ),
-    pytest.param(
+    case(
+        "anchor as name",
         {"/p": reply(200, html("T", "<a name=proof></a>" + PROSE))},
         "/p#proof",
         Status.OK,
         None,
-        id="anchor as name",
     ),
-    pytest.param(
+    case(
+        "anchor missing",
         {"/p": reply(200, html("T", "<h2 id=intro>I</h2>" + PROSE))},
         "/p#proof",
         Status.ANCHOR_MISSING,
         "anchor-missing",
-        id="anchor missing",
     ),
-    pytest.param(
+    case(
+        "spa route fragment",
         {"/p": reply(200, html("T", "<h2 id=intro>I</h2>" + PROSE))},
         "/p#/lessons/3",
         Status.OK,
         None,
-        id="spa route fragment",
     ),
-    pytest.param(
+    case(
+        "github line fragment",
         {"/blob/main/x.py": reply(200, html("x.py", "<h2 id=intro>I</h2>" + PROSE))},
         "/blob/main/x.py#L10-L20",
         Status.OK,
         None,
-        id="github line fragment",
     ),
-    pytest.param(
+    case(
+        "percent-encoded fragment vs raw id",
         {"/p": reply(200, html("Menu", "<h2 id='café'>Café</h2>" + PROSE))},
         "/p#caf%C3%A9",
         Status.OK,
         None,
-        id="percent-encoded fragment vs raw id",
     ),
-    pytest.param(
+    case(
+        "raw unicode fragment vs raw id",
         {"/p": reply(200, html("Menu", "<h2 id='café'>Café</h2>" + PROSE))},
         "/p#café",
         Status.OK,
         None,
-        id="raw unicode fragment vs raw id",
     ),
-    pytest.param(
+    case(
+        "percent-encoded fragment really missing",
         {"/p": reply(200, html("Menu", "<h2 id='tea'>Tea</h2>" + PROSE))},
         "/p#caf%C3%A9",
         Status.ANCHOR_MISSING,
         "anchor-missing",
-        id="percent-encoded fragment really missing",
     ),
 ]
 
@@ -75,54 +75,54 @@ CASES = [
 # Issue 10 §3: percent-encoded and non-ASCII fragments match their ids.
 IDS = "<h2 id='über'>Über</h2><h2 id='概要'>概要</h2><h2 id='%C3%A9t%C3%A9'>Été</h2>"
 ENCODED = [
-    pytest.param(
+    case(
+        "NFD fragment, NFC id",
         {"/p": reply(200, html("Notes", IDS + PROSE))},
         "/p#u%CC%88ber",
         Status.OK,
         None,
-        id="NFD fragment, NFC id",
     ),
-    pytest.param(
+    case(
+        "double-encoded fragment",
         {"/p": reply(200, html("Notes", IDS + PROSE))},
         "/p#%25C3%25BCber",
         Status.OK,
         None,
-        id="double-encoded fragment",
     ),
-    pytest.param(
+    case(
+        "Latin-1 encoded fragment",
         {"/p": reply(200, html("Notes", IDS + PROSE))},
         "/p#%FCber",
         Status.OK,
         None,
-        id="Latin-1 encoded fragment",
     ),
-    pytest.param(
+    case(
+        "encoded fragment, other case",
         {"/p": reply(200, html("Notes", IDS + PROSE))},
         "/p#%C3%9Cber",
         Status.OK,
         None,
-        id="encoded fragment, other case",
     ),
-    pytest.param(
+    case(
+        "encoded CJK fragment",
         {"/p": reply(200, html("Notes", IDS + PROSE))},
         "/p#%E6%A6%82%E8%A6%81",
         Status.OK,
         None,
-        id="encoded CJK fragment",
     ),
-    pytest.param(
+    case(
+        "raw fragment, percent-encoded id",
         {"/p": reply(200, html("Notes", IDS + PROSE))},
         "/p#été",
         Status.OK,
         None,
-        id="raw fragment, percent-encoded id",
     ),
-    pytest.param(
+    case(
+        "encoded non-ASCII fragment really missing",
         {"/p": reply(200, html("Notes", IDS + PROSE))},
         "/p#%C3%A0-propos",
         Status.ANCHOR_MISSING,
         "anchor-missing",
-        id="encoded non-ASCII fragment really missing",
     ),
 ]
 CASES += ENCODED

@@ -8,32 +8,33 @@ from __future__ import annotations
 import pytest
 
 from pipeline.status import Status
-from tests.crawl.helpers import BOMB, HUGE_PDF, PDF, assert_verdict, gz, html
+from tests.crawl.helpers import BOMB, HUGE_PDF, PDF, assert_verdict, case, gz, html
 from tests.crawl.server import LoopbackServer, by_method, reply, slow
 
 CASES = [
-    pytest.param(
+    case(
+        "pdf: HEAD 404, GET 200",
         {"/paper.pdf": by_method(head=reply(404, ""), get=reply(200, PDF, "application/pdf"))},
         "/paper.pdf",
         Status.OK,
         None,
-        id="pdf: HEAD 404, GET 200",
     ),
-    pytest.param(
+    case(
+        "pdf: HEAD 405, GET 200",
         {"/paper.pdf": by_method(head=reply(405, ""), get=reply(200, PDF, "application/pdf"))},
         "/paper.pdf",
         Status.OK,
         None,
-        id="pdf: HEAD 405, GET 200",
     ),
-    pytest.param(
+    case(
+        "pdf: HEAD 500, GET 200",
         {"/paper.pdf": by_method(head=reply(500, ""), get=reply(200, PDF, "application/pdf"))},
         "/paper.pdf",
         Status.OK,
         None,
-        id="pdf: HEAD 500, GET 200",
     ),
-    pytest.param(
+    case(
+        "pdf: HEAD hangs, GET 200",
         {
             "/paper.pdf": by_method(
                 head=slow(3.0, reply(200, "", "application/pdf")), get=reply(200, PDF, "application/pdf")
@@ -42,44 +43,26 @@ CASES = [
         "/paper.pdf",
         Status.OK,
         None,
-        id="pdf: HEAD hangs, GET 200",
     ),
-    pytest.param(
-        {},
-        "/missing.pdf",
-        Status.BROKEN,
-        "http-404",
-        id="pdf: HEAD 404, GET 404 too",
-    ),
-    pytest.param(
+    case("pdf: HEAD 404, GET 404 too", {}, "/missing.pdf", Status.BROKEN, "http-404"),
+    case(
+        "huge pdf by content type",
         {"/download?id=3": reply(200, HUGE_PDF, "application/pdf")},
         "/download?id=3",
         Status.OK,
         None,
-        id="huge pdf by content type",
     ),
-    pytest.param(
-        {"/p": reply(204, b"")},
-        "/p",
-        Status.SOFT_404,
-        "empty-body",
-        id="204 for a page",
-    ),
-    pytest.param(
-        {"/p": gz(200, BOMB)},
-        "/p",
-        Status.OK,
-        None,
-        id="gzip bomb",
-    ),
-    pytest.param(
+    case("204 for a page", {"/p": reply(204, b"")}, "/p", Status.SOFT_404, "empty-body"),
+    case("gzip bomb", {"/p": gz(200, BOMB)}, "/p", Status.OK, None),
+    case(
+        "raw text file",
         {"/raw/main/README.md": reply(200, "# Notes\n\nEigenvalues. " * 40, "text/plain; charset=utf-8")},
         "/raw/main/README.md",
         Status.OK,
         None,
-        id="raw text file",
     ),
-    pytest.param(
+    case(
+        "raw html file served as text/plain",
         {
             "/raw/main/404.html": reply(
                 200, html("Page not found", "<p>Custom 404 page template.</p>"), "text/plain; charset=utf-8"
@@ -88,42 +71,35 @@ CASES = [
         "/raw/main/404.html",
         Status.OK,
         None,
-        id="raw html file served as text/plain",
     ),
-    pytest.param(
+    case(
+        "json document",
         {"/api/data.json": reply(200, '{"error": null, "items": [1, 2, 3]}', "application/json")},
         "/api/data.json",
         Status.OK,
         None,
-        id="json document",
     ),
-    pytest.param(
+    case(
+        "noindex page",
         {"/p": reply(200, html("Lecture 3", head='<meta name="robots" content="noindex, nofollow">'))},
         "/p",
         Status.OK,
         None,
-        id="noindex page",
     ),
-    pytest.param(
-        {"/p": reply(410, html("Gone"))},
-        "/p",
-        Status.BROKEN,
-        "http-410",
-        id="410 Gone",
-    ),
-    pytest.param(
+    case("410 Gone", {"/p": reply(410, html("Gone"))}, "/p", Status.BROKEN, "http-410"),
+    case(
+        "html page: HEAD 404, GET 200",
         {"/p": by_method(head=reply(404, ""), get=reply(200, html("Works with GET")))},
         "/p",
         Status.OK,
         None,
-        id="html page: HEAD 404, GET 200",
     ),
-    pytest.param(
+    case(
+        "html at a .pdf URL: HEAD 404, GET 200",
         {"/slides.pdf": by_method(head=reply(404, "", "text/html"), get=reply(200, html("Slides viewer")))},
         "/slides.pdf",
         Status.OK,
         None,
-        id="html at a .pdf URL: HEAD 404, GET 200",
     ),
 ]
 

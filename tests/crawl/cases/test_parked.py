@@ -11,51 +11,51 @@ import socket
 import pytest
 
 from pipeline.status import Status
-from tests.crawl.helpers import PROSE, assert_verdict, html, install, refresh_page, run
+from tests.crawl.helpers import PROSE, assert_verdict, case, html, install, refresh_page, run
 from tests.crawl.server import LoopbackServer, reply
 
 CASES = [
-    pytest.param(
+    case(
+        "parked: for sale",
         {"/": reply(200, html("example.org", "<p>This domain is for sale!</p>"))},
         "/",
         Status.SOFT_404,
         "parked-domain",
-        id="parked: for sale",
     ),
-    pytest.param(
+    case(
+        "parked: buy this domain",
         {"/": reply(200, html("Welcome", "<a href='x'>Buy this domain</a>"))},
         "/",
         Status.SOFT_404,
         "parked-domain",
-        id="parked: buy this domain",
     ),
-    pytest.param(
+    case(
+        "parked in German",
         {"/": reply(200, html("notizen.example", "<p>Diese Domain steht zum Verkauf.</p>"))},
         "/",
         Status.SOFT_404,
         "parked-domain",
-        id="parked in German",
     ),
-    pytest.param(
+    case(
+        "parked in French",
         {"/": reply(200, html("notes.example", "<p>Ce nom de domaine est à vendre</p>"))},
         "/",
         Status.SOFT_404,
         "parked-domain",
-        id="parked in French",
     ),
-    pytest.param(
+    case(
+        "parked in Japanese",
         {"/": reply(200, html("notes.example", "<p>このドメインは販売中です</p>"))},
         "/",
         Status.SOFT_404,
         "parked-domain",
-        id="parked in Japanese",
     ),
-    pytest.param(
+    case(
+        "article about domain sales (ok)",
         {"/p": reply(200, html("Pricing models", "<p>Wie ein Händler eine Domain verkauft.</p>" + PROSE))},
         "/p",
         Status.OK,
         None,
-        id="article about domain sales (ok)",
     ),
 ]
 

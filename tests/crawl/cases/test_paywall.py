@@ -8,32 +8,33 @@ from __future__ import annotations
 import pytest
 
 from pipeline.status import Status
-from tests.crawl.helpers import FOOTER, NOT_FREE, PROSE, assert_verdict, html
+from tests.crawl.helpers import FOOTER, NOT_FREE, PROSE, assert_verdict, case, html
 from tests.crawl.server import LoopbackServer, reply
 
 CASES = [
-    pytest.param(
+    case(
+        "json-ld not free",
         {"/p": reply(200, html("Premium article", head=NOT_FREE))},
         "/p",
         Status.PAYWALLED,
         "schema-org-not-free",
-        id="json-ld not free",
     ),
-    pytest.param(
+    case(
+        "newsletter subscribe footer",
         {"/p": reply(200, html("Eigenvalues", PROSE + FOOTER))},
         "/p",
         Status.OK,
         None,
-        id="newsletter subscribe footer",
     ),
-    pytest.param(
+    case(
+        "tip jar with a price",
         {"/p": reply(200, html("Eigenvalues", PROSE + "<footer>Buy me a coffee ($3) to support</footer>"))},
         "/p",
         Status.OK,
         None,
-        id="tip jar with a price",
     ),
-    pytest.param(
+    case(
+        "free book page selling a print copy in a sidebar",
         {
             "/p": reply(
                 200,
@@ -48,21 +49,20 @@ CASES = [
         "/p",
         Status.OK,
         None,
-        id="free book page selling a print copy in a sidebar",
     ),
-    pytest.param(
+    case(
+        "print copy for sale in the page itself",
         {"/p": reply(200, html("Notes", PROSE + "<p>Paperback $24.00 — buy now</p>"))},
         "/p",
         Status.OK,
         None,
-        id="print copy for sale in the page itself",
     ),
-    pytest.param(
+    case(
+        "course sold in the page itself",
         {"/p": reply(200, html("Deep Learning Course", "<p>Lesson videos. Price: $49.00. Enrol now.</p>"))},
         "/p",
         Status.PAYWALLED,
         "price-and-buy",
-        id="course sold in the page itself",
     ),
 ]
 

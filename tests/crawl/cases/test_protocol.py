@@ -25,6 +25,7 @@ from tests.crawl.helpers import (
     FakeTime,
     assert_verdict,
     body_cut_short,
+    case,
     close_mid_headers,
     garbage,
     html,
@@ -35,63 +36,40 @@ from tests.crawl.helpers import (
 from tests.crawl.server import CAP_SECONDS, LoopbackServer, Request, reply
 
 CASES = [
-    pytest.param(
+    case(
+        "301 without Location",
         {"/nowhere": reply(301, html("Moved"))},
         "/nowhere",
         Status.SERVER_ERROR,
         "redirect-without-location",
-        id="301 without Location",
     ),
-    pytest.param(
+    case(
+        "non-ascii path",
         {"/Stra%C3%9Fe/%C3%BCber": reply(200, html("Über"))},
         "/Straße/über",
         Status.OK,
         None,
-        id="non-ascii path",
     ),
-    pytest.param(
+    case(
+        "percent-encoded spaces",
         {"/my%20notes.html": reply(200, html("Notes"))},
         "/my%20notes.html",
         Status.OK,
         None,
-        id="percent-encoded spaces",
     ),
-    pytest.param(
-        {},
-        "/Straße/fehlt",
-        Status.BROKEN,
-        "http-404",
-        id="non-ascii path missing",
-    ),
-    pytest.param(
-        {"/p": close_mid_headers},
-        "/p",
-        Status.SERVER_ERROR,
-        "protocol",
-        id="closes mid-headers",
-    ),
-    pytest.param(
-        {"/p": garbage},
-        "/p",
-        Status.SERVER_ERROR,
-        "protocol",
-        id="garbage instead of HTTP",
-    ),
-    pytest.param(
-        {"/p": body_cut_short},
-        "/p",
-        Status.OK,
-        None,
-        id="200 body cut short (judged on what came)",
-    ),
-    pytest.param(
+    case("non-ascii path missing", {}, "/Straße/fehlt", Status.BROKEN, "http-404"),
+    case("closes mid-headers", {"/p": close_mid_headers}, "/p", Status.SERVER_ERROR, "protocol"),
+    case("garbage instead of HTTP", {"/p": garbage}, "/p", Status.SERVER_ERROR, "protocol"),
+    case("200 body cut short (judged on what came)", {"/p": body_cut_short}, "/p", Status.OK, None),
+    case(
+        "status line without a reason phrase",
         {"/p": raw(b"HTTP/1.1 200\r\nContent-Type: text/html\r\n" + LENGTH + ODD_PAGE)},
         "/p",
         Status.OK,
         None,
-        id="status line without a reason phrase",
     ),
-    pytest.param(
+    case(
+        "100 Continue before the answer",
         {
             "/p": raw(
                 b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
@@ -102,37 +80,33 @@ CASES = [
         "/p",
         Status.OK,
         None,
-        id="100 Continue before the answer",
     ),
-    pytest.param(
+    case(
+        "bare LF line ends",
         {"/p": raw(b"HTTP/1.1 200 OK\nContent-Type: text/html\n" + LENGTH.replace(b"\r", b"") + ODD_PAGE)},
         "/p",
         Status.OK,
         None,
-        id="bare LF line ends",
     ),
-    pytest.param(
+    case(
+        "HTTP/1.0 body until close",
         {"/p": raw(b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n" + ODD_PAGE)},
         "/p",
         Status.OK,
         None,
-        id="HTTP/1.0 body until close",
     ),
-    pytest.param(
+    case(
+        "conflicting Content-Length",
         {"/p": raw(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n" + LENGTH + ODD_PAGE)},
         "/p",
         Status.SERVER_ERROR,
         "protocol",
-        id="conflicting Content-Length",
     ),
-    pytest.param(
-        {"/p": raw(ODD_PAGE)},
-        "/p",
-        Status.SERVER_ERROR,
-        "protocol",
-        id="body without a status line (HTTP/0.9)",
+    case(
+        "body without a status line (HTTP/0.9)", {"/p": raw(ODD_PAGE)}, "/p", Status.SERVER_ERROR, "protocol"
     ),
-    pytest.param(
+    case(
+        "Location with a space and non-ASCII",
         {
             "/old": raw(b"HTTP/1.1 301 Moved\r\nLocation: /\xc3\xbcber uns\r\nContent-Length: 0\r\n\r\n"),
             "/%C3%BCber%20uns": reply(200, html("About us")),
@@ -140,14 +114,13 @@ CASES = [
         "/old",
         Status.REDIRECTED,
         "permanent-redirect",
-        id="Location with a space and non-ASCII",
     ),
-    pytest.param(
+    case(
+        "query parameters",
         {"/watch?v=abc123&list=PL9&t=42s": reply(200, html("Lecture 7: PCA"))},
         "/watch?v=abc123&list=PL9&t=42s",
         Status.OK,
         None,
-        id="query parameters",
     ),
 ]
 
@@ -231,11 +204,9 @@ def test_server_that_never_answers_times_out_within_the_url_limit(server: Loopba
 @pytest.mark.parametrize(
     ("url", "address"),
     [
-        pytest.param("http://10.1.2.3/notes", "10.1.2.3 is a private address", id="private"),
-        pytest.param("http://[::1]:9/notes", "::1 is a loopback address", id="IPv6 loopback"),
-        pytest.param(
-            "http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a link-local", id="link-local"
-        ),
+        case("private", "http://10.1.2.3/notes", "10.1.2.3 is a private address"),
+        case("IPv6 loopback", "http://[::1]:9/notes", "::1 is a loopback address"),
+        case("link-local", "http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a link-local"),
     ],
 )
 def test_a_non_public_address_is_a_finding_with_the_address(url: str, address: str) -> None:

@@ -19,6 +19,7 @@ from tests.crawl.helpers import (
     B,
     To,
     assert_verdict,
+    case,
     chain,
     html,
     hugo_alias,
@@ -32,77 +33,78 @@ from tests.crawl.helpers import (
 from tests.crawl.server import LoopbackServer, redirect, reply
 
 CASES = [
-    pytest.param(
+    case(
+        "relative Location",
         {"/a/x/old": redirect("../b/new"), "/a/b/new": reply(200, html("Moved notes"))},
         "/a/x/old",
         Status.REDIRECTED,
         "permanent-redirect",
-        id="relative Location",
     ),
-    pytest.param(
+    case(
+        "trailing-slash 301",
         {"/dir": redirect("/dir/"), "/dir/": reply(200, html("Directory of notes"))},
         "/dir",
         Status.REDIRECTED,
         "permanent-redirect",
-        id="trailing-slash 301",
     ),
-    pytest.param(
+    case(
+        "302 chain ending in 404",
         {"/c1": redirect("/c2", 302), "/c2": redirect("/c3", 302)},
         "/c1",
         Status.BROKEN,
         "http-404",
-        id="302 chain ending in 404",
     ),
-    pytest.param(
+    case(
+        "307 temporary",
         {"/t": redirect("/t2", 307), "/t2": reply(200, html("Temporary home"))},
         "/t",
         Status.OK,
         None,
-        id="307 temporary",
     ),
-    pytest.param(
+    case(
+        "deep link to same host home",
         {"/course/linear-algebra": redirect("/"), "/": reply(200, html("Acme home"))},
         "/course/linear-algebra",
         Status.SOFT_404,
         "redirect-to-homepage",
-        id="deep link to same host home",
     ),
-    pytest.param(
+    case(
+        "deep link to another host home, every path does that",
         {"*": To("http://{B}:{port}/"), (B, "/"): reply(200, html("Shop", PROSE))},
         "/course/linear-algebra",
         Status.SOFT_404,
         "same-as-missing-page",
-        id="deep link to another host home, every path does that",
     ),
-    pytest.param(
+    case(
+        "short link to another host home (missing paths 404)",
         {"/go": To("http://{B}:{port}/"), (B, "/"): reply(200, html("Course home", PROSE))},
         "/go",
         Status.REDIRECTED,
         "permanent-redirect",
-        id="short link to another host home (missing paths 404)",
     ),
-    pytest.param(
+    case(
+        "host root to another root",
         {"/": To("http://{B}:{port}/"), (B, "/"): reply(200, html("New home"))},
         "/",
         Status.REDIRECTED,
         "permanent-redirect",
-        id="host root to another root",
     ),
-    pytest.param(
+    case(
+        "meta refresh 0 to a page",
         {"/old": reply(200, refresh_page("/new")), "/new": reply(200, html("Linear maps, new home"))},
         "/old",
         Status.OK,
         None,
-        id="meta refresh 0 to a page",
     ),
-    pytest.param(
+    case(
+        "meta refresh 0 to a 404",
         {"/old": reply(200, refresh_page("/gone"))},
         "/old",
         Status.BROKEN,
         "http-404",
-        id="meta refresh 0 to a 404",
     ),
-    pytest.param(
+    case(
+        "meta refresh to a parked page on another host",
         {
             "/": To("http://{B}:{port}/lander?domain=notes.example", lambda t: reply(200, refresh_page(t))),
             (B, "/lander?domain=notes.example"): reply(200, html("notes.example", "<p>Parked.</p>")),
@@ -110,9 +112,9 @@ CASES = [
         "/",
         Status.SOFT_404,
         "parked-domain",
-        id="meta refresh to a parked page on another host",
     ),
-    pytest.param(
+    case(
+        "meta refresh to a for-sale page on another host",
         {
             "/course": To("http://{B}:{port}/sale", lambda t: reply(200, refresh_page(t, 1))),
             (B, "/sale"): reply(200, html("notes.example", "<p>This domain is for sale!</p>")),
@@ -120,37 +122,37 @@ CASES = [
         "/course",
         Status.SOFT_404,
         "parked-domain",
-        id="meta refresh to a for-sale page on another host",
     ),
-    pytest.param(
+    case(
+        "meta refresh after 300 s (not followed)",
         {"/p": reply(200, refresh_page("/elsewhere", 300, PROSE))},
         "/p",
         Status.OK,
         None,
-        id="meta refresh after 300 s (not followed)",
     ),
-    pytest.param(
+    case(
+        "meta refresh after 30 s from an empty page (followed)",
         {"/old": reply(200, refresh_page("/gone-too", 30))},
         "/old",
         Status.BROKEN,
         "http-404",
-        id="meta refresh after 30 s from an empty page (followed)",
     ),
-    pytest.param(
+    case(
+        "meta refresh to itself (reload)",
         {"/p": reply(200, html("Live loss curves", head='<meta http-equiv="refresh" content="5">'))},
         "/p",
         Status.OK,
         None,
-        id="meta refresh to itself (reload)",
     ),
-    pytest.param(
+    case(
+        "meta refresh loop",
         {"/r1": reply(200, refresh_page("/r2")), "/r2": reply(200, refresh_page("/r1"))},
         "/r1",
         Status.BROKEN,
         "redirect-loop",
-        id="meta refresh loop",
     ),
-    pytest.param(
+    case(
+        "meta refresh only in noscript",
         {
             "/app": reply(
                 200,
@@ -162,56 +164,44 @@ CASES = [
         "/app",
         Status.OK,
         None,
-        id="meta refresh only in noscript",
     ),
-    pytest.param(
+    case(
+        "js window.location redirect (never broken)",
         {"/js": reply(200, js_page("/somewhere-else"))},
         "/js",
         Status.OK,
         None,
-        id="js window.location redirect (never broken)",
     ),
-    pytest.param(
+    case(
+        "js redirect to a parking lander",
         {"/js": reply(200, js_page("/lander"))},
         "/js",
         Status.SOFT_404,
         "parked-domain",
-        id="js redirect to a parking lander",
     ),
-    pytest.param(
-        chain("/ten", 10),
-        "/ten/0",
-        Status.OK,
-        None,
-        id="exactly 10 redirects",
-    ),
-    pytest.param(
-        chain("/eleven", 11),
-        "/eleven/0",
-        Status.BROKEN,
-        "too-many-redirects",
-        id="11 redirects",
-    ),
-    pytest.param(
+    case("exactly 10 redirects", chain("/ten", 10), "/ten/0", Status.OK, None),
+    case("11 redirects", chain("/eleven", 11), "/eleven/0", Status.BROKEN, "too-many-redirects"),
+    case(
+        "10 hops with a meta refresh among them",
         {**chain("/mix", 9), "/mix/9": reply(200, refresh_page("/mix/end"))},
         "/mix/0",
         Status.BROKEN,
         "http-404",
-        id="10 hops with a meta refresh among them",
     ),
-    pytest.param(
+    case(
+        "11 hops with a meta refresh among them",
         {**chain("/mix11", 10), "/mix11/10": reply(200, refresh_page("/mix11/end"))},
         "/mix11/0",
         Status.BROKEN,
         "too-many-redirects",
-        id="11 hops with a meta refresh among them",
     ),
 ]
 
 
 # Issue 10 §3: a redirect stub (meta refresh + canonical link, "Redirecting…") is a permanent move.
 STUBS = [
-    pytest.param(
+    case(
+        "jekyll-redirect-from stub",
         {
             "/old/": To("http://{A}:{port}/new/", lambda t: reply(200, jekyll_stub(t))),
             "/new/": reply(200, html("New")),
@@ -219,16 +209,16 @@ STUBS = [
         "/old/",
         Status.REDIRECTED,
         "permanent-redirect",
-        id="jekyll-redirect-from stub",
     ),
-    pytest.param(
+    case(
+        "stub with relative addresses",
         {"/old/": reply(200, jekyll_stub("/new/")), "/new/": reply(200, html("New"))},
         "/old/",
         Status.REDIRECTED,
         "permanent-redirect",
-        id="stub with relative addresses",
     ),
-    pytest.param(
+    case(
+        "hugo alias to another host",
         {
             "/old/": To("http://{B}:{port}/notes/", lambda t: reply(200, hugo_alias(t))),
             (B, "/notes/"): reply(200, html("Notes")),
@@ -236,9 +226,9 @@ STUBS = [
         "/old/",
         Status.REDIRECTED,
         "permanent-redirect",
-        id="hugo alias to another host",
     ),
-    pytest.param(
+    case(
+        "stub, then a temporary language redirect",
         {
             "/old/": reply(200, jekyll_stub("/new/")),
             "/new/": redirect("/new/en/", 302),
@@ -247,9 +237,9 @@ STUBS = [
         "/old/",
         Status.REDIRECTED,
         "permanent-redirect",
-        id="stub, then a temporary language redirect",
     ),
-    pytest.param(
+    case(
+        "refresh whose canonical names another page (not a move)",
         {
             "/old/": reply(200, jekyll_stub("/new/", canonical="/elsewhere/")),
             "/new/": reply(200, html("New")),
@@ -257,14 +247,13 @@ STUBS = [
         "/old/",
         Status.OK,
         None,
-        id="refresh whose canonical names another page (not a move)",
     ),
-    pytest.param(
+    case(
+        "stub to a page that is gone",
         {"/old/": reply(200, jekyll_stub("/gone/"))},
         "/old/",
         Status.BROKEN,
         "http-404",
-        id="stub to a page that is gone",
     ),
 ]
 CASES += STUBS

@@ -16,73 +16,44 @@ from tests.crawl.helpers import (
     ONETRUST_WALL,
     PROSE,
     assert_verdict,
+    case,
     html,
 )
 from tests.crawl.server import LoopbackServer, redirect, reply, sequence
 
 CASES = [
-    pytest.param(
-        {"/p": reply(451, "unavailable for legal reasons")},
-        "/p",
-        Status.BLOCKED,
-        "http-451",
-        id="451",
-    ),
-    pytest.param(
-        {"/p": reply(403, CF_BODY)},
-        "/p",
-        Status.BLOCKED,
-        "bot-challenge",
-        id="403 cloudflare body",
-    ),
-    pytest.param(
+    case("451", {"/p": reply(451, "unavailable for legal reasons")}, "/p", Status.BLOCKED, "http-451"),
+    case("403 cloudflare body", {"/p": reply(403, CF_BODY)}, "/p", Status.BLOCKED, "bot-challenge"),
+    case(
+        "403 cf-mitigated header",
         {"/p": reply(403, "", cf_mitigated="challenge")},
         "/p",
         Status.BLOCKED,
         "bot-challenge",
-        id="403 cf-mitigated header",
     ),
-    pytest.param(
-        {"/p": reply(200, CF_BODY)},
-        "/p",
-        Status.BLOCKED,
-        "bot-challenge",
-        id="200 cloudflare challenge",
-    ),
-    pytest.param(
-        {"/p": reply(999, "")},
-        "/p",
-        Status.BLOCKED,
-        "http-999",
-        id="999",
-    ),
-    pytest.param(
+    case("200 cloudflare challenge", {"/p": reply(200, CF_BODY)}, "/p", Status.BLOCKED, "bot-challenge"),
+    case("999", {"/p": reply(999, "")}, "/p", Status.BLOCKED, "http-999"),
+    case(
+        "429 Retry-After beyond cap",
         {"/p": reply(429, "later", retry_after="3600")},
         "/p",
         Status.BLOCKED,
         "http-429",
-        id="429 Retry-After beyond cap",
     ),
-    pytest.param(
+    case(
+        "503 Retry-After then 200",
         {"/p": sequence(reply(503, "busy", retry_after="1"), reply(200, html("Back")))},
         "/p",
         Status.OK,
         None,
-        id="503 Retry-After then 200",
     ),
-    pytest.param(
-        {"/p": reply(503, "busy")},
-        "/p",
-        Status.SERVER_ERROR,
-        "http-503",
-        id="503 for good",
-    ),
-    pytest.param(
+    case("503 for good", {"/p": reply(503, "busy")}, "/p", Status.SERVER_ERROR, "http-503"),
+    case(
+        "500 once then 200",
         {"/p": sequence(reply(500, "oops"), reply(200, html("Fine now")))},
         "/p",
         Status.OK,
         None,
-        id="500 once then 200",
     ),
 ]
 
@@ -90,35 +61,36 @@ CASES = [
 # Issue 10 §3: an interstitial in front of every path (a consent or bot wall) is not evidence that the page
 # is missing: the random-path comparison must not turn it into a soft 404.
 INTERSTITIALS = [
-    pytest.param(
+    case(
+        "consent wall in front of every path",
         {"*": reply(200, CONSENT_WALL)},
         "/notes/chapter-3",
         Status.BLOCKED,
         "consent-wall",
-        id="consent wall in front of every path",
     ),
-    pytest.param(
+    case(
+        "consent manager's prompt in front of every path",
         {"*": reply(200, ONETRUST_WALL)},
         "/notes/chapter-3",
         Status.BLOCKED,
         "consent-wall",
-        id="consent manager's prompt in front of every path",
     ),
-    pytest.param(
+    case(
+        "consent wall hides the anchor too",
         {"*": reply(200, CONSENT_WALL)},
         "/notes/chapter-3#eigenvalues",
         Status.BLOCKED,
         "consent-wall",
-        id="consent wall hides the anchor too",
     ),
-    pytest.param(
+    case(
+        "bot wall wording in front of every path",
         {"*": reply(200, BOT_WALL_TEXT)},
         "/notes/chapter-3",
         Status.BLOCKED,
         "bot-challenge",
-        id="bot wall wording in front of every path",
     ),
-    pytest.param(
+    case(
+        "real page with a cookie banner (ok)",
         {
             "/notes/chapter-3": reply(
                 200, html("Chapter 3", PROSE + "<div id='cookie'>We use cookies. Accept all cookies?</div>")
@@ -127,11 +99,11 @@ INTERSTITIALS = [
         "/notes/chapter-3",
         Status.OK,
         None,
-        id="real page with a cookie banner (ok)",
     ),
 ]
 INTERSTITIALS.append(
-    pytest.param(
+    case(
+        "catch-all page with a cookie banner is still a soft 404",
         {
             "*": reply(
                 200, html("Acme Notes", PROSE + "<div id='cookie'>We use cookies. Accept all cookies?</div>")
@@ -140,40 +112,39 @@ INTERSTITIALS.append(
         "/notes/chapter-3",
         Status.SOFT_404,
         "same-as-missing-page",
-        id="catch-all page with a cookie banner is still a soft 404",
     )
 )
 CASES += INTERSTITIALS
 
 # Issue 10 §3: a 503 is "temporarily unavailable": a server error for this run, never a dead link.
 UNAVAILABLE = [
-    pytest.param(
+    case(
+        "503 maintenance page, Retry-After beyond the cap",
         {"/p": reply(503, html("Down for maintenance", "<p>Back soon.</p>"), retry_after="7200")},
         "/p",
         Status.SERVER_ERROR,
         "http-503",
-        id="503 maintenance page, Retry-After beyond the cap",
     ),
-    pytest.param(
+    case(
+        "503 page titled not found",
         {"/p": reply(503, html("Page not found"))},
         "/p",
         Status.SERVER_ERROR,
         "http-503",
-        id="503 page titled not found",
     ),
-    pytest.param(
+    case(
+        "503 after a permanent redirect",
         {"/old": redirect("/new"), "/new": reply(503, "busy")},
         "/old",
         Status.SERVER_ERROR,
         "http-503",
-        id="503 after a permanent redirect",
     ),
-    pytest.param(
+    case(
+        "503 on every path",
         {"*": reply(503, html("Maintenance", "<p>This domain is being upgraded.</p>"))},
         "/notes/chapter-3",
         Status.SERVER_ERROR,
         "http-503",
-        id="503 on every path",
     ),
 ]
 CASES += UNAVAILABLE

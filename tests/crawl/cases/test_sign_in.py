@@ -9,11 +9,20 @@ from __future__ import annotations
 import pytest
 
 from pipeline.status import Status
-from tests.crawl.helpers import HEADER_LOGIN, HEADER_LOGIN_FORM, PROSE, SHORT_PROSE, assert_verdict, html
+from tests.crawl.helpers import (
+    HEADER_LOGIN,
+    HEADER_LOGIN_FORM,
+    PROSE,
+    SHORT_PROSE,
+    assert_verdict,
+    case,
+    html,
+)
 from tests.crawl.server import LoopbackServer, redirect, reply
 
 CASES = [
-    pytest.param(
+    case(
+        "302 to login page",
         {
             "/private": redirect("/login?next=/private", 302),
             "/login?next=/private": reply(200, html("Sign in", "<form><input type=password></form>")),
@@ -21,28 +30,27 @@ CASES = [
         "/private",
         Status.LOGIN_REQUIRED,
         "login-redirect",
-        id="302 to login page",
     ),
-    pytest.param(
+    case(
+        "password form is the page",
         {"/p": reply(200, html("Members area", "<form><input name=u><input type=password></form>"))},
         "/p",
         Status.LOGIN_REQUIRED,
         "password-form",
-        id="password form is the page",
     ),
-    pytest.param(
+    case(
+        "login link in header",
         {"/p": reply(200, html("Eigenvalues", HEADER_LOGIN + PROSE))},
         "/p",
         Status.OK,
         None,
-        id="login link in header",
     ),
-    pytest.param(
+    case(
+        "short page with a header login form",
         {"/p": reply(200, html("Spectral theorem", HEADER_LOGIN_FORM + SHORT_PROSE))},
         "/p",
         Status.OK,
         None,
-        id="short page with a header login form",
     ),
 ]
 

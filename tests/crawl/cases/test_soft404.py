@@ -10,163 +10,151 @@ import pytest
 
 from pipeline.crawl.classify import not_found_notice
 from pipeline.status import Status
-from tests.crawl.helpers import PROSE, TINY_SCRIPTED, TINY_STATIC, assert_verdict, encoded, html
+from tests.crawl.helpers import PROSE, TINY_SCRIPTED, TINY_STATIC, assert_verdict, case, encoded, html
 from tests.crawl.server import LoopbackServer, reply
 
 CASES = [
-    pytest.param(
+    case(
+        "title 404 Not Found",
         {"/p": reply(200, html("404 Not Found"))},
         "/p",
         Status.SOFT_404,
         "title-not-found",
-        id="title 404 Not Found",
     ),
-    pytest.param(
+    case(
+        "h1 Page not found",
         {"/p": reply(200, "<html><head><title>Acme</title></head><body><h1>Page not found</h1>" + PROSE)},
         "/p",
         Status.SOFT_404,
         "h1-not-found",
-        id="h1 Page not found",
     ),
-    pytest.param(
+    case(
+        "article: why gradients are not found",
         {"/p": reply(200, html("Why gradients are not found in shallow saddle regions"))},
         "/p",
         Status.OK,
         None,
-        id="article: why gradients are not found",
     ),
-    pytest.param(
+    case(
+        "article title ending in 'not found'",
         {"/p": reply(200, html("Optimisation when the global minimum is not found"))},
         "/p",
         Status.OK,
         None,
-        id="article title ending in 'not found'",
     ),
-    pytest.param(
+    case(
+        "article about HTTP 404 errors",
         {"/p": reply(200, html("Handling HTTP 404 error pages in a static site generator"))},
         "/p",
         Status.OK,
         None,
-        id="article about HTTP 404 errors",
     ),
-    pytest.param(
+    case(
+        "de: Seite nicht gefunden",
         {"/p": reply(200, html("Seite nicht gefunden"))},
         "/p",
         Status.SOFT_404,
         "title-not-found",
-        id="de: Seite nicht gefunden",
     ),
-    pytest.param(
+    case(
+        "es: Página no encontrada",
         {"/p": reply(200, html("Página no encontrada"))},
         "/p",
         Status.SOFT_404,
         "title-not-found",
-        id="es: Página no encontrada",
     ),
-    pytest.param(
+    case(
+        "fr: Page introuvable",
         {"/p": reply(200, html("Page introuvable – Université"))},
         "/p",
         Status.SOFT_404,
         "title-not-found",
-        id="fr: Page introuvable",
     ),
-    pytest.param(
+    case(
+        "ja: ページが見つかりません",
         {"/p": reply(200, html("ページが見つかりません | 線形代数"))},
         "/p",
         Status.SOFT_404,
         "title-not-found",
-        id="ja: ページが見つかりません",
     ),
-    pytest.param(
+    case(
+        "ja: お探しのページは見つかりませんでした",
         {"/p": reply(200, html("お探しのページは見つかりませんでした"))},
         "/p",
         Status.SOFT_404,
         "title-not-found",
-        id="ja: お探しのページは見つかりませんでした",
     ),
-    pytest.param(
+    case(
+        "ru: Страница не найдена",
         {"/p": reply(200, html("Страница не найдена"))},
         "/p",
         Status.SOFT_404,
         "title-not-found",
-        id="ru: Страница не найдена",
     ),
-    pytest.param(
+    case(
+        "pt: Página não encontrada",
         {"/p": reply(200, html("Página não encontrada"))},
         "/p",
         Status.SOFT_404,
         "title-not-found",
-        id="pt: Página não encontrada",
     ),
-    pytest.param(
-        {"/p": reply(200, html("页面不存在"))},
-        "/p",
-        Status.SOFT_404,
-        "title-not-found",
-        id="zh: 页面不存在",
-    ),
-    pytest.param(
+    case("zh: 页面不存在", {"/p": reply(200, html("页面不存在"))}, "/p", Status.SOFT_404, "title-not-found"),
+    case(
+        "nl: Pagina niet gevonden",
         {"/p": reply(200, html("Pagina niet gevonden"))},
         "/p",
         Status.SOFT_404,
         "title-not-found",
-        id="nl: Pagina niet gevonden",
     ),
-    pytest.param(
-        {"/p": reply(200, html("Fehler 404"))},
-        "/p",
-        Status.SOFT_404,
-        "title-not-found",
-        id="de: Fehler 404",
-    ),
-    pytest.param(
+    case("de: Fehler 404", {"/p": reply(200, html("Fehler 404"))}, "/p", Status.SOFT_404, "title-not-found"),
+    case(
+        "de article: Eigenwerte, nicht gefunden? (ok)",
         {"/p": reply(200, html("Warum Eigenwerte manchmal nicht gefunden werden: Einführung in Numerik"))},
         "/p",
         Status.OK,
         None,
-        id="de article: Eigenwerte, nicht gefunden? (ok)",
     ),
-    pytest.param(
+    case(
+        "windows-1252 in the header",
         {"/p": encoded("Página no encontrada", "windows-1252")},
         "/p",
         Status.SOFT_404,
         "title-not-found",
-        id="windows-1252 in the header",
     ),
-    pytest.param(
+    case(
+        "iso-8859-1 in a meta only",
         {"/p": encoded("Página no encontrada", "iso-8859-1", header=False, meta=True)},
         "/p",
         Status.SOFT_404,
         "title-not-found",
-        id="iso-8859-1 in a meta only",
     ),
-    pytest.param(
+    case(
+        "windows-1252 undeclared",
         {"/p": encoded("Página no encontrada", "windows-1252", header=False)},
         "/p",
         Status.SOFT_404,
         "title-not-found",
-        id="windows-1252 undeclared",
     ),
-    pytest.param(
+    case(
+        "windows-1251 Russian",
         {"/p": encoded("Страница не найдена", "windows-1251")},
         "/p",
         Status.SOFT_404,
         "title-not-found",
-        id="windows-1251 Russian",
     ),
-    pytest.param(
+    case(
+        "shift_jis Japanese",
         {"/p": encoded("ページが見つかりません", "shift_jis", header=False, meta=True)},
         "/p",
         Status.SOFT_404,
         "title-not-found",
-        id="shift_jis Japanese",
     ),
-    pytest.param(
+    case(
+        "iso-8859-1 ordinary page (ok)",
         {"/p": encoded("Équations différentielles", "iso-8859-1")},
         "/p",
         Status.OK,
         None,
-        id="iso-8859-1 ordinary page (ok)",
     ),
 ]
 
@@ -174,47 +162,48 @@ CASES = [
 # Issue 10 §3: a small static page that the host serves for a made-up path too is a soft 404; only a
 # script-rendered shell gets the benefit of the doubt.
 CATCH_ALL = [
-    pytest.param(
+    case(
+        "tiny static page served for every path",
         {"*": reply(200, TINY_STATIC)},
         "/notes/chapter-3",
         Status.SOFT_404,
         "same-as-missing-page",
-        id="tiny static page served for every path",
     ),
-    pytest.param(
+    case(
+        "short static page with a heading served for every path",
         {"*": reply(200, html("Acme Notes", "<p>Nothing here.</p>"))},
         "/notes/chapter-3",
         Status.SOFT_404,
         "same-as-missing-page",
-        id="short static page with a heading served for every path",
     ),
-    pytest.param(
+    case(
+        "tiny static page, made-up paths answer 404",
         {"/notes/chapter-3": reply(200, TINY_STATIC)},
         "/notes/chapter-3",
         Status.OK,
         None,
-        id="tiny static page, made-up paths answer 404",
     ),
-    pytest.param(
+    case(
+        "script-rendered shell served for every path (benefit of the doubt)",
         {"*": reply(200, TINY_SCRIPTED)},
         "/notes/chapter-3",
         Status.OK,
         None,
-        id="script-rendered shell served for every path (benefit of the doubt)",
     ),
 ]
 CASES += CATCH_ALL
 
 # Issue 10 §3: removed-content notices served with 200, in the languages the not-found lists cover.
 REMOVED = [
-    pytest.param(
+    case(
+        "video unavailable",
         {"/watch": reply(200, html("Video unavailable - NotesTube", "<p>This video has been removed.</p>"))},
         "/watch",
         Status.SOFT_404,
         "removed-content",
-        id="video unavailable",
     ),
-    pytest.param(
+    case(
+        "course no longer available",
         {
             "/course/la": reply(
                 200,
@@ -226,9 +215,9 @@ REMOVED = [
         "/course/la",
         Status.SOFT_404,
         "removed-content",
-        id="course no longer available",
     ),
-    pytest.param(
+    case(
+        "page archived and no longer available",
         {
             "/p": reply(
                 200, html("Eigenvalues", "<p>This page has been archived and is no longer available.</p>")
@@ -237,37 +226,37 @@ REMOVED = [
         "/p",
         Status.SOFT_404,
         "removed-content",
-        id="page archived and no longer available",
     ),
-    pytest.param(
+    case(
+        "de: Video nicht mehr verfügbar",
         {"/p": reply(200, html("Lineare Algebra", "<p>Dieses Video ist nicht mehr verfügbar.</p>"))},
         "/p",
         Status.SOFT_404,
         "removed-content",
-        id="de: Video nicht mehr verfügbar",
     ),
-    pytest.param(
+    case(
+        "fr: cours plus disponible",
         {"/p": reply(200, html("Algèbre linéaire", "<p>Ce cours n’est plus disponible.</p>"))},
         "/p",
         Status.SOFT_404,
         "removed-content",
-        id="fr: cours plus disponible",
     ),
-    pytest.param(
+    case(
+        "es: curso ya no disponible",
         {"/p": reply(200, html("Álgebra lineal", "<p>Este curso ya no está disponible.</p>"))},
         "/p",
         Status.SOFT_404,
         "removed-content",
-        id="es: curso ya no disponible",
     ),
-    pytest.param(
+    case(
+        "ja: 動画は削除されました",
         {"/p": reply(200, html("線形代数", "<p>この動画は削除されました。</p>"))},
         "/p",
         Status.SOFT_404,
         "removed-content",
-        id="ja: 動画は削除されました",
     ),
-    pytest.param(
+    case(
+        "archived repository still works (ok)",
         {
             "/p": reply(
                 200,
@@ -281,9 +270,9 @@ REMOVED = [
         "/p",
         Status.OK,
         None,
-        id="archived repository still works (ok)",
     ),
-    pytest.param(
+    case(
+        "article about unavailable videos (ok)",
         {
             "/p": reply(
                 200,
@@ -297,9 +286,9 @@ REMOVED = [
         "/p",
         Status.OK,
         None,
-        id="article about unavailable videos (ok)",
     ),
-    pytest.param(
+    case(
+        "free text beside a print edition no longer available (ok)",
         {
             "/p": reply(
                 200,
@@ -312,7 +301,6 @@ REMOVED = [
         "/p",
         Status.OK,
         None,
-        id="free text beside a print edition no longer available (ok)",
     ),
 ]
 CASES += REMOVED
