@@ -103,16 +103,39 @@ def from_rest(ref: RepoRef, reply: Reply, fields: RestFields, label: str) -> Fin
     body = reply.body
     if not isinstance(body, Mapping):
         return not_asked(ref, f"malformed answer: {label} answered HTTP {reply.status} without a JSON object")
+    return repo_finding(
+        ref,
+        body,
+        fields,
+        label=label,
+        lacking=f"{label}'s answer lacks {fields.full_name}/{fields.archived}",
+        http_status=reply.status,
+        etag=reply.etag,
+    )
+
+
+def repo_finding(
+    ref: RepoRef,
+    repo: Mapping[str, Any],
+    fields: RestFields,
+    *,
+    label: str,
+    lacking: str,
+    http_status: int,
+    etag: str | None = None,
+    last_release_at: datetime | None = None,
+) -> Finding:
+    """The Finding for a repository an API described in `repo` (REST body or GraphQL node) under the names
+    in `fields`; not asked (malformed answer: `lacking`) without a full name, a web URL and an archived
+    flag."""
     full_name, web_url, archived = (
-        body.get(fields.full_name),
-        body.get(fields.web_url),
-        body.get(fields.archived),
+        repo.get(fields.full_name),
+        repo.get(fields.web_url),
+        repo.get(fields.archived),
     )
     if not isinstance(full_name, str) or not isinstance(web_url, str) or not isinstance(archived, bool):
-        return not_asked(
-            ref, f"malformed answer: {label}'s answer lacks {fields.full_name}/{fields.archived}"
-        )
-    stars = body.get(fields.stars)
+        return not_asked(ref, f"malformed answer: {lacking}")
+    stars = repo.get(fields.stars)
     return Finding(
         ref,
         Answer.EXISTS,
@@ -120,10 +143,11 @@ def from_rest(ref: RepoRef, reply: Reply, fields: RestFields, label: str) -> Fin
         full_name=full_name,
         canonical_url=web_url,
         archived=archived,
-        pushed_at=parse_time(body.get(fields.pushed_at)),
+        pushed_at=parse_time(repo.get(fields.pushed_at)),
+        last_release_at=last_release_at,
         stars=stars if isinstance(stars, int) and not isinstance(stars, bool) else None,
-        http_status=reply.status,
-        etag=reply.etag,
+        http_status=http_status,
+        etag=etag,
     )
 
 

@@ -21,10 +21,11 @@ from pipeline.forges.base import (
     api_message,
     auth_headers,
     parse_time,
+    repo_finding,
     repo_segments,
     rest_lookup,
 )
-from pipeline.forges.model import Answer, Finding, RepoRef, gone, not_asked
+from pipeline.forges.model import Finding, RepoRef, gone, not_asked
 
 # First path segments of github.com pages that are not owners: /orgs/x, /topics/y are no repositories.
 RESERVED_OWNERS = frozenset(
@@ -37,6 +38,7 @@ RESERVED_OWNERS = frozenset(
 
 FIELDS = "nameWithOwner url isArchived pushedAt stargazerCount latestRelease { publishedAt }"
 REST_FIELDS = RestFields("full_name", "html_url", "archived", "pushed_at", "stargazers_count")
+GRAPHQL_FIELDS = RestFields("nameWithOwner", "url", "isArchived", "pushedAt", "stargazerCount")
 LABEL = "GitHub API"
 
 
@@ -137,24 +139,15 @@ class GitHub:
             return not_asked(ref, f"{LABEL} error {error.get('type')}: {str(error.get('message', ''))[:200]}")
         if not isinstance(repo, Mapping):
             return not_asked(ref, f"malformed answer: {LABEL} gave no repository and no error")
-        full_name, web_url, archived = repo.get("nameWithOwner"), repo.get("url"), repo.get("isArchived")
-        if not isinstance(full_name, str) or not isinstance(web_url, str) or not isinstance(archived, bool):
-            return not_asked(
-                ref, f"malformed answer: {LABEL}'s repository lacks nameWithOwner/url/isArchived"
-            )
         release = repo.get("latestRelease")
-        stars = repo.get("stargazerCount")
-        return Finding(
+        return repo_finding(
             ref,
-            Answer.EXISTS,
-            f"{LABEL}: {full_name}" + (" (archived)" if archived else ""),
-            full_name=full_name,
-            canonical_url=web_url,
-            archived=archived,
-            pushed_at=parse_time(repo.get("pushedAt")),
-            last_release_at=parse_time(release.get("publishedAt")) if isinstance(release, Mapping) else None,
-            stars=stars if isinstance(stars, int) and not isinstance(stars, bool) else None,
+            repo,
+            GRAPHQL_FIELDS,
+            label=LABEL,
+            lacking=f"{LABEL}'s repository lacks nameWithOwner/url/isArchived",
             http_status=200,
+            last_release_at=parse_time(release.get("publishedAt")) if isinstance(release, Mapping) else None,
         )
 
 
