@@ -36,7 +36,7 @@ def command(catalogue_dir: Path, database_url: str | None, out_dir: Path | None,
       roadmap export --check          # in CI: exit 1 when the committed exports are out of date
     """
     from pipeline.publish.data import HealthData, health_for_export
-    from pipeline.publish.export import ExportPaths, check_exports, write_exports
+    from pipeline.publish.export import ExportPaths, write_exports
     from pipeline.store.engine import open_store
     from pipeline.validate import load_valid_catalogue
 
@@ -49,7 +49,7 @@ def command(catalogue_dir: Path, database_url: str | None, out_dir: Path | None,
     paths = ExportPaths.resolve(catalogue.config, catalogue_dir, out_dir)
     summaries, recorded_at = health_for_export(data, paths.json)
     if check:
-        stale = check_exports(catalogue, summaries, paths, generated_at=recorded_at)
+        stale = write_exports(catalogue, summaries, paths, generated_at=recorded_at, check=True)
         for path in stale:
             click.echo(f"{shown(path)}: out of date — run `roadmap export` and commit the result")
         if stale:

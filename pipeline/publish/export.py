@@ -308,10 +308,6 @@ def render_exports(
     return {paths.readme: readme.encode("utf-8"), paths.json: document.encode("utf-8")}
 
 
-def _stale(files: Mapping[Path, bytes]) -> list[Path]:
-    return stale_outputs(files)  # a changed stamp alone (generated_at, checked_at) is not stale
-
-
 def write_exports(
     catalogue: Catalogue,
     summaries: Mapping[str, HealthLike],
@@ -319,20 +315,10 @@ def write_exports(
     *,
     generated_at: datetime | None,
     config: Config | None = None,
+    check: bool = False,
 ) -> list[Path]:
     """Write the files whose content changed, not only their stamps (so a nightly commit only shows real
-    changes); return them."""
+    changes); return them. check: write nothing, return the files that are missing or differ (a changed
+    stamp alone, generated_at or checked_at, is not stale)."""
     files = render_exports(catalogue, summaries, paths, generated_at=generated_at, config=config)
-    return write_outputs(files)
-
-
-def check_exports(
-    catalogue: Catalogue,
-    summaries: Mapping[str, HealthLike],
-    paths: ExportPaths,
-    *,
-    generated_at: datetime | None,
-    config: Config | None = None,
-) -> list[Path]:
-    """The export files that are missing or differ from what `write_exports` would write."""
-    return _stale(render_exports(catalogue, summaries, paths, generated_at=generated_at, config=config))
+    return stale_outputs(files) if check else write_outputs(files)

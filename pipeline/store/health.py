@@ -24,6 +24,7 @@ from pipeline.status import HEALTHY, INCONCLUSIVE, Evidence, Hop, Status, Sugges
 from pipeline.store.engine import write_transaction
 from pipeline.store.forges import RepoFacts, repo_facts_by_resource
 from pipeline.store.models import CheckResult, CheckRun, ResourceHealth, ResourceRow, SectionRow
+from pipeline.store.rows import from_row
 from pipeline.store.summary import HealthState, ResultFact, advance, next_check_at
 
 # A run's conclusion (stored in check_run.outcome; a URL's verdict is an Outcome, pipeline.status).
@@ -304,15 +305,12 @@ def health_summaries(engine: Engine, window: int = 30) -> dict[str, HealthSummar
         uptime = float(r.uptime) if r.uptime is not None else None
         if uptime is None and r.seeded:
             uptime = r.seeded_uptime
-        summaries[r.id] = HealthSummary(
+        summaries[r.id] = from_row(
+            HealthSummary,
+            r,
             resource_id=r.id,
             status=Status(r.status) if r.status is not None else None,
-            checked_at=r.checked_at,
-            last_ok_at=r.last_ok_at,
-            failing_since=r.failing_since,
             consecutive_failures=r.consecutive_failures or 0,
-            final_url=r.final_url,
-            http_status=r.http_status,
             uptime=uptime,
             evidence=tuple(Evidence(**e) for e in (r.evidence or ())),
             redirect_chain=tuple(Hop(**h) for h in (r.redirect_chain or ())),
@@ -324,17 +322,7 @@ def health_summaries(engine: Engine, window: int = 30) -> dict[str, HealthSummar
 
 
 def run_info_from_row(row: Any) -> RunInfo:
-    return RunInfo(
-        id=row.id,
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-        trigger=row.trigger,
-        conclusion=row.outcome,
-        total=row.total,
-        checked=row.checked,
-        counts=dict(row.counts or {}),
-        note=row.note,
-    )
+    return from_row(RunInfo, row, conclusion=row.outcome, counts=dict(row.counts or {}))
 
 
 def latest_runs(engine: Engine, n: int = 2, conclusive_only: bool = True) -> list[RunInfo]:

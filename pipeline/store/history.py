@@ -31,6 +31,7 @@ from pipeline.store.health import (
     run_t,
     section_t,
 )
+from pipeline.store.rows import from_row
 
 
 @dataclass(frozen=True)
@@ -168,17 +169,11 @@ _RECORD_COLUMNS = (
 
 def _record(r: Any, run_conclusion: str) -> CheckRecord:
     """A CheckRecord from a row holding run_id and the _RECORD_COLUMNS."""
-    return CheckRecord(
-        run_id=r.run_id,
+    return from_row(
+        CheckRecord,
+        r,
         run_conclusion=run_conclusion,
-        checked_at=r.checked_at,
-        url=r.url,
-        status=r.status,
-        http_status=r.http_status,
-        final_url=r.final_url,
-        elapsed_ms=r.elapsed_ms,
         evidence=tuple(Evidence(**e) for e in (r.evidence or ())),
-        error_detail=r.error_detail,
         network_failure=bool(r.network_failure),
     )
 

@@ -15,7 +15,6 @@ from pipeline.publish.export import (
     SCHEMA_VERSION,
     ExportPaths,
     build_export,
-    check_exports,
     dump_json,
     render_readme,
     write_exports,
@@ -258,16 +257,16 @@ def test_json_spelling_is_stable() -> None:
 def test_write_is_deterministic_and_only_rewrites_changed_files(tmp_path: Path) -> None:
     catalogue = make_catalogue()
     paths = ExportPaths(tmp_path / "out" / "README.md", tmp_path / "out" / "roadmap.json")
-    assert check_exports(catalogue, HEALTH, paths, generated_at=T0) == [paths.readme, paths.json]
+    assert write_exports(catalogue, HEALTH, paths, generated_at=T0, check=True) == [paths.readme, paths.json]
     assert write_exports(catalogue, HEALTH, paths, generated_at=T0) == [paths.readme, paths.json]
     first = (paths.readme.read_bytes(), paths.json.read_bytes())
     # Same inputs: nothing to write, nothing out of date, the same bytes.
     assert write_exports(catalogue, HEALTH, paths, generated_at=T0) == []
-    assert check_exports(catalogue, HEALTH, paths, generated_at=T0) == []
+    assert write_exports(catalogue, HEALTH, paths, generated_at=T0, check=True) == []
     assert (paths.readme.read_bytes(), paths.json.read_bytes()) == first
     # A change in health touches both files; only they are reported.
     changed = {**HEALTH, "essence-of-linear-algebra": summary("essence-of-linear-algebra", Status.TIMEOUT)}
-    assert check_exports(catalogue, changed, paths, generated_at=T0) == [paths.readme, paths.json]
+    assert write_exports(catalogue, changed, paths, generated_at=T0, check=True) == [paths.readme, paths.json]
     validate(json.loads(paths.json.read_text()))
 
 
