@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -70,31 +71,25 @@ def sync_catalogue(engine: Engine, catalogue: Catalogue, *, now: datetime | None
 def _sync_sections(connection: Connection, catalogue: Catalogue, now: datetime) -> tuple[str, ...]:
     stored = {row.id: row for row in connection.execute(select(section_t))}
     fields = (*SECTION_COLUMNS[1:], "extra")
-    inserts, updates, touched = [], [], []
-    for section in catalogue.sections:
-        values = section_values(section)
-        row = stored.get(section.id)
+    inserts: list[dict[str, Any]] = []
+    updates, touched = [], []
+    for values, row in _with_stored(map(section_values, catalogue.sections), stored, now, inserts):
         if row is None:
-            inserts.append({**values, "first_seen": now, "last_changed": now, "retired_at": None})
-            touched.append(section.id)
+            touched.append(values["id"])
             continue
         differs = any(getattr(row, f) != values[f] for f in fields)
         if differs or row.retired_at is not None:
             updates.append(
                 {**values, "last_changed": now if differs else row.last_changed, "retired_at": None}
             )
-            touched.append(section.id)
+            touched.append(values["id"])
     wanted = {s.id for s in catalogue.sections}
     retire = sorted(sid for sid, row in stored.items() if sid not in wanted and row.retired_at is None)
     if inserts:
         connection.execute(insert(section_t), inserts)
     _update_by_id(connection, section_t, updates)
     # Sections are retired after the resources that point at them (see _sync_resources), never deleted.
-    if retire:
-        connection.execute(
-            update(section_t).where(section_t.c.id == bindparam("b_id")).values(retired_at=now),
-            [{"b_id": sid} for sid in retire],
-        )
+    _set_by_id(connection, section_t, retire, retired_at=now)
     return (*touched, *retire)
 
 
@@ -108,22 +103,20 @@ def _sync_resources(
         )
     }
     added, changed, restored, moved = [], [], [], []
-    inserts, updates = [], []
-    for resource in catalogue.resources:
-        values = resource_values(resource)
-        known = stored.get(resource.id)
+    inserts: list[dict[str, Any]] = []
+    updates = []
+    for values, known in _with_stored(map(resource_values, catalogue.resources), stored, now, inserts):
         if known is None:
-            inserts.append({**values, "first_seen": now, "last_changed": now, "retired_at": None})
-            added.append(resource.id)
+            added.append(values["id"])
             continue
         content_hash, retired_at, stored_url = known
         differs = content_hash != values["content_hash"]
         if stored_url != values["url"]:
-            moved.append(resource.id)
+            moved.append(values["id"])
         if retired_at is not None:
-            restored.append(resource.id)
+            restored.append(values["id"])
         elif differs:
-            changed.append(resource.id)
+            changed.append(values["id"])
         else:
             continue
         update_values = {**values, "retired_at": None}
@@ -139,17 +132,29 @@ def _sync_resources(
     _update_by_id(connection, resource_t, [u for u in updates if "last_changed" not in u])
     # A new URL (e.g. `roadmap fix redirects`) is due now: the schedule and health were about the old one,
     # and waiting out a healthy interval would keep reporting "moved" for a URL already fixed.
-    if moved:
-        connection.execute(
-            update(resource_t).where(resource_t.c.id == bindparam("b_id")).values(next_check_at=None),
-            [{"b_id": rid} for rid in moved],
-        )
-    if retired:
-        connection.execute(
-            update(resource_t).where(resource_t.c.id == bindparam("b_id")).values(retired_at=now),
-            [{"b_id": rid} for rid in retired],
-        )
+    _set_by_id(connection, resource_t, moved, next_check_at=None)
+    _set_by_id(connection, resource_t, retired, retired_at=now)
     return tuple(added), tuple(changed), tuple(retired), tuple(restored)
+
+
+def _with_stored(
+    rows: Iterable[dict[str, Any]], stored: Mapping[str, Any], now: datetime, inserts: list[dict[str, Any]]
+) -> Iterator[tuple[dict[str, Any], Any]]:
+    """Each catalogue row's values with what the store holds for its id (None: new, and queued in
+    `inserts`, first seen and last changed now)."""
+    for values in rows:
+        known = stored.get(values["id"])
+        if known is None:
+            inserts.append({**values, "first_seen": now, "last_changed": now, "retired_at": None})
+        yield values, known
+
+
+def _set_by_id(connection: Connection, table: Any, ids: list[str], **values: Any) -> None:
+    """One executemany UPDATE setting the same `values` on the rows with these ids."""
+    if ids:
+        connection.execute(
+            update(table).where(table.c.id == bindparam("b_id")).values(**values), [{"b_id": i} for i in ids]
+        )
 
 
 def _update_by_id(connection: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
