@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -208,3 +208,37 @@ def rest_finding(
             ref, f"malformed answer: {label} answered HTTP {reply.status} without its JSON error"
         )
     return not_asked(ref, f"{label} answered HTTP {reply.status}" + (f": {message}" if message else ""))
+
+
+@dataclass
+class RestForge:
+    """A forge asked per repository over REST: what differs between forges is which URL paths are
+    repositories (`owner_and_name`), where the API answers (`api_url`) and the names in its answer."""
+
+    name: str
+    settings: ForgeConfig
+    rest_fields: ClassVar[RestFields]
+    label: ClassVar[str]
+    auth_scheme: ClassVar[str] = "Bearer"
+
+    def owner_and_name(self, segments: list[str]) -> tuple[str, str] | None:
+        raise NotImplementedError
+
+    def api_url(self, ref: RepoRef) -> str:
+        raise NotImplementedError
+
+    def matches(self, url: str) -> RepoRef | None:
+        segments = repo_segments(url, self.settings.hosts)
+        parts = self.owner_and_name(segments) if segments is not None else None
+        return RepoRef(self.name, *parts, url) if parts is not None else None
+
+    async def lookup(self, refs: Sequence[RepoRef], session: Session) -> dict[RepoRef, Finding]:
+        return await rest_lookup(
+            refs,
+            session,
+            url_of=self.api_url,
+            fields=self.rest_fields,
+            concurrency=self.settings.concurrency,
+            label=f"{self.label} ({self.name})",
+            auth_scheme=self.auth_scheme,
+        )

@@ -3,34 +3,20 @@ requests. Gitea has no "pushed at"; `updated_at` (moved by every push) stands fo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pipeline.config import ForgeConfig
-from pipeline.forges.base import RestFields, Session, repo_segments, rest_lookup
-from pipeline.forges.model import Finding, RepoRef
-
-REST_FIELDS = RestFields("full_name", "html_url", "archived", "updated_at", "stars_count")
+from pipeline.forges.base import RestFields, RestForge
+from pipeline.forges.model import RepoRef
 
 
 @dataclass
-class Gitea:
-    name: str
-    settings: ForgeConfig
+class Gitea(RestForge):
+    rest_fields = RestFields("full_name", "html_url", "archived", "updated_at", "stars_count")
+    label = "Gitea API"
+    auth_scheme = "token"
 
-    def matches(self, url: str) -> RepoRef | None:
-        segments = repo_segments(url, self.settings.hosts)
-        if segments is None or len(segments) != 2:
-            return None
-        return RepoRef(self.name, segments[0], segments[1], url)
+    def owner_and_name(self, segments: list[str]) -> tuple[str, str] | None:
+        return (segments[0], segments[1]) if len(segments) == 2 else None
 
-    async def lookup(self, refs: Sequence[RepoRef], session: Session) -> dict[RepoRef, Finding]:
-        return await rest_lookup(
-            refs,
-            session,
-            url_of=lambda ref: f"{self.settings.api_url}/repos/{ref.owner}/{ref.name}",
-            fields=REST_FIELDS,
-            concurrency=self.settings.concurrency,
-            label=f"Gitea API ({self.name})",
-            auth_scheme="token",
-        )
+    def api_url(self, ref: RepoRef) -> str:
+        return f"{self.settings.api_url}/repos/{ref.owner}/{ref.name}"

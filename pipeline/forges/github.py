@@ -13,16 +13,15 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-from pipeline.config import ForgeConfig
 from pipeline.forges.api import Refused, call
 from pipeline.forges.base import (
     RestFields,
+    RestForge,
     Session,
     api_message,
     auth_headers,
     parse_time,
     repo_finding,
-    repo_segments,
     rest_lookup,
 )
 from pipeline.forges.model import Finding, RepoRef, gone, not_asked
@@ -43,19 +42,18 @@ LABEL = "GitHub API"
 
 
 @dataclass
-class GitHub:
-    name: str
-    settings: ForgeConfig
+class GitHub(RestForge):
+    rest_fields = REST_FIELDS
+    label = LABEL
 
-    def matches(self, url: str) -> RepoRef | None:
-        segments = repo_segments(url, self.settings.hosts)
-        if segments is None or len(segments) != 2 or segments[0].lower() in RESERVED_OWNERS:
+    def owner_and_name(self, segments: list[str]) -> tuple[str, str] | None:
+        if len(segments) != 2 or segments[0].lower() in RESERVED_OWNERS:
             return None
-        return RepoRef(self.name, segments[0], segments[1], url)
+        return segments[0], segments[1]
 
     async def lookup(self, refs: Sequence[RepoRef], session: Session) -> dict[RepoRef, Finding]:
         if not session.token:
-            return await rest_lookup(refs, session, url_of=self._rest_url, fields=REST_FIELDS, label=LABEL)
+            return await rest_lookup(refs, session, url_of=self.api_url, fields=REST_FIELDS, label=LABEL)
         findings: dict[RepoRef, Finding] = {}
         size = max(1, min(100, self.settings.batch_size))
         for start in range(0, len(refs), size):
@@ -69,7 +67,7 @@ class GitHub:
                 break
         return findings
 
-    def _rest_url(self, ref: RepoRef) -> str:
+    def api_url(self, ref: RepoRef) -> str:
         return f"{self.settings.api_url}/repos/{ref.owner}/{ref.name}"
 
     async def _query(self, batch: Sequence[RepoRef], session: Session) -> dict[RepoRef, Finding]:

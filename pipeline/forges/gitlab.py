@@ -6,34 +6,22 @@ A project's id may be its URL-encoded path, namespaces included (group/subgroup/
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from pipeline.config import ForgeConfig
-from pipeline.forges.base import RestFields, Session, repo_segments, rest_lookup
-from pipeline.forges.model import Finding, RepoRef
-
-REST_FIELDS = RestFields("path_with_namespace", "web_url", "archived", "last_activity_at", "star_count")
+from pipeline.forges.base import RestFields, RestForge
+from pipeline.forges.model import RepoRef
 
 
 @dataclass
-class GitLab:
-    name: str
-    settings: ForgeConfig
+class GitLab(RestForge):
+    rest_fields = RestFields("path_with_namespace", "web_url", "archived", "last_activity_at", "star_count")
+    label = "GitLab API"
 
-    def matches(self, url: str) -> RepoRef | None:
-        segments = repo_segments(url, self.settings.hosts)
-        if segments is None or "-" in segments:  # /group/project/-/issues is a page inside a project
+    def owner_and_name(self, segments: list[str]) -> tuple[str, str] | None:
+        if "-" in segments:  # /group/project/-/issues is a page inside a project
             return None
-        return RepoRef(self.name, "/".join(segments[:-1]), segments[-1], url)
+        return "/".join(segments[:-1]), segments[-1]
 
-    async def lookup(self, refs: Sequence[RepoRef], session: Session) -> dict[RepoRef, Finding]:
-        return await rest_lookup(
-            refs,
-            session,
-            url_of=lambda ref: f"{self.settings.api_url}/projects/{quote(ref.full_name, safe='')}",
-            fields=REST_FIELDS,
-            concurrency=self.settings.concurrency,
-            label=f"GitLab API ({self.name})",
-        )
+    def api_url(self, ref: RepoRef) -> str:
+        return f"{self.settings.api_url}/projects/{quote(ref.full_name, safe='')}"
