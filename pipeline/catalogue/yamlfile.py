@@ -45,6 +45,9 @@ _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null")}
 _MAP_TAG = _TAG + "map"
 _SEQ_TAG = _TAG + "seq"
+# A container start: the only explicit tag it may carry, what to call it in the hint, its empty value.
+_MAPPING = (_MAP_TAG, "mapping", dict)
+_SEQUENCE = (_SEQ_TAG, "list", list)
 
 # YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution), nothing from 1.1.
 _NULL = frozenset({"", "~", "null", "Null", "NULL"})
@@ -204,24 +207,16 @@ class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
                 )
             if kind is ScalarEvent:
                 value: Any = _scalar(event)
-            elif kind is MappingStartEvent:
-                if event.tag not in (None, "!", _MAP_TAG):
-                    raise _refuse(
-                        event.start_mark,
-                        f"the tag {event.tag.replace(_TAG, '!!')!r} is not allowed",
-                        "write a plain mapping without a '!' tag",
-                        "yaml-tag",
-                    )
-                value = {}
             else:
-                if event.tag not in (None, "!", _SEQ_TAG):
+                tag, plain, empty = _MAPPING if kind is MappingStartEvent else _SEQUENCE
+                if event.tag not in (None, "!", tag):
                     raise _refuse(
                         event.start_mark,
                         f"the tag {event.tag.replace(_TAG, '!!')!r} is not allowed",
-                        "write a plain list without a '!' tag",
+                        f"write a plain {plain} without a '!' tag",
                         "yaml-tag",
                     )
-                value = []
+                value = empty()
             if not stack:
                 root = value
                 path: DocPath = ()
