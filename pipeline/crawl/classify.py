@@ -224,6 +224,16 @@ def _empty_body(case: _Case) -> Outcome | None:
     return None
 
 
+def _headlines(facts: html.PageFacts) -> list[tuple[str, str]]:
+    """What a page says it is, where a "not found" or "removed" notice would stand: its title and its first
+    two h1 headings, the empty ones left out."""
+    return [
+        (where, value)
+        for where, value in (("title", facts.title), *(("h1", h) for h in facts.headings[:2]))
+        if value
+    ]
+
+
 def _bot_challenge(case: _Case) -> Outcome | None:
     if case.page is not None and (evidence := challenge(case.response, case.page)):
         return case.verdict(Status.BLOCKED, evidence)
@@ -258,8 +268,8 @@ def _not_found_notice(case: _Case) -> Outcome | None:
     if case.page is None:
         return None
     _, facts = case.page
-    for where, value in (("title", facts.title), *(("h1", h) for h in facts.headings[:2])):
-        if value and not_found_notice(value):
+    for where, value in _headlines(facts):
+        if not_found_notice(value):
             return case.verdict(Status.SOFT_404, Evidence(f"{where}-not-found", f"{where} says {value!r}"))
     return None
 
@@ -269,8 +279,8 @@ def _removed_content(case: _Case) -> Outcome | None:
         return None
     _, facts = case.page
     notice = signals.pattern("removed-content", "notice")
-    for where, value in (("title", facts.title), *(("h1", h) for h in facts.headings[:2])):
-        if value and (m := notice.search(value.lower())):
+    for where, value in _headlines(facts):
+        if m := notice.search(value.lower()):
             return case.verdict(Status.SOFT_404, Evidence("removed-content", f"{where} says {m.group(0)!r}"))
     main = facts.text if facts.content_text is None else facts.content_text
     if len(main) <= _NOTICE_PAGE_MAX and (m := notice.search(main.lower())):
