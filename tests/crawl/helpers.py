@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import socket
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 
 import httpx
 import pytest
 
+from pipeline.checkrun import CheckReport
 from pipeline.config import CheckConfig, Config
 from pipeline.crawl.fetch import Fetcher
 from pipeline.crawl.runner import Crawler, split_fragment
+from pipeline.model import Resource
 from pipeline.status import Outcome, Status
 from tests.crawl.server import Handler, LoopbackServer, Request, redirect, reply
 
@@ -270,3 +275,29 @@ def hugo_alias(target: str) -> str:
 def case(name: str, *values: object) -> object:
     """One named row of a scenario table: `case("what it shows", routes, url, status, rule)`."""
     return pytest.param(*values, id=name)
+
+
+def resolve_to_loopback(monkeypatch: pytest.MonkeyPatch, name: str = "public.example") -> None:
+    """Make a public-looking host name resolve to the loopback host A (a name that points inside)."""
+    real = socket.getaddrinfo
+
+    def fake(host: object, *args: object, **kw: object) -> object:
+        return real(A if host in (name, name.encode()) else host, *args, **kw)
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+
+
+def check_in_store(tmp_path: Path, resources: list[Resource]) -> CheckReport:
+    """Sync these resources into a fresh SQLite store and run one check over them (loopback allowed)."""
+    from pipeline.checkrun import CheckRequest, check_catalogue
+    from pipeline.store.engine import open_store
+    from pipeline.store.sync import sync_catalogue
+    from tests.factory import catalogue
+
+    cat = replace(catalogue(resources), config=Config(check=TEST_CHECK))
+    engine = open_store(f"sqlite:///{tmp_path / 'r.db'}", tmp_path)
+    try:
+        sync_catalogue(engine, cat)
+        return asyncio.run(check_catalogue(engine, cat, CheckRequest(allow_private_addresses=True)))
+    finally:
+        engine.dispose()

@@ -16,7 +16,19 @@ import trustme
 from pipeline.config import Config, DomainRule
 from pipeline.crawl.fetch import Fetcher
 from pipeline.status import Status
-from tests.crawl.helpers import BOMB, NOT_FREE, PROSE, TEST_CHECK, A, B, FakeTime, html, run
+from tests.crawl.helpers import (
+    BOMB,
+    NOT_FREE,
+    PROSE,
+    TEST_CHECK,
+    A,
+    B,
+    FakeTime,
+    check_in_store,
+    html,
+    resolve_to_loopback,
+    run,
+)
 from tests.crawl.server import (
     LoopbackServer,
     by_method,
@@ -214,10 +226,7 @@ def test_404_and_nxdomain_are_never_retried(server: LoopbackServer) -> None:
 
 
 def test_same_url_twice_is_fetched_once(server: LoopbackServer, tmp_path) -> None:
-    from pipeline.checkrun import CheckRequest, check_catalogue
-    from pipeline.store.engine import open_store
-    from pipeline.store.sync import sync_catalogue
-    from tests.factory import catalogue, resource
+    from tests.factory import resource
 
     server.route("/shared", reply(200, html("Shared", "<h2 id=one>1</h2><h2 id=two>2</h2>" + PROSE)))
     resources = [
@@ -225,11 +234,7 @@ def test_same_url_twice_is_fetched_once(server: LoopbackServer, tmp_path) -> Non
         resource("second", url=server.url("/shared#two"), position=20),
         resource("third", url=server.url("/shared#three"), position=30),
     ]
-    cat = replace(catalogue(resources), config=Config(check=TEST_CHECK))
-    engine = open_store(f"sqlite:///{tmp_path / 'r.db'}", tmp_path)
-    sync_catalogue(engine, cat)
-    report = asyncio.run(check_catalogue(engine, cat, CheckRequest(allow_private_addresses=True)))
-    engine.dispose()
+    report = check_in_store(tmp_path, resources)
     assert server.hits("/shared") == 1
     assert {rid: o.status for rid, o in report.outcomes.items()} == {
         "first": Status.OK,
@@ -344,12 +349,7 @@ def test_public_name_resolving_to_loopback_is_refused(
     server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server.route("/meta", reply(200, html("metadata")))
-    real = socket.getaddrinfo
-
-    def fake(host, *args, **kw):
-        return real(A if host in ("public.example", b"public.example") else host, *args, **kw)
-
-    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    resolve_to_loopback(monkeypatch)
     url = f"http://public.example:{server.port}/meta"
     outcome = run([url], allow_private=False)[0][url]
     assert outcome.status is Status.BLOCKED  # a finding for a maintainer, never a silent skip
@@ -363,12 +363,7 @@ def test_public_name_resolving_to_loopback_is_refused(
 def test_redirect_to_a_private_address_is_refused(
     server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = socket.getaddrinfo
-    monkeypatch.setattr(
-        socket,
-        "getaddrinfo",
-        lambda host, *a, **k: real(A if host in ("public.example", b"public.example") else host, *a, **k),
-    )
+    resolve_to_loopback(monkeypatch)
     # the first hop is judged on its own connection; the refusal happens on it already
     url = f"http://public.example:{server.port}/go"
     server.route("/go", redirect("http://169.254.169.254/latest/meta-data/", 302))

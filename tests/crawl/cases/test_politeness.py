@@ -22,6 +22,7 @@ from tests.crawl.helpers import (
     A,
     B,
     FakeTime,
+    check_in_store,
     html,
     install,
     refresh_page,
@@ -31,10 +32,7 @@ from tests.crawl.server import LoopbackServer, Request, by_method, reply, sequen
 
 
 def test_same_url_in_two_resources_is_fetched_once(server: LoopbackServer, tmp_path) -> None:
-    from pipeline.checkrun import CheckRequest, check_catalogue
-    from pipeline.store.engine import open_store
-    from pipeline.store.sync import sync_catalogue
-    from tests.factory import catalogue, resource
+    from tests.factory import resource
 
     server.routes.clear()
     server.fallback.clear()
@@ -44,11 +42,7 @@ def test_same_url_in_two_resources_is_fetched_once(server: LoopbackServer, tmp_p
         resource("one", url=server.url("/twice"), position=10),
         resource("two", url=server.url("/twice"), position=20),
     ]
-    cat = replace(catalogue(resources), config=Config(check=TEST_CHECK))
-    engine = open_store(f"sqlite:///{tmp_path / 'r.db'}", tmp_path)
-    sync_catalogue(engine, cat)
-    report = asyncio.run(check_catalogue(engine, cat, CheckRequest(allow_private_addresses=True)))
-    engine.dispose()
+    report = check_in_store(tmp_path, resources)
     assert server.hits("/twice") - before == 1
     assert report.outcomes["one"].status is report.outcomes["two"].status is Status.OK
 

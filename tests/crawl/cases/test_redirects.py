@@ -6,8 +6,6 @@ Every scenario runs the real Fetcher -> classify path against loopback servers o
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from pipeline.crawl.classify import classify
@@ -15,7 +13,6 @@ from pipeline.crawl.facts import Fetched, Response
 from pipeline.status import Hop, Status
 from tests.crawl.helpers import (
     PROSE,
-    A,
     B,
     To,
     assert_verdict,
@@ -28,6 +25,7 @@ from tests.crawl.helpers import (
     js_page,
     raw,
     refresh_page,
+    resolve_to_loopback,
     run,
 )
 from tests.crawl.server import LoopbackServer, redirect, reply
@@ -286,12 +284,7 @@ def test_meta_refresh_is_recorded_as_a_hop(server: LoopbackServer) -> None:
 def test_meta_refresh_to_a_private_address_is_refused(
     server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = socket.getaddrinfo
-    monkeypatch.setattr(
-        socket,
-        "getaddrinfo",
-        lambda host, *a, **k: real(A if host in ("public.example", b"public.example") else host, *a, **k),
-    )
+    resolve_to_loopback(monkeypatch)
     server.routes.clear()
     url = f"http://public.example:{server.port}/r"
     outcome = run([url], allow_private=False)[0][url]  # refused on the first hop already
