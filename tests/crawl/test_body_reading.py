@@ -10,6 +10,7 @@ import asyncio
 import gzip
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -19,19 +20,12 @@ from pipeline.crawl.body import AnchorScanner
 from pipeline.crawl.fetch import Fetcher
 from pipeline.crawl.runner import Crawler, split_fragment
 from pipeline.status import Outcome, Status
+from tests.crawl.helpers import TEST_CHECK
 from tests.crawl.server import LoopbackServer, Request, head, reply
 
 A = "127.0.0.2"
-CHECK = CheckConfig(
-    host_delay_ms=0,
-    read_timeout_s=2.0,
-    url_timeout_s=60.0,
-    max_body_kb=64,
-    min_body_kb_s=1.0,
-    body_grace_s=5.0,
-    retries=2,
-    backoff_base_s=0.5,
-)
+# The shared test limits, with the server-time budgets these rules are about.
+CHECK = replace(TEST_CHECK, read_timeout_s=2.0, url_timeout_s=60.0, min_body_kb_s=1.0, body_grace_s=5.0)
 PROSE = "<p>" + "The gradient points uphill, the steepest way. " * 40 + "</p>"
 
 
