@@ -98,6 +98,7 @@ class Fetcher:
     hosts: dict[str, HostState] = field(default_factory=dict)
     requests_made: int = 0
     _client: httpx.AsyncClient | None = None
+    _wire: httpx.AsyncBaseTransport | None = None  # the client's transport, sent to directly
     _global: asyncio.Semaphore | None = None
 
     async def __aenter__(self) -> Fetcher:
@@ -112,6 +113,7 @@ class Fetcher:
                 lambda: httpx.AsyncHTTPTransport(verify=tls, trust_env=False, limits=per_pool),
                 keep=check.concurrency,
             )
+        self._wire = transport
         self._client = httpx.AsyncClient(
             transport=transport,
             follow_redirects=False,  # we follow hop by hop, recording and checking each one
@@ -216,11 +218,14 @@ class Fetcher:
     async def _exchange(
         self, method: str, url: str, jar: httpx.Cookies, body_limit: int, anchors: bool
     ) -> Response:
-        assert self._client is not None
+        assert self._client is not None and self._wire is not None
         request = self._client.build_request(method, url, extensions={"trace": self._trace})
         if jar:  # cookie jars are slow; most URLs never set one
             jar.set_cookie_header(request)
-        response = await self._client.send(request, stream=True)
+        # Straight to the transport: the client's send() adds auth, redirect and cookie handling, all of
+        # which we do (or refuse) ourselves, for a sixth of the crawl's CPU per request.
+        response = await self._wire.handle_async_request(request)
+        response.request = request
         try:
             if "set-cookie" in response.headers:
                 jar.extract_cookies(response)
