@@ -83,6 +83,27 @@ def decode_text(raw: bytes) -> tuple[str | None, LoadError | None]:
     return text, None
 
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _read_bounded(fd: int, size: int, max_bytes: int) -> bytes:
+    """Up to max_bytes + 1 bytes of an open file descriptor (closed here), expecting size of them.
+
+    One read of the expected size plus one byte (a read of max_bytes would allocate a megabyte per small
+    file); more reads only when that read did not return exactly size bytes (the file grew or shrank since
+    it was measured, or a short read), so a file that grew past max_bytes is still caught.
+    """
+    try:
+        chunks = [os.read(fd, size + 1)]
+        total = len(chunks[0])
+        while chunks[-1] and total != size and total <= max_bytes:
+            chunks.append(os.read(fd, max_bytes + 1 - total))
+            total += len(chunks[-1])
+    finally:
+        os.close(fd)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
 def read_file_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[bytes | None, LoadError | None]:
     """The bytes of a regular catalogue file, or why it was not read (links, pipes, huge files never are)."""
     try:
@@ -110,8 +131,7 @@ def read_file_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[bytes 
                 "too-large",
             )
         # O_NOFOLLOW: a link swapped in after the lstat above fails here instead of being followed.
-        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as handle:
-            raw = handle.read(max_bytes + 1)
+        raw = _read_bounded(os.open(path, os.O_RDONLY | _NOFOLLOW), info.st_size, max_bytes)
     except OSError as error:
         return None, LoadError(
             f"cannot be read: {error.strerror}",

@@ -162,6 +162,15 @@ def _scalar(event: ScalarEvent) -> Any:
     return float(value) if kind == "float" else value
 
 
+def _anchor_refused(event: Any) -> _Refused:
+    return _refuse(
+        event.start_mark,
+        f"the anchor '&{event.anchor}' is not allowed",
+        "remove the anchor and write each value out in full",
+        "yaml-alias",
+    )
+
+
 class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     """libyaml's parser with our own data builder on top of its events (see the module docstring).
 
@@ -171,7 +180,11 @@ class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     Refused = _Refused
 
     def build(self, marks: Marks | None = None) -> Any:
-        """The single document of the stream as plain data; records marks when given a Marks."""
+        """The single document of the stream as plain data; records marks when given a Marks.
+
+        The loop runs once per event of every catalogue file, so the usual cases come first and cost a
+        few attribute reads: a plain or quoted scalar without tag or anchor, a key not seen before.
+        """
         get = self.get_event
         get()  # StreamStartEvent
         event = get()
@@ -182,15 +195,26 @@ class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
         # Frames: [container, path, pending key or _NOKEY, key mark, first-seen key marks]
         stack: list[list[Any]] = []
         record = marks is not None
+        special = _SPECIAL_START
         while True:
             event = get()
             kind = type(event)
-            if kind is MappingEndEvent or kind is SequenceEndEvent:
+            if kind is ScalarEvent:
+                if event.anchor is not None:
+                    raise _anchor_refused(event)
+                if event.tag is None:
+                    value: Any = event.value
+                    # plain -> resolved (when it could be other than text); quoted or block -> text
+                    if event.implicit[0] and (not value or value[0] in special):
+                        value = _resolve_plain(value)
+                else:
+                    value = _scalar(event)
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
                 stack.pop()
                 continue
-            if kind is DocumentEndEvent:
+            elif kind is DocumentEndEvent:
                 break
-            if kind is AliasEvent:
+            elif kind is AliasEvent:
                 raise _refuse(
                     event.start_mark,
                     f"the alias '*{event.anchor}' is not allowed",
@@ -198,16 +222,9 @@ class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
                     "a small file into gigabytes)",
                     "yaml-alias",
                 )
-            if event.anchor is not None:
-                raise _refuse(
-                    event.start_mark,
-                    f"the anchor '&{event.anchor}' is not allowed",
-                    "remove the anchor and write each value out in full",
-                    "yaml-alias",
-                )
-            if kind is ScalarEvent:
-                value: Any = _scalar(event)
             else:
+                if event.anchor is not None:
+                    raise _anchor_refused(event)
                 tag, plain, empty = _MAPPING if kind is MappingStartEvent else _SEQUENCE
                 if event.tag not in (None, "!", tag):
                     raise _refuse(
@@ -226,23 +243,30 @@ class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
                 if type(container) is dict:
                     key = frame[2]
                     if key is _NOKEY:
-                        frame[2] = self._key(value, event, frame)
-                        frame[3] = event.start_mark
+                        seen = frame[4]
+                        if type(value) is str and value not in seen:
+                            seen[value] = event.start_mark
+                            frame[2] = value
+                        else:
+                            frame[2] = self._key(value, event, frame)
+                        if record:
+                            frame[3] = event.start_mark
                         continue
                     container[key] = value
                     frame[2] = _NOKEY
-                    path = (*frame[1], key) if record else ()
                     if record:
+                        path = (*frame[1], key)
                         marks.keys[path] = _at(frame[3])  # type: ignore[union-attr]
                 else:
-                    path = (*frame[1], len(container)) if record else ()
+                    if record:
+                        path = (*frame[1], len(container))
                     container.append(value)
             if record:
                 marks.values[path] = _at(event.start_mark)  # type: ignore[union-attr]
             if kind is not ScalarEvent:
                 if len(stack) >= MAX_DEPTH:
                     raise _refuse(event.start_mark, _DEEP, _DEEP_HINT, "yaml-depth")
-                stack.append([value, path, _NOKEY, None, {}])
+                stack.append([value, path if record else (), _NOKEY, None, {}])
         if not isinstance(get(), StreamEndEvent):
             raise _refuse(
                 event.end_mark,
