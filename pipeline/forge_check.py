@@ -10,7 +10,8 @@ check run. Links the forges could not be asked about are not in `outcomes`: the 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 import httpx
 from sqlalchemy import Engine
@@ -30,39 +31,33 @@ class ForgeStep:
     run: ForgeRun = field(default_factory=ForgeRun)
 
 
+# What a Finding and the stored RepoFacts both hold, under the same name and with the same meaning, so it
+# is copied as it is either way (a field added to both travels with no change here). `answer` is an enum on
+# one side and its value on the other; the rest of RepoFacts is converted in _facts.
+_SAME = tuple(sorted({f.name for f in fields(Finding)} & {f.name for f in fields(RepoFacts)} - {"answer"}))
+
+
+def _same(source: Finding | RepoFacts) -> dict[str, Any]:
+    return {name: getattr(source, name) for name in _SAME}
+
+
 def _finding(facts: RepoFacts) -> Finding:
     owner, _, name = facts.full_name.rpartition("/")
-    return Finding(
-        RepoRef(facts.forge, owner, name, facts.url),
-        Answer(facts.answer),
-        facts.evidence,
-        full_name=facts.full_name,
-        canonical_url=facts.canonical_url,
-        archived=facts.archived,
-        pushed_at=facts.pushed_at,
-        last_release_at=facts.last_release_at,
-        stars=facts.stars,
-        http_status=facts.http_status,
-        etag=facts.etag,
-        answered_at=facts.answered_at,
-    )
+    return Finding(RepoRef(facts.forge, owner, name, facts.url), Answer(facts.answer), **_same(facts))
 
 
 def _facts(finding: Finding) -> RepoFacts:
     return RepoFacts(
         url=finding.ref.url,
         forge=finding.ref.forge,
-        full_name=finding.full_name or finding.ref.full_name,
         answer=finding.answer.value,
-        evidence=finding.evidence[:2000],
-        answered_at=utcnow(),
-        canonical_url=finding.canonical_url,
-        archived=finding.archived,
-        pushed_at=finding.pushed_at,
-        last_release_at=finding.last_release_at,
-        stars=finding.stars,
-        http_status=200 if finding.unchanged else finding.http_status,
-        etag=finding.etag,
+        **{
+            **_same(finding),
+            "full_name": finding.full_name or finding.ref.full_name,
+            "evidence": finding.evidence[:2000],
+            "answered_at": utcnow(),
+            "http_status": 200 if finding.unchanged else finding.http_status,
+        },
     )
 
 

@@ -99,17 +99,7 @@ class NightlyResult:
             if self.seed is None
             else {"resources": self.seed.seeded, "reason": self.seed.reason},
             "due": self.due,
-            "run": None
-            if check is None
-            else {
-                "id": check.run.id,
-                "outcome": check.run.conclusion,
-                "total": check.run.total,
-                "checked": check.run.checked,
-                "counts": dict(sorted(check.run.counts.items())),
-                "note": check.run.note,
-                "message": check.message,
-            },
+            "run": None if check is None else {**check.run.to_json(), "message": check.message},
             "next_due_at": isoformat(self.next_due_at),
             "inconclusive": self.inconclusive,
             "interrupted": self.interrupted,

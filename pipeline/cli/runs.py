@@ -10,7 +10,6 @@ from typing import Any
 import click
 
 from pipeline.cli.options import catalogue_option, database_option, format_option
-from pipeline.clock import isoformat
 
 
 def when(moment: datetime | None) -> str:
@@ -62,19 +61,10 @@ def render_text(runs: list[Any]) -> list[str]:
 
 
 def run_json(run: Any) -> dict[str, Any]:
+    """The run's JSON (RunInfo.to_json) and how long it took."""
     finished = run.finished_at
-    return {
-        "id": run.id,
-        "started_at": isoformat(run.started_at),
-        "finished_at": isoformat(finished),
-        "duration_s": None if finished is None else round((finished - run.started_at).total_seconds(), 3),
-        "trigger": run.trigger,
-        "outcome": run.conclusion,
-        "total": run.total,
-        "checked": run.checked,
-        "counts": dict(sorted(run.counts.items())),
-        "note": run.note,
-    }
+    duration_s = None if finished is None else round((finished - run.started_at).total_seconds(), 3)
+    return {**run.to_json(), "duration_s": duration_s}
 
 
 @click.command("runs", short_help="List the recent check runs: when, trigger, outcome, counts, duration.")

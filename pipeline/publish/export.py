@@ -282,7 +282,8 @@ def render_exports(
     config = config or catalogue.config
     link = "CONTRIBUTING.md"
     reports = config.paths.reports.strip("/")
-    status_links = {"status_page": f"{reports}/index.html", "changes": f"{reports}/changes.md"}
+    pages = {"status_page": f"{reports}/index.html", "changes": f"{reports}/changes.md"}
+    status_links = pages
     if catalogue.root is not None:  # the list repository's files, seen from the README's folder
         repo = Path(catalogue.root).resolve().parent
 
@@ -290,12 +291,9 @@ def render_exports(
             return Path(os.path.relpath(repo / name, paths.readme.parent)).as_posix()
 
         link = relative(link)
-        status_links = {key: relative(value) for key, value in status_links.items()}
-    if config.publish.base_url:
-        status_links = {
-            "status_page": f"{config.publish.base_url}{reports}/index.html",
-            "changes": f"{config.publish.base_url}{reports}/changes.md",
-        }
+        status_links = {key: relative(value) for key, value in pages.items()}
+    if config.publish.base_url:  # the published site's address instead of the repository's files
+        status_links = {key: f"{config.publish.base_url}{value}" for key, value in pages.items()}
     readme = render_readme(
         catalogue,
         summaries,

@@ -174,16 +174,4 @@ class HealthReport:
 
 
 def _run_json(run: Any | None) -> dict[str, Any] | None:
-    if run is None:
-        return None
-    return {
-        "id": run.id,
-        "started_at": isoformat(run.started_at),
-        "finished_at": isoformat(run.finished_at),
-        "trigger": run.trigger,
-        "outcome": run.conclusion,
-        "total": run.total,
-        "checked": run.checked,
-        "counts": dict(sorted((run.counts or {}).items())),
-        "note": run.note,
-    }
+    return None if run is None else run.to_json()

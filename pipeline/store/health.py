@@ -19,6 +19,7 @@ import sqlmodel
 from sqlalchemy import Engine, and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlmodel import Session
 
+from pipeline.clock import isoformat
 from pipeline.config import Config, RecheckConfig
 from pipeline.status import HEALTHY, INCONCLUSIVE, Evidence, Hop, Status, Suggestion, judged, shown_status
 from pipeline.store.engine import write_transaction
@@ -52,6 +53,20 @@ class RunInfo:
     checked: int  # results written
     counts: dict[str, int]  # results per status value
     note: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The run as every JSON output shows it (check, nightly, runs, reports/health.json)."""
+        return {
+            "id": self.id,
+            "started_at": isoformat(self.started_at),
+            "finished_at": isoformat(self.finished_at),
+            "trigger": self.trigger,
+            "outcome": self.conclusion,
+            "total": self.total,
+            "checked": self.checked,
+            "counts": dict(sorted((self.counts or {}).items())),
+            "note": self.note,
+        }
 
 
 @dataclass(frozen=True)

@@ -222,6 +222,19 @@ def assert_verdict(
     return outcome
 
 
+def verdict_test(cases: list) -> Callable[..., None]:
+    """The scenario table's test, one for every case module: `test_verdict = verdict_test(CASES)` runs each
+    row (`case(name, routes, url, status, rule)`) through assert_verdict on the module's `server`."""
+
+    @pytest.mark.parametrize(("routes", "url", "status", "rule"), cases)
+    def test_verdict(
+        server: LoopbackServer, routes: dict, url: str, status: Status, rule: str | None
+    ) -> None:
+        assert_verdict(server, routes, url, status, rule)
+
+    return test_verdict
+
+
 # --- pages of issue 10 §3 ----------------------------------------------------------------------------
 
 TINY_STATIC = (

@@ -250,6 +250,9 @@ def test_json_summary(three: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert document["failing"] == ["beta"]
     assert document["needs_human"] == []
     assert document["reports"][0].endswith("reports/health.md")
+    # One run document everywhere: the summary's run is the health report's latest run, plus a message.
+    health = json.loads(Path(document["reports"][0]).with_suffix(".json").read_text(encoding="utf-8"))
+    assert document["run"] == {**health["latest_run"], "message": document["run"]["message"]}
 
 
 def test_check_is_refused_while_a_nightly_run_holds_the_database(

@@ -209,6 +209,17 @@ def test_readme_status_line(tmp_path: Path, status_line: bool) -> None:
         assert last == "<sub>Links last checked on 2026-11-20.</sub>"
 
 
+def test_readme_status_line_with_a_base_url_links_the_published_pages(tmp_path: Path) -> None:
+    config = Config(publish=PublishConfig(status_line=True, base_url="https://example.org/list/"))
+    catalogue = make_catalogue(config=config)
+    paths = ExportPaths(tmp_path / "exports" / "README.md", tmp_path / "exports" / "roadmap.json")
+    readme = render_exports(catalogue, {}, paths, generated_at=T0, config=config)[paths.readme].decode()
+    assert readme.rstrip("\n").splitlines()[-1] == (
+        "<sub>Last checked 2026-11-20 · [status page](https://example.org/list/reports/index.html) · "
+        "[changes](https://example.org/list/reports/changes.md)</sub>"
+    )
+
+
 def test_an_imported_list_carries_the_status_line_too(tmp_path: Path) -> None:
     from dataclasses import replace
 

@@ -6,11 +6,9 @@ Every scenario runs the real Fetcher -> classify path against loopback servers o
 
 from __future__ import annotations
 
-import pytest
-
 from pipeline.status import Status
-from tests.crawl.helpers import PROSE, assert_verdict, case, html
-from tests.crawl.server import LoopbackServer, reply
+from tests.crawl.helpers import PROSE, case, html, verdict_test
+from tests.crawl.server import reply
 
 CASES = [
     case(
@@ -128,6 +126,4 @@ ENCODED = [
 CASES += ENCODED
 
 
-@pytest.mark.parametrize(("routes", "url", "status", "rule"), CASES)
-def test_verdict(server: LoopbackServer, routes: dict, url: str, status: Status, rule: str | None) -> None:
-    assert_verdict(server, routes, url, status, rule)
+test_verdict = verdict_test(CASES)

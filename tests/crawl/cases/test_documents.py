@@ -5,11 +5,9 @@ Every scenario runs the real Fetcher -> classify path against loopback servers o
 
 from __future__ import annotations
 
-import pytest
-
 from pipeline.status import Status
-from tests.crawl.helpers import BOMB, HUGE_PDF, PDF, assert_verdict, case, gz, html
-from tests.crawl.server import LoopbackServer, by_method, reply, slow
+from tests.crawl.helpers import BOMB, HUGE_PDF, PDF, case, gz, html, verdict_test
+from tests.crawl.server import by_method, reply, slow
 
 CASES = [
     case(
@@ -104,6 +102,4 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("routes", "url", "status", "rule"), CASES)
-def test_verdict(server: LoopbackServer, routes: dict, url: str, status: Status, rule: str | None) -> None:
-    assert_verdict(server, routes, url, status, rule)
+test_verdict = verdict_test(CASES)

@@ -11,7 +11,7 @@ import socket
 import pytest
 
 from pipeline.status import Status
-from tests.crawl.helpers import PROSE, assert_verdict, case, html, install, refresh_page, run
+from tests.crawl.helpers import PROSE, case, html, install, refresh_page, run, verdict_test
 from tests.crawl.server import LoopbackServer, reply
 
 CASES = [
@@ -60,9 +60,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("routes", "url", "status", "rule"), CASES)
-def test_verdict(server: LoopbackServer, routes: dict, url: str, status: Status, rule: str | None) -> None:
-    assert_verdict(server, routes, url, status, rule)
+test_verdict = verdict_test(CASES)
 
 
 def test_meta_refresh_to_a_known_parking_host_is_soft_404_without_reaching_it(

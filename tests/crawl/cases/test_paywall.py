@@ -5,11 +5,9 @@ Every scenario runs the real Fetcher -> classify path against loopback servers o
 
 from __future__ import annotations
 
-import pytest
-
 from pipeline.status import Status
-from tests.crawl.helpers import FOOTER, NOT_FREE, PROSE, assert_verdict, case, html
-from tests.crawl.server import LoopbackServer, reply
+from tests.crawl.helpers import FOOTER, NOT_FREE, PROSE, case, html, verdict_test
+from tests.crawl.server import reply
 
 CASES = [
     case(
@@ -67,6 +65,4 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("routes", "url", "status", "rule"), CASES)
-def test_verdict(server: LoopbackServer, routes: dict, url: str, status: Status, rule: str | None) -> None:
-    assert_verdict(server, routes, url, status, rule)
+test_verdict = verdict_test(CASES)

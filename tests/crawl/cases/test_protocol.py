@@ -23,7 +23,6 @@ from tests.crawl.helpers import (
     TEST_CHECK,
     TLS_IP,
     FakeTime,
-    assert_verdict,
     body_cut_short,
     case,
     close_mid_headers,
@@ -32,6 +31,7 @@ from tests.crawl.helpers import (
     install,
     raw,
     run,
+    verdict_test,
 )
 from tests.crawl.server import CAP_SECONDS, LoopbackServer, Request, reply
 
@@ -125,9 +125,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("routes", "url", "status", "rule"), CASES)
-def test_verdict(server: LoopbackServer, routes: dict, url: str, status: Status, rule: str | None) -> None:
-    assert_verdict(server, routes, url, status, rule)
+test_verdict = verdict_test(CASES)
 
 
 def test_idn_host_gets_a_verdict_with_evidence(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,7 +15,6 @@ from tests.crawl.helpers import (
     PROSE,
     B,
     To,
-    assert_verdict,
     case,
     chain,
     html,
@@ -27,6 +26,7 @@ from tests.crawl.helpers import (
     refresh_page,
     resolve_to_loopback,
     run,
+    verdict_test,
 )
 from tests.crawl.server import LoopbackServer, redirect, reply
 
@@ -257,9 +257,7 @@ STUBS = [
 CASES += STUBS
 
 
-@pytest.mark.parametrize(("routes", "url", "status", "rule"), CASES)
-def test_verdict(server: LoopbackServer, routes: dict, url: str, status: Status, rule: str | None) -> None:
-    assert_verdict(server, routes, url, status, rule)
+test_verdict = verdict_test(CASES)
 
 
 def test_http_to_https_upgrade_is_redirected_with_the_final_url() -> None:

@@ -6,8 +6,6 @@ Every scenario runs the real Fetcher -> classify path against loopback servers o
 
 from __future__ import annotations
 
-import pytest
-
 from pipeline.status import Status
 from tests.crawl.helpers import (
     BOT_WALL_TEXT,
@@ -15,11 +13,11 @@ from tests.crawl.helpers import (
     CONSENT_WALL,
     ONETRUST_WALL,
     PROSE,
-    assert_verdict,
     case,
     html,
+    verdict_test,
 )
-from tests.crawl.server import LoopbackServer, redirect, reply, sequence
+from tests.crawl.server import redirect, reply, sequence
 
 CASES = [
     case("451", {"/p": reply(451, "unavailable for legal reasons")}, "/p", Status.BLOCKED, "http-451"),
@@ -150,6 +148,4 @@ UNAVAILABLE = [
 CASES += UNAVAILABLE
 
 
-@pytest.mark.parametrize(("routes", "url", "status", "rule"), CASES)
-def test_verdict(server: LoopbackServer, routes: dict, url: str, status: Status, rule: str | None) -> None:
-    assert_verdict(server, routes, url, status, rule)
+test_verdict = verdict_test(CASES)

@@ -6,19 +6,17 @@ Every scenario runs the real Fetcher -> classify path against loopback servers o
 
 from __future__ import annotations
 
-import pytest
-
 from pipeline.status import Status
 from tests.crawl.helpers import (
     HEADER_LOGIN,
     HEADER_LOGIN_FORM,
     PROSE,
     SHORT_PROSE,
-    assert_verdict,
     case,
     html,
+    verdict_test,
 )
-from tests.crawl.server import LoopbackServer, redirect, reply
+from tests.crawl.server import redirect, reply
 
 CASES = [
     case(
@@ -55,6 +53,4 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("routes", "url", "status", "rule"), CASES)
-def test_verdict(server: LoopbackServer, routes: dict, url: str, status: Status, rule: str | None) -> None:
-    assert_verdict(server, routes, url, status, rule)
+test_verdict = verdict_test(CASES)

@@ -10,8 +10,16 @@ import pytest
 
 from pipeline.crawl.classify import not_found_notice
 from pipeline.status import Status
-from tests.crawl.helpers import PROSE, TINY_SCRIPTED, TINY_STATIC, assert_verdict, case, encoded, html
-from tests.crawl.server import LoopbackServer, reply
+from tests.crawl.helpers import (
+    PROSE,
+    TINY_SCRIPTED,
+    TINY_STATIC,
+    case,
+    encoded,
+    html,
+    verdict_test,
+)
+from tests.crawl.server import reply
 
 CASES = [
     case(
@@ -306,9 +314,7 @@ REMOVED = [
 CASES += REMOVED
 
 
-@pytest.mark.parametrize(("routes", "url", "status", "rule"), CASES)
-def test_verdict(server: LoopbackServer, routes: dict, url: str, status: Status, rule: str | None) -> None:
-    assert_verdict(server, routes, url, status, rule)
+test_verdict = verdict_test(CASES)
 
 
 @pytest.mark.parametrize(
