@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pipeline.clock import isoformat
 from pipeline.config import Config
 from pipeline.model import Catalogue, Resource
 from pipeline.publish.changes import list_changes, render_changes
@@ -294,7 +293,7 @@ ACTION_GROUPS = {
 
 
 def render_reports(report: HealthReport, *, issue_list_limit: int = ISSUE_LIST_LIMIT) -> dict[str, str]:
-    context = {"report": report, "limit": issue_list_limit, "isoformat": isoformat}
+    context = {"report": report, "limit": issue_list_limit}
     return {
         "health.md": render("health.md.j2", **context),
         "quality.md": render("quality.md.j2", **context),

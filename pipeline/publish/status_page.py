@@ -24,7 +24,6 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from pipeline.clock import isoformat
 from pipeline.publish.templating import render
 from pipeline.quality.state import HealthLike, State
 from pipeline.status import FAILURES, NOT_JUDGED, Status, exhaustive
@@ -260,5 +259,4 @@ def render_status_page(report: Any) -> str:
         colours=STATE_COLOURS,
         shown=NEEDS_HUMAN_SHOWN,
         when=when,
-        iso=isoformat,
     )
