@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import gzip
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 import pytest
@@ -152,6 +154,12 @@ class To:
 # --- running ---------------------------------------------------------------------------------------
 
 
+class Waits(Protocol):
+    """What takes the fetcher's back-off waits (FakeTime, or a test's own manual clock)."""
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
 class FakeTime:
     """Records back-off waits and returns at once (only yields to the loop)."""
 
@@ -169,14 +177,18 @@ def run(
     *,
     allow_private: bool = True,
     transport: httpx.AsyncBaseTransport | None = None,
-    clock: FakeTime | None = None,
+    clock: Waits | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> tuple[dict[str, Outcome], Fetcher]:
-    """Fetch and classify each URL as a check run would (bounded: 30 s for all of them)."""
+    """Fetch and classify each URL as a check run would (bounded: 30 s for all of them). clock: takes the
+    back-off waits; monotonic: the time the fetcher's budgets read."""
     config = config or Config(check=TEST_CHECK)
     clock = clock or FakeTime()
 
     async def main() -> tuple[dict[str, Outcome], Fetcher]:
-        fetcher = Fetcher(config, transport=transport, allow_private=allow_private, sleep=clock.sleep)
+        fetcher = Fetcher(
+            config, transport=transport, allow_private=allow_private, sleep=clock.sleep, clock=monotonic
+        )
         results: dict[str, Outcome] = {}
         async with fetcher:
             crawler = Crawler(config, fetcher)
