@@ -102,19 +102,10 @@ class Resource:
         for name in FEATURE_FIELDS:
             if values[name] is None:
                 del values[name]
-        extra = {
-            "href": self.href,
-            "parent": self.parent,
-            "separator": self.separator,
-            "emphasis": self.emphasis,
-            "links": [{"title": link.title, "target": link.target} for link in self.links],
-            "tags": list(self.tags),
-            "badges": list(self.badges),
-            "fields": dict(self.fields),
-            "preface": self.preface,
-            "details": self.details,
-        }
-        values.update({k: v for k, v in extra.items() if v})
+        for name in LIST_FIELDS:  # most lists use none of them: only a set one is converted
+            value = getattr(self, name)
+            if value:
+                values[name] = _plain(value)
         return values
 
 
@@ -165,11 +156,13 @@ class Section:
 
 
 def _plain(value: Any) -> Any:
-    """Read-only mappings and tuples as plain dicts and lists (JSON values)."""
+    """Read-only mappings, tuples and links as plain dicts and lists (JSON values)."""
     if isinstance(value, Mapping):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    if isinstance(value, Link):
+        return {"title": value.title, "target": value.target}
     return value
 
 

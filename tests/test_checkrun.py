@@ -6,12 +6,9 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import Engine, func, select
 
 from pipeline.checkrun import CheckRequest, Recorder, check_catalogue
@@ -21,7 +18,6 @@ from pipeline.crawl.runner import Crawl
 from pipeline.model import Catalogue
 from pipeline.signals import stop_on_signals
 from pipeline.status import Outcome, Status
-from pipeline.store.engine import open_store
 from pipeline.store.models import CheckResult
 from pipeline.store.runs import start_run
 from pipeline.store.sync import sync_catalogue
@@ -40,13 +36,6 @@ def healthy(request: httpx.Request) -> httpx.Response:
     if "roadmap-linkcheck" in request.url.path:
         return httpx.Response(404)
     return httpx.Response(200, html=html("A fine page"))
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = open_store(f"sqlite:///{tmp_path / 'roadmap.db'}", tmp_path)
-    yield engine
-    engine.dispose()
 
 
 def stored(engine: Engine) -> int:

@@ -17,12 +17,13 @@ from typing import Any
 
 from pipeline.clock import isoformat
 from pipeline.config import Config
+from pipeline.health import HealthSummary
 from pipeline.model import Catalogue, Resource, Roadmap
 from pipeline.publish.listmd import list_context
 from pipeline.publish.outputs import stale_outputs, write_outputs
 from pipeline.publish.templating import render
 from pipeline.publish.text import MEDIUM_MARKERS, Slugger, medium_label, medium_marker
-from pipeline.quality.state import REPAIRABLE, HealthLike, State, health_state, is_broken, status_of
+from pipeline.quality.state import REPAIRABLE, State, health_state, is_broken, status_of
 from pipeline.status import Status
 
 # The published contract's version (schema/export.schema.json). A change that breaks a consumer (a field
@@ -53,11 +54,11 @@ class ExportPaths:
 # ---------------------------------------------------------------- JSON
 
 
-def _uptime(summary: HealthLike) -> float | None:
+def _uptime(summary: HealthSummary) -> float | None:
     return None if summary.uptime is None else round(float(summary.uptime), 4)
 
 
-def health_json(summary: HealthLike | None, broken_after: int) -> dict[str, Any] | None:
+def health_json(summary: HealthSummary | None, broken_after: int) -> dict[str, Any] | None:
     status = status_of(summary)
     if summary is None or status is None:
         return None
@@ -77,7 +78,7 @@ def health_json(summary: HealthLike | None, broken_after: int) -> dict[str, Any]
     }
 
 
-def repository_json(summary: HealthLike | None) -> dict[str, Any] | None:
+def repository_json(summary: HealthSummary | None) -> dict[str, Any] | None:
     """What a forge's API said about a repository link (schema 1.1.0); None for other links."""
     facts = getattr(summary, "repository", None)
     if facts is None or facts.answer != "exists":
@@ -94,7 +95,7 @@ def repository_json(summary: HealthLike | None) -> dict[str, Any] | None:
     }
 
 
-def resource_json(resource: Resource, summary: HealthLike | None, broken_after: int) -> dict[str, Any]:
+def resource_json(resource: Resource, summary: HealthSummary | None, broken_after: int) -> dict[str, Any]:
     document = {
         **resource.to_dict(),
         "health": health_json(summary, broken_after),
@@ -133,7 +134,7 @@ def roadmap_json(roadmap: Roadmap) -> dict[str, Any]:
 
 
 def build_export(
-    catalogue: Catalogue, summaries: Mapping[str, HealthLike], *, generated_at: datetime | None
+    catalogue: Catalogue, summaries: Mapping[str, HealthSummary], *, generated_at: datetime | None
 ) -> dict[str, Any]:
     """The JSON document (schema/export.schema.json). `generated_at` is the recorded time of the health
     data (HealthData.recorded_at), None when nothing was ever checked."""
@@ -161,7 +162,7 @@ NOT_FREE_REASONS = {Status.PAYWALLED: "💰 paywalled", Status.LOGIN_REQUIRED: "
 ARCHIVED_NOTE = "🗄️ archived copy"
 
 
-def readme_note(resource: Resource, summary: HealthLike | None, broken_after: int) -> str | None:
+def readme_note(resource: Resource, summary: HealthSummary | None, broken_after: int) -> str | None:
     """A short note, only where a reader should know something: an archived copy, or the link's health."""
     health = _health_note(resource, summary, broken_after)
     if resource.archived_from is not None:
@@ -169,7 +170,7 @@ def readme_note(resource: Resource, summary: HealthLike | None, broken_after: in
     return health
 
 
-def _health_note(resource: Resource, summary: HealthLike | None, broken_after: int) -> str | None:
+def _health_note(resource: Resource, summary: HealthSummary | None, broken_after: int) -> str | None:
     state = health_state(resource, summary, broken_after)
     if state is State.PENDING:
         return "link pending verification"
@@ -191,7 +192,7 @@ def _health_note(resource: Resource, summary: HealthLike | None, broken_after: i
 
 def _readme_context(
     catalogue: Catalogue,
-    summaries: Mapping[str, HealthLike],
+    summaries: Mapping[str, HealthSummary],
     config: Config,
     generated_at: datetime | None,
     contributing_link: str,
@@ -240,7 +241,7 @@ def _readme_context(
 
 def render_readme(
     catalogue: Catalogue,
-    summaries: Mapping[str, HealthLike],
+    summaries: Mapping[str, HealthSummary],
     config: Config | None = None,
     *,
     generated_at: datetime | None = None,
@@ -273,7 +274,7 @@ ROADMAP_TEMPLATE = "README.md.j2"
 
 def render_exports(
     catalogue: Catalogue,
-    summaries: Mapping[str, HealthLike],
+    summaries: Mapping[str, HealthSummary],
     paths: ExportPaths,
     *,
     generated_at: datetime | None,
@@ -308,7 +309,7 @@ def render_exports(
 
 def write_exports(
     catalogue: Catalogue,
-    summaries: Mapping[str, HealthLike],
+    summaries: Mapping[str, HealthSummary],
     paths: ExportPaths,
     *,
     generated_at: datetime | None,

@@ -11,9 +11,9 @@ from typing import Any
 from markdown_it import MarkdownIt
 
 from pipeline.config import Config
+from pipeline.health import HealthSummary
 from pipeline.model import Catalogue, Resource, Section
 from pipeline.publish.text import Slugger
-from pipeline.quality.state import HealthLike
 
 
 @cache
@@ -86,7 +86,7 @@ def table_row(section: Section, resource: Resource, note: str | None = None) -> 
 
 def list_context(
     catalogue: Catalogue,
-    summaries: Mapping[str, HealthLike],
+    summaries: Mapping[str, HealthSummary],
     config: Config,
     note: Any,
 ) -> dict[str, Any]:

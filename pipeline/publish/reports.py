@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pipeline.clock import isoformat
 from pipeline.config import Config
+from pipeline.health import HealthSummary
 from pipeline.model import Catalogue, Resource
 from pipeline.publish.changes import list_changes, render_changes
 from pipeline.publish.data import HISTORY_RUNS, HealthData
@@ -28,7 +28,6 @@ from pipeline.quality.rules import evaluate, resolve_rules, resource_file
 from pipeline.quality.state import (
     NOT_FREE_STATUSES,
     REPAIRABLE,
-    HealthLike,
     State,
     health_state,
     is_broken,
@@ -45,7 +44,7 @@ ISSUE_LIST_LIMIT = 50  # items per list in health.md: a GitHub issue body is lim
 REPAIR_WORDS = {"twin": "the other scheme", "slash": "the same path", "archive": "an archived copy"}
 
 
-def repair_of(summary: HealthLike | None, state: State) -> Suggestion | None:
+def repair_of(summary: HealthSummary | None, state: State) -> Suggestion | None:
     """The checked repair offered for a dead or failing link, if any."""
     suggestion = getattr(summary, "suggestion", None)
     return suggestion if state in REPAIRABLE else None
@@ -59,7 +58,7 @@ def repair_text(suggestion: Suggestion | None) -> str:
     return f" — repair ({words}, checked ok): {suggestion.url}, applied by {fix}"
 
 
-def _detail(resource: Resource, summary: HealthLike | None, state: State) -> str:
+def _detail(resource: Resource, summary: HealthSummary | None, state: State) -> str:
     """One line a maintainer can act on."""
     if state is State.PENDING:
         return f"awaiting a verified URL: {resource.awaiting_url}"
@@ -100,7 +99,11 @@ def _previous_status(history: Sequence[Any], upto: int, conclusive: Sequence[boo
 
 
 def _action_for(
-    resource: Resource, summary: HealthLike | None, state: State, status: Status | None, now: datetime | None
+    resource: Resource,
+    summary: HealthSummary | None,
+    state: State,
+    status: Status | None,
+    now: datetime | None,
 ) -> tuple[str | None, str | None]:
     """(ACTION_GROUPS key, the quality rule that governs it) for a resource; (None, None): nothing to do.
     A site blocking robots has no rule: only a human can tell whether the link works."""
@@ -318,7 +321,7 @@ ACTION_GROUPS = {
 
 
 def render_reports(report: HealthReport, *, issue_list_limit: int = ISSUE_LIST_LIMIT) -> dict[str, str]:
-    context = {"report": report, "limit": issue_list_limit, "isoformat": isoformat}
+    context = {"report": report, "limit": issue_list_limit}
     return {
         "health.md": render("health.md.j2", **context),
         "quality.md": render("quality.md.j2", **context),

@@ -24,9 +24,9 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from pipeline.clock import isoformat
+from pipeline.health import HealthSummary
 from pipeline.publish.templating import render
-from pipeline.quality.state import HealthLike, State
+from pipeline.quality.state import State
 from pipeline.status import FAILURES, NOT_JUDGED, Status, exhaustive
 from pipeline.store.history import CheckRecord, Incident, incidents
 
@@ -87,7 +87,7 @@ def _kind(status: str) -> str:
 
 
 def state_since(
-    history: Sequence[Any], runs: Sequence[Any], conclusive: Sequence[bool], summary: HealthLike | None
+    history: Sequence[Any], runs: Sequence[Any], conclusive: Sequence[bool], summary: HealthSummary | None
 ) -> tuple[datetime | None, bool]:
     """When the resource's current state began, and whether that is only a bound (it began before the
     window). Failing: the streak's first failure (the store knows it exactly). Otherwise the earliest run
@@ -260,5 +260,4 @@ def render_status_page(report: Any) -> str:
         colours=STATE_COLOURS,
         shown=NEEDS_HUMAN_SHOWN,
         when=when,
-        iso=isoformat,
     )

@@ -20,8 +20,9 @@ from typing import Any
 
 from pipeline.catalogue.urls import normalise_url
 from pipeline.config import Config, QualityRule
+from pipeline.health import HealthSummary
 from pipeline.model import Catalogue, Resource
-from pipeline.quality.state import NOT_FREE_STATUSES, HealthLike, State, health_state, status_of
+from pipeline.quality.state import NOT_FREE_STATUSES, State, health_state, status_of
 from pipeline.status import evidence_text
 
 
@@ -43,7 +44,7 @@ class RuleContext:
     """What a check may look at besides the resource itself."""
 
     catalogue: Catalogue
-    summaries: Mapping[str, HealthLike]
+    summaries: Mapping[str, HealthSummary]
     config: Config
     params: Mapping[str, Any]
     duplicates: Mapping[str, str]  # resource id -> id of the resource first listed with the same URL
@@ -206,7 +207,7 @@ def https_twin(url: str) -> str | None:
     return f"https://{rest}" if sep and scheme.lower() == "http" else None
 
 
-def https_answered(url: str, summary: HealthLike | None) -> bool:
+def https_answered(url: str, summary: HealthSummary | None) -> bool:
     """Whether a check has seen the https twin of url answer: its latest result went there (the http URL
     redirected to its https twin, the usual upgrade) and the page worked. Costs no request of its own."""
     twin = https_twin(url)
@@ -358,7 +359,7 @@ def resource_file(resource: Resource, catalogue: Catalogue) -> str:
 
 def evaluate(
     catalogue: Catalogue,
-    summaries: Mapping[str, HealthLike],
+    summaries: Mapping[str, HealthSummary],
     config: Config | None = None,
     rules: tuple[Rule, ...] = DEFAULT_RULES,
 ) -> list[Finding]:

@@ -8,26 +8,11 @@ summary into what a reader or maintainer should be told. "Flaky is not dead": a 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
 
+from pipeline.health import HealthSummary
 from pipeline.model import Resource
 from pipeline.status import FAILURES, Status, exhaustive
-
-
-class HealthLike(Protocol):
-    """What we read of `pipeline.store.health.HealthSummary` (duck-typed, so tests can pass plain values)."""
-
-    status: Status | str | None
-    checked_at: datetime | None
-    last_ok_at: datetime | None
-    failing_since: datetime | None
-    consecutive_failures: int
-    final_url: str | None
-    http_status: int | None
-    uptime: float | None
-    evidence: tuple[Any, ...]
 
 
 class State(StrEnum):
@@ -75,13 +60,13 @@ def just_broken(status: Status, consecutive_failures: int, broken_after: int) ->
     )
 
 
-def status_of(summary: HealthLike | None) -> Status | None:
+def status_of(summary: HealthSummary | None) -> Status | None:
     if summary is None or summary.status is None:
         return None
     return Status(summary.status)
 
 
-def health_state(resource: Resource, summary: HealthLike | None, broken_after: int) -> State:
+def health_state(resource: Resource, summary: HealthSummary | None, broken_after: int) -> State:
     if not resource.has_url:
         return State.PENDING
     status = status_of(summary)

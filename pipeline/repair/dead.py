@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from pipeline.health import HealthSummary
 from pipeline.model import Catalogue, Resource
-from pipeline.quality.state import NOT_FREE_STATUSES, REPAIRABLE, HealthLike, State, health_state, status_of
+from pipeline.quality.state import NOT_FREE_STATUSES, REPAIRABLE, State, health_state, status_of
 from pipeline.repair.edit import Change, apply_all, file_of
 from pipeline.status import Suggestion
 
@@ -25,7 +26,7 @@ def archive_allowed(resource: Resource, catalogue: Catalogue) -> bool:
 
 
 def _plan_one(
-    resource: Resource, summary: HealthLike, catalogue: Catalogue, *, archive: bool
+    resource: Resource, summary: HealthSummary, catalogue: Catalogue, *, archive: bool
 ) -> Change | None:
     assert resource.url is not None
     file = file_of(resource, catalogue)
@@ -59,7 +60,7 @@ def _plan_one(
 
 
 def plan_dead(
-    catalogue: Catalogue, summaries: Mapping[str, HealthLike], *, archive: bool = False
+    catalogue: Catalogue, summaries: Mapping[str, HealthSummary], *, archive: bool = False
 ) -> list[Change]:
     """Every failing or broken resource, with the change to make or why not."""
     changes = []
@@ -74,7 +75,7 @@ def plan_dead(
 
 def fix_dead(
     catalogue: Catalogue,
-    summaries: Mapping[str, HealthLike],
+    summaries: Mapping[str, HealthSummary],
     *,
     archive: bool = False,
     dry_run: bool = False,

@@ -14,13 +14,14 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from pipeline.crawl.redirects import is_login_url, update_target
+from pipeline.health import HealthSummary
 from pipeline.model import Catalogue, Resource
-from pipeline.quality.state import HealthLike, status_of
+from pipeline.quality.state import status_of
 from pipeline.repair.edit import Change, apply_all, file_of, with_fragment
 from pipeline.status import Status
 
 
-def new_url_of(resource: Resource, summary: HealthLike) -> str | None:
+def new_url_of(resource: Resource, summary: HealthSummary) -> str | None:
     """Where the catalogue should point: the end of the permanent part of the recorded chain (the recorded
     final URL when no chain was recorded, e.g. health seeded from a published export)."""
     assert resource.url is not None
@@ -38,7 +39,7 @@ def _why_not(new_url: str, catalogue: Catalogue) -> str | None:
     return None
 
 
-def plan_redirects(catalogue: Catalogue, summaries: Mapping[str, HealthLike]) -> list[Change]:
+def plan_redirects(catalogue: Catalogue, summaries: Mapping[str, HealthSummary]) -> list[Change]:
     """Every resource whose latest status is `redirected`, with the change to make or why not."""
     changes = []
     for resource in catalogue.resources:
@@ -60,7 +61,7 @@ def plan_redirects(catalogue: Catalogue, summaries: Mapping[str, HealthLike]) ->
 
 
 def fix_redirects(
-    catalogue: Catalogue, summaries: Mapping[str, HealthLike], *, dry_run: bool = False
+    catalogue: Catalogue, summaries: Mapping[str, HealthSummary], *, dry_run: bool = False
 ) -> list[Change]:
     """Rewrite the url of every resource that moved for good; returns every candidate with its outcome
     (skipped ones carry the reason). dry_run: decide and check the edit, but write nothing."""

@@ -10,38 +10,16 @@ Plain data in and out: the store knows nothing of the forges package.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, fields
-from datetime import datetime
+from dataclasses import asdict, fields
 
 from sqlalchemy import Engine, delete, insert, select
 
+from pipeline.health import RepoFacts
 from pipeline.store.engine import write_transaction
 from pipeline.store.models import ForgeRepo, ResourceRow
 
 forge_repo_t = ForgeRepo.__table__
 resource_t = ResourceRow.__table__
-
-
-@dataclass(frozen=True)
-class RepoFacts:
-    url: str
-    forge: str
-    full_name: str
-    answer: str  # exists | gone
-    evidence: str
-    answered_at: datetime
-    canonical_url: str | None = None
-    archived: bool | None = None
-    pushed_at: datetime | None = None
-    last_release_at: datetime | None = None
-    stars: int | None = None
-    http_status: int | None = None
-    etag: str | None = None
-
-    @property
-    def last_activity_at(self) -> datetime | None:
-        moments = [m for m in (self.pushed_at, self.last_release_at) if m is not None]
-        return max(moments) if moments else None
 
 
 _COLUMNS = tuple(f.name for f in fields(RepoFacts))

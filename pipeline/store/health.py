@@ -21,9 +21,10 @@ from sqlmodel import Session
 
 from pipeline.clock import isoformat
 from pipeline.config import Config, RecheckConfig
+from pipeline.health import HealthSummary
 from pipeline.status import HEALTHY, INCONCLUSIVE, Evidence, Hop, Status, Suggestion, judged, shown_status
 from pipeline.store.engine import write_transaction
-from pipeline.store.forges import RepoFacts, repo_facts_by_resource
+from pipeline.store.forges import repo_facts_by_resource
 from pipeline.store.models import CheckResult, CheckRun, ResourceHealth, ResourceRow, SectionRow
 from pipeline.store.rows import from_row
 from pipeline.store.summary import HealthState, ResultFact, advance, next_check_at
@@ -67,24 +68,6 @@ class RunInfo:
             "counts": dict(sorted((self.counts or {}).items())),
             "note": self.note,
         }
-
-
-@dataclass(frozen=True)
-class HealthSummary:
-    resource_id: str
-    status: Status | None  # None: never checked
-    checked_at: datetime | None
-    last_ok_at: datetime | None
-    failing_since: datetime | None
-    consecutive_failures: int
-    final_url: str | None
-    http_status: int | None
-    uptime: float | None  # healthy share of the last `window` conclusive results, 0..1; None: none yet
-    evidence: tuple[Evidence, ...] = ()  # of the latest result
-    redirect_chain: tuple[Hop, ...] = ()  # of the latest result
-    seeded: bool = False  # restored from a published export (seed_health), not from our own results
-    repository: RepoFacts | None = None  # what a forge's API last said, for a repository link
-    suggestion: Suggestion | None = None  # a checked repair offered with the latest result (dead links)
 
 
 # The columns of a check result the summary reads (ResultFact), as apply_run and rebuild_health select them.

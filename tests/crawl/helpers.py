@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import gzip
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 import pytest
@@ -107,26 +109,13 @@ def raw(data: bytes) -> Handler:
     return handler
 
 
-async def close_mid_headers(request: Request, writer: asyncio.StreamWriter) -> bool:
-    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/ht")
-    await writer.drain()
-    writer.close()
-    return False
-
-
-async def garbage(request: Request, writer: asyncio.StreamWriter) -> bool:
-    writer.write(b"SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13\r\n\x00\x17\xff garbage")
-    await writer.drain()
-    writer.close()
-    return False
-
-
-async def body_cut_short(request: Request, writer: asyncio.StreamWriter) -> bool:
-    page = html("Singular value decomposition").encode()
-    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 90000\r\n\r\n" + page)
-    await writer.drain()
-    writer.close()
-    return False
+# Answers that break off: exactly these bytes, then the connection closes.
+close_mid_headers = raw(b"HTTP/1.1 200 OK\r\nContent-Type: text/ht")
+garbage = raw(b"SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13\r\n\x00\x17\xff garbage")
+body_cut_short = raw(
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 90000\r\n\r\n"
+    + html("Singular value decomposition").encode()
+)
 
 
 ODD_PAGE = html("Odd but fine").encode()
@@ -152,6 +141,12 @@ class To:
 # --- running ---------------------------------------------------------------------------------------
 
 
+class Waits(Protocol):
+    """What takes the fetcher's back-off waits (FakeTime, or a test's own manual clock)."""
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
 class FakeTime:
     """Records back-off waits and returns at once (only yields to the loop)."""
 
@@ -169,14 +164,18 @@ def run(
     *,
     allow_private: bool = True,
     transport: httpx.AsyncBaseTransport | None = None,
-    clock: FakeTime | None = None,
+    clock: Waits | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> tuple[dict[str, Outcome], Fetcher]:
-    """Fetch and classify each URL as a check run would (bounded: 30 s for all of them)."""
+    """Fetch and classify each URL as a check run would (bounded: 30 s for all of them). clock: takes the
+    back-off waits; monotonic: the time the fetcher's budgets read."""
     config = config or Config(check=TEST_CHECK)
     clock = clock or FakeTime()
 
     async def main() -> tuple[dict[str, Outcome], Fetcher]:
-        fetcher = Fetcher(config, transport=transport, allow_private=allow_private, sleep=clock.sleep)
+        fetcher = Fetcher(
+            config, transport=transport, allow_private=allow_private, sleep=clock.sleep, clock=monotonic
+        )
         results: dict[str, Outcome] = {}
         async with fetcher:
             crawler = Crawler(config, fetcher)

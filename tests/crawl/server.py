@@ -84,6 +84,16 @@ def by_method(**handlers: Handler) -> Handler:
     return handler
 
 
+def recorded(log: list, what: Callable[[Request], object], inner: Handler) -> Handler:
+    """inner, noting `what(request)` of every request it answers in log, in the order they came."""
+
+    async def handler(request: Request, writer: asyncio.StreamWriter) -> bool:
+        log.append(what(request))
+        return await inner(request, writer)
+
+    return handler
+
+
 def slow(delay: float, inner: Handler) -> Handler:
     async def handler(request: Request, writer: asyncio.StreamWriter) -> bool:
         await asyncio.sleep(delay)

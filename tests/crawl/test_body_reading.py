@@ -18,8 +18,8 @@ from pipeline.config import CheckConfig, Config
 from pipeline.crawl import fetch
 from pipeline.crawl.body import AnchorScanner
 from pipeline.crawl.fetch import Fetcher
-from pipeline.crawl.runner import Crawler, split_fragment
 from pipeline.status import Outcome, Status
+from tests.crawl import helpers
 from tests.crawl.helpers import TEST_CHECK
 from tests.crawl.server import LoopbackServer, Request, head, reply
 
@@ -80,22 +80,8 @@ def late_first_byte(clock: ManualClock, wait_s: float, body: bytes):
 
 
 def run(urls: list[str], clock: ManualClock, check: CheckConfig = CHECK) -> dict[str, Outcome]:
-    config = Config(check=check)
-
-    async def main() -> dict[str, Outcome]:
-        results: dict[str, Outcome] = {}
-        async with Fetcher(config, allow_private=True, clock=clock, sleep=clock.sleep) as fetcher:
-            crawler = Crawler(config, fetcher)
-
-            async def one(url: str) -> None:
-                base, fragment = split_fragment(url)
-                _, verdicts = await crawler.verdicts(base, [(fragment, "free")])
-                results[url] = verdicts[f"{fragment}\x00free"]
-
-            await asyncio.gather(*(one(u) for u in urls))
-        return results
-
-    return asyncio.run(asyncio.wait_for(main(), 30))
+    """The shared runner with the manual clock as both the fetcher's time and its back-off waits."""
+    return helpers.run(urls, Config(check=check), clock=clock, monotonic=clock)[0]
 
 
 @pytest.fixture

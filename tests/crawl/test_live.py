@@ -30,9 +30,11 @@ from tests.crawl.helpers import (
     run,
 )
 from tests.crawl.server import (
+    Handler,
     LoopbackServer,
     by_method,
     endless,
+    recorded,
     redirect,
     reply,
     sequence,
@@ -294,15 +296,16 @@ def test_cookie_setting_redirect_is_not_a_loop(server: LoopbackServer) -> None:
     assert outcome.status is Status.OK
 
 
+def cookie_page(seen: list[str]) -> Handler:
+    """A page that sets a cookie, noting the cookie each request brought (none, if cookies stay put)."""
+    page = reply(200, html("Cookie page"), set_cookie="track=1; Path=/")
+    return recorded(seen, lambda request: request.headers.get("cookie", ""), page)
+
+
 def test_cookies_do_not_travel_between_urls(server: LoopbackServer) -> None:
     seen: list[str] = []
-
-    async def setter(request, writer) -> bool:
-        seen.append(request.headers.get("cookie", ""))
-        return await reply(200, html("Cookie page"), set_cookie="track=1; Path=/")(request, writer)
-
-    server.route("/c1", setter)
-    server.route("/c2", setter)
+    server.route("/c1", cookie_page(seen))
+    server.route("/c2", cookie_page(seen))
     run([server.url("/c1")])
     run([server.url("/c2")])
     assert seen == ["", ""]
@@ -310,25 +313,17 @@ def test_cookies_do_not_travel_between_urls(server: LoopbackServer) -> None:
 
 def test_cookies_do_not_travel_between_urls_of_one_run(server: LoopbackServer) -> None:
     seen: list[str] = []
-
-    async def setter(request, writer) -> bool:
-        seen.append(request.headers.get("cookie", ""))
-        return await reply(200, html("Cookie page"), set_cookie="track=1; Path=/")(request, writer)
-
-    server.route("/c1", setter)
-    server.route("/c2", setter)
+    server.route("/c1", cookie_page(seen))
+    server.route("/c2", cookie_page(seen))
     run([server.url("/c1"), server.url("/c2")], Config(check=replace(TEST_CHECK, per_host=1)))
     assert seen == ["", ""]
 
 
 def test_user_agent_is_honest(server: LoopbackServer) -> None:
     agents: list[str] = []
-
-    async def record(request, writer) -> bool:
-        agents.append(request.headers.get("user-agent", ""))
-        return await reply(200, html("UA"))(request, writer)
-
-    server.route("/ua", record)
+    server.route(
+        "/ua", recorded(agents, lambda request: request.headers.get("user-agent", ""), reply(200, html("UA")))
+    )
     run([server.url("/ua")])
     assert agents and agents[0].startswith("ml-math-roadmap-linkcheck/")
 

@@ -141,3 +141,34 @@ def test_one_answer_to_is_this_a_sqlite_file(url: str, file: str | None) -> None
     assert sqlite_file(url) == (Path(file) if file else None)
     lock = lock_path_for(make_url(url))
     assert lock == (Path(f"{file}.lock") if file else None)
+
+
+def test_the_head_read_from_the_migration_files_is_alembics() -> None:
+    from pipeline.store.engine import _head_on_disk, head_revision
+
+    assert _head_on_disk() == head_revision()
+
+
+def test_a_store_an_older_version_wrote_is_upgraded_on_open(tmp_path: Path) -> None:
+    from pipeline.store.engine import current_revision, head_revision, make_engine, revisions, upgrade
+
+    url = f"sqlite:///{tmp_path}/old.db"
+    upgrade(url, revisions()[-2])
+    open_store(url, tmp_path).dispose()
+    engine = make_engine(url)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
+
+
+def test_opening_a_current_store_does_not_import_alembic(tmp_path: Path) -> None:
+    # Every command opens the store: when its schema is current, alembic (80 ms) stays unimported.
+    url = f"sqlite:///{tmp_path}/roadmap.db"
+    open_store(url, tmp_path).dispose()
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom pipeline.store.engine import open_store\n"
+        f"open_store({url!r}, Path('.')).dispose()\nprint(sorted(m for m in sys.modules if 'alembic' in m))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]"

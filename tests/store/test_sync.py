@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, insert, select
 
+from pipeline.model import Link
+from pipeline.store.engine import open_store
 from pipeline.store.health import resource_t, section_t
-from pipeline.store.sync import SyncReport, sync_catalogue
+from pipeline.store.sync import SyncReport, canonical_json, resource_values, section_values, sync_catalogue
 from tests.factory import catalogue, resource, section
 
 T1 = datetime(2026, 1, 1, 3, 0)
@@ -129,3 +135,60 @@ def test_a_failing_sync_writes_nothing(engine: Engine) -> None:
     with pytest.raises(Exception, match="FOREIGN KEY"):
         sync_catalogue(engine, broken, now=T2)
     assert rows(engine) == before
+
+
+# JSON values as a catalogue holds them: text (any Unicode but lone surrogates), whole numbers, true/false,
+# null, and lists and mappings with text keys of those.
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)))
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | _TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_TEXT, _JSON, max_size=8))
+def test_the_content_hash_is_of_the_same_bytes_as_json_dumps(values: dict) -> None:
+    # The hash of every resource a store already holds was taken of json.dumps' bytes: a faster encoder
+    # that wrote other bytes would report every resource as changed.
+    reference = json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    assert canonical_json(values) == reference
+
+
+def test_values_orjson_refuses_still_hash_as_json_writes_them() -> None:
+    values = {"position": 2**70, "fields": {"b": 1, "a": None}}
+    assert canonical_json(values) == b'{"fields":{"a":null,"b":1},"position":1180591620717411303424}'
+
+
+def test_a_fresh_sync_stores_the_bytes_sqlalchemy_would(engine: Engine, tmp_path: Path) -> None:
+    # The new rows are bound without SQLAlchemy's per-row machinery; the database must not tell.
+    cat = catalogue(
+        [
+            resource("a", topics=("vectors", "matrices"), quality_exceptions={"not-visual": "Notes."}),
+            resource("b", url=None, awaiting_url="waiting for the publisher", topics=()),
+            resource("c", tags=("one",), links=(Link("Demo", "https://example.org/demo"),), parent="a"),
+        ]
+    )
+    sync_catalogue(engine, cat, now=T1)
+    reference = open_store(f"sqlite:///{tmp_path / 'reference.db'}", tmp_path)
+    with reference.begin() as connection:
+        connection.execute(
+            insert(section_t),
+            [
+                {**section_values(s), "first_seen": T1, "last_changed": T1, "retired_at": None}
+                for s in cat.sections
+            ],
+        )
+        connection.execute(
+            insert(resource_t),
+            [
+                {**resource_values(r), "first_seen": T1, "last_changed": T1, "retired_at": None}
+                for r in cat.resources
+            ],
+        )
+    # The rows as SQL text (the schema's index order may differ between two databases: alembic's batch
+    # mode walks a set).
+    inserted = [line for line in full_dump(engine) if line.startswith("INSERT")]
+    assert any('"resource"' in line for line in inserted)
+    assert inserted == [line for line in full_dump(reference) if line.startswith("INSERT")]

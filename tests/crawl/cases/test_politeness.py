@@ -10,6 +10,7 @@ import asyncio
 import datetime as dt
 from dataclasses import replace
 from email.utils import formatdate
+from functools import partial
 
 import pytest
 
@@ -28,7 +29,7 @@ from tests.crawl.helpers import (
     refresh_page,
     run,
 )
-from tests.crawl.server import LoopbackServer, Request, by_method, reply, sequence
+from tests.crawl.server import LoopbackServer, Request, by_method, recorded, reply, sequence
 
 
 def test_same_url_in_two_resources_is_fetched_once(server: LoopbackServer, tmp_path) -> None:
@@ -138,13 +139,7 @@ def test_429_slows_the_whole_host_and_no_other(server: LoopbackServer) -> None:
 
 def test_a_cookie_from_one_host_never_reaches_another(server: LoopbackServer) -> None:
     seen: list[tuple[str, str, str]] = []
-
-    def recording(inner):
-        async def handler(request: Request, writer: asyncio.StreamWriter) -> bool:
-            seen.append((request.ip, request.path, request.headers.get("cookie", "")))
-            return await inner(request, writer)
-
-        return handler
+    recording = partial(recorded, seen, lambda r: (r.ip, r.path, r.headers.get("cookie", "")))
 
     install(server, {})
     # A sets a cookie and sends us to B, which sends us back to A: only A may see the cookie again.
@@ -165,13 +160,7 @@ def test_a_cookie_from_one_host_never_reaches_another(server: LoopbackServer) ->
 
 def test_user_agent_is_the_configured_one_on_every_request(server: LoopbackServer) -> None:
     agents: list[tuple[str, str, str]] = []
-
-    def recording(inner):
-        async def handler(request: Request, writer: asyncio.StreamWriter) -> bool:
-            agents.append((request.method, request.path, request.headers.get("user-agent", "")))
-            return await inner(request, writer)
-
-        return handler
+    recording = partial(recorded, agents, lambda r: (r.method, r.path, r.headers.get("user-agent", "")))
 
     install(
         server,

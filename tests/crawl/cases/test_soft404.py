@@ -21,6 +21,21 @@ from tests.crawl.helpers import (
 )
 from tests.crawl.server import reply
 
+# "Not found" titles in the languages the not-found signals cover: (language, what it says, the page's
+# title). Adding a language to crawl/signals/ is adding its row here.
+NOT_FOUND_TITLES = [
+    ("de", "Seite nicht gefunden", "Seite nicht gefunden"),
+    ("de", "Fehler 404", "Fehler 404"),
+    ("es", "Página no encontrada", "Página no encontrada"),
+    ("fr", "Page introuvable", "Page introuvable – Université"),
+    ("ja", "ページが見つかりません", "ページが見つかりません | 線形代数"),
+    ("ja", "お探しのページは見つかりませんでした", "お探しのページは見つかりませんでした"),
+    ("ru", "Страница не найдена", "Страница не найдена"),
+    ("pt", "Página não encontrada", "Página não encontrada"),
+    ("zh", "页面不存在", "页面不存在"),
+    ("nl", "Pagina niet gevonden", "Pagina niet gevonden"),
+]
+
 CASES = [
     case(
         "title 404 Not Found",
@@ -57,64 +72,6 @@ CASES = [
         Status.OK,
         None,
     ),
-    case(
-        "de: Seite nicht gefunden",
-        {"/p": reply(200, html("Seite nicht gefunden"))},
-        "/p",
-        Status.SOFT_404,
-        "title-not-found",
-    ),
-    case(
-        "es: Página no encontrada",
-        {"/p": reply(200, html("Página no encontrada"))},
-        "/p",
-        Status.SOFT_404,
-        "title-not-found",
-    ),
-    case(
-        "fr: Page introuvable",
-        {"/p": reply(200, html("Page introuvable – Université"))},
-        "/p",
-        Status.SOFT_404,
-        "title-not-found",
-    ),
-    case(
-        "ja: ページが見つかりません",
-        {"/p": reply(200, html("ページが見つかりません | 線形代数"))},
-        "/p",
-        Status.SOFT_404,
-        "title-not-found",
-    ),
-    case(
-        "ja: お探しのページは見つかりませんでした",
-        {"/p": reply(200, html("お探しのページは見つかりませんでした"))},
-        "/p",
-        Status.SOFT_404,
-        "title-not-found",
-    ),
-    case(
-        "ru: Страница не найдена",
-        {"/p": reply(200, html("Страница не найдена"))},
-        "/p",
-        Status.SOFT_404,
-        "title-not-found",
-    ),
-    case(
-        "pt: Página não encontrada",
-        {"/p": reply(200, html("Página não encontrada"))},
-        "/p",
-        Status.SOFT_404,
-        "title-not-found",
-    ),
-    case("zh: 页面不存在", {"/p": reply(200, html("页面不存在"))}, "/p", Status.SOFT_404, "title-not-found"),
-    case(
-        "nl: Pagina niet gevonden",
-        {"/p": reply(200, html("Pagina niet gevonden"))},
-        "/p",
-        Status.SOFT_404,
-        "title-not-found",
-    ),
-    case("de: Fehler 404", {"/p": reply(200, html("Fehler 404"))}, "/p", Status.SOFT_404, "title-not-found"),
     case(
         "de article: Eigenwerte, nicht gefunden? (ok)",
         {"/p": reply(200, html("Warum Eigenwerte manchmal nicht gefunden werden: Einführung in Numerik"))},
@@ -164,6 +121,10 @@ CASES = [
         Status.OK,
         None,
     ),
+]
+CASES += [
+    case(f"{language}: {says}", {"/p": reply(200, html(title))}, "/p", Status.SOFT_404, "title-not-found")
+    for language, says, title in NOT_FOUND_TITLES
 ]
 
 
@@ -236,34 +197,6 @@ REMOVED = [
         "removed-content",
     ),
     case(
-        "de: Video nicht mehr verfügbar",
-        {"/p": reply(200, html("Lineare Algebra", "<p>Dieses Video ist nicht mehr verfügbar.</p>"))},
-        "/p",
-        Status.SOFT_404,
-        "removed-content",
-    ),
-    case(
-        "fr: cours plus disponible",
-        {"/p": reply(200, html("Algèbre linéaire", "<p>Ce cours n’est plus disponible.</p>"))},
-        "/p",
-        Status.SOFT_404,
-        "removed-content",
-    ),
-    case(
-        "es: curso ya no disponible",
-        {"/p": reply(200, html("Álgebra lineal", "<p>Este curso ya no está disponible.</p>"))},
-        "/p",
-        Status.SOFT_404,
-        "removed-content",
-    ),
-    case(
-        "ja: 動画は削除されました",
-        {"/p": reply(200, html("線形代数", "<p>この動画は削除されました。</p>"))},
-        "/p",
-        Status.SOFT_404,
-        "removed-content",
-    ),
-    case(
         "archived repository still works (ok)",
         {
             "/p": reply(
@@ -310,6 +243,24 @@ REMOVED = [
         Status.OK,
         None,
     ),
+]
+# Removed-content notices by language: (language, what it says, the page's title, the notice). Adding a
+# language to crawl/signals/ is adding its row here.
+REMOVED_NOTICES = [
+    ("de", "Video nicht mehr verfügbar", "Lineare Algebra", "Dieses Video ist nicht mehr verfügbar."),
+    ("fr", "cours plus disponible", "Algèbre linéaire", "Ce cours n’est plus disponible."),
+    ("es", "curso ya no disponible", "Álgebra lineal", "Este curso ya no está disponible."),
+    ("ja", "動画は削除されました", "線形代数", "この動画は削除されました。"),
+]
+REMOVED += [
+    case(
+        f"{language}: {says}",
+        {"/p": reply(200, html(title, f"<p>{notice}</p>"))},
+        "/p",
+        Status.SOFT_404,
+        "removed-content",
+    )
+    for language, says, title, notice in REMOVED_NOTICES
 ]
 CASES += REMOVED
 
