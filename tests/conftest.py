@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -43,6 +48,16 @@ def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    """A fresh SQLite store in tmp_path/roadmap.db, migrated by alembic (tests/store has its own)."""
+    from pipeline.store.engine import open_store
+
+    engine = open_store(f"sqlite:///{tmp_path / 'roadmap.db'}", tmp_path)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

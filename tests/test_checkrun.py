@@ -6,12 +6,9 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import Engine, func, select
 
 from pipeline.checkrun import CheckRequest, Recorder, check_catalogue
@@ -21,7 +18,6 @@ from pipeline.crawl.runner import Crawl
 from pipeline.model import Catalogue
 from pipeline.signals import stop_on_signals
 from pipeline.status import Outcome, Status
-from pipeline.store.engine import open_store
 from pipeline.store.models import CheckResult
 from pipeline.store.runs import start_run
 from pipeline.store.sync import sync_catalogue
@@ -42,13 +38,6 @@ def healthy(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, html=html("A fine page"))
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = open_store(f"sqlite:///{tmp_path / 'roadmap.db'}", tmp_path)
-    yield engine
-    engine.dispose()
-
-
 def stored(engine: Engine) -> int:
     with engine.connect() as connection:
         return connection.execute(select(func.count()).select_from(CheckResult)).scalar_one()
@@ -61,7 +50,7 @@ def test_the_crawl_core_yields_every_outcome_without_a_database() -> None:
     async def main() -> list[tuple[str, Status]]:
         fetcher = Fetcher(config, transport=httpx.MockTransport(healthy))
         crawl = Crawl(list(cat.resources), config, fetcher)
-        return [(r.id, o.status) async for r, o in crawl.results()]
+        return [(r.id, o.status) async for r, o, _ in crawl.results()]
 
     got = asyncio.run(main())
     assert sorted(got) == [(f"r-{i:02}", Status.OK) for i in range(7)]

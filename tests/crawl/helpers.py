@@ -109,26 +109,13 @@ def raw(data: bytes) -> Handler:
     return handler
 
 
-async def close_mid_headers(request: Request, writer: asyncio.StreamWriter) -> bool:
-    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/ht")
-    await writer.drain()
-    writer.close()
-    return False
-
-
-async def garbage(request: Request, writer: asyncio.StreamWriter) -> bool:
-    writer.write(b"SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13\r\n\x00\x17\xff garbage")
-    await writer.drain()
-    writer.close()
-    return False
-
-
-async def body_cut_short(request: Request, writer: asyncio.StreamWriter) -> bool:
-    page = html("Singular value decomposition").encode()
-    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 90000\r\n\r\n" + page)
-    await writer.drain()
-    writer.close()
-    return False
+# Answers that break off: exactly these bytes, then the connection closes.
+close_mid_headers = raw(b"HTTP/1.1 200 OK\r\nContent-Type: text/ht")
+garbage = raw(b"SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13\r\n\x00\x17\xff garbage")
+body_cut_short = raw(
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 90000\r\n\r\n"
+    + html("Singular value decomposition").encode()
+)
 
 
 ODD_PAGE = html("Odd but fine").encode()

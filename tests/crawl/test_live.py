@@ -321,12 +321,9 @@ def test_cookies_do_not_travel_between_urls_of_one_run(server: LoopbackServer) -
 
 def test_user_agent_is_honest(server: LoopbackServer) -> None:
     agents: list[str] = []
-
-    async def record(request, writer) -> bool:
-        agents.append(request.headers.get("user-agent", ""))
-        return await reply(200, html("UA"))(request, writer)
-
-    server.route("/ua", record)
+    server.route(
+        "/ua", recorded(agents, lambda request: request.headers.get("user-agent", ""), reply(200, html("UA")))
+    )
     run([server.url("/ua")])
     assert agents and agents[0].startswith("ml-math-roadmap-linkcheck/")
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,7 +17,6 @@ from pipeline.crawl.fetch import Fetcher
 from pipeline.errors import UsageError
 from pipeline.model import Catalogue
 from pipeline.status import Status
-from pipeline.store.engine import open_store
 from pipeline.store.health import health_summaries
 from pipeline.store.models import CheckResult
 from pipeline.store.sync import sync_catalogue
@@ -35,13 +32,6 @@ def build(urls: dict[str, str | None]) -> Catalogue:
         for i, (rid, url) in enumerate(urls.items())
     ]
     return replace(catalogue(resources), config=Config(check=TEST_CHECK))
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = open_store(f"sqlite:///{tmp_path / 'roadmap.db'}", tmp_path)
-    yield engine
-    engine.dispose()
 
 
 def healthy(request: httpx.Request) -> httpx.Response:

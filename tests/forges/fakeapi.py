@@ -249,12 +249,10 @@ class FakeForge:
             return self._github_rest(path, bool(authorised), headers)
         if path.startswith("/gitlab/api/v4/projects/"):
             name = unquote(path.removeprefix("/gitlab/api/v4/projects/"))
-            return self._rest(
-                "gitlab", name, bool(authorised), headers, self._gitlab_json, "404 Project Not Found"
-            )
+            return self._rest("gitlab", name, bool(authorised), headers, "404 Project Not Found")
         if path.startswith("/gitea/api/v1/repos/"):
             name = path.removeprefix("/gitea/api/v1/repos/")
-            return self._rest("gitea", name, bool(authorised), headers, self._gitea_json, "Not Found")
+            return self._rest("gitea", name, bool(authorised), headers, "Not Found")
         return 404, {}, {"message": "Not Found"}
 
     # ----------------------------------------------------------------- GitHub
@@ -366,27 +364,7 @@ class FakeForge:
 
     # ----------------------------------------------------------------- GitLab, Gitea
 
-    def _gitlab_json(self, repo: Repo) -> dict[str, Any]:
-        return {
-            "path_with_namespace": repo.full_name,
-            "web_url": f"https://gitlab.com/{repo.full_name}",
-            "archived": repo.archived,
-            "last_activity_at": repo.pushed_at,
-            "star_count": repo.stars,
-        }
-
-    def _gitea_json(self, repo: Repo) -> dict[str, Any]:
-        return {
-            "full_name": repo.full_name,
-            "html_url": f"https://codeberg.org/{repo.full_name}",
-            "archived": repo.archived,
-            "updated_at": repo.pushed_at,
-            "stars_count": repo.stars,
-        }
-
-    def _rest(
-        self, api: str, name: str, authorised: bool, headers: dict[str, str], render: Any, missing: str
-    ) -> tuple:
+    def _rest(self, api: str, name: str, authorised: bool, headers: dict[str, str], missing: str) -> tuple:
         window = self.windows["gitlab"]
         window.roll(self.clock.time())
         self.counters.requests[api] += 1
@@ -405,11 +383,28 @@ class FakeForge:
         repo = self.find(name, authorised)
         if repo is None:
             return 404, self._limit_headers(window, prefix), {"message": missing}
-        document = render(repo)
+        document = _rest_json(api, repo)
         etag = _etag(document)
         if headers.get("if-none-match") == etag:
             return 304, {"ETag": etag, **self._limit_headers(window, prefix)}, b""
         return 200, {"ETag": etag, **self._limit_headers(window, prefix)}, document
+
+
+# How each REST forge's answer names a repository's facts (full name, web URL, archived, last activity,
+# stars), and the web host of its URLs: one renderer serves them all.
+REST_FIELDS = {
+    "gitlab": (
+        "https://gitlab.com",
+        ("path_with_namespace", "web_url", "archived", "last_activity_at", "star_count"),
+    ),
+    "gitea": ("https://codeberg.org", ("full_name", "html_url", "archived", "updated_at", "stars_count")),
+}
+
+
+def _rest_json(forge: str, repo: Repo) -> dict[str, Any]:
+    web, names = REST_FIELDS[forge]
+    facts = (repo.full_name, f"{web}/{repo.full_name}", repo.archived, repo.pushed_at, repo.stars)
+    return dict(zip(names, facts, strict=True))
 
 
 def _etag(document: dict[str, Any]) -> str:

@@ -125,16 +125,23 @@ def test_checking_budget(three: Path, tmp_path: Path, server: LoopbackServer) ->
     assert due["alpha"].startswith("2026-12-0")  # healthy: days away
 
 
+def two_nights_then_no_database(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> dict[Path, bytes]:
+    """Two nights with --all, then the database is gone (a CI runner whose cache expired); returns the
+    exports those nights published, which the next night seeds the health from."""
+    for day in (0, 1):
+        with time_machine.travel(NIGHT + timedelta(days=day), tick=True):
+            nightly(capsys, "--all")
+    published = {p: p.read_bytes() for p in (tmp_path / "exports").iterdir()}
+    for leftover in tmp_path.glob("roadmap.db*"):
+        leftover.unlink()
+    return published
+
+
 def test_database_lost_is_rebuilt_without_anything_newly_broken(
     three: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], server: LoopbackServer
 ) -> None:
     """A CI runner whose cache is gone: the committed export seeds the health; streaks continue."""
-    for day in (0, 1):
-        with time_machine.travel(NIGHT + timedelta(days=day), tick=True):
-            nightly(capsys, "--all")
-    published = (tmp_path / "exports" / "roadmap.json").read_bytes()
-    for leftover in tmp_path.glob("roadmap.db*"):
-        leftover.unlink()
+    published = two_nights_then_no_database(capsys, tmp_path)[tmp_path / "exports" / "roadmap.json"]
 
     with time_machine.travel(NIGHT + timedelta(days=2), tick=True):
         code, out, _ = nightly(capsys)
@@ -165,12 +172,7 @@ def test_database_lost_is_rebuilt_without_anything_newly_broken(
 def test_database_lost_and_network_down_changes_no_export(
     three: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], server: LoopbackServer
 ) -> None:
-    for day in (0, 1):
-        with time_machine.travel(NIGHT + timedelta(days=day), tick=True):
-            nightly(capsys, "--all")
-    published = {p: p.read_bytes() for p in (tmp_path / "exports").iterdir()}
-    for leftover in tmp_path.glob("roadmap.db*"):
-        leftover.unlink()
+    published = two_nights_then_no_database(capsys, tmp_path)
     server.stop()  # every host now refuses connections: our network, not their links
 
     with time_machine.travel(NIGHT + timedelta(days=2), tick=True):

@@ -25,18 +25,10 @@ from sqlalchemy import Engine, func, select
 from pipeline.config import ScheduleConfig
 from pipeline.errors import ConfigError
 from pipeline.schedule import JOB_ID, ScheduleReport, make_trigger, persisted_next_run, run_schedule
-from pipeline.store.engine import open_store
 from pipeline.store.models import scheduler_jobs_t
 
 RECORD = "tests.nightly.jobs:record_run"
 BOUND_S = 15  # no event takes this long unless something is broken
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    engine = open_store(f"sqlite:///{tmp_path}/roadmap.db", tmp_path / "catalogue")
-    yield engine
-    engine.dispose()
 
 
 def run_until(

@@ -197,34 +197,6 @@ REMOVED = [
         "removed-content",
     ),
     case(
-        "de: Video nicht mehr verfügbar",
-        {"/p": reply(200, html("Lineare Algebra", "<p>Dieses Video ist nicht mehr verfügbar.</p>"))},
-        "/p",
-        Status.SOFT_404,
-        "removed-content",
-    ),
-    case(
-        "fr: cours plus disponible",
-        {"/p": reply(200, html("Algèbre linéaire", "<p>Ce cours n’est plus disponible.</p>"))},
-        "/p",
-        Status.SOFT_404,
-        "removed-content",
-    ),
-    case(
-        "es: curso ya no disponible",
-        {"/p": reply(200, html("Álgebra lineal", "<p>Este curso ya no está disponible.</p>"))},
-        "/p",
-        Status.SOFT_404,
-        "removed-content",
-    ),
-    case(
-        "ja: 動画は削除されました",
-        {"/p": reply(200, html("線形代数", "<p>この動画は削除されました。</p>"))},
-        "/p",
-        Status.SOFT_404,
-        "removed-content",
-    ),
-    case(
         "archived repository still works (ok)",
         {
             "/p": reply(
@@ -271,6 +243,24 @@ REMOVED = [
         Status.OK,
         None,
     ),
+]
+# Removed-content notices by language: (language, what it says, the page's title, the notice). Adding a
+# language to crawl/signals/ is adding its row here.
+REMOVED_NOTICES = [
+    ("de", "Video nicht mehr verfügbar", "Lineare Algebra", "Dieses Video ist nicht mehr verfügbar."),
+    ("fr", "cours plus disponible", "Algèbre linéaire", "Ce cours n’est plus disponible."),
+    ("es", "curso ya no disponible", "Álgebra lineal", "Este curso ya no está disponible."),
+    ("ja", "動画は削除されました", "線形代数", "この動画は削除されました。"),
+]
+REMOVED += [
+    case(
+        f"{language}: {says}",
+        {"/p": reply(200, html(title, f"<p>{notice}</p>"))},
+        "/p",
+        Status.SOFT_404,
+        "removed-content",
+    )
+    for language, says, title, notice in REMOVED_NOTICES
 ]
 CASES += REMOVED
 
