@@ -10,12 +10,8 @@ from typing import Any
 import click
 
 from pipeline.cli.options import catalogue_option, database_option, format_option
+from pipeline.clock import readable
 from pipeline.status import counts_text
-
-
-def when(moment: datetime | None) -> str:
-    """A stored time as a person reads it: 2026-11-20 03:00 UTC."""
-    return "-" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def duration(started: datetime, finished: datetime | None) -> str:
@@ -36,7 +32,7 @@ def render_text(runs: list[Any]) -> list[str]:
     rows = [
         (
             f"#{run.id}",
-            when(run.started_at),
+            readable(run.started_at),
             run.trigger,
             run.conclusion,
             f"{run.checked}/{run.total}",
