@@ -37,7 +37,7 @@ from pipeline.lock import run_lock
 from pipeline.model import Catalogue, Resource
 from pipeline.quality.state import NOT_FREE_STATUSES, is_broken
 from pipeline.signals import stop_on_signals
-from pipeline.status import FAILURES, TEMPORARY_STATUSES, Outcome, Status, tally
+from pipeline.status import FAILURES, TEMPORARY_STATUSES, LinkVerdict, Outcome, Status, tally
 from pipeline.store.engine import open_store, resolve_database_url
 from pipeline.store.health import HealthSummary, RunInfo, health_summaries
 from pipeline.store.runs import abandon_stale_runs, finish_run, record_results, record_suggestions, start_run
@@ -66,6 +66,8 @@ class CheckReport:
     inconclusive: bool  # the network looked down: no health was changed
     interrupted: bool  # stopped before the end (signal): the run is concluded "interrupted"
     message: str
+    # resource id -> the verdicts on its secondary links (only resources that have some)
+    links: dict[str, tuple[LinkVerdict, ...]] = field(default_factory=dict)
 
 
 @contextmanager
@@ -166,13 +168,13 @@ class Recorder:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.engine, self.run_id, self.batch, self.seconds, self.clock = engine, run_id, batch, seconds, clock
-        self.pending: list[tuple[str, Outcome, datetime]] = []
+        self.pending: list[tuple[str, Outcome, datetime, tuple[LinkVerdict, ...]]] = []
         self.oldest = 0.0
 
-    def add(self, resource_id: str, outcome: Outcome) -> None:
+    def add(self, resource_id: str, outcome: Outcome, links: tuple[LinkVerdict, ...] = ()) -> None:
         if not self.pending:
             self.oldest = self.clock()
-        self.pending.append((resource_id, outcome, utcnow()))
+        self.pending.append((resource_id, outcome, utcnow(), links))
         if len(self.pending) >= self.batch or self.clock() - self.oldest >= self.seconds:
             self.flush()
 
@@ -210,30 +212,29 @@ async def check_catalogue(
     resources = plan(catalogue, request, engine)
     run_id = start_run(engine, request.trigger, len(resources))
     outcomes: dict[str, Outcome] = {}
+    links: dict[str, tuple[LinkVerdict, ...]] = {}
     stop = stop or asyncio.Event()
     recorder = Recorder(engine, run_id, batch=record_batch)
     try:
-        # Repository links a forge's API answers for need no page fetch; the crawler gets the rest.
+        # Repository links a forge's API answers for need no page fetch: the crawler fetches only the
+        # secondary links of those resources, and everything of the rest.
         forges = await answer_repository_links(engine, config, resources)
-        for resource in resources:
-            if (outcome := forges.by_resource.get(resource.id)) is not None:
-                recorder.add(resource.id, outcome)
-                outcomes[resource.id] = outcome
-                if progress is not None:
-                    progress(resource.id, outcome)
         crawl = Crawl(
-            [r for r in resources if r.id not in forges.by_resource],
+            resources,
             config,
             fetcher or Fetcher(config, transport=transport, allow_private=request.allow_private_addresses),
             stop=stop,
             controls=lambda exclude: control_urls(catalogue, engine, exclude),
+            answered=forges.by_resource,
         )
         ticker = asyncio.create_task(recorder.tick())
         try:
             async with aclosing(crawl.results()) as results:
-                async for resource, outcome in results:
-                    recorder.add(resource.id, outcome)
+                async for resource, outcome, link_verdicts in results:
+                    recorder.add(resource.id, outcome, link_verdicts)
                     outcomes[resource.id] = outcome
+                    if link_verdicts:
+                        links[resource.id] = link_verdicts
                     if progress is not None:
                         progress(resource.id, outcome)
         finally:
@@ -241,15 +242,17 @@ async def check_catalogue(
         recorder.flush()
         if not stop.is_set() and not (crawl.watch is not None and crawl.watch.looks_down()):
             # A checked repair for each link that failed (not during an outage or after a stop).
-            links = dead_links(
+            dead = dead_links(
                 engine,
                 resources,
                 outcomes,
                 api_answered=set(forges.by_resource),
                 broken_after=config.check.broken_after,
             )
-            record_suggestions(engine, run_id, await suggest_repairs(links, config, crawl.fetcher))
-        report = _conclude(engine, run_id, catalogue, crawl, resources, outcomes, stop.is_set())
+            record_suggestions(engine, run_id, await suggest_repairs(dead, config, crawl.fetcher))
+        report = replace(
+            _conclude(engine, run_id, catalogue, crawl, resources, outcomes, stop.is_set()), links=links
+        )
         note = forges.run.summary()  # an inconclusive run's message is about the network alone
         return (
             replace(report, message=f"{report.message}; {note}")

@@ -176,6 +176,18 @@ class Outcome:
         }
 
 
+@dataclass(frozen=True)
+class LinkVerdict:
+    """The verdict on one secondary link of a resource (an imported list's "Demo", "Source Code" links):
+    checked with the resource, recorded with its result, never its health; outcome.url is the target."""
+
+    title: str
+    outcome: Outcome
+
+    def to_json(self) -> dict[str, Any]:
+        return {"title": self.title, **self.outcome.to_json()}
+
+
 SUGGESTION_KINDS = ("twin", "slash", "archive")  # in the order they are tried
 
 

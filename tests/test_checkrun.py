@@ -50,7 +50,7 @@ def test_the_crawl_core_yields_every_outcome_without_a_database() -> None:
     async def main() -> list[tuple[str, Status]]:
         fetcher = Fetcher(config, transport=httpx.MockTransport(healthy))
         crawl = Crawl(list(cat.resources), config, fetcher)
-        return [(r.id, o.status) async for r, o in crawl.results()]
+        return [(r.id, o.status) async for r, o, _ in crawl.results()]
 
     got = asyncio.run(main())
     assert sorted(got) == [(f"r-{i:02}", Status.OK) for i in range(7)]

@@ -56,17 +56,26 @@ def render_json(report: CheckReport) -> str:
         "message": report.message,
         # "status" is what the crawler saw; "shown" what every surface prints (NOT_JUDGED for a network-level
         # failure outside a complete run), "judged" whether the result is a verdict on the link.
+        # "links": the verdicts on the resource's secondary links, where it has any.
         "results": [
-            {
-                "resource_id": rid,
-                **outcome.to_json(),
-                "judged": judged(outcome.network_failure, run_complete=complete),
-                "shown": shown_status(outcome.status, outcome.network_failure, run_complete=complete),
-            }
+            {"resource_id": rid, **_verdict_json(outcome, complete)}
+            | (
+                {"links": [{"title": v.title, **_verdict_json(v.outcome, complete)} for v in links]}
+                if (links := report.links.get(rid))
+                else {}
+            )
             for rid, outcome in report.outcomes.items()
         ],
     }
     return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def _verdict_json(outcome: Outcome, complete: bool) -> dict[str, object]:
+    return {
+        **outcome.to_json(),
+        "judged": judged(outcome.network_failure, run_complete=complete),
+        "shown": shown_status(outcome.status, outcome.network_failure, run_complete=complete),
+    }
 
 
 def render_text(report: CheckReport) -> list[str]:
@@ -87,7 +96,36 @@ def render_text(report: CheckReport) -> list[str]:
         lines += ["", f"{'resource':<{rid_width}}  {'status':<{status_width}}  evidence"]
         for rid, outcome in problems:
             lines.append(f"{rid:<{rid_width}}  {shown[rid]:<{status_width}}  {_evidence(outcome)}")
+    lines += _link_lines(report, complete)
     lines += ["", report.message]
+    return lines
+
+
+def _link_lines(report: CheckReport, complete: bool) -> list[str]:
+    """The secondary links checked: their counts, then each one that is not plain ok."""
+    verdicts = [(rid, v) for rid, links in report.links.items() for v in links]
+    if not verdicts:
+        return []
+    counts = tally(
+        ((v.outcome.status, v.outcome.network_failure) for _, v in verdicts), run_complete=complete
+    )
+    parts = ", ".join(f"{n} {key}" for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    lines = ["", f"secondary links: {len(verdicts)} checked: {parts}"]
+    problems = [(rid, v) for rid, v in verdicts if v.outcome.status is not Status.OK]
+    if problems:
+        shown = [
+            shown_status(v.outcome.status, v.outcome.network_failure, run_complete=complete)
+            for _, v in problems
+        ]
+        rid_width = max(8, *(len(rid) for rid, _ in problems))
+        title_width = max(4, *(len(v.title) for _, v in problems))
+        status_width = max(14, *(len(word) for word in shown))
+        lines.append(
+            f"{'resource':<{rid_width}}  {'link':<{title_width}}  {'status':<{status_width}}  evidence"
+        )
+        for (rid, v), word in zip(problems, shown, strict=True):
+            detail = f"{v.outcome.url}: {_evidence(v.outcome)}"
+            lines.append(f"{rid:<{rid_width}}  {v.title:<{title_width}}  {word:<{status_width}}  {detail}")
     return lines
 
 
@@ -105,6 +143,8 @@ def exit_code(report: CheckReport) -> int:
         return EXIT_INCONCLUSIVE
     if any(o.status.is_failure for o in report.outcomes.values()):  # a complete run: every result judged
         return EXIT_PROBLEMS
+    if any(v.outcome.status.is_failure for links in report.links.values() for v in links):
+        return EXIT_PROBLEMS  # a secondary link fails: the list still has a link to fix
     return EXIT_OK
 
 
@@ -160,12 +200,15 @@ def command(
 ) -> None:
     """Check the health of every link: sync the catalogue, fetch, classify, record, summarise.
 
+    Secondary links of an entry (an imported list's "Demo", "Source Code") are checked too and listed
+    on their own; they never change the resource's health.
+
     Exit status: 0 every link works (blocked and skipped links are listed but do not fail the run),
-    1 at least one link is broken, timing out, a soft 404, paywalled, behind a login or missing its
-    anchor, 3 inconclusive (the network looks down; no health was changed) or interrupted (SIGINT/SIGTERM:
-    finished results are kept), 2 usage error. A link that failed at the network level (no name,
-    refused, unreachable) reads "not judged (network)" while the run goes on and in an inconclusive or
-    interrupted run: only a complete run judges it.
+    1 at least one link (a secondary one included) is broken, timing out, a soft 404, paywalled, behind
+    a login or missing its anchor, 3 inconclusive (the network looks down; no health was changed) or
+    interrupted (SIGINT/SIGTERM: finished results are kept), 2 usage error. A link that failed at the
+    network level (no name, refused, unreachable) reads "not judged (network)" while the run goes on and
+    in an inconclusive or interrupted run: only a complete run judges it.
 
     Repository links (GitHub, GitLab, Gitea/Codeberg; `forges:` in catalogue/config.yaml) are asked of
     the forge's API instead of fetched: renamed is redirected, deleted or private is broken. A token in

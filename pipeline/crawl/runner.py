@@ -1,10 +1,11 @@
-"""The crawl core: planned resources in, (resource, outcome) out as each finishes. No database: the check
-run (pipeline.checkrun) records what it yields; the benchmark drives it directly.
+"""The crawl core: planned resources in, a `Checked` (resource, its verdict, its links' verdicts) out as
+each finishes. No database: the check run (pipeline.checkrun) records what it yields; the benchmark
+drives it directly.
 
-    Crawl(resources, config, fetcher, stop=..., controls=...).results() -> async iterator
+    Crawl(resources, config, fetcher, stop=..., controls=...).results() -> async iterator of Checked
 
-Each distinct URL is fetched once and judged for every resource that lists it. NetworkWatch tells
-"the network is down" from "these links died".
+Each distinct URL is fetched once and judged for every resource that lists it, as its own URL or as one
+of its secondary links. NetworkWatch tells "the network is down" from "these links died".
 
 Scheduling: URLs are grouped by host; a bounded number of hosts are worked on at once, each by at most
 its per-host limit of workers, so the tasks alive stay flat however long the list is, and a host with
@@ -17,8 +18,9 @@ import asyncio
 import contextlib
 import secrets
 from collections import Counter, deque
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 from pipeline.config import Config, HostLimits
@@ -28,7 +30,7 @@ from pipeline.crawl.facts import Fetched, Probe
 from pipeline.crawl.fetch import Fetcher
 from pipeline.crawl.probe import probe_can_matter, probe_from, probe_origin, wants_probe
 from pipeline.model import Resource
-from pipeline.status import Evidence, Outcome, Status
+from pipeline.status import Evidence, LinkVerdict, Outcome, Status
 
 NETWORK_DOWN_MIN_HOSTS = 3  # fewer failing hosts than this never void a run on their own
 # Failures that are about our side of the network, whoever the host is.
@@ -196,9 +198,24 @@ def _with_url(outcome: Outcome, url: str, fragment: str) -> Outcome:
 
 
 @dataclass(frozen=True)
+class _Use:
+    resource: Resource
+    fragment: str
+    link: int | None = None  # None: the resource's own URL; else the index of one of its links
+
+
+@dataclass(frozen=True)
 class _Job:
     url: str  # without fragment: the fetch key
-    uses: tuple[tuple[Resource, str], ...]  # (resource, fragment)
+    uses: tuple[_Use, ...]
+
+
+class Checked(NamedTuple):
+    """One resource, judged: its own URL's verdict and those of its secondary links (in list order)."""
+
+    resource: Resource
+    outcome: Outcome
+    links: tuple[LinkVerdict, ...] = ()
 
 
 def skipped(resource: Resource) -> Outcome:
@@ -212,12 +229,39 @@ def skipped(resource: Resource) -> Outcome:
     )
 
 
+def checkable_links(resource: Resource) -> list[int]:
+    """Which secondary links the crawler checks (their indexes): web addresses, not in-page or relative
+    links."""
+    return [
+        i for i, link in enumerate(resource.links) if link.target.lower().startswith(("http://", "https://"))
+    ]
+
+
+class _Pending:
+    """Verdicts of one resource arriving URL by URL; whole once its URL and every link are judged."""
+
+    __slots__ = ("links", "outcome", "resource", "waiting")
+
+    def __init__(self, resource: Resource, outcome: Outcome | None, links: int) -> None:
+        self.resource, self.outcome = resource, outcome
+        self.links: dict[int, LinkVerdict] = {}
+        self.waiting = links + (outcome is None)
+
+    def checked(self) -> Checked:
+        assert self.outcome is not None
+        return Checked(self.resource, self.outcome, tuple(self.links[i] for i in sorted(self.links)))
+
+
 @dataclass
 class Crawl:
-    """Fetch and judge the planned resources; iterate over `results()` for (resource, outcome) as each
-    finishes (each distinct URL is fetched once). Afterwards `watch` says whether the network looked down.
+    """Fetch and judge the planned resources; iterate over `results()` for a `Checked` per resource as
+    each finishes (each distinct URL is fetched once, whichever resources and links list it). Afterwards
+    `watch` says whether the network looked down.
 
-    stop: set it (a signal) to end early; finished outcomes are still yielded, in-flight fetches dropped.
+    answered: resources whose own URL is already judged (a forge's API answered for it): only their
+    secondary links are fetched.
+    stop: set it (a signal) to end early; finished outcomes are still yielded, in-flight fetches dropped
+    (a resource whose own URL was judged is yielded with the links judged so far).
     controls: other URLs of the catalogue (hosts to exclude -> URLs) asked, recording nothing, when a
     small run cannot tell a dead host from a dead network on its own.
     """
@@ -227,10 +271,11 @@ class Crawl:
     fetcher: Fetcher
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     controls: Callable[[set[str]], list[str]] = lambda _exclude: []
+    answered: Mapping[str, Outcome] = field(default_factory=dict)
     watch: NetworkWatch | None = None
 
-    async def results(self) -> AsyncIterator[tuple[Resource, Outcome]]:
-        finished: asyncio.Queue[tuple[Resource, Outcome] | None] = asyncio.Queue()
+    async def results(self) -> AsyncIterator[Checked]:
+        finished: asyncio.Queue[Checked | None] = asyncio.Queue()
         producer = asyncio.create_task(self._produce(finished.put_nowait))
         try:
             while (item := await finished.get()) is not None:
@@ -242,24 +287,50 @@ class Crawl:
                 with contextlib.suppress(asyncio.CancelledError):
                     await producer
 
-    async def _produce(self, deliver: Callable[[tuple[Resource, Outcome] | None], None]) -> None:
+    async def _produce(self, deliver: Callable[[Checked | None], None]) -> None:
         try:
-            await self._crawl(lambda resource, outcome: deliver((resource, outcome)))
+            await self._crawl(deliver)
         finally:
             deliver(None)
 
-    async def _crawl(self, deliver: Callable[[Resource, Outcome], None]) -> None:
-        config, fetcher, stop = self.config, self.fetcher, self.stop
-        jobs: dict[str, list[tuple[Resource, str]]] = {}
+    def _plan(self, deliver: Callable[[Checked], None]) -> tuple[dict[str, deque[_Job]], dict[str, _Pending]]:
+        """The jobs by host, and the resources waiting for them (those with nothing to fetch go at once)."""
+        jobs: dict[str, list[_Use]] = {}
+        pending: dict[str, _Pending] = {}
         for resource in self.resources:
-            if resource.url is None:
-                deliver(resource, skipped(resource))
+            links = checkable_links(resource)
+            known = self.answered.get(resource.id)
+            if known is None and resource.url is None:
+                known = skipped(resource)
+            entry = _Pending(resource, known, len(links))
+            if entry.waiting == 0:
+                deliver(entry.checked())
                 continue
-            url, fragment = split_fragment(resource.url)
-            jobs.setdefault(url, []).append((resource, fragment))
+            pending[resource.id] = entry
+            wanted: list[tuple[str | None, int | None]] = [] if known is not None else [(resource.url, None)]
+            for listed, link in [*wanted, *((resource.links[i].target, i) for i in links)]:
+                assert listed is not None
+                url, fragment = split_fragment(listed)
+                jobs.setdefault(url, []).append(_Use(resource, fragment, link))
         by_host: dict[str, deque[_Job]] = {}
         for url, uses in jobs.items():
             by_host.setdefault(host_of(url), deque()).append(_Job(url, tuple(uses)))
+        return by_host, pending
+
+    async def _crawl(self, deliver: Callable[[Checked], None]) -> None:
+        config, fetcher, stop = self.config, self.fetcher, self.stop
+        by_host, pending = self._plan(deliver)
+
+        def judged(use: _Use, outcome: Outcome) -> None:
+            entry = pending[use.resource.id]
+            if use.link is None:
+                entry.outcome = outcome
+            else:
+                entry.links[use.link] = LinkVerdict(use.resource.links[use.link].title, outcome)
+            entry.waiting -= 1
+            if entry.waiting == 0:
+                del pending[use.resource.id]
+                deliver(entry.checked())
 
         watch = self.watch = NetworkWatch(planned_hosts=len(by_host), ratio=config.check.inconclusive_ratio)
         give_up = asyncio.Event()  # set when the network is certainly down, or on stop
@@ -270,15 +341,22 @@ class Crawl:
                 while queue and not give_up.is_set():
                     job = queue.popleft()
                     fetched, verdicts = await crawler.verdicts(
-                        job.url, [(fragment, resource.cost) for resource, fragment in job.uses]
+                        job.url, [(use.fragment, use.resource.cost) for use in job.uses]
                     )
                     watch.note(host, fetched)
-                    for resource, fragment in job.uses:
-                        deliver(resource, verdicts[f"{fragment}\x00{resource.cost}"])
+                    for use in job.uses:
+                        judged(use, verdicts[f"{use.fragment}\x00{use.resource.cost}"])
                     if watch.doomed():
                         give_up.set()
 
-            await _run_hosts(by_host, config, work, stop, give_up)
+            try:
+                await _run_hosts(by_host, config, work, stop, give_up)
+            finally:
+                # Stopped or given up: a resource whose own URL was judged goes with the links judged so far.
+                for entry in list(pending.values()):
+                    if entry.outcome is not None:
+                        deliver(entry.checked())
+                pending.clear()
             if watch.needs_controls() and not stop.is_set():
                 # A small run (a few due resources, --resource) cannot tell a dead host from a dead
                 # network on its own: ask a few other hosts of the catalogue, recording nothing.

@@ -28,6 +28,8 @@ class HealthData:
     )  # resource id -> status per run in `runs` (None: not checked in that run)
     details: Any = None  # pipeline.store.history.WindowDetails of `runs` (the status page); None: none read
     changes: Any = None  # pipeline.store.history.ChangeFacts (the changelog); None: none read
+    # resource id -> its secondary links' health (pipeline.store.links.LinkHealth), read with details
+    links: Mapping[str, Sequence[Any]] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
     def from_engine(cls, engine: Any, window: int = HISTORY_RUNS, *, details: bool = False) -> HealthData:
@@ -36,6 +38,7 @@ class HealthData:
         from pipeline.publish.changes import CHANGELOG_RUNS, WARM_UP_RUNS
         from pipeline.store import health
         from pipeline.store.history import change_facts, window_details
+        from pipeline.store.links import link_health
 
         summaries = health.health_summaries(engine, window=window)
         runs, history = health.status_history(engine, last_runs=window)
@@ -45,6 +48,7 @@ class HealthData:
             MappingProxyType(dict(history)),
             window_details(engine, runs) if details else None,
             change_facts(engine, CHANGELOG_RUNS + WARM_UP_RUNS) if details else None,
+            MappingProxyType(link_health(engine, window) if details else {}),
         )
 
     @property

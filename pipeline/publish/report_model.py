@@ -14,7 +14,7 @@ from pipeline.quality.state import State
 from pipeline.status import Suggestion
 from pipeline.store.history import Incident
 
-REPORT_VERSION = "1.0.0"
+REPORT_VERSION = "1.1.0"
 
 
 @dataclass(frozen=True)

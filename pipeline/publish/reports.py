@@ -8,6 +8,7 @@ the reports depend only on the catalogue and the recorded health, never on the t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,15 @@ from pipeline.publish.status_page import page_content, render_status_page, state
 from pipeline.publish.templating import render
 from pipeline.publish.text import date_text
 from pipeline.quality.rules import evaluate, resolve_rules, resource_file
-from pipeline.quality.state import NOT_FREE_STATUSES, REPAIRABLE, State, health_state, just_broken, status_of
+from pipeline.quality.state import (
+    NOT_FREE_STATUSES,
+    REPAIRABLE,
+    State,
+    health_state,
+    is_broken,
+    just_broken,
+    status_of,
+)
 from pipeline.status import FAILURES, HEALTHY, NOT_JUDGED, Status, Suggestion, evidence_text
 from pipeline.store.health import APPLIED_CONCLUSIONS
 
@@ -72,6 +81,13 @@ def _detail(resource: Resource, summary: HealthSummary | None, state: State) -> 
     if state is State.SKIPPED:
         return f"not checked{evidence}"
     return f"ok{code}, last checked {date_text(summary.checked_at)}"
+
+
+def _link_detail(link: Any) -> str:
+    """One line on a failing secondary link (pipeline.store.links.LinkHealth)."""
+    runs = f"{link.streak} run{'s' if link.streak != 1 else ''} in a row"
+    why = f": {link.evidence}" if link.evidence else ""
+    return f"{link.title or 'link'} link {link.status.value} for {runs}{why}"
 
 
 def _previous_status(history: Sequence[Any], upto: int, conclusive: Sequence[bool]) -> Status | None:
@@ -182,6 +198,16 @@ def build_health_report(
             action = None
             if state is State.FAILING:
                 watch.append(item)
+        for link in data.links.get(resource.id, ()):
+            if not link.status.is_failure:
+                continue
+            title = f"{item.title} ({link.title or 'link'})"
+            link_item = replace(item, title=title, url=link.url, detail=_link_detail(link), suggestion=None)
+            if is_broken(link.status, link.streak, broken_after):
+                actions["fix-link"].append(link_item)
+                action = action or "fix-link"
+            else:
+                watch.append(link_item)
         since, since_bound = state_since(history, runs, conclusive, summary)
         rows.append(
             Row(
@@ -274,6 +300,11 @@ ACTION_GROUPS = {
     "look-at-blocking-site": (
         "Look at a site that blocks robots",
         "Open the link in a browser; if it works, nothing to do (add a domain rule to stop the noise).",
+    ),
+    "fix-link": (
+        "Fix a secondary link",
+        "A link of the entry besides its own (a demo, the source code) is dead: update or remove it in the "
+        "resource's `links`.",
     ),
     "update-moved-url": (
         "Update a moved URL",

@@ -114,6 +114,9 @@ class CheckResult(SQLModel, table=True):
     network_failure: bool = False  # failed below HTTP: counts towards "network down"
     # A checked repair for a failing link (pipeline.status.Suggestion.to_json()); added by revision 0007.
     suggestion: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # The verdicts on the resource's secondary links checked in this run (pipeline.status.LinkVerdict
+    # .to_json() each); None when it has none. Added by revision 0008.
+    links: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class ResourceHealth(SQLModel, table=True):

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from pipeline.clock import utcnow
 from pipeline.config import Config
 from pipeline.errors import StoreError
-from pipeline.status import Outcome, Suggestion
+from pipeline.status import LinkVerdict, Outcome, Suggestion
 from pipeline.store import health
 from pipeline.store.engine import write_transaction
 from pipeline.store.health import (
@@ -84,12 +84,14 @@ def record_result(
     engine: Engine, run_id: int, resource_id: str, outcome: Outcome, checked_at: datetime | None = None
 ) -> None:
     """Store one resource's verdict for a running run, in its own transaction."""
-    record_results(engine, run_id, [(resource_id, outcome, checked_at or utcnow())])
+    record_results(engine, run_id, [(resource_id, outcome, checked_at or utcnow(), ())])
 
 
-def record_results(engine: Engine, run_id: int, results: Sequence[tuple[str, Outcome, datetime]]) -> None:
-    """Store a batch of verdicts (resource id, outcome, checked at) for a running run, in one transaction:
-    all of them or none."""
+def record_results(
+    engine: Engine, run_id: int, results: Sequence[tuple[str, Outcome, datetime, Sequence[LinkVerdict]]]
+) -> None:
+    """Store a batch of verdicts (resource id, outcome, checked at, its secondary links' verdicts) for a
+    running run, in one transaction: all of them or none."""
     if not results:
         return
     rows = [
@@ -98,10 +100,11 @@ def record_results(engine: Engine, run_id: int, results: Sequence[tuple[str, Out
             "resource_id": resource_id,
             "checked_at": checked_at,
             **outcome.to_json(),  # the same field names as the check_result columns
+            "links": [link.to_json() for link in links] or None,
         }
-        for resource_id, outcome, checked_at in results
+        for resource_id, outcome, checked_at, links in results
     ]
-    which = ", ".join(resource_id for resource_id, _, _ in results[:3]) + (
+    which = ", ".join(resource_id for resource_id, *_ in results[:3]) + (
         f" and {len(results) - 3} more" if len(results) > 3 else ""
     )
     try:

@@ -147,7 +147,7 @@ def test_a_trickle_does_not_hold_the_run(server: LoopbackServer) -> None:
 
     async def main() -> dict[str, Status]:
         crawl = Crawl(resources, config, fetcher)
-        return {r.id: outcome.status async for r, outcome in crawl.results()}
+        return {r.id: outcome.status async for r, outcome, _ in crawl.results()}
 
     statuses = asyncio.run(asyncio.wait_for(main(), 30))
     assert statuses == {"trickle": Status.TIMEOUT, **{f"fine-{i}": Status.OK for i in range(6)}}

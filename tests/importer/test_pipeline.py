@@ -26,7 +26,7 @@ A list whose links all point at a test server.
 - [Alpha]({ok1}) - The first tool. ([Source Code]({ok2})) `MIT`
 - [Beta]({gone}) - A tool that is gone.
 - Group
-  - [Gamma]({ok2}) - Nested under a label.
+  - [Gamma]({ok2}) - Nested under a label. ([Demo]({demo}))
 
 ## APIs
 
@@ -48,7 +48,7 @@ def imported_list(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatc
     with LoopbackServer(ips=("127.0.0.2",)) as server:
         for name in ("ok1", "ok2", "ok3"):
             server.route(f"/{name}", reply(200, html(f"Page {name}", f"<p>{name} explained. " * 300)))
-        urls = {name: server.url(f"/{name}") for name in ("ok1", "ok2", "ok3", "gone")}
+        urls = {name: server.url(f"/{name}") for name in ("ok1", "ok2", "ok3", "gone", "demo")}
         source = tmp_path / "README.md"
         source.write_text(SOURCE.format(**urls), encoding="utf-8")
         catalogue = tmp_path / "list" / "catalogue"
@@ -72,6 +72,14 @@ def test_validate_sync_check_report_export_nightly(imported_list, capsys: pytest
     # "Group" is named without a link: listed, never fetched
     assert results == {"alpha": "ok", "beta": "broken", "group": "skipped", "gamma": "ok", "delta": "ok"}
     assert server.hits("/ok1") >= 1
+    # Secondary links are checked too, listed on their own: a dead demo leaves Gamma itself ok.
+    links = {
+        r["resource_id"]: [(v["title"], v["status"]) for v in r["links"]]
+        for r in json.loads(out)["results"]
+        if "links" in r
+    }
+    assert links == {"alpha": [("Source Code", "ok")], "gamma": [("Demo", "broken")]}
+    assert server.hits("/demo") >= 1
 
     code, _, err = roadmap(capsys, "report", *common)
     assert (code, err) == (0, "")  # failing once is not broken yet: nothing to fix
@@ -95,3 +103,6 @@ def test_validate_sync_check_report_export_nightly(imported_list, capsys: pytest
     assert code == 1, out + err  # Beta failed twice in a row: broken, a problem found
     readme = (catalogue.parent / "exports" / "README.md").read_text(encoding="utf-8")
     assert "A tool that is gone. · ❌ broken since " in readme
+    health = (reports / "health.md").read_text(encoding="utf-8")
+    assert "### Fix a secondary link (1)" in health
+    assert "Demo link broken for 2 runs in a row" in health and urls["demo"] in health
