@@ -18,3 +18,8 @@ def isoformat(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.replace(microsecond=0).isoformat() + "Z"
+
+
+def readable(moment: datetime | None, unknown: str = "-") -> str:
+    """A stored time as a person reads it, to the minute: 2026-11-20 03:00 UTC (`unknown` when None)."""
+    return unknown if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")

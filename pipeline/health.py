@@ -32,8 +32,13 @@ class RepoFacts:
 
     @property
     def last_activity_at(self) -> datetime | None:
-        moments = [m for m in (self.pushed_at, self.last_release_at) if m is not None]
-        return max(moments) if moments else None
+        return last_activity(self.pushed_at, self.last_release_at)
+
+
+def last_activity(pushed_at: datetime | None, last_release_at: datetime | None) -> datetime | None:
+    """A repository's last sign of life: the newer of its last push and its last release."""
+    moments = [m for m in (pushed_at, last_release_at) if m is not None]
+    return max(moments) if moments else None
 
 
 @dataclass(frozen=True)

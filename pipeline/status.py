@@ -103,6 +103,11 @@ def tally(results: Iterable[tuple[Status | str, bool]], *, run_complete: bool) -
     return dict(sorted(counts.items()))
 
 
+def counts_text(counts: Mapping[str, int]) -> str:
+    """A run's counts as people read them, most first then by name: "5 ok, 1 broken"; "" when empty."""
+    return ", ".join(f"{n} {status}" for status, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
 # Exit codes shared by every command (the CLI is the only place that exits).
 EXIT_OK = 0
 EXIT_PROBLEMS = 1

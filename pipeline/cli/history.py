@@ -9,8 +9,7 @@ from typing import Any
 import click
 
 from pipeline.cli.options import catalogue_option, database_option, format_option
-from pipeline.cli.runs import when
-from pipeline.clock import isoformat
+from pipeline.clock import isoformat, readable
 from pipeline.errors import UsageError
 
 RUN_NOT_JUDGED = " (run {outcome}: not judged)"
@@ -22,7 +21,7 @@ def _check_line(check: Any) -> tuple[str, ...]:
     if not check.judged and check.shown == check.status:
         status = check.status + RUN_NOT_JUDGED.format(outcome=check.run_conclusion)
     return (
-        when(check.checked_at),
+        readable(check.checked_at),
         f"#{check.run_id}",
         status,
         str(check.http_status or "-"),
@@ -36,17 +35,17 @@ def _incident_line(incident: Any) -> str:
     end = (
         "still failing"
         if incident.ongoing
-        else f"recovered {when(incident.ended_at)} (run #{incident.ended_run})"
+        else f"recovered {readable(incident.ended_at)} (run #{incident.ended_run})"
     )
     evidence = f" — {incident.evidence}" if incident.evidence else ""
     return (
-        f"{incident.status} from {when(incident.started_at)} (run #{incident.started_run}), {end}; "
+        f"{incident.status} from {readable(incident.started_at)} (run #{incident.started_run}), {end}; "
         f"{incident.failures} failing check{plural}{evidence}"
     )
 
 
 def render_text(resource: Any, checks: list[Any], found: list[Any], limit: int) -> list[str]:
-    retired = f" (retired {when(resource.retired_at)})" if resource.retired_at else ""
+    retired = f" (retired {readable(resource.retired_at)})" if resource.retired_at else ""
     lines = [f"{resource.id} · {resource.title} · {resource.section_id}{retired}"]
     lines.append(f"URL: {resource.url or '(none: awaiting a verified URL)'}")
     if not checks:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +18,7 @@ from pipeline.cli.options import (
 )
 from pipeline.cli.render import live_line, plural, shown
 from pipeline.clock import isoformat
+from pipeline.status import counts_text
 
 if TYPE_CHECKING:  # the command imports it when it runs: `roadmap --help` stays fast
     from pipeline.nightly import NightlyResult
@@ -59,8 +59,7 @@ def render_text(result: NightlyResult) -> list[str]:
                 )
             )
         else:
-            counts = sorted(Counter(check.run.counts).items(), key=lambda kv: (-kv[1], kv[0]))
-            parts = ", ".join(f"{n} {status}" for status, n in counts)
+            parts = counts_text(check.run.counts)
             lines.append(
                 f"Checked: {check.run.checked} of {plural(check.run.total, 'due resource')} ({run})"
                 f"{': ' + parts if parts else ''}."

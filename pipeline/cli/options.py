@@ -25,10 +25,10 @@ def catalogue_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def database_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    # No default here: the flag wins, then the environment, then the file (store.engine.resolve_database_url).
     return click.option(
         "--database",
         "database_url",
-        default=lambda: os.environ.get("ROADMAP_DATABASE_URL"),
         metavar="URL",
         help="SQLAlchemy URL of the store, e.g. sqlite:///roadmap.db or postgresql://host/db. "
         "Default: $ROADMAP_DATABASE_URL, else roadmap.db beside the catalogue.",

@@ -10,11 +10,8 @@ from typing import Any
 import click
 
 from pipeline.cli.options import catalogue_option, database_option, format_option
-
-
-def when(moment: datetime | None) -> str:
-    """A stored time as a person reads it: 2026-11-20 03:00 UTC."""
-    return "-" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
+from pipeline.clock import readable
+from pipeline.status import counts_text
 
 
 def duration(started: datetime, finished: datetime | None) -> str:
@@ -28,11 +25,6 @@ def duration(started: datetime, finished: datetime | None) -> str:
     return f"{minutes}m {seconds:02d}s" if minutes else f"{seconds}s"
 
 
-def counts_text(counts: dict[str, int]) -> str:
-    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return ", ".join(f"{n} {status}" for status, n in ordered) or "-"
-
-
 def render_text(runs: list[Any]) -> list[str]:
     if not runs:
         return ["No check has run yet. Run `roadmap check` or `roadmap nightly`."]
@@ -40,12 +32,12 @@ def render_text(runs: list[Any]) -> list[str]:
     rows = [
         (
             f"#{run.id}",
-            when(run.started_at),
+            readable(run.started_at),
             run.trigger,
             run.conclusion,
             f"{run.checked}/{run.total}",
             duration(run.started_at, run.finished_at),
-            counts_text(run.counts),
+            counts_text(run.counts) or "-",
         )
         for run in runs
     ]

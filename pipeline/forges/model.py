@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from pipeline.health import last_activity
+
 
 @dataclass(frozen=True, order=True)
 class RepoRef:
@@ -64,9 +66,7 @@ class Finding:
 
     @property
     def last_activity_at(self) -> datetime | None:
-        """The newer of the last push and the last release."""
-        moments = [m for m in (self.pushed_at, self.last_release_at) if m is not None]
-        return max(moments) if moments else None
+        return last_activity(self.pushed_at, self.last_release_at)
 
 
 def not_asked(ref: RepoRef, reason: str) -> Finding:

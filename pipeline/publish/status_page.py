@@ -24,6 +24,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from pipeline.clock import readable
 from pipeline.health import HealthSummary
 from pipeline.publish.templating import render
 from pipeline.quality.state import State
@@ -246,7 +247,7 @@ def _code_spans(text: str) -> Markup:
 
 def when(moment: datetime | None) -> str:
     """The readable UTC fallback of a time (the page's script shows it in the reader's time zone)."""
-    return "an unknown time" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
+    return readable(moment, "an unknown time")
 
 
 def render_status_page(report: Any) -> str:

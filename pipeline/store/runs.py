@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import Engine, insert, or_, select, update
+from sqlalchemy import Connection, Engine, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.clock import utcnow
@@ -43,19 +43,27 @@ def abandon_stale_runs(engine: Engine) -> list[int]:
         stale = list(connection.execute(select(run_t.c.id).where(run_t.c.outcome == "running")).scalars())
         now = utcnow()
         for run_id in stale:
-            counts = status_counts(connection, run_id, "aborted")
-            connection.execute(
-                update(run_t)
-                .where(run_t.c.id == run_id)
-                .values(
-                    outcome="aborted",
-                    finished_at=now,
-                    checked=sum(counts.values()),
-                    counts=counts,
-                    note=ABANDONED_NOTE,
-                )
-            )
+            _conclude(connection, run_id, "aborted", now, ABANDONED_NOTE)
     return stale
+
+
+def _conclude(
+    connection: Connection, run_id: int, conclusion: str, finished_at: datetime, note: str | None
+) -> None:
+    """Record how a run ended: its conclusion, when, and its results per status as that conclusion shows
+    them (status_counts), with the note."""
+    counts = status_counts(connection, run_id, conclusion)
+    connection.execute(
+        update(run_t)
+        .where(run_t.c.id == run_id)
+        .values(
+            outcome=conclusion,
+            finished_at=finished_at,
+            checked=sum(counts.values()),
+            counts=counts,
+            note=note,
+        )
+    )
 
 
 def start_run(engine: Engine, trigger: str, total: int) -> int:
@@ -143,20 +151,9 @@ def finish_run(
             raise StoreError(f"run {run_id} does not exist")
         if row.outcome != "running":
             raise StoreError(f"run {run_id} was already concluded as {row.outcome}")
-        counts = status_counts(connection, run_id, conclusion)
         if conclusion in APPLIED_CONCLUSIONS:
             apply_run(connection, run_id, config.recheck, complete=conclusion == COMPLETE)
-        connection.execute(
-            update(run_t)
-            .where(run_t.c.id == run_id)
-            .values(
-                outcome=conclusion,
-                finished_at=utcnow(),
-                checked=sum(counts.values()),
-                counts=counts,
-                note=note,
-            )
-        )
+        _conclude(connection, run_id, conclusion, utcnow(), note)
         return run_info_from_row(connection.execute(select(run_t).where(run_t.c.id == run_id)).one())
 
 

@@ -154,6 +154,16 @@ def test_runs_command_json(capsys, store) -> None:
     }
 
 
+def test_runs_reads_the_database_from_the_environment_without_the_flag(
+    capsys, store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, database = store
+    monkeypatch.setenv("ROADMAP_DATABASE_URL", database)
+    code, out, _ = roadmap(capsys, "runs", "--limit", "1")
+    assert code == 0
+    assert out.splitlines()[1].startswith("#4   2026-11-23 03:00 UTC  nightly  complete")
+
+
 def test_runs_on_an_empty_database(capsys, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.delenv("ROADMAP_DATABASE_URL", raising=False)
     code, out, _ = roadmap(capsys, "runs", "--database", f"sqlite:///{tmp_path}/new.db")
