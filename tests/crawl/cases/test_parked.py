@@ -14,6 +14,14 @@ from pipeline.status import Status
 from tests.crawl.helpers import PROSE, html, install, refresh_page, run, served, verdict_test
 from tests.crawl.server import LoopbackServer, reply
 
+# "For sale" notices by language: (language, the page's title, the notice). Adding a language to
+# crawl/signals/ is adding its row here.
+FOR_SALE = [
+    ("German", "notizen.example", "Diese Domain steht zum Verkauf."),
+    ("French", "notes.example", "Ce nom de domaine est à vendre"),
+    ("Japanese", "notes.example", "このドメインは販売中です"),
+]
+
 CASES = [
     served(
         "parked: for sale",
@@ -29,26 +37,15 @@ CASES = [
         Status.SOFT_404,
         "parked-domain",
     ),
-    served(
-        "parked in German",
-        "/",
-        reply(200, html("notizen.example", "<p>Diese Domain steht zum Verkauf.</p>")),
-        Status.SOFT_404,
-        "parked-domain",
-    ),
-    served(
-        "parked in French",
-        "/",
-        reply(200, html("notes.example", "<p>Ce nom de domaine est à vendre</p>")),
-        Status.SOFT_404,
-        "parked-domain",
-    ),
-    served(
-        "parked in Japanese",
-        "/",
-        reply(200, html("notes.example", "<p>このドメインは販売中です</p>")),
-        Status.SOFT_404,
-        "parked-domain",
+    *(
+        served(
+            f"parked in {language}",
+            "/",
+            reply(200, html(title, f"<p>{notice}</p>")),
+            Status.SOFT_404,
+            "parked-domain",
+        )
+        for language, title, notice in FOR_SALE
     ),
     served(
         "article about domain sales (ok)",
