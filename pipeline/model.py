@@ -15,7 +15,7 @@ from typing import Any
 from pipeline.config import Config
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Link:
     """A secondary link of an entry (Demo, Source Code), as the list writes it."""
 
@@ -37,11 +37,14 @@ LIST_FIELDS = (
     "preface",
     "details",
 )
+# The one empty read-only mapping every resource without quality exceptions or fields shares (100,000
+# resources would otherwise hold 100,000 empty dicts each).
+NO_ENTRIES: Mapping[str, Any] = MappingProxyType({})
 # Fields a feature of the list's config makes required (FeaturesConfig.required_fields); absent otherwise.
 FEATURE_FIELDS = ("description", "medium", "cost", "provider", "origin", "added")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Resource:
     id: str  # stable, equals the file name without .yaml
     title: str
@@ -57,7 +60,7 @@ class Resource:
     awaiting_url: str | None = None  # a resource listed before its canonical URL is verified
     effort: str | None = None  # e.g. "15 hours total"
     topics: tuple[str, ...] = ()
-    quality_exceptions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    quality_exceptions: Mapping[str, str] = field(default_factory=lambda: NO_ENTRIES)
     source: Path | None = field(default=None, compare=False)  # the YAML file it came from
     # An imported list's entries (all optional, see LIST_FIELDS)
     href: str | None = None  # a link that is not a web address (repository path, in-page anchor)
@@ -67,7 +70,7 @@ class Resource:
     links: tuple[Link, ...] = ()
     tags: tuple[str, ...] = ()
     badges: tuple[str, ...] = ()
-    fields: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    fields: Mapping[str, str] = field(default_factory=lambda: NO_ENTRIES)
     preface: str | None = None  # prose shown just before this entry
     details: str | None = None  # further blocks of the entry
     archived_from: str | None = None  # url is an archived copy of this dead address (`fix dead --archive`)
@@ -109,7 +112,7 @@ class Resource:
         return values
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Section:
     id: str
     title: str  # e.g. "Stage 1 — Linear Algebra"
@@ -166,20 +169,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReaderPath:
     audience: str  # "If you are a complete beginner"
     advice: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HowToUse:
     introduction: tuple[str, ...]
     diagram: str  # the learning-path diagram, kept verbatim (multi-line)
     paths: tuple[ReaderPath, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Roadmap:
     """The list's own text. A roadmap has all of it; an imported list a title and its preamble."""
 

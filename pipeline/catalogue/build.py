@@ -4,43 +4,54 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from sys import intern
 from types import MappingProxyType
 from typing import Any
 
 from pipeline.config import Config
-from pipeline.model import Catalogue, HowToUse, Link, ReaderPath, Resource, Roadmap, Section
+from pipeline.model import NO_ENTRIES, Catalogue, HowToUse, Link, ReaderPath, Resource, Roadmap, Section
 
 
 def build_resource(data: Mapping[str, Any], source: Path | None = None) -> Resource:
     return Resource(
         id=data["id"],
         title=data["title"],
-        section=data["section"],
+        section=intern(data["section"]),
         position=data["position"],
         description=data.get("description"),
-        medium=data.get("medium"),
-        cost=data.get("cost"),
+        medium=_shared(data.get("medium")),
+        cost=_shared(data.get("cost")),
         provider=data.get("provider"),
-        origin=data.get("origin"),
-        added=data.get("added"),
+        origin=_shared(data.get("origin")),
+        added=_shared(data.get("added")),
         url=data.get("url"),
         awaiting_url=data.get("awaiting_url"),
         effort=data.get("effort"),
-        topics=tuple(data.get("topics") or ()),
-        quality_exceptions=MappingProxyType(dict(data.get("quality_exceptions") or {})),
+        topics=tuple(map(intern, data.get("topics") or ())),
+        quality_exceptions=_read_only(data.get("quality_exceptions")),
         source=source,
         href=data.get("href"),
         parent=data.get("parent"),
-        separator=data.get("separator"),
-        emphasis=data.get("emphasis"),
+        separator=_shared(data.get("separator")),
+        emphasis=_shared(data.get("emphasis")),
         links=tuple(Link(link["title"], link["target"]) for link in data.get("links") or ()),
-        tags=tuple(data.get("tags") or ()),
+        tags=tuple(map(intern, data.get("tags") or ())),
         badges=tuple(data.get("badges") or ()),
-        fields=MappingProxyType(dict(data.get("fields") or {})),
+        fields=_read_only(data.get("fields")),
         preface=data.get("preface"),
         details=data.get("details"),
         archived_from=data.get("archived_from"),
     )
+
+
+# A value many resources share (a section id, a medium, a date, a topic) is held once, not once per file
+# that spells it: the parser makes a new string each time.
+def _shared(value: str | None) -> str | None:
+    return intern(value) if value is not None else None
+
+
+def _read_only(entries: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(entries)) if entries else NO_ENTRIES
 
 
 def build_sections(data: Mapping[str, Any]) -> tuple[Section, ...]:
@@ -94,10 +105,24 @@ def build_catalogue(
     resources: Sequence[tuple[Mapping[str, Any], Path | None]],
     root: Path | None = None,
 ) -> Catalogue:
+    return assemble_catalogue(
+        roadmap, sections, config, [build_resource(data, source) for data, source in resources], root
+    )
+
+
+def assemble_catalogue(
+    roadmap: Mapping[str, Any],
+    sections: Mapping[str, Any],
+    config: Mapping[str, Any] | None,
+    resources: Sequence[Resource],
+    root: Path | None = None,
+) -> Catalogue:
+    """The catalogue from its documents and resources already built (validation builds each resource as
+    it checks its file, and lets the file's document go)."""
     return Catalogue(
         roadmap=build_roadmap(roadmap),
         sections=build_sections(sections),
-        resources=tuple(build_resource(data, source) for data, source in resources),
+        resources=tuple(resources),
         config=Config.from_dict(config),
         root=root,
     )

@@ -61,6 +61,7 @@ _INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)\Z")
 _NAN = frozenset({".nan", ".NaN", ".NAN"})
 # A plain scalar can only be something other than text if it starts with one of these.
 _SPECIAL_START = frozenset("0123456789+-.~nNtTfF")
+_WORD_START = frozenset("nNtTfF")  # null, true, false (above) or text
 
 
 @dataclass
@@ -120,6 +121,8 @@ def _resolve_plain(value: str) -> Any:
         return True
     if value in _FALSE:
         return False
+    if value[0] in _WORD_START:  # a word such as "title" or "topics": no number starts with a letter
+        return value
     if _INT10.match(value):
         return int(value, 10)
     if _INT8.match(value):

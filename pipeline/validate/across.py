@@ -4,8 +4,7 @@ features require. Each problem names the other files involved."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pipeline.catalogue.urls import normalise_url
@@ -42,41 +41,86 @@ def report_groups(
             run.add(facts.doc, (key,), message(facts, _others(run, others)), hint, rule, severity=severity)
 
 
-def check_features(run: Run, docs: list[Doc], config: Config) -> None:
-    """Fields and section kinds that only the features the list turns on make required (or allowed)."""
-    required = config.features.required_fields()
-    for doc in docs:
-        if not doc.full or not doc.schema_ok or not isinstance(doc.data, dict):
-            continue
-        if doc.kind == "resource":
-            for name, feature in required:
-                if name not in doc.data:
+def check_features(
+    run: Run, doc: Doc, config: Config, required: tuple[tuple[str, str], ...] | None = None
+) -> None:
+    """Fields and section kinds of one file that only the features the list turns on make required (or
+    allowed). required: config.features.required_fields(), worked out once by a caller of many files."""
+    if not doc.full or not doc.schema_ok or not isinstance(doc.data, dict):
+        return
+    if doc.kind == "resource":
+        for name, feature in config.features.required_fields() if required is None else required:
+            if name not in doc.data:
+                run.add(
+                    doc,
+                    (),
+                    f"missing required key {name!r}",
+                    f"the list's config turns on features.{feature}, which needs it in every resource",
+                    "feature-required",
+                )
+    elif doc.kind == "sections" and not config.features.stages:
+        for index, entry in enumerate(doc.data.get("sections") or ()):
+            for key in ("stage", "goals", "coverage"):
+                if isinstance(entry, dict) and key in entry:
                     run.add(
                         doc,
-                        (),
-                        f"missing required key {name!r}",
-                        f"the list's config turns on features.{feature}, which needs it in every resource",
-                        "feature-required",
-                    )
-        elif doc.kind == "sections" and not config.features.stages:
-            for index, entry in enumerate(doc.data.get("sections") or ()):
-                for key in ("stage", "goals", "coverage"):
-                    if isinstance(entry, dict) and key in entry:
-                        run.add(
-                            doc,
-                            ("sections", index, key),
-                            f"{key} belongs to a learning path's stages, which this list does not have",
-                            "remove it, or turn on features.stages in config.yaml",
-                            "feature-off",
-                        )
-                if isinstance(entry, dict) and entry.get("kind") == "stage":
-                    run.add(
-                        doc,
-                        ("sections", index, "kind"),
-                        "kind 'stage' needs features.stages",
-                        "use kind: collection, or turn on features.stages in config.yaml",
+                        ("sections", index, key),
+                        f"{key} belongs to a learning path's stages, which this list does not have",
+                        "remove it, or turn on features.stages in config.yaml",
                         "feature-off",
                     )
+            if isinstance(entry, dict) and entry.get("kind") == "stage":
+                run.add(
+                    doc,
+                    ("sections", index, "kind"),
+                    "kind 'stage' needs features.stages",
+                    "use kind: collection, or turn on features.stages in config.yaml",
+                    "feature-off",
+                )
+
+
+def check_file(run: Run, f: Facts) -> None:
+    """What one resource file can be checked for on its own: its id is its file name, `added` is a date.
+    Called while the file's data is at hand (validation keeps only the Facts of a file it has checked)."""
+    doc = f.doc
+    if not doc.full:
+        return
+    stem = doc.path.name.removesuffix(".yaml")
+    if f.id is not None and f.id != stem and doc.schema_ok:
+        run.add(
+            doc,
+            ("id",),
+            f"the id {f.id!r} does not match the file name {doc.path.name!r}",
+            f"rename the file to {f.id}.yaml, or set id: {stem}",
+            "file-name",
+        )
+    added = doc.data.get("added") if isinstance(doc.data, dict) else None
+    if doc.schema_ok and isinstance(added, str):
+        try:
+            dt.date.fromisoformat(added)
+        except ValueError:
+            run.add(
+                doc,
+                ("added",),
+                f"added {added!r} is not a calendar date",
+                "write a real day, YYYY-MM-DD",
+                "date",
+            )
+
+
+def _shared(facts: Iterable[Facts], key: Callable[[Facts], Any]) -> dict[Any, list[Facts]]:
+    """The facts whose key (not None) is shared with another's, grouped by key. One dict entry per fact
+    and a list only per shared key: at 100,000 resources a list for every key cost 25 MB."""
+    first: dict[Any, Facts] = {}
+    groups: dict[Any, list[Facts]] = {}
+    for f in facts:
+        value = key(f)
+        if value is None:
+            continue
+        seen = first.setdefault(value, f)
+        if seen is not f:
+            groups.setdefault(value, [seen]).append(f)
+    return groups
 
 
 def check_across(
@@ -86,16 +130,17 @@ def check_across(
     duplicate = config.quality.get("duplicate")
     duplicate_severity = duplicate.severity if duplicate is not None else "error"
 
-    by_id: dict[str, list[Facts]] = defaultdict(list)
-    by_url: dict[str, list[Facts]] = defaultdict(list)
-    by_place: dict[tuple[str, int], list[Facts]] = defaultdict(list)
-    for f in facts:
-        if f.id is not None:
-            by_id[f.id].append(f)
-        if f.url is not None and not f.waives_duplicate:
-            by_url[normalise_url(f.url)].append(f)
-        if f.section is not None and f.position is not None:
-            by_place[(f.section, f.position)].append(f)
+    by_id = _shared(facts, lambda f: f.id)
+    by_url = (
+        _shared(
+            facts, lambda f: normalise_url(f.url) if f.url is not None and not f.waives_duplicate else None
+        )
+        if duplicate_severity != "off"  # the list's config decides (quality.duplicate.severity)
+        else {}
+    )
+    by_place = _shared(
+        facts, lambda f: (f.section, f.position) if f.section is not None and f.position is not None else None
+    )
 
     report_groups(
         run,
@@ -105,17 +150,16 @@ def check_across(
         "every resource needs its own id; rename one (and its file)",
         "duplicate-id",
     )
-    if duplicate_severity != "off":  # the list's config decides (quality.duplicate.severity)
-        report_groups(
-            run,
-            by_url,
-            "url",
-            lambda f, others: f"the same resource as {others} (the URLs are equal after normalisation)",
-            "list each resource once: keep one file and delete the other, or justify it in "
-            "quality_exceptions: {duplicate: ...}",
-            "duplicate-url",
-            severity=duplicate_severity,
-        )
+    report_groups(
+        run,
+        by_url,
+        "url",
+        lambda f, others: f"the same resource as {others} (the URLs are equal after normalisation)",
+        "list each resource once: keep one file and delete the other, or justify it in "
+        "quality_exceptions: {duplicate: ...}",
+        "duplicate-url",
+        severity=duplicate_severity,
+    )
     ids = {f.id for f in facts if f.id is not None}
     for f in facts:
         if f.doc.full and f.parent is not None and f.parent not in ids:
@@ -134,32 +178,6 @@ def check_across(
         "positions order a section; give each resource its own (leave gaps: 10, 20, 30)",
         "duplicate-position",
     )
-
-    for f in facts:
-        doc = f.doc
-        if not doc.full:
-            continue
-        stem = doc.path.name.removesuffix(".yaml")
-        if f.id is not None and f.id != stem and doc.schema_ok:
-            run.add(
-                doc,
-                ("id",),
-                f"the id {f.id!r} does not match the file name {doc.path.name!r}",
-                f"rename the file to {f.id}.yaml, or set id: {stem}",
-                "file-name",
-            )
-        added = doc.data.get("added") if isinstance(doc.data, dict) else None
-        if doc.schema_ok and isinstance(added, str):
-            try:
-                dt.date.fromisoformat(added)
-            except ValueError:
-                run.add(
-                    doc,
-                    ("added",),
-                    f"added {added!r} is not a calendar date",
-                    "write a real day, YYYY-MM-DD",
-                    "date",
-                )
 
     data = sections_doc.data if sections_doc is not None else None
     entries = data.get("sections") if isinstance(data, dict) else None

@@ -12,7 +12,7 @@ from pipeline.catalogue.yamlfile import DocPath, Marks, load_yaml_file
 from pipeline.validate.problems import Problem, json_path
 
 
-@dataclass
+@dataclass(slots=True)
 class Doc:
     """One catalogue file as the validator sees it."""
 
@@ -26,7 +26,7 @@ class Doc:
     marks: Marks | None = field(default=None, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Facts:
     """What the checks across files need from one resource."""
 

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from pipeline.catalogue.build import build_catalogue
+from pipeline.catalogue.build import assemble_catalogue, build_resource
 from pipeline.catalogue.filebytes import read_file_bytes
-from pipeline.catalogue.yamlfile import Loaded, load_yaml_file
+from pipeline.catalogue.yamlfile import load_yaml_file
+from pipeline.collector import collector_paused
 from pipeline.config import Config
 from pipeline.errors import UsageError
-from pipeline.validate.across import check_across, check_features
+from pipeline.model import Resource
+from pipeline.validate.across import check_across, check_features, check_file
 from pipeline.validate.documents import Doc, Facts, Run
 from pipeline.validate.problems import Problem, ValidationResult
-from pipeline.validate.schemas import schema_set
+from pipeline.validate.schemas import SchemaSet, schema_set
 from pipeline.validate.urls import url_issues
 
 TOP_FILES = {"roadmap.yaml": "roadmap", "sections.yaml": "sections", "config.yaml": "config"}
@@ -131,16 +133,6 @@ def _select(root: Path, files: Sequence[Path]) -> list[str]:
     return chosen
 
 
-def _parse_all(paths: list[Path]) -> list[Loaded]:
-    """Parse every file, in this process.
-
-    Parsing in a second process was measured (benchmarks/bench_validate.py, 2 cores): shipping the parsed
-    documents back costs more than the second core saves (100k resources: 16.7 s on two processes, 12.1 s
-    on one), so one process it is.
-    """
-    return [load_yaml_file(p) for p in paths]
-
-
 # A resource's top-level `key: value` line, for the quick look at the files a pull request did not touch.
 _TOP_LINE = re.compile(r"^(id|url|awaiting_url|section|position):[ \t]*([^\n]*)", re.MULTILINE)
 _PLAIN_SAFE = re.compile(r"[^\"'>|\[{&*!%@`#]")
@@ -234,7 +226,6 @@ def validate_catalogue(
     if not root.is_dir():
         raise UsageError(f"{catalogue_dir}: no such catalogue directory")
     run = Run(root, display_root(root))
-    schemas = schema_set()
     full_mode = files is None
 
     docs: list[Doc] = []
@@ -262,51 +253,86 @@ def validate_catalogue(
             if rel not in chosen_set and kind in ("sections", "resource"):
                 docs.append(Doc(path, rel, kind, full=False))
 
-    full_docs = [d for d in docs if d.full]
-    for doc, loaded in zip(full_docs, _parse_all([d.path for d in full_docs]), strict=True):
-        doc.data, doc.error = loaded.data, loaded.error
+    with collector_paused():  # many small objects that live on: see pipeline.collector
+        return _check(run, docs, files_checked, full_mode, url_rules, allow_private_addresses)
 
-    for doc in full_docs:
-        if doc.error is not None:
-            e = doc.error
-            run.problems.append(
-                Problem(run.display(doc.rel), e.line, e.column, "$", e.message, e.hint, e.rule)
-            )
-            continue
-        issues = schemas.issues(doc.kind, doc.data)
-        doc.schema_ok = not issues
-        for issue in issues:
-            run.add(doc, issue.path, issue.message, issue.hint, issue.rule, at_key=issue.at_key)
 
-    config = _config_of(docs, root)
-    severities = config.validate if config is not None else {}
-    for doc in full_docs if url_rules else ():
-        url = doc.data.get("url") if doc.kind == "resource" and isinstance(doc.data, dict) else None
-        if doc.schema_ok and isinstance(url, str):
-            for issue in url_issues(url, allow_private_addresses=allow_private_addresses):
-                severity = severities.get(issue.rule, "error")  # the list's config may soften a rule
-                if severity != "off":
-                    run.add(doc, ("url",), issue.message, issue.hint, issue.rule, severity=severity)
-
-    sections_doc = next((d for d in docs if d.kind == "sections"), None)
+def _check(
+    run: Run, docs: list[Doc], files_checked: int, full_mode: bool, url_rules: bool, allow_private: bool
+) -> ValidationResult:
+    """Parse and check the top files, then each resource file in turn, keeping of a checked resource only
+    its Facts (for the checks across files) and its model: at 100,000 resources the parsed documents held
+    until the end were most of the memory. One process: parsing in a second one was measured
+    (benchmarks/bench_validate.py, 2 cores) and shipping the documents back cost more than it saved."""
+    schemas = schema_set()
+    top = [d for d in docs if d.kind != "resource"]
+    for doc in top:
+        if doc.full:
+            _parse_and_check_schema(run, doc, schemas)
+    config = _config_of(docs, run.root)
+    sections_doc = next((d for d in top if d.kind == "sections"), None)
     if sections_doc is not None and not sections_doc.full:
-        loaded = load_yaml_file(sections_doc.path)
-        sections_doc.data = loaded.data
-
-    facts = [_facts(d) if d.full else _quick_facts(d) for d in docs if d.kind == "resource"]
+        sections_doc.data = load_yaml_file(sections_doc.path).data
     if config is not None:
-        check_features(run, full_docs, config)
+        for doc in top:
+            check_features(run, doc, config)
+
+    severities = config.validate if config is not None else {}
+    required = config.features.required_fields() if config is not None else ()
+    built: list[Resource] = []
+    facts: list[Facts] = []
+    for doc in docs:
+        if doc.kind != "resource":
+            continue
+        if not doc.full:
+            facts.append(_quick_facts(doc))
+            continue
+        _parse_and_check_schema(run, doc, schemas)
+        if url_rules:
+            _check_url(run, doc, severities, allow_private)
+        if config is not None:
+            check_features(run, doc, config, required)
+        doc_facts = _facts(doc)
+        check_file(run, doc_facts)
+        facts.append(doc_facts)
+        if full_mode and doc.schema_ok:
+            built.append(build_resource(doc.data, doc.path))
+        doc.data = None  # checked: only its facts and its model are needed from here on
     check_across(run, facts, sections_doc, config)
+    facts.clear()  # let the facts go before the catalogue sorts its resources (100,000: 25 MB less at peak)
 
     problems = tuple(sorted(run.problems, key=Problem.sort_key))
     catalogue = None
     if full_mode and not any(p.severity == "error" for p in problems):
-        by_kind = {d.kind: d.data for d in docs if d.kind != "resource"}
-        catalogue = build_catalogue(
+        by_kind = {d.kind: d.data for d in top}
+        catalogue = assemble_catalogue(
             roadmap=by_kind["roadmap"],
             sections=by_kind["sections"],
             config=by_kind.get("config"),
-            resources=[(d.data, d.path) for d in docs if d.kind == "resource"],
-            root=root,
+            resources=built,
+            root=run.root,
         )
     return ValidationResult(problems=problems, catalogue=catalogue, files_checked=files_checked)
+
+
+def _parse_and_check_schema(run: Run, doc: Doc, schemas: SchemaSet) -> None:
+    loaded = load_yaml_file(doc.path)
+    doc.data, doc.error = loaded.data, loaded.error
+    if doc.error is not None:
+        e = doc.error
+        run.problems.append(Problem(run.display(doc.rel), e.line, e.column, "$", e.message, e.hint, e.rule))
+        return
+    issues = schemas.issues(doc.kind, doc.data)
+    doc.schema_ok = not issues
+    for issue in issues:
+        run.add(doc, issue.path, issue.message, issue.hint, issue.rule, at_key=issue.at_key)
+
+
+def _check_url(run: Run, doc: Doc, severities: Mapping[str, str], allow_private: bool) -> None:
+    """CONTRIBUTING's URL rules (validate.urls); the list's config may soften or turn off a rule."""
+    url = doc.data.get("url") if doc.kind == "resource" and isinstance(doc.data, dict) else None
+    if doc.schema_ok and isinstance(url, str):
+        for issue in url_issues(url, allow_private_addresses=allow_private):
+            severity = severities.get(issue.rule, "error")
+            if severity != "off":
+                run.add(doc, ("url",), issue.message, issue.hint, issue.rule, severity=severity)
