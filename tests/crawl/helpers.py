@@ -289,6 +289,11 @@ def case(name: str, *values: object) -> object:
     return pytest.param(*values, id=name)
 
 
+def served(name: str, path: str, handler: Handler, *expected: object) -> object:
+    """A named case whose one route is the page it checks: `served(name, "/p", handler, status, rule)`."""
+    return case(name, {path: handler}, path, *expected)
+
+
 def resolve_to_loopback(monkeypatch: pytest.MonkeyPatch, name: str = "public.example") -> None:
     """Make a public-looking host name resolve to the loopback host A (a name that points inside)."""
     real = socket.getaddrinfo

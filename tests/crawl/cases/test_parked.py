@@ -11,49 +11,46 @@ import socket
 import pytest
 
 from pipeline.status import Status
-from tests.crawl.helpers import PROSE, case, html, install, refresh_page, run, verdict_test
+from tests.crawl.helpers import PROSE, html, install, refresh_page, run, served, verdict_test
 from tests.crawl.server import LoopbackServer, reply
 
+# "For sale" notices by language: (language, the page's title, the notice). Adding a language to
+# crawl/signals/ is adding its row here.
+FOR_SALE = [
+    ("German", "notizen.example", "Diese Domain steht zum Verkauf."),
+    ("French", "notes.example", "Ce nom de domaine est à vendre"),
+    ("Japanese", "notes.example", "このドメインは販売中です"),
+]
+
 CASES = [
-    case(
+    served(
         "parked: for sale",
-        {"/": reply(200, html("example.org", "<p>This domain is for sale!</p>"))},
         "/",
+        reply(200, html("example.org", "<p>This domain is for sale!</p>")),
         Status.SOFT_404,
         "parked-domain",
     ),
-    case(
+    served(
         "parked: buy this domain",
-        {"/": reply(200, html("Welcome", "<a href='x'>Buy this domain</a>"))},
         "/",
+        reply(200, html("Welcome", "<a href='x'>Buy this domain</a>")),
         Status.SOFT_404,
         "parked-domain",
     ),
-    case(
-        "parked in German",
-        {"/": reply(200, html("notizen.example", "<p>Diese Domain steht zum Verkauf.</p>"))},
-        "/",
-        Status.SOFT_404,
-        "parked-domain",
+    *(
+        served(
+            f"parked in {language}",
+            "/",
+            reply(200, html(title, f"<p>{notice}</p>")),
+            Status.SOFT_404,
+            "parked-domain",
+        )
+        for language, title, notice in FOR_SALE
     ),
-    case(
-        "parked in French",
-        {"/": reply(200, html("notes.example", "<p>Ce nom de domaine est à vendre</p>"))},
-        "/",
-        Status.SOFT_404,
-        "parked-domain",
-    ),
-    case(
-        "parked in Japanese",
-        {"/": reply(200, html("notes.example", "<p>このドメインは販売中です</p>"))},
-        "/",
-        Status.SOFT_404,
-        "parked-domain",
-    ),
-    case(
+    served(
         "article about domain sales (ok)",
-        {"/p": reply(200, html("Pricing models", "<p>Wie ein Händler eine Domain verkauft.</p>" + PROSE))},
         "/p",
+        reply(200, html("Pricing models", "<p>Wie ein Händler eine Domain verkauft.</p>" + PROSE)),
         Status.OK,
         None,
     ),

@@ -31,15 +31,16 @@ from tests.crawl.helpers import (
     install,
     raw,
     run,
+    served,
     verdict_test,
 )
 from tests.crawl.server import CAP_SECONDS, LoopbackServer, Request, reply
 
 CASES = [
-    case(
+    served(
         "301 without Location",
-        {"/nowhere": reply(301, html("Moved"))},
         "/nowhere",
+        reply(301, html("Moved")),
         Status.SERVER_ERROR,
         "redirect-without-location",
     ),
@@ -50,61 +51,49 @@ CASES = [
         Status.OK,
         None,
     ),
-    case(
-        "percent-encoded spaces",
-        {"/my%20notes.html": reply(200, html("Notes"))},
-        "/my%20notes.html",
-        Status.OK,
-        None,
-    ),
+    served("percent-encoded spaces", "/my%20notes.html", reply(200, html("Notes")), Status.OK, None),
     case("non-ascii path missing", {}, "/Straße/fehlt", Status.BROKEN, "http-404"),
-    case("closes mid-headers", {"/p": close_mid_headers}, "/p", Status.SERVER_ERROR, "protocol"),
-    case("garbage instead of HTTP", {"/p": garbage}, "/p", Status.SERVER_ERROR, "protocol"),
-    case("200 body cut short (judged on what came)", {"/p": body_cut_short}, "/p", Status.OK, None),
-    case(
+    served("closes mid-headers", "/p", close_mid_headers, Status.SERVER_ERROR, "protocol"),
+    served("garbage instead of HTTP", "/p", garbage, Status.SERVER_ERROR, "protocol"),
+    served("200 body cut short (judged on what came)", "/p", body_cut_short, Status.OK, None),
+    served(
         "status line without a reason phrase",
-        {"/p": raw(b"HTTP/1.1 200\r\nContent-Type: text/html\r\n" + LENGTH + ODD_PAGE)},
         "/p",
+        raw(b"HTTP/1.1 200\r\nContent-Type: text/html\r\n" + LENGTH + ODD_PAGE),
         Status.OK,
         None,
     ),
-    case(
+    served(
         "100 Continue before the answer",
-        {
-            "/p": raw(
-                b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
-                + LENGTH
-                + ODD_PAGE
-            )
-        },
         "/p",
+        raw(
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/html\r\n" + LENGTH + ODD_PAGE
+        ),
         Status.OK,
         None,
     ),
-    case(
+    served(
         "bare LF line ends",
-        {"/p": raw(b"HTTP/1.1 200 OK\nContent-Type: text/html\n" + LENGTH.replace(b"\r", b"") + ODD_PAGE)},
         "/p",
+        raw(b"HTTP/1.1 200 OK\nContent-Type: text/html\n" + LENGTH.replace(b"\r", b"") + ODD_PAGE),
         Status.OK,
         None,
     ),
-    case(
+    served(
         "HTTP/1.0 body until close",
-        {"/p": raw(b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n" + ODD_PAGE)},
         "/p",
+        raw(b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n" + ODD_PAGE),
         Status.OK,
         None,
     ),
-    case(
+    served(
         "conflicting Content-Length",
-        {"/p": raw(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n" + LENGTH + ODD_PAGE)},
         "/p",
+        raw(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n" + LENGTH + ODD_PAGE),
         Status.SERVER_ERROR,
         "protocol",
     ),
-    case(
-        "body without a status line (HTTP/0.9)", {"/p": raw(ODD_PAGE)}, "/p", Status.SERVER_ERROR, "protocol"
-    ),
+    served("body without a status line (HTTP/0.9)", "/p", raw(ODD_PAGE), Status.SERVER_ERROR, "protocol"),
     case(
         "Location with a space and non-ASCII",
         {
@@ -115,10 +104,10 @@ CASES = [
         Status.REDIRECTED,
         "permanent-redirect",
     ),
-    case(
+    served(
         "query parameters",
-        {"/watch?v=abc123&list=PL9&t=42s": reply(200, html("Lecture 7: PCA"))},
         "/watch?v=abc123&list=PL9&t=42s",
+        reply(200, html("Lecture 7: PCA")),
         Status.OK,
         None,
     ),

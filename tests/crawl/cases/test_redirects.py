@@ -26,6 +26,7 @@ from tests.crawl.helpers import (
     refresh_page,
     resolve_to_loopback,
     run,
+    served,
     verdict_test,
 )
 from tests.crawl.server import LoopbackServer, redirect, reply
@@ -94,13 +95,7 @@ CASES = [
         Status.OK,
         None,
     ),
-    case(
-        "meta refresh 0 to a 404",
-        {"/old": reply(200, refresh_page("/gone"))},
-        "/old",
-        Status.BROKEN,
-        "http-404",
-    ),
+    served("meta refresh 0 to a 404", "/old", reply(200, refresh_page("/gone")), Status.BROKEN, "http-404"),
     case(
         "meta refresh to a parked page on another host",
         {
@@ -121,24 +116,24 @@ CASES = [
         Status.SOFT_404,
         "parked-domain",
     ),
-    case(
+    served(
         "meta refresh after 300 s (not followed)",
-        {"/p": reply(200, refresh_page("/elsewhere", 300, PROSE))},
         "/p",
+        reply(200, refresh_page("/elsewhere", 300, PROSE)),
         Status.OK,
         None,
     ),
-    case(
+    served(
         "meta refresh after 30 s from an empty page (followed)",
-        {"/old": reply(200, refresh_page("/gone-too", 30))},
         "/old",
+        reply(200, refresh_page("/gone-too", 30)),
         Status.BROKEN,
         "http-404",
     ),
-    case(
+    served(
         "meta refresh to itself (reload)",
-        {"/p": reply(200, html("Live loss curves", head='<meta http-equiv="refresh" content="5">'))},
         "/p",
+        reply(200, html("Live loss curves", head='<meta http-equiv="refresh" content="5">')),
         Status.OK,
         None,
     ),
@@ -149,31 +144,29 @@ CASES = [
         Status.BROKEN,
         "redirect-loop",
     ),
-    case(
+    served(
         "meta refresh only in noscript",
-        {
-            "/app": reply(
-                200,
-                "<html><head><title>Notebook</title><noscript><meta http-equiv=refresh "
-                "content='0; url=/nojs'></noscript></head><body><div id=root></div>"
-                "<script src=/app.js></script></body></html>",
-            )
-        },
         "/app",
+        reply(
+            200,
+            "<html><head><title>Notebook</title><noscript><meta http-equiv=refresh "
+            "content='0; url=/nojs'></noscript></head><body><div id=root></div>"
+            "<script src=/app.js></script></body></html>",
+        ),
         Status.OK,
         None,
     ),
-    case(
+    served(
         "js window.location redirect (never broken)",
-        {"/js": reply(200, js_page("/somewhere-else"))},
         "/js",
+        reply(200, js_page("/somewhere-else")),
         Status.OK,
         None,
     ),
-    case(
+    served(
         "js redirect to a parking lander",
-        {"/js": reply(200, js_page("/lander"))},
         "/js",
+        reply(200, js_page("/lander")),
         Status.SOFT_404,
         "parked-domain",
     ),
@@ -246,12 +239,8 @@ STUBS = [
         Status.OK,
         None,
     ),
-    case(
-        "stub to a page that is gone",
-        {"/old/": reply(200, jekyll_stub("/gone/"))},
-        "/old/",
-        Status.BROKEN,
-        "http-404",
+    served(
+        "stub to a page that is gone", "/old/", reply(200, jekyll_stub("/gone/")), Status.BROKEN, "http-404"
     ),
 ]
 CASES += STUBS

@@ -15,43 +15,40 @@ from tests.crawl.helpers import (
     PROSE,
     case,
     html,
+    served,
     verdict_test,
 )
 from tests.crawl.server import redirect, reply, sequence
 
 CASES = [
-    case("451", {"/p": reply(451, "unavailable for legal reasons")}, "/p", Status.BLOCKED, "http-451"),
-    case("403 cloudflare body", {"/p": reply(403, CF_BODY)}, "/p", Status.BLOCKED, "bot-challenge"),
-    case(
+    served("451", "/p", reply(451, "unavailable for legal reasons"), Status.BLOCKED, "http-451"),
+    served("403 cloudflare body", "/p", reply(403, CF_BODY), Status.BLOCKED, "bot-challenge"),
+    served(
         "403 cf-mitigated header",
-        {"/p": reply(403, "", cf_mitigated="challenge")},
         "/p",
+        reply(403, "", cf_mitigated="challenge"),
         Status.BLOCKED,
         "bot-challenge",
     ),
-    case("200 cloudflare challenge", {"/p": reply(200, CF_BODY)}, "/p", Status.BLOCKED, "bot-challenge"),
-    case("999", {"/p": reply(999, "")}, "/p", Status.BLOCKED, "http-999"),
-    case(
+    served("200 cloudflare challenge", "/p", reply(200, CF_BODY), Status.BLOCKED, "bot-challenge"),
+    served("999", "/p", reply(999, ""), Status.BLOCKED, "http-999"),
+    served(
         "429 Retry-After beyond cap",
-        {"/p": reply(429, "later", retry_after="3600")},
         "/p",
+        reply(429, "later", retry_after="3600"),
         Status.BLOCKED,
         "http-429",
     ),
-    case(
+    served(
         "503 Retry-After then 200",
-        {"/p": sequence(reply(503, "busy", retry_after="1"), reply(200, html("Back")))},
         "/p",
+        sequence(reply(503, "busy", retry_after="1"), reply(200, html("Back"))),
         Status.OK,
         None,
     ),
-    case("503 for good", {"/p": reply(503, "busy")}, "/p", Status.SERVER_ERROR, "http-503"),
-    case(
-        "500 once then 200",
-        {"/p": sequence(reply(500, "oops"), reply(200, html("Fine now")))},
-        "/p",
-        Status.OK,
-        None,
+    served("503 for good", "/p", reply(503, "busy"), Status.SERVER_ERROR, "http-503"),
+    served(
+        "500 once then 200", "/p", sequence(reply(500, "oops"), reply(200, html("Fine now"))), Status.OK, None
     ),
 ]
 
@@ -87,14 +84,10 @@ INTERSTITIALS = [
         Status.BLOCKED,
         "bot-challenge",
     ),
-    case(
+    served(
         "real page with a cookie banner (ok)",
-        {
-            "/notes/chapter-3": reply(
-                200, html("Chapter 3", PROSE + "<div id='cookie'>We use cookies. Accept all cookies?</div>")
-            )
-        },
         "/notes/chapter-3",
+        reply(200, html("Chapter 3", PROSE + "<div id='cookie'>We use cookies. Accept all cookies?</div>")),
         Status.OK,
         None,
     ),
@@ -116,19 +109,15 @@ CASES += INTERSTITIALS
 
 # Issue 10 §3: a 503 is "temporarily unavailable": a server error for this run, never a dead link.
 UNAVAILABLE = [
-    case(
+    served(
         "503 maintenance page, Retry-After beyond the cap",
-        {"/p": reply(503, html("Down for maintenance", "<p>Back soon.</p>"), retry_after="7200")},
         "/p",
+        reply(503, html("Down for maintenance", "<p>Back soon.</p>"), retry_after="7200"),
         Status.SERVER_ERROR,
         "http-503",
     ),
-    case(
-        "503 page titled not found",
-        {"/p": reply(503, html("Page not found"))},
-        "/p",
-        Status.SERVER_ERROR,
-        "http-503",
+    served(
+        "503 page titled not found", "/p", reply(503, html("Page not found")), Status.SERVER_ERROR, "http-503"
     ),
     case(
         "503 after a permanent redirect",

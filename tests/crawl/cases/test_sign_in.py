@@ -14,6 +14,7 @@ from tests.crawl.helpers import (
     SHORT_PROSE,
     case,
     html,
+    served,
     verdict_test,
 )
 from tests.crawl.server import redirect, reply
@@ -29,24 +30,20 @@ CASES = [
         Status.LOGIN_REQUIRED,
         "login-redirect",
     ),
-    case(
+    served(
         "password form is the page",
-        {"/p": reply(200, html("Members area", "<form><input name=u><input type=password></form>"))},
         "/p",
+        reply(200, html("Members area", "<form><input name=u><input type=password></form>")),
         Status.LOGIN_REQUIRED,
         "password-form",
     ),
-    case(
-        "login link in header",
-        {"/p": reply(200, html("Eigenvalues", HEADER_LOGIN + PROSE))},
-        "/p",
-        Status.OK,
-        None,
+    served(
+        "login link in header", "/p", reply(200, html("Eigenvalues", HEADER_LOGIN + PROSE)), Status.OK, None
     ),
-    case(
+    served(
         "short page with a header login form",
-        {"/p": reply(200, html("Spectral theorem", HEADER_LOGIN_FORM + SHORT_PROSE))},
         "/p",
+        reply(200, html("Spectral theorem", HEADER_LOGIN_FORM + SHORT_PROSE)),
         Status.OK,
         None,
     ),

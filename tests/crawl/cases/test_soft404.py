@@ -10,15 +10,7 @@ import pytest
 
 from pipeline.crawl.classify import not_found_notice
 from pipeline.status import Status
-from tests.crawl.helpers import (
-    PROSE,
-    TINY_SCRIPTED,
-    TINY_STATIC,
-    case,
-    encoded,
-    html,
-    verdict_test,
-)
+from tests.crawl.helpers import PROSE, TINY_SCRIPTED, TINY_STATIC, case, encoded, html, served, verdict_test
 from tests.crawl.server import reply
 
 # "Not found" titles in the languages the not-found signals cover: (language, what it says, the page's
@@ -37,93 +29,89 @@ NOT_FOUND_TITLES = [
 ]
 
 CASES = [
-    case(
-        "title 404 Not Found",
-        {"/p": reply(200, html("404 Not Found"))},
-        "/p",
-        Status.SOFT_404,
-        "title-not-found",
+    served(
+        "title 404 Not Found", "/p", reply(200, html("404 Not Found")), Status.SOFT_404, "title-not-found"
     ),
-    case(
+    served(
         "h1 Page not found",
-        {"/p": reply(200, "<html><head><title>Acme</title></head><body><h1>Page not found</h1>" + PROSE)},
         "/p",
+        reply(200, "<html><head><title>Acme</title></head><body><h1>Page not found</h1>" + PROSE),
         Status.SOFT_404,
         "h1-not-found",
     ),
-    case(
+    served(
         "article: why gradients are not found",
-        {"/p": reply(200, html("Why gradients are not found in shallow saddle regions"))},
         "/p",
+        reply(200, html("Why gradients are not found in shallow saddle regions")),
         Status.OK,
         None,
     ),
-    case(
+    served(
         "article title ending in 'not found'",
-        {"/p": reply(200, html("Optimisation when the global minimum is not found"))},
         "/p",
+        reply(200, html("Optimisation when the global minimum is not found")),
         Status.OK,
         None,
     ),
-    case(
+    served(
         "article about HTTP 404 errors",
-        {"/p": reply(200, html("Handling HTTP 404 error pages in a static site generator"))},
         "/p",
+        reply(200, html("Handling HTTP 404 error pages in a static site generator")),
         Status.OK,
         None,
     ),
-    case(
+    served(
         "de article: Eigenwerte, nicht gefunden? (ok)",
-        {"/p": reply(200, html("Warum Eigenwerte manchmal nicht gefunden werden: Einführung in Numerik"))},
         "/p",
+        reply(200, html("Warum Eigenwerte manchmal nicht gefunden werden: Einführung in Numerik")),
         Status.OK,
         None,
     ),
-    case(
+    served(
         "windows-1252 in the header",
-        {"/p": encoded("Página no encontrada", "windows-1252")},
         "/p",
+        encoded("Página no encontrada", "windows-1252"),
         Status.SOFT_404,
         "title-not-found",
     ),
-    case(
+    served(
         "iso-8859-1 in a meta only",
-        {"/p": encoded("Página no encontrada", "iso-8859-1", header=False, meta=True)},
         "/p",
+        encoded("Página no encontrada", "iso-8859-1", header=False, meta=True),
         Status.SOFT_404,
         "title-not-found",
     ),
-    case(
+    served(
         "windows-1252 undeclared",
-        {"/p": encoded("Página no encontrada", "windows-1252", header=False)},
         "/p",
+        encoded("Página no encontrada", "windows-1252", header=False),
         Status.SOFT_404,
         "title-not-found",
     ),
-    case(
+    served(
         "windows-1251 Russian",
-        {"/p": encoded("Страница не найдена", "windows-1251")},
         "/p",
+        encoded("Страница не найдена", "windows-1251"),
         Status.SOFT_404,
         "title-not-found",
     ),
-    case(
+    served(
         "shift_jis Japanese",
-        {"/p": encoded("ページが見つかりません", "shift_jis", header=False, meta=True)},
         "/p",
+        encoded("ページが見つかりません", "shift_jis", header=False, meta=True),
         Status.SOFT_404,
         "title-not-found",
     ),
-    case(
+    served(
         "iso-8859-1 ordinary page (ok)",
-        {"/p": encoded("Équations différentielles", "iso-8859-1")},
         "/p",
+        encoded("Équations différentielles", "iso-8859-1"),
         Status.OK,
         None,
     ),
 ]
 CASES += [
-    case(f"{language}: {says}", {"/p": reply(200, html(title))}, "/p", Status.SOFT_404, "title-not-found")
+    served(f"{language}: {says}", "/p", reply(200, html(title)), Status.SOFT_404, "title-not-found")
     for language, says, title in NOT_FOUND_TITLES
 ]
 
@@ -145,10 +133,10 @@ CATCH_ALL = [
         Status.SOFT_404,
         "same-as-missing-page",
     ),
-    case(
+    served(
         "tiny static page, made-up paths answer 404",
-        {"/notes/chapter-3": reply(200, TINY_STATIC)},
         "/notes/chapter-3",
+        reply(200, TINY_STATIC),
         Status.OK,
         None,
     ),
@@ -164,82 +152,70 @@ CASES += CATCH_ALL
 
 # Issue 10 §3: removed-content notices served with 200, in the languages the not-found lists cover.
 REMOVED = [
-    case(
+    served(
         "video unavailable",
-        {"/watch": reply(200, html("Video unavailable - NotesTube", "<p>This video has been removed.</p>"))},
         "/watch",
+        reply(200, html("Video unavailable - NotesTube", "<p>This video has been removed.</p>")),
         Status.SOFT_404,
         "removed-content",
     ),
-    case(
+    served(
         "course no longer available",
-        {
-            "/course/la": reply(
-                200,
-                "<html><head><title>Linear Algebra | Acme Academy</title></head><body><h1>Linear Algebra</h1>"
-                "<p>This course is no longer available.</p><p>Browse our catalogue for other courses.</p>"
-                "</body></html>",
-            )
-        },
         "/course/la",
+        reply(
+            200,
+            "<html><head><title>Linear Algebra | Acme Academy</title></head><body><h1>Linear Algebra</h1>"
+            "<p>This course is no longer available.</p><p>Browse our catalogue for other courses.</p>"
+            "</body></html>",
+        ),
         Status.SOFT_404,
         "removed-content",
     ),
-    case(
+    served(
         "page archived and no longer available",
-        {
-            "/p": reply(
-                200, html("Eigenvalues", "<p>This page has been archived and is no longer available.</p>")
-            )
-        },
         "/p",
+        reply(200, html("Eigenvalues", "<p>This page has been archived and is no longer available.</p>")),
         Status.SOFT_404,
         "removed-content",
     ),
-    case(
+    served(
         "archived repository still works (ok)",
-        {
-            "/p": reply(
-                200,
-                html(
-                    "notes/linear-algebra",
-                    "<p>This repository has been archived by the owner"
-                    " on Jan 5, 2024. It is now read-only.</p>" + PROSE,
-                ),
-            )
-        },
         "/p",
+        reply(
+            200,
+            html(
+                "notes/linear-algebra",
+                "<p>This repository has been archived by the owner"
+                " on Jan 5, 2024. It is now read-only.</p>" + PROSE,
+            ),
+        ),
         Status.OK,
         None,
     ),
-    case(
+    served(
         "article about unavailable videos (ok)",
-        {
-            "/p": reply(
-                200,
-                html(
-                    "Why videos vanish",
-                    PROSE + "<p>When a video is unavailable in one country"
-                    " it may still play in another.</p>" + PROSE,
-                ),
-            )
-        },
         "/p",
+        reply(
+            200,
+            html(
+                "Why videos vanish",
+                PROSE + "<p>When a video is unavailable in one country"
+                " it may still play in another.</p>" + PROSE,
+            ),
+        ),
         Status.OK,
         None,
     ),
-    case(
+    served(
         "free text beside a print edition no longer available (ok)",
-        {
-            "/p": reply(
-                200,
-                html(
-                    "Linear algebra, free online",
-                    PROSE + "<aside>The print edition is no longer available.</aside>",
-                ),
-            )
-        },
         "/p",
+        reply(
+            200,
+            html(
+                "Linear algebra, free online",
+                PROSE + "<aside>The print edition is no longer available.</aside>",
+            ),
+        ),
         Status.OK,
         None,
     ),
@@ -253,10 +229,10 @@ REMOVED_NOTICES = [
     ("ja", "動画は削除されました", "線形代数", "この動画は削除されました。"),
 ]
 REMOVED += [
-    case(
+    served(
         f"{language}: {says}",
-        {"/p": reply(200, html(title, f"<p>{notice}</p>"))},
         "/p",
+        reply(200, html(title, f"<p>{notice}</p>")),
         Status.SOFT_404,
         "removed-content",
     )
