@@ -29,6 +29,7 @@ from pipeline.seed import SeedReport, seed_from_export
 from pipeline.signals import StopRequest, stop_on_signals
 from pipeline.status import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_PROBLEMS
 from pipeline.store.sync import SyncReport
+from pipeline.wording import plural
 
 if TYPE_CHECKING:
     import httpx
@@ -270,9 +271,7 @@ def _run(
         need = sum(len(a.resources) for a in attention)
         exit_code = EXIT_PROBLEMS
         headline = f"problems found: {need} resource{' needs' if need == 1 else 's need'} a human" + (
-            f", {len(report.errors)} quality error{'s' if len(report.errors) != 1 else ''}"
-            if report.errors
-            else ""
+            f", {plural(len(report.errors), 'quality error')}" if report.errors else ""
         )
     elif failing:
         exit_code = EXIT_OK

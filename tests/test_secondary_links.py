@@ -7,13 +7,10 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import Engine, select
 
 from pipeline.checkrun import CheckReport, CheckRequest, check_catalogue
@@ -24,7 +21,6 @@ from pipeline.crawl.runner import Checked, Crawl
 from pipeline.model import Catalogue, Link
 from pipeline.publish.reports import build_health_report
 from pipeline.status import Evidence, Outcome, Status
-from pipeline.store.engine import open_store
 from pipeline.store.links import _health
 from pipeline.store.models import CheckResult
 from pipeline.store.sync import sync_catalogue
@@ -94,13 +90,6 @@ def test_a_resource_the_forge_api_answered_has_only_its_links_fetched() -> None:
     assert [v.outcome.status for v in app.links] == [Status.OK, Status.OK, Status.OK]
     assert seen[DEMO] == 1 and seen[SOURCE] == 1
     assert seen[MAIN] == 1  # fetched as the "Same page" link, not as the resource's own URL
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = open_store(f"sqlite:///{tmp_path / 'roadmap.db'}", tmp_path)
-    yield engine
-    engine.dispose()
 
 
 def check(engine: Engine, cat: Catalogue, dead: set[str]) -> CheckReport:

@@ -11,6 +11,7 @@ import click
 from pipeline.cli.options import catalogue_option, database_option, format_option
 from pipeline.clock import isoformat, readable
 from pipeline.errors import UsageError
+from pipeline.wording import plural
 
 RUN_NOT_JUDGED = " (run {outcome}: not judged)"
 
@@ -31,7 +32,6 @@ def _check_line(check: Any) -> tuple[str, ...]:
 
 
 def _incident_line(incident: Any) -> str:
-    plural = "s" if incident.failures != 1 else ""
     end = (
         "still failing"
         if incident.ongoing
@@ -40,7 +40,7 @@ def _incident_line(incident: Any) -> str:
     evidence = f" — {incident.evidence}" if incident.evidence else ""
     return (
         f"{incident.status} from {readable(incident.started_at)} (run #{incident.started_run}), {end}; "
-        f"{incident.failures} failing check{plural}{evidence}"
+        f"{plural(incident.failures, 'failing check')}{evidence}"
     )
 
 

@@ -16,9 +16,10 @@ from pipeline.cli.options import (
     database_option,
     format_option,
 )
-from pipeline.cli.render import live_line, plural, shown
+from pipeline.cli.render import live_line, shown
 from pipeline.clock import isoformat
 from pipeline.status import counts_text
+from pipeline.wording import plural
 
 if TYPE_CHECKING:  # the command imports it when it runs: `roadmap --help` stays fast
     from pipeline.nightly import NightlyResult

@@ -9,11 +9,6 @@ from typing import Any
 from pipeline.status import shown_status
 
 
-def plural(count: int, noun: str) -> str:
-    """ "1 file", "2 files"."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def shown(path: Path) -> str:
     """A path as the user would type it: relative to the working directory when it is below it."""
     try:

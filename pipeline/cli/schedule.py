@@ -11,6 +11,7 @@ import click
 
 from pipeline.cli.options import allow_private_addresses_option, catalogue_option, database_option
 from pipeline.status import EXIT_OK
+from pipeline.wording import plural
 
 
 @click.command("schedule")
@@ -46,9 +47,8 @@ def command(catalogue_dir: Path, database_url: str | None, allow_private_address
     finally:
         logger.removeHandler(handler)
         logger.propagate = True
-    runs = f"{report.runs} run{'s' if report.runs != 1 else ''}"
     click.echo(
-        f"roadmap schedule: stopped ({report.stopped_by}) after {runs} "
+        f"roadmap schedule: stopped ({report.stopped_by}) after {plural(report.runs, 'run')} "
         f"({report.failed} failed, {report.missed} missed)"
     )
     raise click.exceptions.Exit(EXIT_OK)

@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 
 from pipeline.cli.options import catalogue_option, format_option
-from pipeline.cli.render import plural
 from pipeline.status import EXIT_OK, EXIT_PROBLEMS
 from pipeline.validate import Problem, ValidationResult, validate_catalogue
 from pipeline.validate.run import display_root
+from pipeline.wording import plural
 
 
 @click.command("validate")

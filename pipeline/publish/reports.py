@@ -36,6 +36,7 @@ from pipeline.quality.state import (
 )
 from pipeline.status import FAILURES, HEALTHY, NOT_JUDGED, Status, Suggestion, evidence_text
 from pipeline.store.health import APPLIED_CONCLUSIONS
+from pipeline.wording import plural
 
 RETIRE_AFTER_DAYS = 30  # broken this long: suggest retiring rather than hunting for a new URL
 ISSUE_LIST_LIMIT = 50  # items per list in health.md: a GitHub issue body is limited to 65,536 characters
@@ -73,7 +74,7 @@ def _detail(resource: Resource, summary: HealthSummary | None, state: State) -> 
     if state in (State.BROKEN, State.FAILING):
         runs = summary.consecutive_failures
         return (
-            f"{status.value}{code} in {runs} run{'s' if runs != 1 else ''} in a row, "
+            f"{status.value}{code} in {plural(runs, 'run')} in a row, "
             f"since {date_text(summary.failing_since)}{evidence}{repair_text(repair_of(summary, state))}"
         )
     if state is State.BLOCKED:
@@ -85,9 +86,8 @@ def _detail(resource: Resource, summary: HealthSummary | None, state: State) -> 
 
 def _link_detail(link: Any) -> str:
     """One line on a failing secondary link (pipeline.store.links.LinkHealth)."""
-    runs = f"{link.streak} run{'s' if link.streak != 1 else ''} in a row"
     why = f": {link.evidence}" if link.evidence else ""
-    return f"{link.title or 'link'} link {link.status.value} for {runs}{why}"
+    return f"{link.title or 'link'} link {link.status.value} for {plural(link.streak, 'run')} in a row{why}"
 
 
 def _previous_status(history: Sequence[Any], upto: int, conclusive: Sequence[bool]) -> Status | None:
