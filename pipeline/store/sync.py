@@ -65,6 +65,10 @@ def canonical_json(values: Mapping[str, Any]) -> bytes:
         return json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+# New resource rows are written this many at a time, in the sync's one transaction: 100,000 rows' values
+# held until the end cost more memory than the catalogue itself.
+INSERT_BATCH = 5_000
+
 SECTION_COLUMNS = ("id", "title", "position", "kind", "stage", "introduction", "goals", "coverage")
 
 
@@ -124,6 +128,9 @@ def _sync_resources(
     for values, known in _with_stored(map(resource_values, catalogue.resources), stored, now, inserts):
         if known is None:
             added.append(values["id"])
+            if len(inserts) >= INSERT_BATCH:  # the new rows of a big first sync are not all held at once
+                _insert_many(connection, resource_t, inserts)
+                inserts.clear()
             continue
         content_hash, retired_at, stored_url = known
         differs = content_hash != values["content_hash"]

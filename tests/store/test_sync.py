@@ -192,3 +192,16 @@ def test_a_fresh_sync_stores_the_bytes_sqlalchemy_would(engine: Engine, tmp_path
     inserted = [line for line in full_dump(engine) if line.startswith("INSERT")]
     assert any('"resource"' in line for line in inserted)
     assert inserted == [line for line in full_dump(reference) if line.startswith("INSERT")]
+
+
+def test_a_first_sync_bigger_than_a_batch_stores_every_row(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("pipeline.store.sync.INSERT_BATCH", 2)
+    cat = catalogue([resource(f"r{i}", position=10 * i) for i in range(5)])
+    report = sync_catalogue(engine, cat, now=T1)
+    assert report.added == tuple(f"r{i}" for i in range(5))
+    stored = rows(engine)
+    assert sorted(stored) == [f"r{i}" for i in range(5)]
+    assert all(row["first_seen"] == T1 and row["content_hash"] for row in stored.values())
+    assert sync_catalogue(engine, cat, now=T2) == SyncReport()
