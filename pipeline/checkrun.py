@@ -226,6 +226,7 @@ async def check_catalogue(
             stop=stop,
             controls=lambda exclude: control_urls(catalogue, engine, exclude),
             answered=forges.by_resource,
+            answered_urls=forges.by_url,
         )
         ticker = asyncio.create_task(recorder.tick())
         try:

@@ -29,6 +29,8 @@ from pipeline.store.forges import RepoFacts, load_repo_facts, save_repo_facts
 class ForgeStep:
     by_resource: dict[str, Outcome] = field(default_factory=dict)  # resource id -> verdict from the API
     run: ForgeRun = field(default_factory=ForgeRun)
+    # listed URL -> verdict from the API, for the resources' secondary links ("Source Code") as well
+    by_url: dict[str, Outcome] = field(default_factory=dict)
 
 
 # What a Finding and the stored RepoFacts both hold, under the same name and with the same meaning, so it
@@ -70,23 +72,28 @@ async def answer_repository_links(
     transport: httpx.AsyncBaseTransport | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> ForgeStep:
-    """Ask, record the answers, and return a verdict for each resource whose repository was answered.
+    """Ask, record the answers, and return a verdict for each resource whose repository was answered, and
+    for each answered URL (a resource's own or one of its secondary links, e.g. "Source Code").
 
     A link with a fragment is left to the crawler, which checks the anchor."""
     if not any(f.enabled for f in config.forges.values()):
         return ForgeStep()
-    by_url: dict[str, list[str]] = {}
+    by_url: dict[str, list[str]] = {}  # listed URL -> the resources whose own URL it is
     for resource in resources:
+        for url in (resource.url, *(link.target for link in resource.links)):
+            if url is not None and "#" not in url:
+                by_url.setdefault(url, [])
         if resource.url is not None and "#" not in resource.url:
-            by_url.setdefault(resource.url, []).append(resource.id)
+            by_url[resource.url].append(resource.id)
     if not by_url:
         return ForgeStep()
     known = {url: _finding(facts) for url, facts in load_repo_facts(engine).items()}
     run = await ask_forges(by_url, config, known=known, clock=clock, transport=transport, environ=environ)
     save_repo_facts(engine, [_facts(f) for f in run.findings.values() if f.answered])
-    outcomes = {}
+    outcomes, by_answered_url = {}, {}
     for url, finding in run.findings.items():
         outcome = outcome_for(finding)
         if outcome is not None:
             outcomes.update(dict.fromkeys(by_url[url], outcome))
-    return ForgeStep(outcomes, run)
+            by_answered_url[url] = outcome
+    return ForgeStep(outcomes, run, by_answered_url)

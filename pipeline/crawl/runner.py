@@ -259,7 +259,8 @@ class Crawl:
     `watch` says whether the network looked down.
 
     answered: resources whose own URL is already judged (a forge's API answered for it): only their
-    secondary links are fetched.
+    secondary links are fetched. answered_urls: listed URLs already judged the same way; a secondary
+    link listing one is not fetched either.
     stop: set it (a signal) to end early; finished outcomes are still yielded, in-flight fetches dropped
     (a resource whose own URL was judged is yielded with the links judged so far).
     controls: other URLs of the catalogue (hosts to exclude -> URLs) asked, recording nothing, when a
@@ -272,6 +273,7 @@ class Crawl:
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     controls: Callable[[set[str]], list[str]] = lambda _exclude: []
     answered: Mapping[str, Outcome] = field(default_factory=dict)
+    answered_urls: Mapping[str, Outcome] = field(default_factory=dict)
     watch: NetworkWatch | None = None
 
     async def results(self) -> AsyncIterator[Checked]:
@@ -298,11 +300,17 @@ class Crawl:
         jobs: dict[str, list[_Use]] = {}
         pending: dict[str, _Pending] = {}
         for resource in self.resources:
-            links = checkable_links(resource)
             known = self.answered.get(resource.id)
             if known is None and resource.url is None:
                 known = skipped(resource)
-            entry = _Pending(resource, known, len(links))
+            links, entry = [], _Pending(resource, known, 0)
+            for i in checkable_links(resource):
+                target = resource.links[i].target
+                if (answer := self.answered_urls.get(target)) is not None:
+                    entry.links[i] = LinkVerdict(resource.links[i].title, answer)
+                else:
+                    links.append(i)
+            entry.waiting += len(links)
             if entry.waiting == 0:
                 deliver(entry.checked())
                 continue

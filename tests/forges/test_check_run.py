@@ -3,17 +3,26 @@ recorded, exported and reported, what is not fetched as a page, and where the to
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sqlite3
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy import Engine
 
+from pipeline.checkrun import CheckRequest, check_catalogue
+from pipeline.model import Link
+from pipeline.status import Status
+from pipeline.store.sync import sync_catalogue
 from tests.cli import roadmap
-from tests.forges.conftest import TOKEN
+from tests.crawl.helpers import TEST_CHECK
+from tests.factory import catalogue, resource
+from tests.forges.conftest import TOKEN, forge_config
 from tests.forges.fakeapi import FakeClock, FakeForge
 from tests.nightly.conftest import query, write_catalogue
 
@@ -167,3 +176,22 @@ def test_without_a_token_a_rate_limited_repository_is_fetched_as_a_page_not_brok
         # renamed repository with a redirect to its id, and following it costs a second request.
         assert asked == 1 and rows["renamed"] == "redirected", (fetched, rows)
         assert "not asked, fetched as pages instead" in summary["run"]["message"]
+
+
+def test_a_secondary_repository_link_is_asked_of_the_forge_not_fetched(
+    tmp_path: Path, forge: FakeForge, engine: Engine
+) -> None:
+    forge.add("alice/fine")
+    wiki, fine, gone = (f"http://{forge.host}/alice/{path}" for path in ("fine/wiki", "fine", "gone"))
+    config = replace(forge_config(forge), check=TEST_CHECK)
+    links = (Link("Source Code", fine), Link("Old code", gone))
+    cat = replace(catalogue([resource("notes", url=wiki, links=links)]), config=config)
+    sync_catalogue(engine, cat)
+    report = asyncio.run(check_catalogue(engine, cat, CheckRequest(allow_private_addresses=True)))
+    assert report.outcomes["notes"].status is Status.OK  # a wiki page: fetched as a page
+    assert [(v.title, v.outcome.status, v.outcome.http_status) for v in report.links["notes"]] == [
+        ("Source Code", Status.OK, 200),
+        ("Old code", Status.BROKEN, 404),
+    ]
+    assert "/alice/fine/wiki" in forge.counters.pages
+    assert not {"/alice/fine", "/alice/gone"} & {p.rstrip("/") for p in forge.counters.pages}
