@@ -1,4 +1,5 @@
-"""A small catalogue in tmp_path whose links point at a loopback server the test controls."""
+"""A small catalogue in tmp_path whose links point at a loopback server the test controls; another process
+that holds the run lock."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import contextlib
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,3 +73,28 @@ def serve_ok(server: LoopbackServer, rid: str, ip: str = IPS[0]) -> str:
 
 def serve_gone(server: LoopbackServer, rid: str, ip: str = IPS[0]) -> str:
     return server.route(f"/{rid}", reply(404, "<title>404 Not Found</title><h1>Not Found</h1>"), ip=ip)
+
+
+HOLDER = """
+import sys
+from pipeline.lock import run_lock
+with run_lock(sys.argv[1], command=sys.argv[2]):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
+
+
+@contextlib.contextmanager
+def lock_holder(url: str, command: str) -> Iterator[subprocess.Popen[str]]:
+    """Another process holding the run lock of url as `command` until it is killed (never past the block)."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, url, command], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "held"
+        yield holder
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait(timeout=10)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,14 +11,7 @@ from sqlalchemy import make_url
 
 from pipeline.errors import LockedError
 from pipeline.lock import lock_path_for, run_lock
-
-HOLDER = """
-import sys
-from pipeline.lock import run_lock
-with run_lock(sys.argv[1], command="roadmap nightly"):
-    print("held", flush=True)
-    sys.stdin.read()
-"""
+from tests.nightly.conftest import lock_holder
 
 
 @pytest.mark.parametrize(
@@ -78,23 +69,11 @@ def test_in_memory_database_needs_no_lock() -> None:
 @pytest.mark.slow
 def test_a_killed_holder_never_blocks_the_next_run(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/roadmap.db"
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, url],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None
-        assert holder.stdout.readline().strip() == "held"
+    with lock_holder(url, "roadmap nightly") as holder:
         with pytest.raises(LockedError, match=rf"\(pid {holder.pid}, roadmap nightly, since "), run_lock(url):
             pass
         holder.send_signal(signal.SIGKILL)  # no cleanup runs: only the kernel releases the lock
         assert holder.wait(timeout=10) == -signal.SIGKILL
-    finally:
-        if holder.poll() is None:
-            holder.kill()
-            holder.wait(timeout=10)
     # The dead holder's record is still in the file, but it is not trusted: the lock is free.
     assert f'"pid": {holder.pid}' in (tmp_path / "roadmap.db.lock").read_text()
     with run_lock(url, command="roadmap nightly") as again:

@@ -7,8 +7,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
@@ -17,15 +15,9 @@ from sqlalchemy import text
 from pipeline.errors import LockedError
 from pipeline.lock import _application_name, run_lock
 from pipeline.store.engine import make_engine
+from tests.nightly.conftest import lock_holder
 from tests.store.postgres import pg_url, postgres_admin  # noqa: F401  (fixtures)
 
-HOLDER = """
-import sys
-from pipeline.lock import run_lock
-with run_lock(sys.argv[1], command="roadmap nightly (nightly)"):
-    print("held", flush=True)
-    sys.stdin.read()
-"""
 SINCE = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
 
 
@@ -97,12 +89,7 @@ def test_application_name_keeps_the_pid_within_63_bytes(
 
 @pytest.mark.slow
 def test_a_killed_holder_never_blocks_the_next_run(pg_url: str) -> None:  # noqa: F811
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, pg_url], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert holder.stdout is not None
-        assert holder.stdout.readline().strip() == "held"
+    with lock_holder(pg_url, "roadmap nightly (nightly)") as holder:
         with (
             pytest.raises(LockedError, match=rf"\(pid {holder.pid}, roadmap nightly \(nightly\), since "),
             run_lock(pg_url),
@@ -110,10 +97,6 @@ def test_a_killed_holder_never_blocks_the_next_run(pg_url: str) -> None:  # noqa
             pass
         holder.send_signal(signal.SIGKILL)  # no cleanup runs: only the server can release the lock
         assert holder.wait(timeout=10) == -signal.SIGKILL
-    finally:
-        if holder.poll() is None:
-            holder.kill()
-            holder.wait(timeout=10)
     # The server ends the session when it reads the closed socket, a moment after the kill: poll, bounded.
     deadline = time.monotonic() + 10
     while True:
