@@ -16,11 +16,19 @@ EXPECTED_WALLS: dict[str, frozenset[Status]] = {
     "freemium": frozenset({Status.PAYWALLED, Status.LOGIN_REQUIRED}),
     "free-with-registration": frozenset({Status.LOGIN_REQUIRED}),
 }
+# A resource without a declared cost (a list without `features.cost`, e.g. an imported awesome list)
+# comes with no promise of free access: a paywall or a sign-in page is what the page is, not a problem.
+NO_PROMISE: frozenset[Status] = frozenset({Status.PAYWALLED, Status.LOGIN_REQUIRED})
 
 
 def for_resource(outcome: Outcome, cost: str | None) -> Outcome:
-    """A paywall on a resource the catalogue lists as paid is the expected state, not a problem."""
-    if outcome.status in EXPECTED_WALLS.get(cost or "", frozenset()):
-        note = Evidence("expected-wall", f"{outcome.status} as expected: the catalogue lists it as {cost}")
+    """A paywall on a resource the catalogue lists as paid, or on one of a list that declares no cost,
+    is the expected state, not a problem."""
+    expected = NO_PROMISE if cost is None else EXPECTED_WALLS.get(cost, frozenset())
+    if outcome.status in expected:
+        why = (
+            f"the catalogue lists it as {cost}" if cost else "the list declares no cost (no promise of free)"
+        )
+        note = Evidence("expected-wall", f"{outcome.status} as expected: {why}")
         return replace(outcome, status=Status.OK, evidence=(note, *outcome.evidence))
     return outcome

@@ -473,9 +473,13 @@ def test_no_probe_for_home_pages_or_non_html() -> None:
         (Status.LOGIN_REQUIRED, "free-with-registration", Status.OK),
         (Status.PAYWALLED, "free-with-registration", Status.PAYWALLED),
         (Status.BROKEN, "paid", Status.BROKEN),
+        (Status.PAYWALLED, None, Status.OK),  # a list that declares no cost promises nothing free
+        (Status.LOGIN_REQUIRED, None, Status.OK),
+        (Status.BROKEN, None, Status.BROKEN),
+        (Status.SOFT_404, None, Status.SOFT_404),
     ],
 )
-def test_walls_expected_from_the_declared_cost(status: Status, cost: str, expected: Status) -> None:
+def test_walls_expected_from_the_declared_cost(status: Status, cost: str | None, expected: Status) -> None:
     from pipeline.status import Evidence, Outcome
 
     outcome = Outcome(url=URL, status=status, evidence=(Evidence("x", "y"),))
