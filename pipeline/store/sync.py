@@ -65,8 +65,8 @@ def canonical_json(values: Mapping[str, Any]) -> bytes:
         return json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-# New resource rows are written this many at a time, in the sync's one transaction: 100,000 rows' values
-# held until the end cost more memory than the catalogue itself.
+# New and changed resource rows are written this many at a time, in the sync's one transaction: 100,000
+# rows' values held until the end cost more memory than the catalogue itself.
 INSERT_BATCH = 5_000
 
 SECTION_COLUMNS = ("id", "title", "position", "kind", "stage", "introduction", "goals", "coverage")
@@ -146,17 +146,24 @@ def _sync_resources(
         if differs:
             update_values["last_changed"] = now
         updates.append(update_values)
+        if len(updates) >= INSERT_BATCH:
+            _update_resources(connection, updates)
+            updates.clear()
     wanted = {r.id for r in catalogue.resources}
     retired = sorted(rid for rid, (_, at, _) in stored.items() if at is None and rid not in wanted)
     _insert_many(connection, resource_t, inserts)
-    # executemany needs one statement shape: group updates by whether last_changed moves.
-    _update_by_id(connection, resource_t, [u for u in updates if "last_changed" in u])
-    _update_by_id(connection, resource_t, [u for u in updates if "last_changed" not in u])
+    _update_resources(connection, updates)
     # A new URL (e.g. `roadmap fix redirects`) is due now: the schedule and health were about the old one,
     # and waiting out a healthy interval would keep reporting "moved" for a URL already fixed.
     _set_by_id(connection, resource_t, moved, next_check_at=None)
     _set_by_id(connection, resource_t, retired, retired_at=now)
     return tuple(added), tuple(changed), tuple(retired), tuple(restored)
+
+
+def _update_resources(connection: Connection, updates: list[dict[str, Any]]) -> None:
+    # executemany needs one statement shape: group updates by whether last_changed moves.
+    _update_by_id(connection, resource_t, [u for u in updates if "last_changed" in u])
+    _update_by_id(connection, resource_t, [u for u in updates if "last_changed" not in u])
 
 
 def _with_stored(

@@ -205,3 +205,16 @@ def test_a_first_sync_bigger_than_a_batch_stores_every_row(
     assert sorted(stored) == [f"r{i}" for i in range(5)]
     assert all(row["first_seen"] == T1 and row["content_hash"] for row in stored.values())
     assert sync_catalogue(engine, cat, now=T2) == SyncReport()
+
+
+def test_more_changes_than_a_batch_are_all_stored(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("pipeline.store.sync.INSERT_BATCH", 2)
+    ids = [f"r{i}" for i in range(5)]
+    sync_catalogue(engine, catalogue([resource(rid, position=10 * i) for i, rid in enumerate(ids)]), now=T1)
+    sync_catalogue(engine, catalogue([resource(ids[0])]), now=T2)  # four retired
+    changed = catalogue([resource(rid, position=10 * i, title=f"New {rid}") for i, rid in enumerate(ids)])
+    report = sync_catalogue(engine, changed, now=T3)
+    assert report == SyncReport(changed=(ids[0],), restored=tuple(ids[1:]))
+    stored = rows(engine)
+    assert all(stored[rid]["title"] == f"New {rid}" and stored[rid]["retired_at"] is None for rid in ids)
+    assert all(stored[rid]["last_changed"] == T3 for rid in ids)
