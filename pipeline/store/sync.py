@@ -184,7 +184,7 @@ def _insert_many(connection: Connection, table: Any, rows: list[dict[str, Any]])
     ones), each value bound by its column type's own bind processor exactly as SQLAlchemy binds it (JSON
     as text, SQLite's datetime text, PostgreSQL's casts in the compiled statement) but without its per-row
     machinery, which at 20,000 new resources cost more than the database's own work. A value equal to the
-    row before's (the sync's `now`, None, an empty list) is processed once."""
+    row before's (the sync's `now`, None, an empty list) or a list of text already seen is processed once."""
     if not rows:
         return
     dialect = connection.dialect
@@ -196,10 +196,18 @@ def _insert_many(connection: Connection, table: Any, rows: list[dict[str, Any]])
             continue
         last: Any = _NOTHING
         bound: Any = None
+        texts: dict[tuple[str, ...], Any] = {}  # lists of text (topics) repeat across resources
         for row in rows:
             value = row[name]
             if value is not last and (value or last or type(value) is not type(last)):
-                last, bound = value, process(value)
+                if type(value) is list and all(type(item) is str for item in value):
+                    key = tuple(value)
+                    bound = texts.get(key, _NOTHING)
+                    if bound is _NOTHING:
+                        bound = texts[key] = process(value)
+                else:
+                    bound = process(value)
+                last = value
             row[name] = bound
     params: list[Any] = rows
     if compiled.positional:

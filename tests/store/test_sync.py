@@ -168,6 +168,8 @@ def test_a_fresh_sync_stores_the_bytes_sqlalchemy_would(engine: Engine, tmp_path
             resource("a", topics=("vectors", "matrices"), quality_exceptions={"not-visual": "Notes."}),
             resource("b", url=None, awaiting_url="waiting for the publisher", topics=()),
             resource("c", tags=("one",), links=(Link("Demo", "https://example.org/demo"),), parent="a"),
+            resource("d", position=20, topics=("vectors", "matrices")),  # a's topics again
+            resource("e", position=30, topics=("vectors",)),
         ]
     )
     sync_catalogue(engine, cat, now=T1)
