@@ -299,7 +299,6 @@ def _check(
             built.append(build_resource(doc.data, doc.path))
         doc.data = None  # checked: only its facts and its model are needed from here on
     check_across(run, facts, sections_doc, config)
-    facts.clear()  # let the facts go before the catalogue sorts its resources (100,000: 25 MB less at peak)
 
     problems = tuple(sorted(run.problems, key=Problem.sort_key))
     catalogue = None
