@@ -67,7 +67,7 @@ def canonical_json(values: Mapping[str, Any]) -> bytes:
 
 # New and changed resource rows are written this many at a time, in the sync's one transaction: 100,000
 # rows' values held until the end cost more memory than the catalogue itself.
-INSERT_BATCH = 5_000
+WRITE_BATCH = 5_000
 
 SECTION_COLUMNS = ("id", "title", "position", "kind", "stage", "introduction", "goals", "coverage")
 
@@ -128,7 +128,7 @@ def _sync_resources(
     for values, known in _with_stored(map(resource_values, catalogue.resources), stored, now, inserts):
         if known is None:
             added.append(values["id"])
-            if len(inserts) >= INSERT_BATCH:  # the new rows of a big first sync are not all held at once
+            if len(inserts) >= WRITE_BATCH:  # the new rows of a big first sync are not all held at once
                 _insert_many(connection, resource_t, inserts)
                 inserts.clear()
             continue
@@ -146,7 +146,7 @@ def _sync_resources(
         if differs:
             update_values["last_changed"] = now
         updates.append(update_values)
-        if len(updates) >= INSERT_BATCH:
+        if len(updates) >= WRITE_BATCH:
             _update_resources(connection, updates)
             updates.clear()
     wanted = {r.id for r in catalogue.resources}

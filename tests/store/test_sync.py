@@ -199,7 +199,7 @@ def test_a_fresh_sync_stores_the_bytes_sqlalchemy_would(engine: Engine, tmp_path
 def test_a_first_sync_bigger_than_a_batch_stores_every_row(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("pipeline.store.sync.INSERT_BATCH", 2)
+    monkeypatch.setattr("pipeline.store.sync.WRITE_BATCH", 2)
     cat = catalogue([resource(f"r{i}", position=10 * i) for i in range(5)])
     report = sync_catalogue(engine, cat, now=T1)
     assert report.added == tuple(f"r{i}" for i in range(5))
@@ -210,7 +210,7 @@ def test_a_first_sync_bigger_than_a_batch_stores_every_row(
 
 
 def test_more_changes_than_a_batch_are_all_stored(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("pipeline.store.sync.INSERT_BATCH", 2)
+    monkeypatch.setattr("pipeline.store.sync.WRITE_BATCH", 2)
     ids = [f"r{i}" for i in range(5)]
     sync_catalogue(engine, catalogue([resource(rid, position=10 * i) for i, rid in enumerate(ids)]), now=T1)
     sync_catalogue(engine, catalogue([resource(ids[0])]), now=T2)  # four retired
