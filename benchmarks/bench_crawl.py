@@ -11,6 +11,8 @@ size is measured in one run, one after the other on the same servers:
 
 Every CLI run is a fresh process on a fresh database: start-up, validate, migrate, sync, crawl and the
 result writes are all in the wall time, as a user sees it. Peak RSS is each process's own (wait4).
+"1st req" is the time from the start to the servers' first request, "after" from their last answer to
+the end of the process (concluding the run, writing, exit): the rest is the crawl itself.
 
 The ideal is the politeness bound of the configuration: for each host, its URLs x max(gap, latency /
 per_host); the run's ideal is the largest (all hosts run in parallel). ratio = wall time / ideal.
@@ -77,7 +79,7 @@ def default_limits() -> Limits:
 
 def serve(port: int, latency: float, ready_fd: int) -> None:
     active: Counter[str] = Counter()
-    stats = {"requests": 0, "refused": 0, "peak": 0, "first_at": 0.0}
+    stats = {"requests": 0, "refused": 0, "peak": 0, "first_at": 0.0, "last_at": 0.0}
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         ip = writer.get_extra_info("sockname")[0]
@@ -88,7 +90,7 @@ def serve(port: int, latency: float, ready_fd: int) -> None:
                     pass
                 if target in ("/__stats", "/__reset"):
                     if target == "/__reset":
-                        stats.update(requests=0, refused=0, peak=0, first_at=0.0)
+                        stats.update(requests=0, refused=0, peak=0, first_at=0.0, last_at=0.0)
                     body = json.dumps(stats).encode()
                     writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
                     writer.write(f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
@@ -113,6 +115,7 @@ def serve(port: int, latency: float, ready_fd: int) -> None:
                     head += f"Content-Length: {len(body)}\r\n\r\n"
                     writer.write(head.encode() + (b"" if method == "HEAD" else body))
                     await writer.drain()
+                    stats["last_at"] = time.time()
                 finally:
                     active[ip] -= 1
         except (ConnectionError, ValueError):
@@ -367,7 +370,7 @@ def main() -> None:
         f"host_delay_ms {defaults.gap_ms}"
     )
     print(f"{'URLs':>7} {'run':<13} {'wall s':>8} {'ideal s':>8} {'ratio':>6} {'429s':>5} {'peak/host':>9} "
-          f"{'RSS MB':>7} {'CPU s':>6} {'1st req':>7}  verdicts")  # fmt: skip
+          f"{'RSS MB':>7} {'CPU s':>6} {'1st req':>7} {'after':>6}  verdicts")  # fmt: skip
     try:
         for n in (int(s) for s in args.sizes.split(",")):
             links = urls(n, port, args.skew)
@@ -390,10 +393,16 @@ def main() -> None:
                     served = r["served"]
                     began = r.get("began")
                     first = f"{served['first_at'] - began:.2f}" if began and served["first_at"] else "-"
+                    # from the last answer to the end of the process (concluding the run, writing, exit)
+                    after = (
+                        f"{began + r['wall_s'] - served['last_at']:.2f}"
+                        if began and served["last_at"]
+                        else "-"
+                    )
                     print(
                         f"{n:>7} {label:<13} {r['wall_s']:>8.2f} {ideal:>8.2f} {r['wall_s'] / ideal:>6.3f} "
                         f"{served['refused']:>5} {served['peak']:>9} {r['peak_rss_mb']:>7.1f} "
-                        f"{r['cpu_s']:>6.1f} {first:>7}  {r['counts']}",
+                        f"{r['cpu_s']:>6.1f} {first:>7} {after:>6}  {r['counts']}",
                         flush=True,
                     )
     finally:
