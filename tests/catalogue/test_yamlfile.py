@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 import yaml
 
+from pipeline.catalogue import filebytes
 from pipeline.catalogue.yamlfile import MAX_FILE_BYTES, StrictLoader, load_yaml_file, parse_yaml_text
 
 SCALARS = [
@@ -97,6 +99,32 @@ def test_size_is_checked_before_reading(tmp_path: Path) -> None:
     loaded = load_yaml_file(path)
     assert loaded.error is not None and loaded.error.rule == "too-large"
     assert load_yaml_file(path, max_bytes=MAX_FILE_BYTES * 2).error.rule == "binary"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("measured", "rule", "data"),
+    [
+        (4, "too-large", None),  # grew past the bound after it was measured: still refused
+        (1, None, {"id": "a-longer-id"}),  # grew, within the bound: read whole
+        (500, None, {"id": "a-longer-id"}),  # shrank: what is there
+    ],
+    ids=["grew-too-large", "grew", "shrank"],
+)
+def test_a_file_that_changes_size_after_it_was_measured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, measured: int, rule: str | None, data: object
+) -> None:
+    path = tmp_path / "changing.yaml"
+    path.write_text("id: a-longer-id\n")
+    real_lstat = os.lstat
+
+    def lstat_of_another_moment(target: object) -> os.stat_result:
+        info = real_lstat(target)  # type: ignore[arg-type]
+        return os.stat_result((*info[:6], measured, *info[7:]))  # st_size as it was measured
+
+    monkeypatch.setattr(filebytes.os, "lstat", lstat_of_another_moment)
+    loaded = load_yaml_file(path, max_bytes=10 if rule else MAX_FILE_BYTES)
+    assert (loaded.error.rule if loaded.error else None) == rule
+    assert loaded.data == data
 
 
 def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
