@@ -40,6 +40,7 @@ from pipeline.signals import stop_on_signals
 from pipeline.status import FAILURES, TEMPORARY_STATUSES, LinkVerdict, Outcome, Status, tally
 from pipeline.store.engine import open_store, resolve_database_url
 from pipeline.store.health import HealthSummary, RunInfo, health_summaries
+from pipeline.store.links import link_health
 from pipeline.store.runs import abandon_stale_runs, finish_run, record_results, record_suggestions, start_run
 from pipeline.store.sync import sync_catalogue
 from pipeline.validate import load_valid_catalogue
@@ -54,7 +55,7 @@ RECORD_SECONDS = 1.0  # and no result waits longer than this to be recorded
 @dataclass(frozen=True)
 class CheckRequest:
     resource_ids: tuple[str, ...] | None = None  # None: every resource
-    only_failing: bool = False  # only resources whose latest conclusive result is a failure
+    only_failing: bool = False  # only resources whose latest conclusive result is a failure (or one of whose secondary links failed)
     allow_private_addresses: bool = False  # tests; never in production
     trigger: str = "manual"
 
@@ -124,11 +125,18 @@ def plan(catalogue: Catalogue, request: CheckRequest, engine: Engine) -> list[Re
         resources = [r for r in resources if r.id in wanted]
     if request.only_failing:
         summaries = health_summaries(engine)
+        # A resource whose own link works but one of its secondary links failed last time is asked again.
+        failing_links = {
+            rid for rid, links in link_health(engine, 1).items() if any(h.status.is_failure for h in links)
+        }
         resources = [
             r
             for r in resources
-            if (s := summaries.get(r.id)) is not None
-            and (s.consecutive_failures > 0 or (s.status is not None and not s.status.is_healthy))
+            if r.id in failing_links
+            or (
+                (s := summaries.get(r.id)) is not None
+                and (s.consecutive_failures > 0 or (s.status is not None and not s.status.is_healthy))
+            )
         ]
     return resources
 

@@ -171,3 +171,15 @@ def test_an_outage_in_an_interrupted_run_neither_extends_nor_breaks_a_streak() -
     assert (health.status, health.streak) == (Status.BROKEN, 2)
     (edited,) = _health([([verdict(SOURCE, "broken")], at, True), *rows[1:]])
     assert edited.streak == 1  # a new URL starts its own history
+
+
+def test_only_failing_asks_again_a_resource_whose_secondary_link_failed(engine: Engine) -> None:
+    cat = links_catalogue()
+    check(engine, cat, {DEMO})
+    sync_catalogue(engine, cat)
+    request = CheckRequest(only_failing=True)
+    again = asyncio.run(check_catalogue(engine, cat, request, transport=site(set(), Counter())))
+    assert list(again.outcomes) == ["app"]  # "plain" is fine, and so is app's own link: its demo was not
+    assert [v.outcome.status for v in again.links["app"]] == [Status.OK, Status.OK, Status.OK]
+    nothing = asyncio.run(check_catalogue(engine, cat, request, transport=site(set(), Counter())))
+    assert nothing.outcomes == {}

@@ -187,7 +187,11 @@ def interactive() -> bool:
     metavar="ID",
     help="Check only this resource (repeatable). Default: every resource.",
 )
-@click.option("--only-failing", is_flag=True, help="Check only resources whose latest result is a failure.")
+@click.option(
+    "--only-failing",
+    is_flag=True,
+    help="Check only resources whose latest result is a failure, or one of whose secondary links failed.",
+)
 @format_option("text", "json")
 @allow_private_addresses_option
 def command(
