@@ -55,7 +55,7 @@ RECORD_SECONDS = 1.0  # and no result waits longer than this to be recorded
 @dataclass(frozen=True)
 class CheckRequest:
     resource_ids: tuple[str, ...] | None = None  # None: every resource
-    only_failing: bool = False  # only resources whose latest conclusive result is a failure (or one of whose secondary links failed)
+    only_failing: bool = False  # only resources failing in their latest result, own link or secondary ones
     allow_private_addresses: bool = False  # tests; never in production
     trigger: str = "manual"
 
