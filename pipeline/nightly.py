@@ -240,7 +240,14 @@ def _run(
         checkpoint("export")
         summaries, recorded_at = health_for_export(health, export_paths.json)
         values["exports_changed"] = tuple(
-            write_exports(catalogue, summaries, export_paths, generated_at=recorded_at, config=config)
+            write_exports(
+                catalogue,
+                summaries,
+                export_paths,
+                generated_at=recorded_at,
+                config=config,
+                links=health.links,
+            )
         )
         values["exports"] = tuple(export_paths)
         done.append("export")

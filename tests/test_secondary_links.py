@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 
 import httpx
+import jsonschema
 from sqlalchemy import Engine, select
 
 from pipeline.checkrun import CheckReport, CheckRequest, check_catalogue
@@ -19,11 +20,14 @@ from pipeline.config import Config
 from pipeline.crawl.fetch import Fetcher
 from pipeline.crawl.runner import Checked, Crawl
 from pipeline.model import Catalogue, Link
+from pipeline.publish.data import HealthData
+from pipeline.publish.export import build_export
 from pipeline.publish.reports import build_health_report
 from pipeline.status import Evidence, Outcome, Status
 from pipeline.store.links import _health
 from pipeline.store.models import CheckResult
 from pipeline.store.sync import sync_catalogue
+from tests.conftest import REPO
 from tests.crawl.helpers import TEST_CHECK, html
 from tests.factory import catalogue, resource
 
@@ -183,3 +187,20 @@ def test_only_failing_asks_again_a_resource_whose_secondary_link_failed(engine: 
     assert [v.outcome.status for v in again.links["app"]] == [Status.OK, Status.OK, Status.OK]
     nothing = asyncio.run(check_catalogue(engine, cat, request, transport=site(set(), Counter())))
     assert nothing.outcomes == {}
+
+
+def test_the_json_export_states_each_checked_links_health(engine: Engine) -> None:
+    cat = links_catalogue()
+    for _ in range(cat.config.check.broken_after):
+        check(engine, cat, {DEMO})
+    data = HealthData.from_engine(engine)
+    document = build_export(cat, data.summaries, generated_at=data.recorded_at, links=data.links)
+    schema = json.loads((REPO / "schema" / "export.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(document)
+    app = next(r for r in document["resources"] if r["id"] == "app")
+    health = {link["title"]: link.get("health") for link in app["links"]}
+    assert health["Demo"] is not None and health["Demo"]["status"] == "broken"
+    assert health["Demo"]["broken"] is True and health["Demo"]["consecutive_failures"] == 2
+    assert health["Source Code"] is not None and health["Source Code"]["broken"] is False
+    assert health["Install"] is None and health["Docs"] is None  # not web links: never checked
+    assert app["health"]["status"] == "ok"

@@ -49,13 +49,15 @@ def command(catalogue_dir: Path, database_url: str | None, out_dir: Path | None,
     paths = ExportPaths.resolve(catalogue.config, catalogue_dir, out_dir)
     summaries, recorded_at = health_for_export(data, paths.json)
     if check:
-        stale = write_exports(catalogue, summaries, paths, generated_at=recorded_at, check=True)
+        stale = write_exports(
+            catalogue, summaries, paths, generated_at=recorded_at, check=True, links=data.links
+        )
         for path in stale:
             click.echo(f"{shown(path)}: out of date — run `roadmap export` and commit the result")
         if stale:
             raise click.exceptions.Exit(EXIT_PROBLEMS)
         click.echo(f"exports are up to date: {', '.join(shown(p) for p in paths)}")
         raise click.exceptions.Exit(EXIT_OK)
-    changed = write_exports(catalogue, summaries, paths, generated_at=recorded_at)
+    changed = write_exports(catalogue, summaries, paths, generated_at=recorded_at, links=data.links)
     for path in paths:
         click.echo(f"{'wrote' if path in changed else 'unchanged'} {shown(path)}")

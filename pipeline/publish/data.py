@@ -28,7 +28,7 @@ class HealthData:
     )  # resource id -> status per run in `runs` (None: not checked in that run)
     details: Any = None  # pipeline.store.history.WindowDetails of `runs` (the status page); None: none read
     changes: Any = None  # pipeline.store.history.ChangeFacts (the changelog); None: none read
-    # resource id -> its secondary links' health (pipeline.store.links.LinkHealth), read with details
+    # resource id -> its secondary links' health (pipeline.store.links.LinkHealth)
     links: Mapping[str, Sequence[Any]] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
@@ -48,7 +48,7 @@ class HealthData:
             MappingProxyType(dict(history)),
             window_details(engine, runs) if details else None,
             change_facts(engine, CHANGELOG_RUNS + WARM_UP_RUNS) if details else None,
-            MappingProxyType(link_health(engine, window) if details else {}),
+            MappingProxyType(link_health(engine, window)),
         )
 
     @property

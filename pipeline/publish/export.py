@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +29,8 @@ from pipeline.status import Status
 # The published contract's version (schema/export.schema.json). A change that breaks a consumer (a field
 # removed, renamed or retyped, a status string changed) bumps the major version; an added optional field
 # bumps the minor.
-SCHEMA_VERSION = "1.1.0"  # 1.1: optional fields (issue 14: repository; issue 12: a list's own fields)
+# 1.1: optional fields (issue 14: repository; issue 12: a list's own fields); 1.2: a secondary link's health
+SCHEMA_VERSION = "1.2.0"
 
 
 @dataclass(frozen=True)
@@ -95,11 +96,27 @@ def repository_json(summary: HealthSummary | None) -> dict[str, Any] | None:
     }
 
 
-def resource_json(resource: Resource, summary: HealthSummary | None, broken_after: int) -> dict[str, Any]:
+def link_health_json(link: Any, broken_after: int) -> dict[str, Any]:
+    """A secondary link's health (pipeline.store.links.LinkHealth) as the export states it."""
+    return {
+        "status": link.status.value,
+        "broken": is_broken(link.status, link.streak, broken_after),
+        "consecutive_failures": link.streak,
+        "checked_at": isoformat(link.checked_at),
+    }
+
+
+def resource_json(
+    resource: Resource, summary: HealthSummary | None, broken_after: int, links: Sequence[Any] = ()
+) -> dict[str, Any]:
     document = {
         **resource.to_dict(),
         "health": health_json(summary, broken_after),
     }
+    known = {link.url: link for link in links}
+    for item in document.get("links", ()):  # optional (1.2.0): what the latest checks said of each
+        if (health := known.get(item["target"])) is not None:
+            item["health"] = link_health_json(health, broken_after)
     repository = repository_json(summary)
     if repository is not None:  # optional: absent for links that are not repositories
         document["repository"] = repository
@@ -134,10 +151,16 @@ def roadmap_json(roadmap: Roadmap) -> dict[str, Any]:
 
 
 def build_export(
-    catalogue: Catalogue, summaries: Mapping[str, HealthSummary], *, generated_at: datetime | None
+    catalogue: Catalogue,
+    summaries: Mapping[str, HealthSummary],
+    *,
+    generated_at: datetime | None,
+    links: Mapping[str, Sequence[Any]] | None = None,
 ) -> dict[str, Any]:
     """The JSON document (schema/export.schema.json). `generated_at` is the recorded time of the health
-    data (HealthData.recorded_at), None when nothing was ever checked."""
+    data (HealthData.recorded_at), None when nothing was ever checked; links: resource id -> its
+    secondary links' health (HealthData.links)."""
+    links = links or {}
     broken_after = catalogue.config.check.broken_after
     return {
         "schema_version": SCHEMA_VERSION,
@@ -145,7 +168,10 @@ def build_export(
         "broken_after": broken_after,
         "roadmap": roadmap_json(catalogue.roadmap),
         "sections": [s.to_dict() for s in catalogue.sections],
-        "resources": [resource_json(r, summaries.get(r.id), broken_after) for r in catalogue.resources],
+        "resources": [
+            resource_json(r, summaries.get(r.id), broken_after, links.get(r.id, ()))
+            for r in catalogue.resources
+        ],
     }
 
 
@@ -279,6 +305,7 @@ def render_exports(
     *,
     generated_at: datetime | None,
     config: Config | None = None,
+    links: Mapping[str, Sequence[Any]] | None = None,
 ) -> dict[Path, bytes]:
     config = config or catalogue.config
     link = "CONTRIBUTING.md"
@@ -303,7 +330,7 @@ def render_exports(
         contributing_link=link,
         status_links=status_links,
     )
-    document = dump_json(build_export(catalogue, summaries, generated_at=generated_at))
+    document = dump_json(build_export(catalogue, summaries, generated_at=generated_at, links=links))
     return {paths.readme: readme.encode("utf-8"), paths.json: document.encode("utf-8")}
 
 
@@ -315,9 +342,10 @@ def write_exports(
     generated_at: datetime | None,
     config: Config | None = None,
     check: bool = False,
+    links: Mapping[str, Sequence[Any]] | None = None,
 ) -> list[Path]:
     """Write the files whose content changed, not only their stamps (so a nightly commit only shows real
     changes); return them. check: write nothing, return the files that are missing or differ (a changed
     stamp alone, generated_at or checked_at, is not stale)."""
-    files = render_exports(catalogue, summaries, paths, generated_at=generated_at, config=config)
+    files = render_exports(catalogue, summaries, paths, generated_at=generated_at, config=config, links=links)
     return stale_outputs(files) if check else write_outputs(files)
