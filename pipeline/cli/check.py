@@ -19,7 +19,6 @@ from pipeline.cli.options import (
     format_option,
 )
 from pipeline.cli.render import live_line
-from pipeline.clock import isoformat
 from pipeline.status import (
     EXIT_INCONCLUSIVE,
     EXIT_OK,
@@ -40,17 +39,7 @@ if TYPE_CHECKING:  # the command imports it when it runs: `roadmap --help` stays
 def render_json(report: CheckReport) -> str:
     run, complete = report.run, _complete(report)
     document = {
-        "run": {
-            "id": run.id,
-            "trigger": run.trigger,
-            "outcome": run.conclusion,
-            "started_at": isoformat(run.started_at),
-            "finished_at": isoformat(run.finished_at),
-            "total": run.total,
-            "checked": run.checked,
-            "counts": run.counts,
-            "note": run.note,
-        },
+        "run": run.to_json(),
         "inconclusive": report.inconclusive,
         "interrupted": report.interrupted,
         "message": report.message,
