@@ -27,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import fill_runs, peak_mb, timed
 from pipeline.publish.data import HealthData
-from pipeline.publish.export import ExportPaths, write_exports
+from pipeline.publish.export import ExportPaths, render_exports
+from pipeline.publish.outputs import write_outputs
 from pipeline.publish.reports import build_health_report, write_reports
 from pipeline.store.engine import open_store
 from pipeline.store.health import rebuild_health
@@ -82,7 +83,7 @@ def main() -> None:
 
     def export() -> list[Path]:
         data = HealthData.from_engine(engine)
-        return write_exports(catalogue, data.summaries, paths, generated_at=data.recorded_at)
+        return write_outputs(render_exports(catalogue, data.summaries, paths, generated_at=data.recorded_at))
 
     def report() -> list[Path]:
         return write_reports(build_health_report(catalogue, engine), workdir / "reports")

@@ -37,13 +37,14 @@ from pipeline.lock import run_lock
 from pipeline.model import Catalogue, Resource
 from pipeline.quality.state import NOT_FREE_STATUSES, is_broken
 from pipeline.signals import stop_on_signals
-from pipeline.status import FAILURES, TEMPORARY_STATUSES, LinkVerdict, Outcome, Status, tally
+from pipeline.status import FAILURES, TEMPORARY_STATUSES, LinkVerdict, Outcome, Status, counts_text, tally
 from pipeline.store.engine import open_store, resolve_database_url
 from pipeline.store.health import HealthSummary, RunInfo, health_summaries
 from pipeline.store.links import link_health
 from pipeline.store.runs import abandon_stale_runs, finish_run, record_results, record_suggestions, start_run
 from pipeline.store.sync import sync_catalogue
 from pipeline.validate import load_valid_catalogue
+from pipeline.wording import plural
 
 Progress = Callable[[str, Outcome], None]
 
@@ -200,8 +201,7 @@ class Recorder:
 
 def summary(outcomes: dict[str, Outcome], *, complete: bool) -> str:
     counts = tally(((o.status, o.network_failure) for o in outcomes.values()), run_complete=complete)
-    parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    return f"checked {len(outcomes)} resource{'s' if len(outcomes) != 1 else ''}: {parts or 'nothing to do'}"
+    return f"checked {plural(len(outcomes), 'resource')}: {counts_text(counts) or 'nothing to do'}"
 
 
 async def check_catalogue(

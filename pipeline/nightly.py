@@ -172,7 +172,8 @@ def _run(
     progress: NightlyProgress | None = None,
 ) -> NightlyResult:
     from pipeline.publish.data import HealthData, health_for_export
-    from pipeline.publish.export import ExportPaths, write_exports
+    from pipeline.publish.export import ExportPaths, render_exports
+    from pipeline.publish.outputs import write_outputs
     from pipeline.publish.reports import build_health_report, write_reports
     from pipeline.store.runs import due_resources
     from pipeline.store.sync import sync_catalogue
@@ -240,13 +241,15 @@ def _run(
         checkpoint("export")
         summaries, recorded_at = health_for_export(health, export_paths.json)
         values["exports_changed"] = tuple(
-            write_exports(
-                catalogue,
-                summaries,
-                export_paths,
-                generated_at=recorded_at,
-                config=config,
-                links=health.links,
+            write_outputs(
+                render_exports(
+                    catalogue,
+                    summaries,
+                    export_paths,
+                    generated_at=recorded_at,
+                    config=config,
+                    links=health.links,
+                )
             )
         )
         values["exports"] = tuple(export_paths)

@@ -26,6 +26,7 @@ from pipeline.status import (
     NOT_JUDGED,
     Outcome,
     Status,
+    counts_text,
     evidence_text,
     judged,
     shown_status,
@@ -98,8 +99,7 @@ def _link_lines(report: CheckReport, complete: bool) -> list[str]:
     counts = tally(
         ((v.outcome.status, v.outcome.network_failure) for _, v in verdicts), run_complete=complete
     )
-    parts = ", ".join(f"{n} {key}" for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    lines = ["", f"secondary links: {len(verdicts)} checked: {parts}"]
+    lines = ["", f"secondary links: {len(verdicts)} checked: {counts_text(counts)}"]
     problems = [(rid, v) for rid, v in verdicts if v.outcome.status is not Status.OK]
     if problems:
         shown = [

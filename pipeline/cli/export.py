@@ -36,7 +36,8 @@ def command(catalogue_dir: Path, database_url: str | None, out_dir: Path | None,
       roadmap export --check          # in CI: exit 1 when the committed exports are out of date
     """
     from pipeline.publish.data import HealthData, health_for_export
-    from pipeline.publish.export import ExportPaths, write_exports
+    from pipeline.publish.export import ExportPaths, render_exports
+    from pipeline.publish.outputs import stale_outputs, write_outputs
     from pipeline.store.engine import open_store
     from pipeline.validate import load_valid_catalogue
 
@@ -48,16 +49,15 @@ def command(catalogue_dir: Path, database_url: str | None, out_dir: Path | None,
         engine.dispose()
     paths = ExportPaths.resolve(catalogue.config, catalogue_dir, out_dir)
     summaries, recorded_at = health_for_export(data, paths.json)
+    files = render_exports(catalogue, summaries, paths, generated_at=recorded_at, links=data.links)
     if check:
-        stale = write_exports(
-            catalogue, summaries, paths, generated_at=recorded_at, check=True, links=data.links
-        )
+        stale = stale_outputs(files)
         for path in stale:
             click.echo(f"{shown(path)}: out of date — run `roadmap export` and commit the result")
         if stale:
             raise click.exceptions.Exit(EXIT_PROBLEMS)
         click.echo(f"exports are up to date: {', '.join(shown(p) for p in paths)}")
         raise click.exceptions.Exit(EXIT_OK)
-    changed = write_exports(catalogue, summaries, paths, generated_at=recorded_at, links=data.links)
+    changed = write_outputs(files)
     for path in paths:
         click.echo(f"{'wrote' if path in changed else 'unchanged'} {shown(path)}")

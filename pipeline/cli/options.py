@@ -12,36 +12,31 @@ import click
 DEFAULT_CATALOGUE = "catalogue"
 
 
-def catalogue_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--catalogue",
-        "catalogue_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=lambda: os.environ.get("ROADMAP_CATALOGUE", DEFAULT_CATALOGUE),
-        metavar="DIR",
-        help="The catalogue directory (roadmap.yaml, sections.yaml, config.yaml, resources/). "
-        "Default: $ROADMAP_CATALOGUE, else catalogue/.",
-    )(func)
+catalogue_option = click.option(
+    "--catalogue",
+    "catalogue_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=lambda: os.environ.get("ROADMAP_CATALOGUE", DEFAULT_CATALOGUE),
+    metavar="DIR",
+    help="The catalogue directory (roadmap.yaml, sections.yaml, config.yaml, resources/). "
+    "Default: $ROADMAP_CATALOGUE, else catalogue/.",
+)
 
+# No default here: the flag wins, then the environment, then the file (store.engine.resolve_database_url).
+database_option = click.option(
+    "--database",
+    "database_url",
+    metavar="URL",
+    help="SQLAlchemy URL of the store, e.g. sqlite:///roadmap.db or postgresql://host/db. "
+    "Default: $ROADMAP_DATABASE_URL, else roadmap.db beside the catalogue.",
+)
 
-def database_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    # No default here: the flag wins, then the environment, then the file (store.engine.resolve_database_url).
-    return click.option(
-        "--database",
-        "database_url",
-        metavar="URL",
-        help="SQLAlchemy URL of the store, e.g. sqlite:///roadmap.db or postgresql://host/db. "
-        "Default: $ROADMAP_DATABASE_URL, else roadmap.db beside the catalogue.",
-    )(func)
-
-
-def allow_private_addresses_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--allow-private-addresses",
-        is_flag=True,
-        help="Let the crawler connect to loopback and private addresses (tests and local mirrors only; "
-        "never in production).",
-    )(func)
+allow_private_addresses_option = click.option(
+    "--allow-private-addresses",
+    is_flag=True,
+    help="Let the crawler connect to loopback and private addresses (tests and local mirrors only; "
+    "never in production).",
+)
 
 
 def format_option(*choices: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

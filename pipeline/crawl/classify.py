@@ -234,16 +234,13 @@ def _headlines(facts: html.PageFacts) -> list[tuple[str, str]]:
     ]
 
 
-def _bot_challenge(case: _Case) -> Outcome | None:
-    if case.page is not None and (evidence := challenge(case.response, case.page)):
+def _bot_challenge(case: _Case, markup: str, facts: html.PageFacts) -> Outcome | None:
+    if evidence := challenge(case.response, (markup, facts)):
         return case.verdict(Status.BLOCKED, evidence)
     return None
 
 
-def _parked_domain(case: _Case) -> Outcome | None:
-    if case.page is None:
-        return None
-    markup, facts = case.page
+def _parked_domain(case: _Case, markup: str, facts: html.PageFacts) -> Outcome | None:
     phrases = signals.pattern("parked", "phrase")
     if m := phrases.search(facts.text.lower()) or phrases.search(facts.title.lower()):
         return case.verdict(Status.SOFT_404, Evidence("parked-domain", f"parked-domain page: {m.group(0)!r}"))
@@ -264,20 +261,14 @@ def _parked_domain(case: _Case) -> Outcome | None:
     return None
 
 
-def _not_found_notice(case: _Case) -> Outcome | None:
-    if case.page is None:
-        return None
-    _, facts = case.page
+def _not_found_notice(case: _Case, markup: str, facts: html.PageFacts) -> Outcome | None:
     for where, value in _headlines(facts):
         if not_found_notice(value):
             return case.verdict(Status.SOFT_404, Evidence(f"{where}-not-found", f"{where} says {value!r}"))
     return None
 
 
-def _removed_content(case: _Case) -> Outcome | None:
-    if case.page is None:
-        return None
-    _, facts = case.page
+def _removed_content(case: _Case, markup: str, facts: html.PageFacts) -> Outcome | None:
     notice = signals.pattern("removed-content", "notice")
     for where, value in _headlines(facts):
         if m := notice.search(value.lower()):
@@ -288,10 +279,7 @@ def _removed_content(case: _Case) -> Outcome | None:
     return None
 
 
-def _paywall(case: _Case) -> Outcome | None:
-    if case.page is None:
-        return None
-    _, facts = case.page
+def _paywall(case: _Case, markup: str, facts: html.PageFacts) -> Outcome | None:
     if facts.not_free:
         return case.verdict(Status.PAYWALLED, Evidence("schema-org-not-free", facts.not_free))
     text = facts.text.lower()
@@ -322,10 +310,7 @@ def _paywall(case: _Case) -> Outcome | None:
     return None
 
 
-def _password_form(case: _Case) -> Outcome | None:
-    if case.page is None:
-        return None
-    _, facts = case.page
+def _password_form(case: _Case, markup: str, facts: html.PageFacts) -> Outcome | None:
     words = signals.pattern("sign-in", "word")
     if facts.password_form and (
         facts.text_length < _MAIN_CONTENT_SHORT
@@ -338,10 +323,7 @@ def _password_form(case: _Case) -> Outcome | None:
     return None
 
 
-def _empty_page(case: _Case) -> Outcome | None:
-    if case.page is None:
-        return None
-    markup, facts = case.page
+def _empty_page(case: _Case, markup: str, facts: html.PageFacts) -> Outcome | None:
     if facts.text_length == 0 and not facts.scripts and not _MEDIA.search(markup):
         return case.verdict(
             Status.SOFT_404, Evidence("empty-page", "the page has no text and nothing else to show")
@@ -349,27 +331,25 @@ def _empty_page(case: _Case) -> Outcome | None:
     return None
 
 
-def _same_as_missing_page(case: _Case) -> Outcome | None:
+def _same_as_missing_page(case: _Case, markup: str, facts: html.PageFacts) -> Outcome | None:
     probe = case.clues.probe
-    if case.page is None or probe is None:
+    if probe is None:
         return None
-    _, facts = case.page
     evidence = same_as_missing(case.fetched, case.response, facts, probe, app_text_min=APP_TEXT_MIN)
     if evidence is None:
         return None
-    if consent := consent_prompt(case.page):
+    if consent := consent_prompt((markup, facts)):
         # The same interstitial in front of every path hides the page; it is no sign the page is gone.
         return case.verdict(Status.BLOCKED, consent, evidence)
     return case.verdict(Status.SOFT_404, evidence)
 
 
-def _anchor_missing(case: _Case) -> Outcome | None:
+def _anchor_missing(case: _Case, markup: str, facts: html.PageFacts) -> Outcome | None:
     """Evidence that the #fragment is missing; silent when present or not checkable without JS."""
     fragment = case.clues.fragment
-    if case.page is None or not fragment:
+    if not fragment:
         return None
-    markup, facts = case.page
-    if consent_prompt(case.page):
+    if consent_prompt((markup, facts)):
         return None  # a prompt hides the page: its ids are not the page's
     response = case.response
     more = response.more_anchors
@@ -401,6 +381,17 @@ class Rule:
     judge: Callable[[_Case], Outcome | None]
 
 
+def _on_page(
+    judge: Callable[[_Case, str, html.PageFacts], Outcome | None],
+) -> Callable[[_Case], Outcome | None]:
+    """A rule that reads the page (lower-cased markup and facts): silent for an answer without one."""
+
+    def rule(case: _Case) -> Outcome | None:
+        return None if case.page is None else judge(case, *case.page)
+
+    return rule
+
+
 RULES: tuple[Rule, ...] = (
     Rule("redirect-to-parking-host", _redirect_to_parking_host),
     Rule("fetch-failure", _fetch_failure),
@@ -411,15 +402,15 @@ RULES: tuple[Rule, ...] = (
     Rule("challenge-header", _challenge_header),
     Rule("redirect-to-home-page", _redirect_to_home_page),
     Rule("empty-body", _empty_body),
-    Rule("bot-challenge", _bot_challenge),
-    Rule("parked-domain", _parked_domain),
-    Rule("not-found-notice", _not_found_notice),
-    Rule("removed-content", _removed_content),
-    Rule("paywall", _paywall),
-    Rule("password-form", _password_form),
-    Rule("empty-page", _empty_page),
-    Rule("same-as-missing-page", _same_as_missing_page),
-    Rule("anchor-missing", _anchor_missing),
+    Rule("bot-challenge", _on_page(_bot_challenge)),
+    Rule("parked-domain", _on_page(_parked_domain)),
+    Rule("not-found-notice", _on_page(_not_found_notice)),
+    Rule("removed-content", _on_page(_removed_content)),
+    Rule("paywall", _on_page(_paywall)),
+    Rule("password-form", _on_page(_password_form)),
+    Rule("empty-page", _on_page(_empty_page)),
+    Rule("same-as-missing-page", _on_page(_same_as_missing_page)),
+    Rule("anchor-missing", _on_page(_anchor_missing)),
     Rule("permanent-redirect", _permanent_redirect),
 )
 

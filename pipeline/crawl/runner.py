@@ -31,6 +31,7 @@ from pipeline.crawl.fetch import Fetcher
 from pipeline.crawl.probe import probe_can_matter, probe_from, probe_origin, wants_probe
 from pipeline.model import Resource
 from pipeline.status import Evidence, LinkVerdict, Outcome, Status
+from pipeline.wording import plural
 
 NETWORK_DOWN_MIN_HOSTS = 3  # fewer failing hosts than this never void a run on their own
 # Failures that are about our side of the network, whoever the host is.
@@ -111,8 +112,7 @@ class NetworkWatch:
         kinds = Counter(self.failed.values())
         how = ", ".join(_kind_words(kind, n) for kind, n in kinds.most_common())
         controls = (
-            f", and so did {len(self.controls)} other host{'s' if len(self.controls) != 1 else ''} "
-            "of the catalogue asked as a control"
+            f", and so did {plural(len(self.controls), 'other host')} of the catalogue asked as a control"
             if self.controls
             else ""
         )

@@ -20,7 +20,6 @@ from pipeline.config import Config
 from pipeline.health import HealthSummary
 from pipeline.model import Catalogue, Resource, Roadmap
 from pipeline.publish.listmd import list_context
-from pipeline.publish.outputs import stale_outputs, write_outputs
 from pipeline.publish.templating import render
 from pipeline.publish.text import MEDIUM_MARKERS, Slugger, medium_label, medium_marker
 from pipeline.quality.state import REPAIRABLE, State, health_state, is_broken, status_of
@@ -307,6 +306,9 @@ def render_exports(
     config: Config | None = None,
     links: Mapping[str, Sequence[Any]] | None = None,
 ) -> dict[Path, bytes]:
+    """The README and the JSON export, path -> bytes: pipeline.publish.outputs writes only those whose
+    content changed, not only their stamps (write_outputs), or says which are out of date (stale_outputs;
+    a changed generated_at or checked_at alone is not stale)."""
     config = config or catalogue.config
     link = "CONTRIBUTING.md"
     reports = config.paths.reports.strip("/")
@@ -332,20 +334,3 @@ def render_exports(
     )
     document = dump_json(build_export(catalogue, summaries, generated_at=generated_at, links=links))
     return {paths.readme: readme.encode("utf-8"), paths.json: document.encode("utf-8")}
-
-
-def write_exports(
-    catalogue: Catalogue,
-    summaries: Mapping[str, HealthSummary],
-    paths: ExportPaths,
-    *,
-    generated_at: datetime | None,
-    config: Config | None = None,
-    check: bool = False,
-    links: Mapping[str, Sequence[Any]] | None = None,
-) -> list[Path]:
-    """Write the files whose content changed, not only their stamps (so a nightly commit only shows real
-    changes); return them. check: write nothing, return the files that are missing or differ (a changed
-    stamp alone, generated_at or checked_at, is not stale)."""
-    files = render_exports(catalogue, summaries, paths, generated_at=generated_at, config=config, links=links)
-    return stale_outputs(files) if check else write_outputs(files)

@@ -16,9 +16,10 @@ from pipeline.publish.export import (
     ExportPaths,
     build_export,
     dump_json,
+    render_exports,
     render_readme,
-    write_exports,
 )
+from pipeline.publish.outputs import stale_outputs, write_outputs
 from pipeline.publish.text import Slugger, github_slug, md_escape, md_url
 from pipeline.status import Status
 from tests.factory import T0, days, make_catalogue, resource, summary
@@ -257,16 +258,21 @@ def test_json_spelling_is_stable() -> None:
 def test_write_is_deterministic_and_only_rewrites_changed_files(tmp_path: Path) -> None:
     catalogue = make_catalogue()
     paths = ExportPaths(tmp_path / "out" / "README.md", tmp_path / "out" / "roadmap.json")
-    assert write_exports(catalogue, HEALTH, paths, generated_at=T0, check=True) == [paths.readme, paths.json]
-    assert write_exports(catalogue, HEALTH, paths, generated_at=T0) == [paths.readme, paths.json]
+    both = [paths.readme, paths.json]
+
+    def files(health: dict) -> dict[Path, bytes]:
+        return render_exports(catalogue, health, paths, generated_at=T0)
+
+    assert stale_outputs(files(HEALTH)) == both
+    assert write_outputs(files(HEALTH)) == both
     first = (paths.readme.read_bytes(), paths.json.read_bytes())
     # Same inputs: nothing to write, nothing out of date, the same bytes.
-    assert write_exports(catalogue, HEALTH, paths, generated_at=T0) == []
-    assert write_exports(catalogue, HEALTH, paths, generated_at=T0, check=True) == []
+    assert write_outputs(files(HEALTH)) == []
+    assert stale_outputs(files(HEALTH)) == []
     assert (paths.readme.read_bytes(), paths.json.read_bytes()) == first
     # A change in health touches both files; only they are reported.
     changed = {**HEALTH, "essence-of-linear-algebra": summary("essence-of-linear-algebra", Status.TIMEOUT)}
-    assert write_exports(catalogue, changed, paths, generated_at=T0, check=True) == [paths.readme, paths.json]
+    assert stale_outputs(files(changed)) == both
     validate(json.loads(paths.json.read_text()))
 
 
@@ -283,7 +289,7 @@ def test_the_real_catalogue_exports_and_validates(repo_root: Path, tmp_path: Pat
 
     catalogue = load_valid_catalogue(repo_root / "catalogue")
     paths = ExportPaths.resolve(catalogue.config, repo_root / "catalogue", tmp_path)
-    write_exports(catalogue, {}, paths, generated_at=None)
+    write_outputs(render_exports(catalogue, {}, paths, generated_at=None))
     document = json.loads(paths.json.read_text(encoding="utf-8"))
     validate(document)
     assert len(document["resources"]) == len(catalogue.resources)
