@@ -5,7 +5,7 @@ drives it directly.
     Crawl(resources, config, fetcher, stop=..., controls=...).results() -> async iterator of Checked
 
 Each distinct URL is fetched once and judged for every resource that lists it, as its own URL or as one
-of its secondary links. NetworkWatch tells "the network is down" from "these links died".
+of its secondary links. pipeline.crawl.watch tells "the network is down" from "these links died".
 
 Scheduling: URLs are grouped by host; a bounded number of hosts are worked on at once, each by at most
 its per-host limit of workers, so the tasks alive stay flat however long the list is, and a host with
@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-from collections import Counter, deque
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -29,14 +29,9 @@ from pipeline.crawl.cost import for_resource
 from pipeline.crawl.facts import Fetched, Probe
 from pipeline.crawl.fetch import Fetcher
 from pipeline.crawl.probe import probe_can_matter, probe_from, probe_origin, wants_probe
+from pipeline.crawl.watch import NetworkWatch
 from pipeline.model import Resource
 from pipeline.status import Evidence, LinkVerdict, Outcome, Status
-from pipeline.wording import plural
-
-NETWORK_DOWN_MIN_HOSTS = 3  # fewer failing hosts than this never void a run on their own
-# Failures that are about our side of the network, whoever the host is.
-LOCAL_NETWORK_KINDS = frozenset({"dns_temporary", "unreachable"})
-
 
 # ---------------------------------------------------------------------------------------------------
 # The crawl core: URLs in, outcomes out. No database; the benchmark drives it directly.
@@ -52,88 +47,6 @@ def host_of(url: str) -> str:
         return (urlsplit(url).hostname or "").lower()
     except ValueError:
         return ""
-
-
-@dataclass
-class NetworkWatch:
-    """Counts hosts that failed below HTTP, to tell "the network is down" from "these links died"."""
-
-    planned_hosts: int
-    ratio: float
-    answered: set[str] = field(default_factory=set)  # hosts that gave any HTTP answer
-    failed: dict[str, str] = field(default_factory=dict)  # host -> kind, while no answer came from it
-    refused_hosts: set[str] = field(default_factory=set)  # skipped/unsafe: not attempted
-    controls: dict[str, bool] = field(default_factory=dict)  # control host -> answered at HTTP level
-
-    def needs_controls(self) -> bool:
-        """Every host tried failed below HTTP, but too few of them to say the network is down."""
-        return bool(self.failed) and not self.answered and not self.looks_down()
-
-    def note_control(self, host: str, fetched: Fetched) -> None:
-        failure = fetched.failure
-        self.controls[host] = not (fetched.response is None and failure is not None and failure.network)
-
-    def note(self, host: str, fetched: Fetched) -> None:
-        failure = fetched.failure
-        if fetched.response is not None:
-            self.answered.add(host)
-            self.failed.pop(host, None)
-        elif failure is not None and failure.network:
-            if host not in self.answered:
-                self.failed[host] = failure.kind
-        elif failure is not None and failure.kind in ("unsafe_address", "domain_skip", "unsupported_scheme"):
-            self.refused_hosts.add(host)
-        else:
-            self.answered.add(host)  # reached the host (timeouts after connecting, TLS, protocol)
-            self.failed.pop(host, None)
-
-    @property
-    def attempted(self) -> int:
-        return len(self.answered | set(self.failed))
-
-    def looks_down(self) -> bool:
-        failed, attempted = len(self.failed), self.attempted
-        if attempted and failed == attempted and all(k in LOCAL_NETWORK_KINDS for k in self.failed.values()):
-            return True  # nothing answered and the failures are about our own connectivity
-        if attempted and failed == attempted and self.controls and not any(self.controls.values()):
-            return True  # the hosts of a small run and the control hosts all failed alike
-        return failed >= NETWORK_DOWN_MIN_HOSTS and failed >= self.ratio * attempted
-
-    def doomed(self) -> bool:
-        """Down whatever the hosts not tried yet would say: finishing would only take longer."""
-        failed = len(self.failed)
-        return (
-            failed >= NETWORK_DOWN_MIN_HOSTS
-            and failed >= self.ratio * self.planned_hosts
-            and not self.answered
-        )
-
-    def message(self) -> str:
-        kinds = Counter(self.failed.values())
-        how = ", ".join(_kind_words(kind, n) for kind, n in kinds.most_common())
-        controls = (
-            f", and so did {plural(len(self.controls), 'other host')} of the catalogue asked as a control"
-            if self.controls
-            else ""
-        )
-        return (
-            f"the network looks down: {len(self.failed)} of {self.attempted} hosts failed before any HTTP "
-            f"answer ({how}){controls}; no resource's health was changed"
-        )
-
-
-_KIND_WORDS = {  # kind -> (one, several)
-    "dns": ("name not found", "names not found"),
-    "dns_temporary": ("name lookup failed", "name lookups failed"),
-    "connect": ("connection refused", "connections refused"),
-    "unreachable": ("unreachable", "unreachable"),
-    "connect_timeout": ("connect time-out", "connect time-outs"),
-}
-
-
-def _kind_words(kind: str, count: int) -> str:
-    one, several = _KIND_WORDS.get(kind, (kind, kind))
-    return f"{count} {one if count == 1 else several}"
 
 
 @dataclass
