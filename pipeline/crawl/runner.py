@@ -26,7 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pipeline.config import Config, HostLimits
 from pipeline.crawl.classify import Clues, classify
 from pipeline.crawl.cost import for_resource
-from pipeline.crawl.facts import Fetched, Probe
+from pipeline.crawl.facts import Failure, Fetched, Probe
 from pipeline.crawl.fetch import Fetcher
 from pipeline.crawl.probe import probe_can_matter, probe_from, probe_origin, wants_probe
 from pipeline.crawl.watch import NetworkWatch
@@ -81,6 +81,12 @@ class Crawler:
         """Fetch url (no fragment) once; a verdict for each use (fragment, declared cost) keyed by use."""
         uses = list(uses)
         fetched = await self.fetcher.fetch(url, anchors=any(fragment for fragment, _ in uses))
+        return fetched, await self.judge(url, fetched, uses)
+
+    async def judge(
+        self, url: str, fetched: Fetched, uses: list[tuple[str, str | None]]
+    ) -> dict[str, Outcome]:
+        """A verdict for each use (fragment, declared cost) of what fetching url produced, keyed by use."""
         host = host_of(fetched.final_url)
         rule = self.config.domain_rule(host) if host else None
         results: dict[str, Outcome] = {}
@@ -96,7 +102,7 @@ class Crawler:
                 if probe_can_matter(probe):  # else the same verdict again: spare the second classify
                     outcome = classify(fetched, Clues(fragment=fragment, rule=rule, probe=probe))
             results[key] = for_resource(_with_url(outcome, url, fragment), cost)
-        return fetched, results
+        return results
 
 
 def _with_url(outcome: Outcome, url: str, fragment: str) -> Outcome:
@@ -272,6 +278,19 @@ class Crawl:
 
             try:
                 await _run_hosts(by_host, config, work, stop, give_up)
+                if not stop.is_set():
+                    # The network is certainly down: the URLs left on hosts that already failed below HTTP
+                    # get that failure without another try (one would only wait out the outage again), so
+                    # an outage's run states every resource it can, however the fetches were timed.
+                    for host, queue in by_host.items():
+                        while (kind := watch.failed.get(host)) is not None and queue:
+                            job = queue.popleft()
+                            why = f"not tried again: {host} failed ({kind}) and the network looks down"
+                            fetched = Fetched(job.url, failure=Failure(kind, why, network=True))
+                            uses = [(use.fragment, use.resource.cost) for use in job.uses]
+                            verdicts = await crawler.judge(job.url, fetched, uses)
+                            for use in job.uses:
+                                judged(use, verdicts[f"{use.fragment}\x00{use.resource.cost}"])
             finally:
                 # Stopped or given up: a resource whose own URL was judged goes with the links judged so far.
                 for entry in list(pending.values()):

@@ -78,6 +78,36 @@ def test_network_down_on_the_first_ever_run_leaves_resources_unchecked(engine: E
     assert all(s.status is None for s in health_summaries(engine).values())
 
 
+def test_once_the_network_is_down_the_pages_left_on_failed_hosts_get_their_failure_untried(
+    engine: Engine,
+) -> None:
+    # Six hosts with two pages each, one request at a time per host and a gap between two: every host's
+    # first page fails at once, and the outage is certain before any second page is due. Those are not
+    # fetched (each try would wait out the outage again) but get their host's failure, so the run states
+    # every resource of every host it tried, however the fetches were timed (hosts never tried stay
+    # unchecked).
+    urls = {f"{kind}-{i}": f"https://host{i}.example/{kind}" for i in range(6) for kind in ("a", "b")}
+    asked: list[str] = []
+
+    def down(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        return no_names(request)
+
+    cat = replace(build(urls), config=Config(check=replace(TEST_CHECK, per_host=1, host_delay_ms=200)))
+    report = check(engine, cat, down)
+    assert report.inconclusive and not report.interrupted
+    hosts = {url.split("/")[2] for url in asked}
+    assert len(hosts) >= 3 and set(report.outcomes) == {
+        rid for rid, url in urls.items() if url.split("/")[2] in hosts
+    }
+    assert all(o.network_failure and o.error_class == "dns" for o in report.outcomes.values())
+    untried = {rid for rid, o in report.outcomes.items() if "not tried again" in (o.error_detail or "")}
+    assert untried and all(
+        rid.startswith("b-") for rid in untried
+    )  # a fetch already waiting its turn goes on
+    assert not any(urls[rid] in asked for rid in untried)
+
+
 def test_a_few_dead_names_among_live_hosts_are_broken_not_inconclusive(engine: Engine) -> None:
     def mostly_fine(request: httpx.Request) -> httpx.Response:
         return no_names(request) if request.url.host == "host0.example" else healthy(request)
