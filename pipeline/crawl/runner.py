@@ -49,6 +49,9 @@ def host_of(url: str) -> str:
         return ""
 
 
+Use = tuple[str, str | None]  # how a URL is listed: (#fragment or "", the resource's declared cost)
+
+
 @dataclass
 class Crawler:
     """Fetch each distinct URL once, probe hosts for soft 404s when needed, classify per use."""
@@ -75,25 +78,20 @@ class Crawler:
                 raise
         return await asyncio.shield(future)
 
-    async def verdicts(
-        self, url: str, uses: Iterable[tuple[str, str | None]]
-    ) -> tuple[Fetched, dict[str, Outcome]]:
+    async def verdicts(self, url: str, uses: Iterable[Use]) -> tuple[Fetched, dict[Use, Outcome]]:
         """Fetch url (no fragment) once; a verdict for each use (fragment, declared cost) keyed by use."""
         uses = list(uses)
         fetched = await self.fetcher.fetch(url, anchors=any(fragment for fragment, _ in uses))
         return fetched, await self.judge(url, fetched, uses)
 
-    async def judge(
-        self, url: str, fetched: Fetched, uses: list[tuple[str, str | None]]
-    ) -> dict[str, Outcome]:
+    async def judge(self, url: str, fetched: Fetched, uses: list[Use]) -> dict[Use, Outcome]:
         """A verdict for each use (fragment, declared cost) of what fetching url produced, keyed by use."""
         host = host_of(fetched.final_url)
         rule = self.config.domain_rule(host) if host else None
-        results: dict[str, Outcome] = {}
+        results: dict[Use, Outcome] = {}
         probe: Probe | None = None
         for fragment, cost in uses:
-            key = f"{fragment}\x00{cost}"
-            if key in results:
+            if (fragment, cost) in results:
                 continue
             context = Clues(fragment=fragment, rule=rule)
             outcome = classify(fetched, context)
@@ -101,7 +99,7 @@ class Crawler:
                 probe = probe or await self.probe(probe_origin(fetched))
                 if probe_can_matter(probe):  # else the same verdict again: spare the second classify
                     outcome = classify(fetched, Clues(fragment=fragment, rule=rule, probe=probe))
-            results[key] = for_resource(_with_url(outcome, url, fragment), cost)
+            results[fragment, cost] = for_resource(_with_url(outcome, url, fragment), cost)
         return results
 
 
@@ -127,6 +125,9 @@ class _Use:
 class _Job:
     url: str  # without fragment: the fetch key
     uses: tuple[_Use, ...]
+
+    def listed(self) -> list[Use]:
+        return [(use.fragment, use.resource.cost) for use in self.uses]
 
 
 class Checked(NamedTuple):
@@ -161,10 +162,10 @@ class _Pending:
 
     __slots__ = ("links", "outcome", "resource", "waiting")
 
-    def __init__(self, resource: Resource, outcome: Outcome | None, links: int) -> None:
+    def __init__(self, resource: Resource, outcome: Outcome | None) -> None:
         self.resource, self.outcome = resource, outcome
         self.links: dict[int, LinkVerdict] = {}
-        self.waiting = links + (outcome is None)
+        self.waiting = int(outcome is None)  # plus a link for each secondary link still to fetch
 
     def checked(self) -> Checked:
         assert self.outcome is not None
@@ -222,23 +223,22 @@ class Crawl:
             known = self.answered.get(resource.id)
             if known is None and resource.url is None:
                 known = skipped(resource)
-            links, entry = [], _Pending(resource, known, 0)
+            entry = _Pending(resource, known)
+            fetch: list[tuple[str, int | None]] = [] if known is not None else [(str(resource.url), None)]
             for i in checkable_links(resource):
-                target = resource.links[i].target
-                if (answer := self.answered_urls.get(target)) is not None:
-                    entry.links[i] = LinkVerdict(resource.links[i].title, answer)
+                link = resource.links[i]
+                if (answer := self.answered_urls.get(link.target)) is not None:
+                    entry.links[i] = LinkVerdict(link.title, answer)
                 else:
-                    links.append(i)
-            entry.waiting += len(links)
+                    fetch.append((link.target, i))
+            entry.waiting += len(fetch) - (known is None)
             if entry.waiting == 0:
                 deliver(entry.checked())
                 continue
             pending[resource.id] = entry
-            wanted: list[tuple[str | None, int | None]] = [] if known is not None else [(resource.url, None)]
-            for listed, link in [*wanted, *((resource.links[i].target, i) for i in links)]:
-                assert listed is not None
+            for listed, index in fetch:
                 url, fragment = split_fragment(listed)
-                jobs.setdefault(url, []).append(_Use(resource, fragment, link))
+                jobs.setdefault(url, []).append(_Use(resource, fragment, index))
         by_host: dict[str, deque[_Job]] = {}
         for url, uses in jobs.items():
             by_host.setdefault(host_of(url), deque()).append(_Job(url, tuple(uses)))
@@ -264,15 +264,16 @@ class Crawl:
         async with fetcher:
             crawler = Crawler(config, fetcher)
 
+            def settle(job: _Job, verdicts: dict[Use, Outcome]) -> None:
+                for use in job.uses:
+                    judged(use, verdicts[use.fragment, use.resource.cost])
+
             async def work(host: str, queue: deque[_Job]) -> None:
                 while queue and not give_up.is_set():
                     job = queue.popleft()
-                    fetched, verdicts = await crawler.verdicts(
-                        job.url, [(use.fragment, use.resource.cost) for use in job.uses]
-                    )
+                    fetched, verdicts = await crawler.verdicts(job.url, job.listed())
                     watch.note(host, fetched)
-                    for use in job.uses:
-                        judged(use, verdicts[f"{use.fragment}\x00{use.resource.cost}"])
+                    settle(job, verdicts)
                     if watch.doomed():
                         give_up.set()
 
@@ -287,10 +288,7 @@ class Crawl:
                             job = queue.popleft()
                             why = f"not tried again: {host} failed ({kind}) and the network looks down"
                             fetched = Fetched(job.url, failure=Failure(kind, why, network=True))
-                            uses = [(use.fragment, use.resource.cost) for use in job.uses]
-                            verdicts = await crawler.judge(job.url, fetched, uses)
-                            for use in job.uses:
-                                judged(use, verdicts[f"{use.fragment}\x00{use.resource.cost}"])
+                            settle(job, await crawler.judge(job.url, fetched, job.listed()))
             finally:
                 # Stopped or given up: a resource whose own URL was judged goes with the links judged so far.
                 for entry in list(pending.values()):

@@ -106,7 +106,7 @@ class Suggester:
         """(the URL to offer, the evidence) when url works as a catalogue link would (judged ok), or when
         it moved for good to a page that does (the move's target is offered); None otherwise."""
         _, verdicts = await self.crawler.verdicts(url, [(fragment, cost)])
-        outcome = verdicts[f"{fragment}\x00{cost}"]
+        outcome = verdicts[fragment, cost]
         code = f" (HTTP {outcome.http_status})" if outcome.http_status else ""
         if outcome.status is Status.OK:
             return _joined(url, fragment), f"checked: ok{code}"

@@ -183,7 +183,7 @@ def run(
             async def one(url: str) -> None:
                 base, fragment = split_fragment(url)
                 _, verdicts = await crawler.verdicts(base, [(fragment, "free")])
-                results[url] = verdicts[f"{fragment}\x00free"]
+                results[url] = verdicts[fragment, "free"]
 
             await asyncio.gather(*(one(u) for u in urls))
         return results, fetcher
