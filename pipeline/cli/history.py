@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from pipeline.cli.options import catalogue_option, database_option, format_option
+from pipeline.cli.render import columns
 from pipeline.clock import isoformat, readable
 from pipeline.errors import UsageError
 from pipeline.wording import plural
@@ -54,10 +55,7 @@ def render_text(resource: Any, checks: list[Any], found: list[Any], limit: int) 
     more = f", the last {len(shown)} of {len(checks)}" if len(shown) < len(checks) else ""
     lines += ["", f"Checks (oldest first{more}):"]
     header = ("when", "run", "status", "HTTP", "final URL", "evidence")
-    rows = [header, *(_check_line(c) for c in shown)]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
-    for row in rows:
-        lines.append("  ".join([*(f"{c:<{widths[i]}}" for i, c in enumerate(row[:-1])), row[-1]]).rstrip())
+    lines += columns([header, *(_check_line(c) for c in shown)])
     lines += ["", f"Incidents ({len(found)}):" if found else "Incidents: none."]
     lines += [f"  {_incident_line(i)}" for i in reversed(found)]
     return lines

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from pipeline.cli.options import catalogue_option, database_option, format_option
+from pipeline.cli.render import columns
 from pipeline.clock import readable
 from pipeline.status import counts_text
 
@@ -41,11 +42,7 @@ def render_text(runs: list[Any]) -> list[str]:
         )
         for run in runs
     ]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
-    lines = []
-    for row in [header, *rows]:
-        cells = [f"{cell:<{widths[i]}}" for i, cell in enumerate(row[:-1])]
-        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    lines = columns([header, *rows])
     notes = [f"#{run.id}: {run.note}" for run in runs if run.note]
     if notes:
         lines += ["", *notes]
