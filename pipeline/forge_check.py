@@ -80,11 +80,11 @@ async def answer_repository_links(
         return ForgeStep()
     by_url: dict[str, list[str]] = {}  # listed URL -> the resources whose own URL it is
     for resource in resources:
-        for url in (resource.url, *(link.target for link in resource.links)):
+        for i, url in enumerate((resource.url, *(link.target for link in resource.links))):
             if url is not None and "#" not in url:
-                by_url.setdefault(url, [])
-        if resource.url is not None and "#" not in resource.url:
-            by_url[resource.url].append(resource.id)
+                owners = by_url.setdefault(url, [])
+                if i == 0:
+                    owners.append(resource.id)
     if not by_url:
         return ForgeStep()
     known = {url: _finding(facts) for url, facts in load_repo_facts(engine).items()}
