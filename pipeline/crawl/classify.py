@@ -242,7 +242,7 @@ def _bot_challenge(case: _Case, markup: str, facts: html.PageFacts) -> Outcome |
 
 def _parked_domain(case: _Case, markup: str, facts: html.PageFacts) -> Outcome | None:
     phrases = signals.pattern("parked", "phrase")
-    if m := phrases.search(facts.text.lower()) or phrases.search(facts.title.lower()):
+    if m := phrases.search(facts.lowered) or phrases.search(facts.title.lower()):
         return case.verdict(Status.SOFT_404, Evidence("parked-domain", f"parked-domain page: {m.group(0)!r}"))
     if facts.script_redirect and facts.text_length < APP_TEXT_MIN:
         # We never follow script redirects (no JavaScript here), but where one points can be telling.
@@ -282,7 +282,7 @@ def _removed_content(case: _Case, markup: str, facts: html.PageFacts) -> Outcome
 def _paywall(case: _Case, markup: str, facts: html.PageFacts) -> Outcome | None:
     if facts.not_free:
         return case.verdict(Status.PAYWALLED, Evidence("schema-org-not-free", facts.not_free))
-    text = facts.text.lower()
+    text = facts.lowered
     rule = case.clues.rule
     for phrase in rule.paywall_phrases if rule else ():
         if phrase.lower() in text:

@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -41,6 +42,11 @@ class PageFacts:
     script_redirect: str | None = None  # target of an inline `window.location = "..."` (not followed)
     content_text: str | None = None  # visible text outside header/nav/footer/aside (None: same as text)
     canonical: str | None = None  # href of <link rel=canonical>, as written
+
+    @cached_property
+    def lowered(self) -> str:
+        """text lower-cased, once for every rule that reads it (the facts of a page are cached)."""
+        return self.text.lower()
 
 
 # Labels that browsers read as windows-1252 (the WHATWG Encoding Standard): Python's latin-1 would turn

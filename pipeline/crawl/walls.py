@@ -32,7 +32,7 @@ def challenge(response: Response, page: tuple[str, html.PageFacts] | None) -> Ev
         marker = next((m for m in signals.literals("bot-challenge", "markup") if m in markup), None)
         if marker:
             return Evidence("bot-challenge", f"challenge widget in the page ({marker})")
-        if m := signals.pattern("bot-challenge", "text").search(facts.text.lower()):
+        if m := signals.pattern("bot-challenge", "text").search(facts.lowered):
             return Evidence("bot-challenge", f"the page says {m.group(0)!r}")
     return None
 
@@ -45,7 +45,7 @@ def consent_prompt(page: tuple[str, html.PageFacts]) -> Evidence | None:
     phrase = signals.pattern("consent-wall", "phrase")
     m = next(filter(None, (phrase.search(v.lower()) for v in (facts.title, *facts.headings[:1]))), None)
     if m is None and facts.text_length <= CONSENT_TEXT_MAX:
-        text = facts.text.lower()
+        text = facts.lowered
         m = phrase.search(text)
         marker = next((x for x in signals.literals("consent-wall", "markup") if x in markup), None)
         if m is None and marker is not None and "cookie" in text:
