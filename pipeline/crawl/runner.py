@@ -165,7 +165,7 @@ class _Pending:
     def __init__(self, resource: Resource, outcome: Outcome | None) -> None:
         self.resource, self.outcome = resource, outcome
         self.links: dict[int, LinkVerdict] = {}
-        self.waiting = int(outcome is None)  # plus a link for each secondary link still to fetch
+        self.waiting = 0  # URLs still to judge: its own (unless known) and its secondary links to fetch
 
     def checked(self) -> Checked:
         assert self.outcome is not None
@@ -231,7 +231,7 @@ class Crawl:
                     entry.links[i] = LinkVerdict(link.title, answer)
                 else:
                     fetch.append((link.target, i))
-            entry.waiting += len(fetch) - (known is None)
+            entry.waiting = len(fetch)
             if entry.waiting == 0:
                 deliver(entry.checked())
                 continue
