@@ -103,17 +103,8 @@ class Prefiltered:
     def search(self, text: str, *args: int) -> re.Match[str] | None:
         return self.regex.search(text, *args) if self._may_match(text) else None
 
-    def match(self, text: str, *args: int) -> re.Match[str] | None:
-        return self.regex.match(text, *args) if self._may_match(text) else None
-
-    def fullmatch(self, text: str, *args: int) -> re.Match[str] | None:
-        return self.regex.fullmatch(text, *args) if self._may_match(text) else None
-
     def finditer(self, text: str, *args: int) -> Iterator[re.Match[str]]:
         return self.regex.finditer(text, *args) if self._may_match(text) else iter(())
-
-    def findall(self, text: str, *args: int) -> list[Any]:
-        return self.regex.findall(text, *args) if self._may_match(text) else []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.regex, name)

@@ -55,11 +55,6 @@ def table(kind: str) -> dict[tuple[str, str], tuple[str, ...]]:
     return {key: tuple(entries) for key, entries in sections.items()}
 
 
-def languages(kind: str, facet: str) -> tuple[str, ...]:
-    """The languages a facet of a kind has entries for."""
-    return tuple(lang for (f, lang) in table(kind) if f == facet)
-
-
 def entries(kind: str, facet: str, language: str | None = None) -> tuple[str, ...]:
     """The entries of a facet, for one language or for all of them (in file order)."""
     return tuple(
