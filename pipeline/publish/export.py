@@ -121,7 +121,7 @@ def resource_json(
         document["repository"] = repository
     if resource.archived_from is not None:  # optional (1.1.0): url is an archived copy of a dead address
         document["archived_from"] = resource.archived_from
-    suggestion = getattr(summary, "suggestion", None)
+    suggestion = summary.suggestion if summary is not None else None
     if suggestion is not None and health_state(resource, summary, broken_after) in REPAIRABLE:
         document["suggestion"] = suggestion.to_json()  # optional (1.1.0): a checked repair
     return document

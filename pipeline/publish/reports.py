@@ -47,7 +47,7 @@ REPAIR_WORDS = {"twin": "the other scheme", "slash": "the same path", "archive":
 
 def repair_of(summary: HealthSummary | None, state: State) -> Suggestion | None:
     """The checked repair offered for a dead or failing link, if any."""
-    suggestion = getattr(summary, "suggestion", None)
+    suggestion = summary.suggestion if summary is not None else None
     return suggestion if state in REPAIRABLE else None
 
 

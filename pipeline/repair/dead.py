@@ -17,7 +17,6 @@ from pipeline.health import HealthSummary
 from pipeline.model import Catalogue, Resource
 from pipeline.quality.state import NOT_FREE_STATUSES, REPAIRABLE, State, health_state, status_of
 from pipeline.repair.edit import Change, apply_all, file_of
-from pipeline.status import Suggestion
 
 
 def archive_allowed(resource: Resource, catalogue: Catalogue) -> bool:
@@ -31,7 +30,7 @@ def _plan_one(
     assert resource.url is not None
     file = file_of(resource, catalogue)
     state = health_state(resource, summary, catalogue.config.check.broken_after)
-    suggestion: Suggestion | None = getattr(summary, "suggestion", None)
+    suggestion = summary.suggestion
     if state not in REPAIRABLE or status_of(summary) in NOT_FREE_STATUSES:
         return None  # working, or a wall in front of a live page (retire or replace: not a dead link)
     if suggestion is None:
