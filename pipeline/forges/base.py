@@ -186,8 +186,8 @@ async def rest_lookup(
 
     await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(refs))))))
     for ref in refs:
-        if ref not in findings:
-            findings[ref] = not_asked(ref, stopped[0] if stopped else "malformed answer: not asked")
+        if ref not in findings:  # only a worker that stopped early leaves a repository unasked
+            findings[ref] = not_asked(ref, stopped[0])
     return findings
 
 
