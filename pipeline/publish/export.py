@@ -22,7 +22,7 @@ from pipeline.model import Catalogue, Resource, Roadmap
 from pipeline.publish.listmd import list_context
 from pipeline.publish.templating import render
 from pipeline.publish.text import MEDIUM_MARKERS, Slugger, medium_label, medium_marker
-from pipeline.quality.state import REPAIRABLE, State, health_state, is_broken, status_of
+from pipeline.quality.state import State, health_state, is_broken, repair_of, status_of
 from pipeline.status import Status
 
 # The published contract's version (schema/export.schema.json). A change that breaks a consumer (a field
@@ -121,8 +121,7 @@ def resource_json(
         document["repository"] = repository
     if resource.archived_from is not None:  # optional (1.1.0): url is an archived copy of a dead address
         document["archived_from"] = resource.archived_from
-    suggestion = summary.suggestion if summary is not None else None
-    if suggestion is not None and health_state(resource, summary, broken_after) in REPAIRABLE:
+    if (suggestion := repair_of(summary, health_state(resource, summary, broken_after))) is not None:
         document["suggestion"] = suggestion.to_json()  # optional (1.1.0): a checked repair
     return document
 
@@ -306,9 +305,7 @@ def render_exports(
     config: Config | None = None,
     links: Mapping[str, Sequence[Any]] | None = None,
 ) -> dict[Path, bytes]:
-    """The README and the JSON export, path -> bytes: pipeline.publish.outputs writes only those whose
-    content changed, not only their stamps (write_outputs), or says which are out of date (stale_outputs;
-    a changed generated_at or checked_at alone is not stale)."""
+    """The README and the JSON export, path -> bytes (for pipeline.publish.outputs to write or check)."""
     config = config or catalogue.config
     link = "CONTRIBUTING.md"
     reports = config.paths.reports.strip("/")

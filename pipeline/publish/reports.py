@@ -27,11 +27,11 @@ from pipeline.publish.text import date_text
 from pipeline.quality.rules import evaluate, resolve_rules, resource_file
 from pipeline.quality.state import (
     NOT_FREE_STATUSES,
-    REPAIRABLE,
     State,
     health_state,
     is_broken,
     just_broken,
+    repair_of,
     status_of,
 )
 from pipeline.status import FAILURES, HEALTHY, NOT_JUDGED, Status, Suggestion, evidence_text
@@ -45,12 +45,6 @@ ISSUE_LIST_LIMIT = 50  # items per list in health.md: a GitHub issue body is lim
 REPAIR_WORDS = {"twin": "the other scheme", "slash": "the same path", "archive": "an archived copy"}
 
 
-def repair_of(summary: HealthSummary | None, state: State) -> Suggestion | None:
-    """The checked repair offered for a dead or failing link, if any."""
-    suggestion = summary.suggestion if summary is not None else None
-    return suggestion if state in REPAIRABLE else None
-
-
 def repair_text(suggestion: Suggestion | None) -> str:
     if suggestion is None:
         return ""
@@ -59,7 +53,9 @@ def repair_text(suggestion: Suggestion | None) -> str:
     return f" — repair ({words}, checked ok): {suggestion.url}, applied by {fix}"
 
 
-def _detail(resource: Resource, summary: HealthSummary | None, state: State) -> str:
+def _detail(
+    resource: Resource, summary: HealthSummary | None, state: State, repair: Suggestion | None
+) -> str:
     """One line a maintainer can act on."""
     if state is State.PENDING:
         return f"awaiting a verified URL: {resource.awaiting_url}"
@@ -75,7 +71,7 @@ def _detail(resource: Resource, summary: HealthSummary | None, state: State) -> 
         runs = summary.consecutive_failures
         return (
             f"{status.value}{code} in {plural(runs, 'run')} in a row, "
-            f"since {date_text(summary.failing_since)}{evidence}{repair_text(repair_of(summary, state))}"
+            f"since {date_text(summary.failing_since)}{evidence}{repair_text(repair)}"
         )
     if state is State.BLOCKED:
         return f"the site refuses automated checks{code}{evidence}"
@@ -177,7 +173,8 @@ def build_health_report(
         state = health_state(resource, summary, broken_after)
         status = status_of(summary)
         counts[state.value] = counts.get(state.value, 0) + 1
-        detail = _detail(resource, summary, state)
+        repair = repair_of(summary, state)
+        detail = _detail(resource, summary, state, repair)
         item = Item(
             resource.id,
             resource.title,
@@ -185,7 +182,7 @@ def build_health_report(
             resource.url,
             resource_file(resource, catalogue),
             detail,
-            repair_of(summary, state),
+            repair,
         )
         history = data.history.get(resource.id) or [None] * len(runs)
 

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from pipeline.health import HealthSummary
 from pipeline.model import Resource
-from pipeline.status import FAILURES, Status, exhaustive
+from pipeline.status import FAILURES, Status, Suggestion, exhaustive
 
 
 class State(StrEnum):
@@ -31,6 +31,13 @@ class State(StrEnum):
 NOT_FREE_STATUSES = frozenset({Status.PAYWALLED, Status.LOGIN_REQUIRED})
 # States whose link a repair suggestion (issue 14) is for: a dead or failing link.
 REPAIRABLE = frozenset({State.FAILING, State.BROKEN})
+
+
+def repair_of(summary: HealthSummary | None, state: State) -> Suggestion | None:
+    """The checked repair offered for a dead or failing link, if any (the report and the export)."""
+    suggestion = summary.suggestion if summary is not None else None
+    return suggestion if state in REPAIRABLE else None
+
 
 # What each verdict means for people before the failure streak is counted: every Status, by name (a new
 # Status fails at import until it is placed here; tests/test_status_mappings.py checks every mapping).
