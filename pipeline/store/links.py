@@ -52,11 +52,12 @@ def link_health(engine: Engine, last_runs: int) -> dict[str, tuple[LinkHealth, .
 def _health(rows: list[tuple[Sequence[Mapping[str, Any]], datetime, bool]]) -> list[LinkHealth]:
     """The links of the newest result, each with its streak over the results before it (newest first)."""
     latest_links, checked_at, _ = rows[0]
+    by_url = [({v.get("url"): v for v in links}, complete) for links, _, complete in rows]
     healths = []
     for link in latest_links:
         url, streak, shown = link["url"], 0, None
-        for links, _, complete in rows:
-            verdict = next((v for v in links if v.get("url") == url), None)
+        for verdicts, complete in by_url:
+            verdict = verdicts.get(url)
             if verdict is None:
                 break  # not listed then: its history starts after
             status = Status(verdict["status"])
