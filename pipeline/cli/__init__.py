@@ -6,6 +6,8 @@ exceptions into one-line messages (never a traceback).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 
 import click
@@ -96,3 +98,25 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"roadmap: error: {where}{error.strerror or error}", err=True)
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_OK)
+
+
+def run() -> None:
+    """The `roadmap` program (and `python -m pipeline`): main(), then leave without tearing the heap down.
+
+    Every command has finished its work when main() returns or raises SystemExit: files are written and
+    closed, database connections disposed. What the interpreter would still do is free every object one
+    by one, which at 2,000 resources takes 0.15 s after `roadmap check` is done (seconds at 100,000). So
+    the output streams are flushed and the process ends at once with main()'s exit status. Tests call
+    main(), which exits normally.
+    """
+    try:
+        main()
+        code = EXIT_OK
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        if done.code is not None and not isinstance(done.code, int):
+            print(done.code, file=sys.stderr)  # what sys.exit("message") prints
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a reader that left early (roadmap runs | head)
+            stream.flush()
+    os._exit(code)
