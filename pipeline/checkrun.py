@@ -10,6 +10,13 @@ what it yields in batches, and conclude the run in the store (complete, interrup
 The crawler (pipeline.crawl) never touches the store: it yields (resource, outcome) and this module
 records them, RECORD_BATCH at a time or every RECORD_SECONDS, one transaction each, so a killed run keeps
 what it finished and the database stays consistent.
+
+The crawl does not wait for the store. `roadmap check` opens it (lock, migrations, sync) in a thread
+while the first requests go out, and the run's results wait in the recorder until it is ready; repository
+links the forges' APIs may answer wait for that answer (it needs the store's cached facts) while every
+other host is crawled. So the store's modules (SQLAlchemy) are imported where they are used, not here: a
+thread imports them while the crawl starts. A store that cannot be opened (locked by another run, a bad
+URL) stops the crawl at once and its error is the run's; nothing is recorded.
 """
 
 from __future__ import annotations
@@ -17,34 +24,36 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, aclosing, contextmanager
+from concurrent.futures import Future
+from contextlib import AbstractContextManager, ExitStack, aclosing, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
-from sqlalchemy import Engine
 
 from pipeline.clock import utcnow
 from pipeline.crawl.fetch import Fetcher
 from pipeline.crawl.runner import Crawl, host_of, split_fragment
 from pipeline.crawl.suggest import DeadLink, suggest_repairs
 from pipeline.errors import UsageError
-from pipeline.forge_check import answer_repository_links
-from pipeline.lock import run_lock
+from pipeline.forge_check import ForgeStep, answer_repository_links, repository_urls
+from pipeline.health import HealthSummary
 from pipeline.model import Catalogue, Resource
 from pipeline.quality.state import NOT_FREE_STATUSES, is_broken
 from pipeline.signals import stop_on_signals
 from pipeline.status import FAILURES, TEMPORARY_STATUSES, LinkVerdict, Outcome, Status, counts_text, tally
-from pipeline.store.engine import open_store, resolve_database_url
-from pipeline.store.health import HealthSummary, RunInfo, health_summaries
-from pipeline.store.links import link_health
-from pipeline.store.runs import abandon_stale_runs, finish_run, record_results, record_suggestions, start_run
-from pipeline.store.sync import sync_catalogue
 from pipeline.validate import load_valid_catalogue
 from pipeline.wording import plural
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from pipeline.store.health import RunInfo
 
 Progress = Callable[[str, Outcome], None]
 
@@ -76,6 +85,10 @@ class CheckReport:
 def locked_store(database_url: str | None, catalogue_dir: Path, command: str) -> Iterator[Engine]:
     """Hold the run lock, open the store (migrated), and abort the runs a killed process left "running"
     (safe only now: nobody else can be running). The one way into a run's lifecycle."""
+    from pipeline.lock import run_lock
+    from pipeline.store.engine import open_store, resolve_database_url
+    from pipeline.store.runs import abandon_stale_runs
+
     url = resolve_database_url(database_url, catalogue_dir)
     with run_lock(url, command=command):  # one run at a time: a second check or nightly exits 2
         engine = open_store(url, catalogue_dir)
@@ -101,21 +114,47 @@ def check(
     progress: Callable[[int], AbstractContextManager[Progress | None]] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> CheckReport:
-    """`roadmap check`: load and validate the catalogue, take the lock, open and sync the store, check.
+    """`roadmap check`: load and validate the catalogue, then check it while a thread takes the lock and
+    opens and syncs the store (the crawl does not wait for it; see the module's docstring).
 
     progress(total) gives a context manager yielding a per-result callback (or None); transport: tests.
     """
     catalogue = load_valid_catalogue(job.catalogue_dir)  # invalid: CatalogueError, nothing else runs
-    with locked_store(job.database_url, job.catalogue_dir, "roadmap check") as engine:
-        sync_catalogue(engine, catalogue)
-        ids = job.request.resource_ids
-        total = len(ids) if ids else len(catalogue.resources)
-        with progress(total) if progress is not None else contextlib.nullcontext() as advance:
-            return run_check(engine, catalogue, job.request, progress=advance, transport=transport)
+    ids = job.request.resource_ids
+    total = len(ids) if ids else len(catalogue.resources)
+    showing = progress(total) if progress is not None else contextlib.nullcontext()
+    with _opened_in_background(job, catalogue) as store, showing as advance:
+        return run_check(store, catalogue, job.request, progress=advance, transport=transport)
 
 
-def plan(catalogue: Catalogue, request: CheckRequest, engine: Engine) -> list[Resource]:
-    """The resources this run checks, in catalogue order."""
+@contextmanager
+def _opened_in_background(job: CheckJob, catalogue: Catalogue) -> Iterator[Future[Engine]]:
+    """The store, locked, migrated and synced by a thread: a future of its engine. The lock and the
+    engine are released when the block ends (after the thread is done, whatever happened)."""
+    opened: Future[Engine] = Future()
+    stack = ExitStack()
+
+    def open_and_sync() -> None:
+        try:
+            from pipeline.store.sync import sync_catalogue
+
+            engine = stack.enter_context(locked_store(job.database_url, job.catalogue_dir, "roadmap check"))
+            sync_catalogue(engine, catalogue)
+            opened.set_result(engine)
+        except BaseException as error:  # the run raises it where it waits for the store
+            opened.set_exception(error)
+
+    thread = threading.Thread(target=open_and_sync, name="roadmap-store", daemon=True)
+    thread.start()
+    try:
+        yield opened
+    finally:
+        thread.join()
+        stack.close()
+
+
+def plan(catalogue: Catalogue, request: CheckRequest, engine: Engine | None) -> list[Resource]:
+    """The resources this run checks, in catalogue order (the store is read for --only-failing only)."""
     resources = list(catalogue.resources)
     if request.resource_ids is not None:
         known = {r.id for r in resources}
@@ -125,6 +164,10 @@ def plan(catalogue: Catalogue, request: CheckRequest, engine: Engine) -> list[Re
         wanted = set(request.resource_ids)
         resources = [r for r in resources if r.id in wanted]
     if request.only_failing:
+        from pipeline.store.health import health_summaries
+        from pipeline.store.links import link_health
+
+        assert engine is not None
         summaries = health_summaries(engine)
         # A resource whose own link works but one of its secondary links failed last time is asked again.
         failing_links = {
@@ -144,6 +187,8 @@ def plan(catalogue: Catalogue, request: CheckRequest, engine: Engine) -> list[Re
 
 def control_urls(catalogue: Catalogue, engine: Engine, exclude: set[str]) -> list[str]:
     """One URL on each of up to CONTROL_HOSTS other hosts, the ones last seen healthy first."""
+    from pipeline.store.health import health_summaries
+
     summaries = health_summaries(engine)
 
     def last_seen_healthy(resource: Resource) -> bool:
@@ -165,12 +210,13 @@ def control_urls(catalogue: Catalogue, engine: Engine, exclude: set[str]) -> lis
 
 class Recorder:
     """Results of one run on their way into the store: buffered, written `batch` at a time or once the
-    oldest has waited `seconds` (a ticker task flushes while the crawl is quiet)."""
+    oldest has waited `seconds` (a ticker task flushes while the crawl is quiet). Until the run is in the
+    store (`begin`), they wait here."""
 
     def __init__(
         self,
-        engine: Engine,
-        run_id: int,
+        engine: Engine | None = None,
+        run_id: int | None = None,
         *,
         batch: int = RECORD_BATCH,
         seconds: float = RECORD_SECONDS,
@@ -180,6 +226,9 @@ class Recorder:
         self.pending: list[tuple[str, Outcome, datetime, tuple[LinkVerdict, ...]]] = []
         self.oldest = 0.0
 
+    def begin(self, engine: Engine, run_id: int) -> None:
+        self.engine, self.run_id = engine, run_id
+
     def add(self, resource_id: str, outcome: Outcome, links: tuple[LinkVerdict, ...] = ()) -> None:
         if not self.pending:
             self.oldest = self.clock()
@@ -188,6 +237,10 @@ class Recorder:
             self.flush()
 
     def flush(self) -> None:
+        if self.engine is None or self.run_id is None:
+            return  # the store is still being opened
+        from pipeline.store.runs import record_results
+
         pending, self.pending = self.pending, []
         record_results(self.engine, self.run_id, pending)
 
@@ -205,7 +258,7 @@ def summary(outcomes: dict[str, Outcome], *, complete: bool) -> str:
 
 
 async def check_catalogue(
-    engine: Engine,
+    engine: Engine | Future[Engine],
     catalogue: Catalogue,
     request: CheckRequest,
     *,
@@ -215,26 +268,48 @@ async def check_catalogue(
     fetcher: Fetcher | None = None,
     record_batch: int = RECORD_BATCH,
 ) -> CheckReport:
-    """Check the planned resources and conclude the run (complete, interrupted or inconclusive)."""
+    """Check the planned resources and conclude the run (complete, interrupted or inconclusive).
+
+    engine: the store, open and synced, or a future of it (a thread opening it while the crawl starts)."""
     config = catalogue.config
-    resources = plan(catalogue, request, engine)
-    run_id = start_run(engine, request.trigger, len(resources))
+    began = utcnow()
+    store: asyncio.Future[Engine] = (
+        asyncio.wrap_future(engine) if isinstance(engine, Future) else _ready(engine)
+    )
+    resources = plan(catalogue, request, await store if request.only_failing else None)
     outcomes: dict[str, Outcome] = {}
     links: dict[str, tuple[LinkVerdict, ...]] = {}
     stop = stop or asyncio.Event()
-    recorder = Recorder(engine, run_id, batch=record_batch)
+    recorder = Recorder(batch=record_batch)
+
+    async def start() -> Engine:
+        opened = await store
+        from pipeline.store.runs import start_run
+
+        recorder.begin(opened, start_run(opened, request.trigger, len(resources), started_at=began))
+        return opened
+
+    async def ask_forges() -> ForgeStep:
+        return await answer_repository_links(await started, config, resources)
+
+    async def answered_urls() -> dict[str, Outcome]:
+        return (await forges).by_url
+
+    started = asyncio.ensure_future(start())
+    # A store that cannot be opened ends the crawl at once; the error is raised below, where it is awaited.
+    started.add_done_callback(lambda task: task.cancelled() or task.exception() is None or stop.set())
+    # Repository links a forge's API answers for need no page fetch: they wait for its answer (it needs the
+    # store's cached facts) while the crawler fetches everything else, then only the unanswered ones.
+    forges = asyncio.ensure_future(ask_forges())
     try:
-        # Repository links a forge's API answers for need no page fetch: the crawler fetches only the
-        # secondary links of those resources, and everything of the rest.
-        forges = await answer_repository_links(engine, config, resources)
         crawl = Crawl(
             resources,
             config,
             fetcher or Fetcher(config, transport=transport, allow_private=request.allow_private_addresses),
             stop=stop,
-            controls=lambda exclude: control_urls(catalogue, engine, exclude),
-            answered=forges.by_resource,
-            answered_urls=forges.by_url,
+            controls=lambda exclude: _control_urls(catalogue, started, exclude),
+            held=repository_urls(config, resources),
+            answers=answered_urls,
         )
         ticker = asyncio.create_task(recorder.tick())
         try:
@@ -248,34 +323,59 @@ async def check_catalogue(
                         progress(resource.id, outcome)
         finally:
             ticker.cancel()
+        opened = await started
+        from pipeline.store.runs import record_suggestions
+
+        if not forges.done():
+            forges.cancel()  # stopped before the forges answered: nothing of theirs to report
+        step = ForgeStep() if forges.cancelled() else forges.result()
         recorder.flush()
+        assert recorder.run_id is not None
         if not stop.is_set() and not (crawl.watch is not None and crawl.watch.looks_down()):
             # A checked repair for each link that failed (not during an outage or after a stop).
             dead = dead_links(
-                engine,
+                opened,
                 resources,
                 outcomes,
-                api_answered=set(forges.by_resource),
+                api_answered=set(step.by_resource),
                 broken_after=config.check.broken_after,
             )
-            record_suggestions(engine, run_id, await suggest_repairs(dead, config, crawl.fetcher))
+            record_suggestions(opened, recorder.run_id, await suggest_repairs(dead, config, crawl.fetcher))
         report = replace(
-            _conclude(engine, run_id, catalogue, crawl, resources, outcomes, stop.is_set()), links=links
+            _conclude(opened, recorder.run_id, catalogue, crawl, resources, outcomes, stop.is_set()),
+            links=links,
         )
-        note = forges.run.summary()  # an inconclusive run's message is about the network alone
+        note = step.run.summary()  # an inconclusive run's message is about the network alone
         return (
             replace(report, message=f"{report.message}; {note}")
             if note and not report.inconclusive
             else report
         )
     except BaseException as error:
-        with contextlib.suppress(Exception):
-            recorder.flush()
-        with contextlib.suppress(Exception):
-            finish_run(
-                engine, run_id, "interrupted" if outcomes else "aborted", config, note=f"stopped: {error!r}"
-            )
+        if recorder.run_id is not None:
+            assert recorder.engine is not None
+            with contextlib.suppress(Exception):
+                recorder.flush()
+            with contextlib.suppress(Exception):
+                from pipeline.store.runs import finish_run
+
+                conclusion = "interrupted" if outcomes else "aborted"
+                finish_run(recorder.engine, recorder.run_id, conclusion, config, note=f"stopped: {error!r}")
         raise
+    finally:
+        for task in (started, forges):
+            task.cancel()
+        await asyncio.gather(started, forges, return_exceptions=True)
+
+
+def _ready(engine: Engine) -> asyncio.Future[Engine]:
+    future = asyncio.get_running_loop().create_future()
+    future.set_result(engine)
+    return future
+
+
+async def _control_urls(catalogue: Catalogue, store: asyncio.Future[Engine], exclude: set[str]) -> list[str]:
+    return control_urls(catalogue, await store, exclude)
 
 
 def dead_links(
@@ -289,6 +389,8 @@ def dead_links(
     """The links this run found failing (a wall on a paid resource is not a dead link), each with the
     start of its failing streak (an archived copy must be older than that) and what its failure rules
     out (api_answered: ids a forge's API answered for, so no page of theirs is fetched)."""
+    from pipeline.store.health import health_summaries
+
     failing = [
         r
         for r in resources
@@ -329,6 +431,8 @@ def _conclude(
     outcomes: dict[str, Outcome],
     stopped: bool,
 ) -> CheckReport:
+    from pipeline.store.runs import finish_run
+
     config, watch = catalogue.config, crawl.watch
     interrupted = stopped and len(outcomes) < len(resources)
     if watch is not None and watch.looks_down():
@@ -347,7 +451,7 @@ def _conclude(
 
 
 def run_check(
-    engine: Engine,
+    engine: Engine | Future[Engine],
     catalogue: Catalogue,
     request: CheckRequest,
     *,
@@ -368,7 +472,7 @@ def run_check(
 
 
 def _run_check(
-    engine: Engine,
+    engine: Engine | Future[Engine],
     catalogue: Catalogue,
     request: CheckRequest,
     *,

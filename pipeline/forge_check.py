@@ -11,18 +11,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import httpx
-from sqlalchemy import Engine
 
 from pipeline.clock import utcnow
 from pipeline.config import Config
 from pipeline.forges import Answer, Finding, ForgeRun, RepoRef, ask_forges, outcome_for
 from pipeline.forges.limits import Clock
+from pipeline.forges.lookup import forges_of, match
 from pipeline.model import Resource
 from pipeline.status import Outcome
-from pipeline.store.forges import RepoFacts, load_repo_facts, save_repo_facts
+
+if TYPE_CHECKING:  # the store is imported where it is used: the check run's crawl starts without it
+    from sqlalchemy import Engine
+
+    from pipeline.store.forges import RepoFacts
 
 
 @dataclass(frozen=True)
@@ -33,14 +38,18 @@ class ForgeStep:
     by_url: dict[str, Outcome] = field(default_factory=dict)
 
 
-# What a Finding and the stored RepoFacts both hold, under the same name and with the same meaning, so it
-# is copied as it is either way (a field added to both travels with no change here). `answer` is an enum on
-# one side and its value on the other; the rest of RepoFacts is converted in _facts.
-_SAME = tuple(sorted({f.name for f in fields(Finding)} & {f.name for f in fields(RepoFacts)} - {"answer"}))
+@cache
+def _same_fields() -> tuple[str, ...]:
+    """What a Finding and the stored RepoFacts both hold, under the same name and with the same meaning, so
+    it is copied as it is either way (a field added to both travels with no change here). `answer` is an
+    enum on one side and its value on the other; the rest of RepoFacts is converted in _facts."""
+    from pipeline.store.forges import RepoFacts
+
+    return tuple(sorted({f.name for f in fields(Finding)} & {f.name for f in fields(RepoFacts)} - {"answer"}))
 
 
 def _same(source: Finding | RepoFacts) -> dict[str, Any]:
-    return {name: getattr(source, name) for name in _SAME}
+    return {name: getattr(source, name) for name in _same_fields()}
 
 
 def _finding(facts: RepoFacts) -> Finding:
@@ -49,6 +58,8 @@ def _finding(facts: RepoFacts) -> Finding:
 
 
 def _facts(finding: Finding) -> RepoFacts:
+    from pipeline.store.forges import RepoFacts
+
     return RepoFacts(
         url=finding.ref.url,
         forge=finding.ref.forge,
@@ -78,15 +89,11 @@ async def answer_repository_links(
     A link with a fragment is left to the crawler, which checks the anchor."""
     if not any(f.enabled for f in config.forges.values()):
         return ForgeStep()
-    by_url: dict[str, list[str]] = {}  # listed URL -> the resources whose own URL it is
-    for resource in resources:
-        for i, url in enumerate((resource.url, *(link.target for link in resource.links))):
-            if url is not None and "#" not in url:
-                owners = by_url.setdefault(url, [])
-                if i == 0:
-                    owners.append(resource.id)
+    by_url = _listed(resources)
     if not by_url:
         return ForgeStep()
+    from pipeline.store.forges import load_repo_facts, save_repo_facts
+
     known = {url: _finding(facts) for url, facts in load_repo_facts(engine).items()}
     run = await ask_forges(by_url, config, known=known, clock=clock, transport=transport, environ=environ)
     save_repo_facts(engine, [_facts(f) for f in run.findings.values() if f.answered])
@@ -97,3 +104,23 @@ async def answer_repository_links(
             outcomes.update(dict.fromkeys(by_url[url], outcome))
             by_answered_url[url] = outcome
     return ForgeStep(outcomes, run, by_answered_url)
+
+
+def _listed(resources: Iterable[Resource]) -> dict[str, list[str]]:
+    """Every listed URL a forge may be asked about (none with a fragment: the crawler checks the anchor)
+    -> the resources whose own URL it is."""
+    by_url: dict[str, list[str]] = {}
+    for resource in resources:
+        for i, url in enumerate((resource.url, *(link.target for link in resource.links))):
+            if url is not None and "#" not in url:
+                owners = by_url.setdefault(url, [])
+                if i == 0:
+                    owners.append(resource.id)
+    return by_url
+
+
+def repository_urls(config: Config, resources: Iterable[Resource]) -> frozenset[str]:
+    """The listed URLs some enabled forge may answer for: the crawl holds them until the forges answer."""
+    if not any(f.enabled for f in config.forges.values()):
+        return frozenset()
+    return frozenset(match(_listed(resources), forges_of(config)))

@@ -99,3 +99,58 @@ def test_nested_stop_blocks_share_one_set_of_handlers() -> None:
         assert signal.getsignal(signal.SIGTERM) is installed  # the inner block reset nothing
         assert (outer.signal, heard) == ("SIGTERM", ["SIGTERM"])
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_held_urls_wait_for_their_answers_while_every_other_host_is_crawled() -> None:
+    cat = build(6)  # r-00 and r-03 on host0, the others on host1 and host2
+    answered, unanswered = str(cat.resources[0].url), str(cat.resources[3].url)
+    renamed = Outcome(url=answered, status=Status.REDIRECTED)
+    fetched: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        fetched.append(str(request.url))
+        return healthy(request)
+
+    async def main() -> list[tuple[str, Status]]:
+        release = asyncio.Event()
+
+        async def answers() -> dict[str, Outcome]:
+            await release.wait()  # the forges answer only once the rest of the list is judged
+            return {answered: renamed}
+
+        fetcher = Fetcher(cat.config, transport=httpx.MockTransport(handler))
+        crawl = Crawl(list(cat.resources), cat.config, fetcher, held={answered, unanswered}, answers=answers)
+        got = []
+        async for checked in crawl.results():
+            got.append((checked.resource.id, checked.outcome.status))
+            if len(got) == 4:
+                release.set()
+        return got
+
+    got = asyncio.run(main())
+    assert sorted(got[:4]) == [(f"r-{i:02}", Status.OK) for i in (1, 2, 4, 5)]  # none waited for the forges
+    assert sorted(got[4:]) == [("r-00", Status.REDIRECTED), ("r-03", Status.OK)]
+    assert answered not in fetched and unanswered in fetched  # answered: no fetch; unanswered: fetched after
+
+
+def test_a_stop_while_held_urls_wait_ends_the_crawl_without_them() -> None:
+    cat = build(3)
+    held = str(cat.resources[0].url)
+
+    async def main() -> list[str]:
+        stop = asyncio.Event()
+
+        async def answers() -> dict[str, Outcome]:
+            await asyncio.Event().wait()  # never answers
+            return {}
+
+        fetcher = Fetcher(cat.config, transport=httpx.MockTransport(healthy))
+        crawl = Crawl(list(cat.resources), cat.config, fetcher, stop=stop, held={held}, answers=answers)
+        got = []
+        async for checked in crawl.results():
+            got.append(checked.resource.id)
+            if len(got) == 2:
+                stop.set()
+        return got
+
+    assert sorted(asyncio.run(asyncio.wait_for(main(), 10))) == ["r-01", "r-02"]

@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import secrets
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 from urllib.parse import urlsplit, urlunsplit
@@ -178,9 +178,9 @@ class Crawl:
     each finishes (each distinct URL is fetched once, whichever resources and links list it). Afterwards
     `watch` says whether the network looked down.
 
-    answered: resources whose own URL is already judged (a forge's API answered for it): only their
-    secondary links are fetched. answered_urls: listed URLs already judged the same way; a secondary
-    link listing one is not fetched either.
+    held: listed URLs (without a fragment) another source may judge without a fetch, a forge's API:
+    they wait for `answers()` (listed URL -> verdict) while every other URL is crawled; those it does
+    not answer are fetched then, the others take its verdict for every resource and link listing them.
     stop: set it (a signal) to end early; finished outcomes are still yielded, in-flight fetches dropped
     (a resource whose own URL was judged is yielded with the links judged so far).
     controls: other URLs of the catalogue (hosts to exclude -> URLs) asked, recording nothing, when a
@@ -191,9 +191,9 @@ class Crawl:
     config: Config
     fetcher: Fetcher
     stop: asyncio.Event = field(default_factory=asyncio.Event)
-    controls: Callable[[set[str]], list[str]] = lambda _exclude: []
-    answered: Mapping[str, Outcome] = field(default_factory=dict)
-    answered_urls: Mapping[str, Outcome] = field(default_factory=dict)
+    controls: Callable[[set[str]], Awaitable[list[str]]] = lambda _exclude: _nothing()
+    held: Collection[str] = frozenset()
+    answers: Callable[[], Awaitable[Mapping[str, Outcome]]] = lambda: _answers_none()
     watch: NetworkWatch | None = None
 
     async def results(self) -> AsyncIterator[Checked]:
@@ -215,22 +215,18 @@ class Crawl:
         finally:
             deliver(None)
 
-    def _plan(self, deliver: Callable[[Checked], None]) -> tuple[dict[str, deque[_Job]], dict[str, _Pending]]:
-        """The jobs by host, and the resources waiting for them (those with nothing to fetch go at once)."""
+    def _plan(
+        self, deliver: Callable[[Checked], None]
+    ) -> tuple[dict[str, deque[_Job]], dict[str, list[_Use]], dict[str, _Pending]]:
+        """The jobs by host, the held URLs' uses, and the resources waiting for them (those with nothing to
+        fetch go at once)."""
         jobs: dict[str, list[_Use]] = {}
+        held: dict[str, list[_Use]] = {}
         pending: dict[str, _Pending] = {}
         for resource in self.resources:
-            known = self.answered.get(resource.id)
-            if known is None and resource.url is None:
-                known = skipped(resource)
-            entry = _Pending(resource, known)
-            fetch: list[tuple[str, int | None]] = [] if known is not None else [(str(resource.url), None)]
-            for i in checkable_links(resource):
-                link = resource.links[i]
-                if (answer := self.answered_urls.get(link.target)) is not None:
-                    entry.links[i] = LinkVerdict(link.title, answer)
-                else:
-                    fetch.append((link.target, i))
+            entry = _Pending(resource, skipped(resource) if resource.url is None else None)
+            fetch: list[tuple[str, int | None]] = [] if resource.url is None else [(str(resource.url), None)]
+            fetch += [(resource.links[i].target, i) for i in checkable_links(resource)]
             entry.waiting = len(fetch)
             if entry.waiting == 0:
                 deliver(entry.checked())
@@ -238,15 +234,24 @@ class Crawl:
             pending[resource.id] = entry
             for listed, index in fetch:
                 url, fragment = split_fragment(listed)
-                jobs.setdefault(url, []).append(_Use(resource, fragment, index))
-        by_host: dict[str, deque[_Job]] = {}
-        for url, uses in jobs.items():
-            by_host.setdefault(host_of(url), deque()).append(_Job(url, tuple(uses)))
-        return by_host, pending
+                waiting = held if listed in self.held else jobs
+                waiting.setdefault(url, []).append(_Use(resource, fragment, index))
+        return _by_host(jobs), held, pending
+
+    async def _answers(self) -> Mapping[str, Outcome] | None:
+        """The verdicts for held URLs once they are known; None if the run is stopped first."""
+        answers = asyncio.ensure_future(self.answers())
+        stopped = asyncio.ensure_future(self.stop.wait())
+        try:
+            await asyncio.wait({answers, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            return answers.result() if answers.done() else None
+        finally:
+            stopped.cancel()
+            answers.cancel()
 
     async def _crawl(self, deliver: Callable[[Checked], None]) -> None:
         config, fetcher, stop = self.config, self.fetcher, self.stop
-        by_host, pending = self._plan(deliver)
+        by_host, held, pending = self._plan(deliver)
 
         def judged(use: _Use, outcome: Outcome) -> None:
             entry = pending[use.resource.id]
@@ -259,8 +264,10 @@ class Crawl:
                 del pending[use.resource.id]
                 deliver(entry.checked())
 
-        watch = self.watch = NetworkWatch(planned_hosts=len(by_host), ratio=config.check.inconclusive_ratio)
+        hosts = set(by_host) | {host_of(url) for url in held}
+        watch = self.watch = NetworkWatch(planned_hosts=len(hosts), ratio=config.check.inconclusive_ratio)
         give_up = asyncio.Event()  # set when the network is certainly down, or on stop
+        parts = [by_host]  # the jobs by host: the crawl's, then those of held URLs left unanswered
         async with fetcher:
             crawler = Crawler(config, fetcher)
 
@@ -268,22 +275,43 @@ class Crawl:
                 for use in job.uses:
                     judged(use, verdicts[use.fragment, use.resource.cost])
 
+            async def one(host: str, job: _Job) -> None:
+                fetched, verdicts = await crawler.verdicts(job.url, job.listed())
+                watch.note(host, fetched)
+                settle(job, verdicts)
+                if watch.doomed():
+                    give_up.set()
+
             async def work(host: str, queue: deque[_Job]) -> None:
                 while queue and not give_up.is_set():
-                    job = queue.popleft()
-                    fetched, verdicts = await crawler.verdicts(job.url, job.listed())
-                    watch.note(host, fetched)
-                    settle(job, verdicts)
-                    if watch.doomed():
-                        give_up.set()
+                    await one(host, queue.popleft())
+
+            async def answered_later() -> None:
+                answers = await self._answers() if held else None
+                if answers is None:
+                    return
+                later: dict[str, list[_Use]] = {}
+                for url, uses in held.items():
+                    if (answer := answers.get(url)) is None:
+                        later[url] = uses
+                    else:
+                        for use in uses:
+                            judged(use, answer)
+                parts.append(_by_host(later))
+                if give_up.is_set() and not stop.is_set():
+                    # The network went down while they waited: each of their hosts is tried once, as every
+                    # host of the crawl was, so that an outage's run states every resource it can.
+                    await asyncio.gather(*(one(host, queue.popleft()) for host, queue in parts[-1].items()))
+                else:
+                    await _run_hosts(parts[-1], config, work, stop, give_up)
 
             try:
-                await _run_hosts(by_host, config, work, stop, give_up)
+                await _all(_run_hosts(by_host, config, work, stop, give_up), answered_later())
                 if not stop.is_set():
                     # The network is certainly down: the URLs left on hosts that already failed below HTTP
                     # get that failure without another try (one would only wait out the outage again), so
                     # an outage's run states every resource it can, however the fetches were timed.
-                    for host, queue in by_host.items():
+                    for host, queue in ((h, q) for part in parts for h, q in part.items()):
                         while (kind := watch.failed.get(host)) is not None and queue:
                             job = queue.popleft()
                             why = f"not tried again: {host} failed ({kind}) and the network looks down"
@@ -298,10 +326,36 @@ class Crawl:
             if watch.needs_controls() and not stop.is_set():
                 # A small run (a few due resources, --resource) cannot tell a dead host from a dead
                 # network on its own: ask a few other hosts of the catalogue, recording nothing.
-                controls = self.controls(set(by_host))
+                controls = await self.controls(hosts)
                 fetched_controls = await asyncio.gather(*(fetcher.fetch(url) for url in controls))
                 for url, fetched in zip(controls, fetched_controls, strict=True):
                     watch.note_control(host_of(url), fetched)
+
+
+async def _nothing() -> list[str]:
+    return []
+
+
+async def _answers_none() -> Mapping[str, Outcome]:
+    return {}
+
+
+def _by_host(jobs: dict[str, list[_Use]]) -> dict[str, deque[_Job]]:
+    by_host: dict[str, deque[_Job]] = {}
+    for url, uses in jobs.items():
+        by_host.setdefault(host_of(url), deque()).append(_Job(url, tuple(uses)))
+    return by_host
+
+
+async def _all(*steps: Awaitable[None]) -> None:
+    """Run the steps concurrently; the first error cancels the others and is raised as it is."""
+    tasks = [asyncio.ensure_future(step) for step in steps]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _run_hosts(

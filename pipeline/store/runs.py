@@ -66,15 +66,21 @@ def _conclude(
     )
 
 
-def start_run(engine: Engine, trigger: str, total: int) -> int:
-    """Record a new run as "running"; returns its id. (Runs a killed process left "running" are aborted
-    by whoever takes the run lock: pipeline.checkrun.locked_store.)"""
+def start_run(engine: Engine, trigger: str, total: int, started_at: datetime | None = None) -> int:
+    """Record a new run as "running" (started now, or at started_at: when its crawl began); returns its id.
+    (Runs a killed process left "running" are aborted by whoever takes the run lock:
+    pipeline.checkrun.locked_store.)"""
     if trigger not in TRIGGERS:
         raise ValueError(f"trigger must be one of {', '.join(TRIGGERS)}, not {trigger!r}")
     with write_transaction(engine) as connection:
         result = connection.execute(
             insert(run_t).values(
-                started_at=utcnow(), trigger=trigger, outcome="running", total=total, checked=0, counts={}
+                started_at=started_at or utcnow(),
+                trigger=trigger,
+                outcome="running",
+                total=total,
+                checked=0,
+                counts={},
             )
         )
         return int(result.inserted_primary_key[0])
