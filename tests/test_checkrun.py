@@ -9,6 +9,7 @@ import signal
 from dataclasses import replace
 
 import httpx
+import pytest
 from sqlalchemy import Engine, func, select
 
 from pipeline.checkrun import CheckRequest, Recorder, check_catalogue
@@ -154,3 +155,38 @@ def test_a_stop_while_held_urls_wait_ends_the_crawl_without_them() -> None:
         return got
 
     assert sorted(asyncio.run(asyncio.wait_for(main(), 10))) == ["r-01", "r-02"]
+
+
+def test_a_host_s_next_page_is_fetched_before_the_last_one_is_judged() -> None:
+    """Judging waits for the host's soft-404 probe; the host's next fetch does not wait for the judging."""
+    pages = [resource(f"r-{i:02}", position=10 * (i + 1), url=f"https://host0.example/{i}") for i in range(2)]
+    cat = replace(catalogue(pages), config=Config(check=replace(TEST_CHECK, per_host=1)))
+    asked: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append("probe" if "roadmap-linkcheck" in request.url.path else request.url.path)
+        return healthy(request)
+
+    async def main() -> list[tuple[str, Status]]:
+        fetcher = Fetcher(cat.config, transport=httpx.MockTransport(handler))
+        crawl = Crawl(list(cat.resources), cat.config, fetcher)
+        return [(r.id, o.status) async for r, o, _ in crawl.results()]
+
+    assert sorted(asyncio.run(main())) == [("r-00", Status.OK), ("r-01", Status.OK)]
+    assert asked == ["/0", "/1", "probe"]
+
+
+def test_a_bug_while_judging_a_page_ends_the_crawl_with_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    cat = build(4)
+
+    def broken(*_args: object, **_kw: object) -> Outcome:
+        raise RuntimeError("a bug in classify")
+
+    monkeypatch.setattr("pipeline.crawl.runner.classify", broken)
+
+    async def main() -> list[str]:
+        fetcher = Fetcher(cat.config, transport=httpx.MockTransport(healthy))
+        return [r.id async for r, _, _ in Crawl(list(cat.resources), cat.config, fetcher).results()]
+
+    with pytest.raises(RuntimeError, match="a bug in classify"):
+        asyncio.run(asyncio.wait_for(main(), 10))

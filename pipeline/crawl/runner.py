@@ -268,6 +268,8 @@ class Crawl:
         watch = self.watch = NetworkWatch(planned_hosts=len(hosts), ratio=config.check.inconclusive_ratio)
         give_up = asyncio.Event()  # set when the network is certainly down, or on stop
         parts = [by_host]  # the jobs by host: the crawl's, then those of held URLs left unanswered
+        judging: set[asyncio.Task[None]] = set()  # pages fetched, being judged
+        errors: list[BaseException] = []
         async with fetcher:
             crawler = Crawler(config, fetcher)
 
@@ -275,11 +277,24 @@ class Crawl:
                 for use in job.uses:
                     judged(use, verdicts[use.fragment, use.resource.cost])
 
+            async def judge(job: _Job, fetched: Fetched) -> None:
+                settle(job, await crawler.judge(job.url, fetched, job.listed()))
+
             async def one(host: str, job: _Job) -> None:
-                fetched, verdicts = await crawler.verdicts(job.url, job.listed())
+                fetched = await fetcher.fetch(job.url, anchors=any(use.fragment for use in job.uses))
                 watch.note(host, fetched)
-                settle(job, verdicts)
                 if watch.doomed():
+                    give_up.set()
+                # Judged in a task of its own, so the host's next request goes out first: reading a page,
+                # or waiting for the host's soft-404 probe, never holds up the next fetch.
+                task = asyncio.create_task(judge(job, fetched))
+                judging.add(task)
+                task.add_done_callback(judged_page)
+
+            def judged_page(task: asyncio.Task[None]) -> None:
+                judging.discard(task)
+                if not task.cancelled() and (error := task.exception()) is not None:
+                    errors.append(error)  # a bug of ours: the crawl ends and raises it
                     give_up.set()
 
             async def work(host: str, queue: deque[_Job]) -> None:
@@ -307,6 +322,10 @@ class Crawl:
 
             try:
                 await _all(_run_hosts(by_host, config, work, stop, give_up), answered_later())
+                while judging:  # pages still being judged (one may wait for its host's probe)
+                    await asyncio.wait(set(judging))
+                if errors:
+                    raise errors[0]
                 if not stop.is_set():
                     # The network is certainly down: the URLs left on hosts that already failed below HTTP
                     # get that failure without another try (one would only wait out the outage again), so
@@ -318,6 +337,8 @@ class Crawl:
                             fetched = Fetched(job.url, failure=Failure(kind, why, network=True))
                             settle(job, await crawler.judge(job.url, fetched, job.listed()))
             finally:
+                for task in judging:
+                    task.cancel()  # stopped, or a bug: their pages are dropped like the fetches in flight
                 # Stopped or given up: a resource whose own URL was judged goes with the links judged so far.
                 for entry in list(pending.values()):
                     if entry.outcome is not None:
