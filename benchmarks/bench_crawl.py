@@ -7,7 +7,7 @@ size is measured in one run, one after the other on the same servers:
   ours-default   `roadmap check` on a generated catalogue with the bundled catalogue/config.yaml
   ours-lychee    the same with lychee's limits (concurrency 128, per_host 2, host_delay_ms 50)
   lychee         lychee --host-concurrency 2 (its defaults otherwise: 128 in flight, 50 ms per host)
-  in-process     the crawl core alone (no start-up, validate, sync or writes), with lychee's limits
+  in-process     the crawl core (Crawl) alone: no start-up, validate, store or writes; lychee's limits
 
 Every CLI run is a fresh process on a fresh database: start-up, validate, migrate, sync, crawl and the
 result writes are all in the wall time, as a user sees it. Peak RSS is each process's own (wait4).
@@ -37,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -298,32 +298,29 @@ def run_in_process(links: list[str], port: int) -> dict:
 
 
 def in_process_child() -> None:
+    """The crawl core (pipeline.crawl.runner.Crawl) on resources built in memory: no start-up, validate,
+    store or writes."""
     from pipeline.config import CheckConfig, Config
     from pipeline.crawl.fetch import Fetcher
-    from pipeline.crawl.runner import Crawler, _Job, _run_hosts, host_of
+    from pipeline.crawl.runner import Crawl
+    from pipeline.model import Resource
 
     links = sys.stdin.read().split()
     limits = LYCHEE_LIMITS
     check = CheckConfig(concurrency=limits.concurrency, per_host=limits.per_host, host_delay_ms=limits.gap_ms)
     config = Config(check=check)
+    resources = [
+        Resource(id=f"bench-page-{n:06d}", title=f"Page {n}", section="s", position=n, url=link, cost="free")
+        for n, link in enumerate(links)
+    ]
     counts: Counter[str] = Counter()
 
     async def main() -> float:
-        by_host: dict[str, deque] = {}
-        for link in links:
-            by_host.setdefault(host_of(link), deque()).append(_Job(link, ()))
-        async with Fetcher(config, allow_private=True) as fetcher:
-            crawler = Crawler(config, fetcher)
-
-            async def work(host: str, queue: deque) -> None:
-                while queue:
-                    job = queue.popleft()
-                    _, verdicts = await crawler.verdicts(job.url, [("", "free")])
-                    counts[next(iter(verdicts.values())).status.value] += 1  # counted, not kept
-
-            started = time.perf_counter()
-            await _run_hosts(by_host, config, work, asyncio.Event(), asyncio.Event())
-            return time.perf_counter() - started
+        started = time.perf_counter()
+        crawl = Crawl(resources, config, Fetcher(config, allow_private=True))
+        async for checked in crawl.results():
+            counts[checked.outcome.status.value] += 1  # counted, not kept
+        return time.perf_counter() - started
 
     wall = asyncio.run(main())
     usage = resource.getrusage(resource.RUSAGE_SELF)
