@@ -60,6 +60,9 @@ Progress = Callable[[str, Outcome], None]
 CONTROL_HOSTS = 3  # other hosts of the catalogue asked when too few hosts were tried to judge the network
 RECORD_BATCH = 200  # results per transaction at most
 RECORD_SECONDS = 1.0  # and no result waits longer than this to be recorded
+# The garbage collector's thresholds while a run crawls (Python's are 700, 10, 10): a young collection
+# every 10,000 allocations, a full one a hundred times rarer than the default. Cycles are still freed.
+RUN_GC_THRESHOLDS = (10_000, 20, 100)
 
 
 @dataclass(frozen=True)
@@ -463,11 +466,16 @@ def run_check(
     The objects alive now (modules, the catalogue) live as long as the run: they are frozen out of the
     garbage collector's sight for its duration, so its full collections do not walk the whole catalogue
     again and again while the crawl runs (0.4 s of GC at 2,000 resources, growing with the catalogue).
+    What the run itself builds up (its verdicts) is collected less often too (RUN_GC_THRESHOLDS): each
+    full collection stops every host's next request, 15-90 ms apiece at 20,000 resources (0.5 s a run).
     """
+    thresholds = gc.get_threshold()
     gc.freeze()
+    gc.set_threshold(*RUN_GC_THRESHOLDS)
     try:
         return _run_check(engine, catalogue, request, transport=transport, progress=progress)
     finally:
+        gc.set_threshold(*thresholds)
         gc.unfreeze()  # a long-running process (roadmap schedule) collects them again afterwards
 
 

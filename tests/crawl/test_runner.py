@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, func, select
 
-from pipeline.checkrun import CheckRequest, check_catalogue, run_check
+from pipeline.checkrun import RUN_GC_THRESHOLDS, CheckRequest, check_catalogue, run_check
 from pipeline.config import Config, RepairConfig
 from pipeline.crawl.fetch import Fetcher
 from pipeline.errors import UsageError
@@ -259,14 +259,19 @@ def test_run_check_hides_the_catalogue_from_the_garbage_collector_for_the_run_on
     cat = build({"one": "https://a.example/x", "two": "https://a.example/y"})
     sync_catalogue(engine, cat)
     frozen_during: list[int] = []
+    thresholds_during: list[tuple[int, int, int]] = []
 
     def progress(rid: str, outcome) -> None:
         frozen_during.append(gc.get_freeze_count())
+        thresholds_during.append(gc.get_threshold())
 
     assert gc.get_freeze_count() == 0
+    before = gc.get_threshold()
     run_check(engine, cat, CheckRequest(), transport=httpx.MockTransport(healthy), progress=progress)
     assert len(frozen_during) == 2 and min(frozen_during) > 0  # the catalogue was frozen while crawling
+    assert set(thresholds_during) == {RUN_GC_THRESHOLDS}  # and what the run builds is collected rarely
     assert gc.get_freeze_count() == 0  # and handed back: a long-running scheduler collects it later
+    assert gc.get_threshold() == before
 
 
 def test_sigterm_during_run_check_concludes_interrupted(engine: Engine) -> None:
