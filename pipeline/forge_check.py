@@ -1,10 +1,13 @@
-"""The check run's forge step: ask the forges about repository links before the crawl, record what they
-said, and hand back a verdict for every link they answered (those need no page fetch).
+"""The check run's forge step: ask the forges about repository links, record what they said, and hand
+back a verdict for every link they answered (those need no page fetch).
 
+    repository_urls(config, resources) -> the listed URLs a forge may answer (the crawl holds them)
     await answer_repository_links(engine, config, resources) -> ForgeStep
 
 An orchestrator (it reads and writes the store and calls pipeline.forges), called at one place in the
-check run. Links the forges could not be asked about are not in `outcomes`: the crawler fetches them.
+check run, beside the crawl: the crawler holds the repository URLs until this answers and fetches every
+other URL meanwhile. Links the forges could not be asked about are not in `outcomes`: the crawler fetches
+them then. The store is imported where it is used, so the check's crawl can start without it.
 """
 
 from __future__ import annotations
