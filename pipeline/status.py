@@ -115,7 +115,7 @@ EXIT_USAGE = 2
 EXIT_INCONCLUSIVE = 3
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Hop:
     """One step of a redirect chain as we followed it."""
 
@@ -131,7 +131,7 @@ class Hop:
         return data | {"stub": True} if self.stub else data
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """Why a verdict was given: the rule that decided it and what it saw (status, header, phrase)."""
 
@@ -144,7 +144,7 @@ def evidence_text(evidence: Iterable[Evidence], limit: int | None = None) -> str
     return "; ".join(f"{e.rule}: {e.detail}" for e in list(evidence)[:limit])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """The crawler's verdict for one URL: what the store records and `check --format json` prints."""
 
@@ -176,7 +176,7 @@ class Outcome:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LinkVerdict:
     """The verdict on one secondary link of a resource (an imported list's "Demo", "Source Code" links):
     checked with the resource, recorded with its result, never its health; outcome.url is the target."""
@@ -191,7 +191,7 @@ class LinkVerdict:
 SUGGESTION_KINDS = ("twin", "slash", "archive")  # in the order they are tried
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Suggestion:
     """A checked repair for a dead link (issue 14): the crawler fetched and judged it ok before offering it.
 
