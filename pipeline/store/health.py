@@ -16,13 +16,14 @@ from datetime import datetime
 from typing import Any
 
 import sqlmodel
-from sqlalchemy import Engine, and_, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import Engine, and_, case, delete, func, or_, select
 from sqlmodel import Session
 
 from pipeline.clock import isoformat
 from pipeline.config import Config, RecheckConfig
 from pipeline.health import HealthSummary
 from pipeline.status import HEALTHY, INCONCLUSIVE, Evidence, Hop, Status, Suggestion, judged, shown_status
+from pipeline.store.bulk import insert_many, update_many
 from pipeline.store.engine import write_transaction
 from pipeline.store.forges import repo_facts_by_resource
 from pipeline.store.models import CheckResult, CheckRun, ResourceHealth, ResourceRow, SectionRow
@@ -146,23 +147,10 @@ def apply_run(connection: Any, run_id: int, recheck: RecheckConfig, *, complete:
         )
         values = _state_values(rid, state)
         (updates if row is not None else inserts).append(values)
-        schedule.append({"rid": rid, "due": due})
-    if inserts:
-        connection.execute(insert(health_t), inserts)
-    if updates:
-        connection.execute(
-            update(health_t)
-            .where(health_t.c.resource_id == bindparam("b_rid"))
-            .values({k: bindparam(f"b_{k}") for k in updates[0] if k != "resource_id"}),
-            [{f"b_{k}" if k != "resource_id" else "b_rid": v for k, v in u.items()} for u in updates],
-        )
-    if schedule:
-        connection.execute(
-            update(resource_t)
-            .where(resource_t.c.id == bindparam("rid"))
-            .values(next_check_at=bindparam("due")),
-            schedule,
-        )
+        schedule.append({"id": rid, "next_check_at": due})
+    insert_many(connection, health_t, inserts)
+    update_many(connection, health_t, "resource_id", updates)
+    update_many(connection, resource_t, "id", schedule)
     return len(schedule)
 
 
@@ -191,13 +179,9 @@ def rebuild_health(engine: Engine, config: Config) -> None:
         connection.execute(delete(health_t).where(health_t.c.seeded.is_(False)))
         if states:
             connection.execute(delete(health_t).where(health_t.c.resource_id.in_(list(states))))
-            connection.execute(insert(health_t), [_state_values(rid, s) for rid, s in states.items()])
-            connection.execute(
-                update(resource_t)
-                .where(resource_t.c.id == bindparam("rid"))
-                .values(next_check_at=bindparam("due")),
-                [{"rid": rid, "due": at} for rid, at in due.items()],
-            )
+            insert_many(connection, health_t, [_state_values(rid, s) for rid, s in states.items()])
+            schedule = [{"id": rid, "next_check_at": at} for rid, at in due.items()]
+            update_many(connection, resource_t, "id", schedule)
 
 
 def seed_health(engine: Engine, summaries: Iterable[HealthSummary]) -> int:
@@ -230,8 +214,7 @@ def seed_health(engine: Engine, summaries: Iterable[HealthSummary]) -> int:
                     "seeded_uptime": s.uptime,
                 }
             )
-        if rows:
-            connection.execute(insert(health_t), rows)
+        insert_many(connection, health_t, rows)
         return len(rows)
 
 

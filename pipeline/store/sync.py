@@ -12,15 +12,15 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, select, update
 
 from pipeline.clock import utcnow
 from pipeline.collector import collector_paused
 from pipeline.model import LIST_FIELDS, Catalogue, Resource, Section
+from pipeline.store.bulk import insert_many, update_many
 from pipeline.store.engine import write_transaction
 from pipeline.store.health import resource_t, section_t
 
@@ -106,8 +106,8 @@ def _sync_sections(connection: Connection, catalogue: Catalogue, now: datetime) 
             touched.append(values["id"])
     wanted = {s.id for s in catalogue.sections}
     retire = sorted(sid for sid, row in stored.items() if sid not in wanted and row.retired_at is None)
-    _insert_many(connection, section_t, inserts)
-    _update_by_id(connection, section_t, updates)
+    insert_many(connection, section_t, inserts)
+    update_many(connection, section_t, "id", updates)
     # Sections are retired after the resources that point at them (see _sync_resources), never deleted.
     _set_by_id(connection, section_t, retire, retired_at=now)
     return (*touched, *retire)
@@ -129,7 +129,7 @@ def _sync_resources(
         if known is None:
             added.append(values["id"])
             if len(inserts) >= WRITE_BATCH:  # the new rows of a big first sync are not all held at once
-                _insert_many(connection, resource_t, inserts)
+                insert_many(connection, resource_t, inserts)
                 inserts.clear()
             continue
         content_hash, retired_at, stored_url = known
@@ -151,7 +151,7 @@ def _sync_resources(
             updates.clear()
     wanted = {r.id for r in catalogue.resources}
     retired = sorted(rid for rid, (_, at, _) in stored.items() if at is None and rid not in wanted)
-    _insert_many(connection, resource_t, inserts)
+    insert_many(connection, resource_t, inserts)
     _update_resources(connection, updates)
     # A new URL (e.g. `roadmap fix redirects`) is due now: the schedule and health were about the old one,
     # and waiting out a healthy interval would keep reporting "moved" for a URL already fixed.
@@ -162,8 +162,8 @@ def _sync_resources(
 
 def _update_resources(connection: Connection, updates: list[dict[str, Any]]) -> None:
     # executemany needs one statement shape: group updates by whether last_changed moves.
-    _update_by_id(connection, resource_t, [u for u in updates if "last_changed" in u])
-    _update_by_id(connection, resource_t, [u for u in updates if "last_changed" not in u])
+    update_many(connection, resource_t, "id", [u for u in updates if "last_changed" in u])
+    update_many(connection, resource_t, "id", [u for u in updates if "last_changed" not in u])
 
 
 def _with_stored(
@@ -179,63 +179,9 @@ def _with_stored(
         yield values, known
 
 
-def _insert_many(connection: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
-    """One executemany INSERT of rows (dicts with the same keys; their values are replaced by the bound
-    ones), each value bound by its column type's own bind processor exactly as SQLAlchemy binds it (JSON
-    as text, SQLite's datetime text, PostgreSQL's casts in the compiled statement) but without its per-row
-    machinery, which at 20,000 new resources cost more than the database's own work. A value equal to the
-    row before's (the sync's `now`, None, an empty list) or a list of text already seen is processed once."""
-    if not rows:
-        return
-    dialect = connection.dialect
-    names = list(rows[0])
-    compiled = insert(table).compile(dialect=dialect, column_keys=names)
-    for name in names:
-        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if process is None:
-            continue
-        last: Any = _NOTHING
-        bound: Any = None
-        texts: dict[tuple[str, ...], Any] = {}  # lists of text (topics) repeat across resources
-        for row in rows:
-            value = row[name]
-            if value is not last and (value or last or type(value) is not type(last)):
-                if type(value) is list and all(type(item) is str for item in value):
-                    key = tuple(value)
-                    bound = texts.get(key, _NOTHING)
-                    if bound is _NOTHING:
-                        bound = texts[key] = process(value)
-                else:
-                    bound = process(value)
-                last = value
-            row[name] = bound
-    params: list[Any] = rows
-    if compiled.positional:
-        positions = compiled.positiontup or []
-        order = itemgetter(*positions) if len(positions) > 1 else lambda row: (row[positions[0]],)
-        params = [order(row) for row in rows]
-    connection.exec_driver_sql(compiled.string, params)
-
-
-_NOTHING = object()
-
-
 def _set_by_id(connection: Connection, table: Any, ids: list[str], **values: Any) -> None:
     """One executemany UPDATE setting the same `values` on the rows with these ids."""
     if ids:
         connection.execute(
             update(table).where(table.c.id == bindparam("b_id")).values(**values), [{"b_id": i} for i in ids]
         )
-
-
-def _update_by_id(connection: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
-    """One executemany UPDATE ... WHERE id = ? (bind names prefixed: SQLAlchemy reserves column names)."""
-    if not rows:
-        return
-    columns = [k for k in rows[0] if k != "id"]
-    connection.execute(
-        update(table)
-        .where(table.c.id == bindparam("b_id"))
-        .values({c: bindparam(f"b_{c}") for c in columns}),
-        [{f"b_{k}": v for k, v in row.items()} for row in rows],
-    )
