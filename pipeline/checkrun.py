@@ -296,7 +296,7 @@ async def check_catalogue(
         return await answer_repository_links(await started, config, resources)
 
     async def answered_urls() -> dict[str, Outcome]:
-        return (await forges).by_url
+        return (await asyncio.shield(forges)).by_url  # a crawl that stops waiting leaves the step alone
 
     started = asyncio.ensure_future(start())
     # A store that cannot be opened ends the crawl at once; the error is raised below, where it is awaited.
@@ -329,9 +329,10 @@ async def check_catalogue(
         opened = await started
         from pipeline.store.runs import record_suggestions
 
-        if not forges.done():
-            forges.cancel()  # stopped before the forges answered: nothing of theirs to report
-        step = ForgeStep() if forges.cancelled() else forges.result()
+        if stop.is_set() and not forges.done():
+            step = ForgeStep()  # stopped before the forges answered: nothing of theirs to report
+        else:
+            step = await forges
         recorder.flush()
         assert recorder.run_id is not None
         if not stop.is_set() and not (crawl.watch is not None and crawl.watch.looks_down()):

@@ -341,3 +341,36 @@ def test_a_temporary_failure_gets_no_repair_search_until_it_is_broken(engine: En
     assert "http://gone.example/notes" in first  # a 404: its twin is tried on the first night
     assert not any(url.startswith("http://down.example") for url in first)
     assert "http://down.example/notes" in second  # broken after two nights: now a repair is looked for
+
+
+def test_a_run_stopped_while_the_forges_have_not_answered_is_concluded_interrupted(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    urls = {
+        "repo": "https://github.com/example/project",
+        **{f"r-{i}": f"https://a.example/{i}" for i in range(4)},
+    }
+    cat = build(urls)
+    sync_catalogue(engine, cat)
+
+    async def never_answers(*_args: object, **_kw: object) -> object:
+        await asyncio.Event().wait()  # a forge API that keeps the repository link waiting
+
+    monkeypatch.setattr("pipeline.checkrun.answer_repository_links", never_answers)
+
+    async def main():
+        stop = asyncio.Event()
+        done: list[str] = []
+
+        def progress(rid: str, outcome) -> None:
+            done.append(rid)
+            if len(done) == 4:  # every page fetched; the repository link still waits for its forge
+                stop.set()
+
+        return await check_catalogue(
+            engine, cat, CheckRequest(), transport=httpx.MockTransport(healthy), progress=progress, stop=stop
+        )
+
+    report = asyncio.run(asyncio.wait_for(main(), 10))
+    assert report.interrupted and report.run.conclusion == "interrupted"
+    assert sorted(report.outcomes) == [f"r-{i}" for i in range(4)]
