@@ -322,8 +322,12 @@ class Crawl:
 
             try:
                 await _all(_run_hosts(by_host, config, work, stop, give_up), answered_later())
-                while judging:  # pages still being judged (one may wait for its host's probe)
-                    await asyncio.wait(set(judging))
+                stopped = asyncio.ensure_future(stop.wait())
+                try:  # pages still being judged (one may wait for its host's probe), unless stopped
+                    while judging and not stop.is_set():
+                        await asyncio.wait({*judging, stopped}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    stopped.cancel()
                 if errors:
                     raise errors[0]
                 if not stop.is_set():

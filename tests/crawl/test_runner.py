@@ -374,3 +374,31 @@ def test_a_run_stopped_while_the_forges_have_not_answered_is_concluded_interrupt
     report = asyncio.run(asyncio.wait_for(main(), 10))
     assert report.interrupted and report.run.conclusion == "interrupted"
     assert sorted(report.outcomes) == [f"r-{i}" for i in range(4)]
+
+
+def test_a_stop_drops_the_pages_still_waiting_for_their_host_s_probe(engine: Engine) -> None:
+    urls = {"quick-0": "https://quick.example/0", "quick-1": "https://quick.example/1"}
+    urls.update({"stuck-0": "https://stuck.example/0", "stuck-1": "https://stuck.example/1"})
+    cat = build(urls)
+    sync_catalogue(engine, cat)
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if "roadmap-linkcheck" in request.url.path and request.url.host == "stuck.example":
+            await asyncio.Event().wait()  # this host's soft-404 probe never answers
+        return healthy(request)
+
+    async def main():
+        stop = asyncio.Event()
+
+        def progress(rid: str, outcome) -> None:
+            if rid.startswith("quick"):
+                stop.set()  # what SIGINT/SIGTERM do in run_check
+
+        return await check_catalogue(
+            engine, cat, CheckRequest(), transport=httpx.MockTransport(handler), progress=progress, stop=stop
+        )
+
+    report = asyncio.run(asyncio.wait_for(main(), 10))
+    assert report.interrupted and report.run.conclusion == "interrupted"
+    # The stuck host's pages were fetched but are still waiting for its probe: dropped, not waited for.
+    assert not any(rid.startswith("stuck") for rid in report.outcomes)
