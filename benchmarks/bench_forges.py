@@ -27,7 +27,7 @@ from types import SimpleNamespace
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipeline.config import Config
-from pipeline.forge_check import answer_repository_links
+from pipeline.forge_check import answer_repository_links, repository_links
 from pipeline.forges import Answer, ask_forges
 from pipeline.store.engine import open_store
 from tests.forges.fakeapi import FakeClock, FakeForge
@@ -100,17 +100,18 @@ def through_the_store(label: str, forge: str, repos: int, latency_s: float, **li
         config = config_for(fake, forge)
         host = config.forges[forge].hosts[0]
         resources = [
-            SimpleNamespace(id=f"r{i}", url=f"http://{host}/{fake.add(f'org{i % 37}/repo-{i}').full_name}")
+            SimpleNamespace(
+                id=f"r{i}", url=f"http://{host}/{fake.add(f'org{i % 37}/repo-{i}').full_name}", links=()
+            )
             for i in range(repos)
         ]
         environ = {config.forges[forge].token_env: TOKEN}
+        links = repository_links(config, resources)  # type: ignore[arg-type]
         for run in ("first run", "no-change run"):
             requests_before = sum(fake.counters.requests.values())
             points_before = sum(fake.counters.points.values())
             started = time.perf_counter()
-            step = asyncio.run(
-                answer_repository_links(engine, config, resources, clock=clock, environ=environ)  # type: ignore[arg-type]
-            )
+            step = asyncio.run(answer_repository_links(engine, config, links, clock=clock, environ=environ))
             seconds = time.perf_counter() - started
             unchanged = sum(1 for f in step.run.findings.values() if f.unchanged)
             answered = len(step.by_resource)

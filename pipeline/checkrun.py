@@ -41,7 +41,7 @@ from pipeline.crawl.fetch import Fetcher
 from pipeline.crawl.runner import Crawl, host_of, split_fragment
 from pipeline.crawl.suggest import DeadLink, suggest_repairs
 from pipeline.errors import UsageError
-from pipeline.forge_check import ForgeStep, answer_repository_links, repository_urls
+from pipeline.forge_check import ForgeStep, answer_repository_links, repository_links
 from pipeline.health import HealthSummary
 from pipeline.model import Catalogue, Resource
 from pipeline.quality.state import NOT_FREE_STATUSES, is_broken
@@ -292,8 +292,10 @@ async def check_catalogue(
         recorder.begin(opened, start_run(opened, request.trigger, len(resources), started_at=began))
         return opened
 
+    repositories = repository_links(config, resources)  # listed once: the crawl holds them, the forges ask
+
     async def ask_forges() -> ForgeStep:
-        return await answer_repository_links(await started, config, resources)
+        return await answer_repository_links(await started, config, repositories)
 
     async def answered_urls() -> dict[str, Outcome]:
         return (await asyncio.shield(forges)).by_url  # a crawl that stops waiting leaves the step alone
@@ -311,7 +313,7 @@ async def check_catalogue(
             fetcher or Fetcher(config, transport=transport, allow_private=request.allow_private_addresses),
             stop=stop,
             controls=lambda exclude: _control_urls(catalogue, started, exclude),
-            held=repository_urls(config, resources),
+            held=repositories,
             answers=answered_urls,
         )
         ticker = asyncio.create_task(recorder.tick())

@@ -1,8 +1,8 @@
 """The check run's forge step: ask the forges about repository links, record what they said, and hand
 back a verdict for every link they answered (those need no page fetch).
 
-    repository_urls(config, resources) -> the listed URLs a forge may answer (the crawl holds them)
-    await answer_repository_links(engine, config, resources) -> ForgeStep
+    repository_links(config, resources) -> listed URL -> owners, for URLs a forge may answer (held)
+    await answer_repository_links(engine, config, links) -> ForgeStep
 
 An orchestrator (it reads and writes the store and calls pipeline.forges), called at one place in the
 check run, beside the crawl: the crawler holds the repository URLs until this answers and fetches every
@@ -80,38 +80,36 @@ def _facts(finding: Finding) -> RepoFacts:
 async def answer_repository_links(
     engine: Engine,
     config: Config,
-    resources: Iterable[Resource],
+    links: Mapping[str, list[str]],
     *,
     clock: Clock | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> ForgeStep:
-    """Ask, record the answers, and return a verdict for each resource whose repository was answered, and
-    for each answered URL (a resource's own or one of its secondary links, e.g. "Source Code").
-
-    A link with a fragment is left to the crawler, which checks the anchor."""
-    if not any(f.enabled for f in config.forges.values()):
-        return ForgeStep()
-    by_url = _listed(resources)
-    if not by_url:
+    """Ask about the repository links (repository_links: listed URL -> the resources whose own URL it is),
+    record the answers, and return a verdict for each resource whose repository was answered, and for
+    each answered URL (a resource's own or one of its secondary links, e.g. "Source Code")."""
+    if not links:
         return ForgeStep()
     from pipeline.store.forges import load_repo_facts, save_repo_facts
 
     known = {url: _finding(facts) for url, facts in load_repo_facts(engine).items()}
-    run = await ask_forges(by_url, config, known=known, clock=clock, transport=transport, environ=environ)
+    run = await ask_forges(links, config, known=known, clock=clock, transport=transport, environ=environ)
     save_repo_facts(engine, [_facts(f) for f in run.findings.values() if f.answered])
     outcomes, by_answered_url = {}, {}
     for url, finding in run.findings.items():
         outcome = outcome_for(finding)
         if outcome is not None:
-            outcomes.update(dict.fromkeys(by_url[url], outcome))
+            outcomes.update(dict.fromkeys(links[url], outcome))
             by_answered_url[url] = outcome
     return ForgeStep(outcomes, run, by_answered_url)
 
 
-def _listed(resources: Iterable[Resource]) -> dict[str, list[str]]:
-    """Every listed URL a forge may be asked about (none with a fragment: the crawler checks the anchor)
-    -> the resources whose own URL it is."""
+def repository_links(config: Config, resources: Iterable[Resource]) -> dict[str, list[str]]:
+    """The listed URLs some enabled forge may answer for -> the resources whose own URL it is. None with
+    a fragment: the crawler checks the anchor. The crawl holds these URLs until the forges answer."""
+    if not any(f.enabled for f in config.forges.values()):
+        return {}
     by_url: dict[str, list[str]] = {}
     for resource in resources:
         for i, url in enumerate((resource.url, *(link.target for link in resource.links))):
@@ -119,11 +117,4 @@ def _listed(resources: Iterable[Resource]) -> dict[str, list[str]]:
                 owners = by_url.setdefault(url, [])
                 if i == 0:
                     owners.append(resource.id)
-    return by_url
-
-
-def repository_urls(config: Config, resources: Iterable[Resource]) -> frozenset[str]:
-    """The listed URLs some enabled forge may answer for: the crawl holds them until the forges answer."""
-    if not any(f.enabled for f in config.forges.values()):
-        return frozenset()
-    return frozenset(match(_listed(resources), forges_of(config)))
+    return {url: by_url[url] for url in match(by_url, forges_of(config))}
