@@ -109,13 +109,11 @@ def run() -> None:
     the output streams are flushed and the process ends at once with main()'s exit status. Tests call
     main(), which exits normally.
     """
+    code = EXIT_OK
     try:
         main()
-        code = EXIT_OK
-    except SystemExit as done:
-        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
-        if done.code is not None and not isinstance(done.code, int):
-            print(done.code, file=sys.stderr)  # what sys.exit("message") prints
+    except SystemExit as done:  # main() ends here, always with an int status (or None: 0)
+        code = int(done.code or EXIT_OK)
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a reader that left early (roadmap runs | head)
             stream.flush()
