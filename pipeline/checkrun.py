@@ -11,8 +11,10 @@ The crawler (pipeline.crawl) never touches the store: it yields (resource, outco
 records them, RECORD_BATCH at a time or every RECORD_SECONDS, one transaction each, so a killed run keeps
 what it finished and the database stays consistent.
 
-The crawl does not wait for the store. `roadmap check` opens it (lock, migrations, sync) in a thread
-while the first requests go out, and the run's results wait in the recorder until it is ready; repository
+The crawl does not wait for the catalogue's validation or the store. `roadmap check` crawls each resource
+as soon as its file is validated (validation and crawl take turns on the event loop; an error in any file
+stops the crawl, and nothing is recorded). A thread takes the run lock, waits for the validated catalogue,
+then opens the store (migrations, sync); the run's results wait in the recorder until it is ready; repository
 links the forges' APIs may answer wait for that answer (it needs the store's cached facts) while every
 other host is crawled. So the store's modules (SQLAlchemy) are imported where they are used, not here: a
 thread imports them while the crawl starts. A store that cannot be opened (locked by another run, a bad
@@ -26,7 +28,7 @@ import contextlib
 import gc
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Future
 from contextlib import AbstractContextManager, ExitStack, aclosing, contextmanager
 from dataclasses import dataclass, field, replace
@@ -47,7 +49,7 @@ from pipeline.model import Catalogue, Resource
 from pipeline.quality.state import NOT_FREE_STATUSES, is_broken
 from pipeline.signals import stop_on_signals
 from pipeline.status import FAILURES, TEMPORARY_STATUSES, LinkVerdict, Outcome, Status, counts_text, tally
-from pipeline.validate import load_valid_catalogue
+from pipeline.validate import CatalogueLoading, load_valid_catalogue
 from pipeline.wording import plural
 
 if TYPE_CHECKING:
@@ -60,6 +62,7 @@ Progress = Callable[[str, Outcome], None]
 CONTROL_HOSTS = 3  # other hosts of the catalogue asked when too few hosts were tried to judge the network
 RECORD_BATCH = 200  # results per transaction at most
 RECORD_SECONDS = 1.0  # and no result waits longer than this to be recorded
+LOAD_SLICE_S = 0.002  # validation of a catalogue being crawled runs this long between two turns of the loop
 # The garbage collector's thresholds while a run crawls (Python's are 700, 10, 10): a young collection
 # every 10,000 allocations, a full one a hundred times rarer than the default. Cycles are still freed.
 RUN_GC_THRESHOLDS = (10_000, 20, 100)
@@ -85,15 +88,25 @@ class CheckReport:
 
 
 @contextmanager
-def locked_store(database_url: str | None, catalogue_dir: Path, command: str) -> Iterator[Engine]:
+def locked_store(
+    database_url: str | None,
+    catalogue_dir: Path,
+    command: str,
+    *,
+    before_open: Callable[[], object] | None = None,
+) -> Iterator[Engine]:
     """Hold the run lock, open the store (migrated), and abort the runs a killed process left "running"
-    (safe only now: nobody else can be running). The one way into a run's lifecycle."""
+    (safe only now: nobody else can be running). The one way into a run's lifecycle.
+
+    before_open: called holding the lock, before the store is opened (an exception opens nothing)."""
     from pipeline.lock import run_lock
     from pipeline.store.engine import open_store, resolve_database_url
     from pipeline.store.runs import abandon_stale_runs
 
     url = resolve_database_url(database_url, catalogue_dir)
     with run_lock(url, command=command):  # one run at a time: a second check or nightly exits 2
+        if before_open is not None:
+            before_open()
         engine = open_store(url, catalogue_dir)
         try:
             abandon_stale_runs(engine)
@@ -122,27 +135,42 @@ def check(
 
     progress(total) gives a context manager yielding a per-result callback (or None); transport: tests.
     """
-    catalogue = load_valid_catalogue(job.catalogue_dir)  # invalid: CatalogueError, nothing else runs
-    ids = job.request.resource_ids
-    total = len(ids) if ids else len(catalogue.resources)
+    request = job.request
+    catalogue: Catalogue | CatalogueLoading
+    if request.resource_ids is None and not request.only_failing:
+        # Every resource: the crawl starts on the first files while the rest is validated.
+        catalogue = CatalogueLoading(job.catalogue_dir)
+        if catalogue.config is None:
+            catalogue.catalogue()  # config.yaml is invalid: its CatalogueError, before anything runs
+        total = catalogue.size
+    else:
+        catalogue = load_valid_catalogue(job.catalogue_dir)  # invalid: CatalogueError, nothing else runs
+        total = len(request.resource_ids or catalogue.resources)
     showing = progress(total) if progress is not None else contextlib.nullcontext()
     with _opened_in_background(job, catalogue) as store, showing as advance:
-        return run_check(store, catalogue, job.request, progress=advance, transport=transport)
+        return run_check(store, catalogue, request, progress=advance, transport=transport)
 
 
 @contextmanager
-def _opened_in_background(job: CheckJob, catalogue: Catalogue) -> Iterator[Future[Engine]]:
-    """The store, locked, migrated and synced by a thread: a future of its engine. The lock and the
-    engine are released when the block ends (after the thread is done, whatever happened)."""
+def _opened_in_background(job: CheckJob, catalogue: Catalogue | CatalogueLoading) -> Iterator[Future[Engine]]:
+    """The store, locked, migrated and synced by a thread: a future of its engine. A catalogue still
+    loading is waited for holding the lock, before the store is opened (an invalid one opens nothing).
+    The lock and the engine are released when the block ends (after the thread is done, whatever
+    happened)."""
     opened: Future[Engine] = Future()
     stack = ExitStack()
+
+    def validated() -> Catalogue:
+        return catalogue.done.result() if isinstance(catalogue, CatalogueLoading) else catalogue
 
     def open_and_sync() -> None:
         try:
             from pipeline.store.sync import sync_catalogue
 
-            engine = stack.enter_context(locked_store(job.database_url, job.catalogue_dir, "roadmap check"))
-            sync_catalogue(engine, catalogue)
+            engine = stack.enter_context(
+                locked_store(job.database_url, job.catalogue_dir, "roadmap check", before_open=validated)
+            )
+            sync_catalogue(engine, validated())
             opened.set_result(engine)
         except BaseException as error:  # the run raises it where it waits for the store
             opened.set_exception(error)
@@ -262,7 +290,7 @@ def summary(outcomes: dict[str, Outcome], *, complete: bool) -> str:
 
 async def check_catalogue(
     engine: Engine | Future[Engine],
-    catalogue: Catalogue,
+    catalogue: Catalogue | CatalogueLoading,
     request: CheckRequest,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
@@ -273,13 +301,32 @@ async def check_catalogue(
 ) -> CheckReport:
     """Check the planned resources and conclude the run (complete, interrupted or inconclusive).
 
-    engine: the store, open and synced, or a future of it (a thread opening it while the crawl starts)."""
+    engine: the store, open and synced, or a future of it (a thread opening it while the crawl starts).
+    catalogue: validated, or still loading (every resource is checked: the crawl takes each one as its file
+    is validated, and an invalid catalogue ends it with CatalogueError; the store must wait for it)."""
+    loading = catalogue if isinstance(catalogue, CatalogueLoading) else None
     config = catalogue.config
+    assert config is not None
     began = utcnow()
     store: asyncio.Future[Engine] = (
         asyncio.wrap_future(engine) if isinstance(engine, Future) else _ready(engine)
     )
-    resources = plan(catalogue, request, await store if request.only_failing else None)
+    if loading is None:
+        assert isinstance(catalogue, Catalogue)
+        resources = plan(catalogue, request, await store if request.only_failing else None)
+        repositories = repository_links(config, resources)  # listed once: the crawl holds them, forges ask
+        arriving: list[Resource] | AsyncIterator[list[Resource]] = resources
+    else:
+        resources, repositories = [], {}
+        arriving = _arriving(loading, repositories)
+
+    def validated() -> Catalogue:
+        """The whole catalogue (once the store is open, a catalogue loading is done)."""
+        if loading is not None:
+            return loading.done.result()
+        assert isinstance(catalogue, Catalogue)
+        return catalogue
+
     outcomes: dict[str, Outcome] = {}
     links: dict[str, tuple[LinkVerdict, ...]] = {}
     stop = stop or asyncio.Event()
@@ -289,10 +336,9 @@ async def check_catalogue(
         opened = await store
         from pipeline.store.runs import start_run
 
-        recorder.begin(opened, start_run(opened, request.trigger, len(resources), started_at=began))
+        planned = len(resources) if loading is None else len(validated().resources)
+        recorder.begin(opened, start_run(opened, request.trigger, planned, started_at=began))
         return opened
-
-    repositories = repository_links(config, resources)  # listed once: the crawl holds them, the forges ask
 
     async def ask_forges() -> ForgeStep:
         return await answer_repository_links(await started, config, repositories)
@@ -308,11 +354,11 @@ async def check_catalogue(
     forges = asyncio.ensure_future(ask_forges())
     try:
         crawl = Crawl(
-            resources,
+            arriving,
             config,
             fetcher or Fetcher(config, transport=transport, allow_private=request.allow_private_addresses),
             stop=stop,
-            controls=lambda exclude: _control_urls(catalogue, started, exclude),
+            controls=lambda exclude: _control_urls(validated, started, exclude),
             held=repositories,
             answers=answered_urls,
         )
@@ -328,6 +374,9 @@ async def check_catalogue(
                         progress(resource.id, outcome)
         finally:
             ticker.cancel()
+        if loading is not None:
+            # Stopped before every file was validated: the rest is, so that the store can be opened.
+            resources = list(loading.catalogue().resources)
         opened = await started
         from pipeline.store.runs import record_suggestions
 
@@ -348,7 +397,7 @@ async def check_catalogue(
             )
             record_suggestions(opened, recorder.run_id, await suggest_repairs(dead, config, crawl.fetcher))
         report = replace(
-            _conclude(opened, recorder.run_id, catalogue, crawl, resources, outcomes, stop.is_set()),
+            _conclude(opened, recorder.run_id, validated(), crawl, resources, outcomes, stop.is_set()),
             links=links,
         )
         note = step.run.summary()  # an inconclusive run's message is about the network alone
@@ -369,9 +418,39 @@ async def check_catalogue(
                 finish_run(recorder.engine, recorder.run_id, conclusion, config, note=f"stopped: {error!r}")
         raise
     finally:
+        if loading is not None:
+            loading.abandon()  # not finished: the store's thread stops waiting for it
         for task in (started, forges):
             task.cancel()
         await asyncio.gather(started, forges, return_exceptions=True)
+
+
+async def _arriving(
+    loading: CatalogueLoading, repositories: dict[str, list[str]]
+) -> AsyncIterator[list[Resource]]:
+    """The resources in batches as their files are validated, then the whole catalogue's checks
+    (CatalogueError ends the crawl). Validation takes turns with the crawl: LOAD_SLICE_S of it, then the
+    event loop's other work, so the first requests go out at once and no host's next one waits long.
+    The repository links of a batch are added to `repositories` before the crawl sees it."""
+    assert loading.config is not None
+    config = loading.config
+
+    def ready(batch: list[Resource]) -> list[Resource]:
+        for url, owners in repository_links(config, batch).items():
+            repositories.setdefault(url, []).extend(owners)
+        return batch
+
+    batch: list[Resource] = []
+    since = time.perf_counter()
+    for resource in loading.resources():
+        batch.append(resource)
+        if time.perf_counter() - since >= LOAD_SLICE_S:
+            yield ready(batch)
+            batch = []
+            await asyncio.sleep(0)
+            since = time.perf_counter()
+    yield ready(batch)
+    loading.catalogue()
 
 
 def _ready(engine: Engine) -> asyncio.Future[Engine]:
@@ -380,8 +459,10 @@ def _ready(engine: Engine) -> asyncio.Future[Engine]:
     return future
 
 
-async def _control_urls(catalogue: Catalogue, store: asyncio.Future[Engine], exclude: set[str]) -> list[str]:
-    return control_urls(catalogue, await store, exclude)
+async def _control_urls(
+    catalogue: Callable[[], Catalogue], store: asyncio.Future[Engine], exclude: set[str]
+) -> list[str]:
+    return control_urls(catalogue(), await store, exclude)
 
 
 def dead_links(

@@ -4,8 +4,10 @@ drives it directly.
 
     Crawl(resources, config, fetcher, stop=..., controls=...).results() -> async iterator of Checked
 
-Each distinct URL is fetched once and judged for every resource that lists it, as its own URL or as one
-of its secondary links. pipeline.crawl.watch tells "the network is down" from "these links died".
+The resources are a list, or batches still arriving (a catalogue being validated): each batch is planned
+and crawled as it comes. Each distinct URL is fetched once and judged for every resource that lists it,
+as its own URL or as one of its secondary links. pipeline.crawl.watch tells "the network is down" from
+"these links died".
 
 Scheduling: URLs are grouped by host; a bounded number of hosts are worked on at once, each by at most
 its per-host limit of workers, so the tasks alive stay flat however long the list is, and a host with
@@ -16,9 +18,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
+import itertools
 import secrets
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Mapping
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass, field
 from typing import NamedTuple
 from urllib.parse import urlsplit, urlunsplit
@@ -121,10 +134,14 @@ class _Use:
     link: int | None = None  # None: the resource's own URL; else the index of one of its links
 
 
-@dataclass(frozen=True)
 class _Job:
-    url: str  # without fragment: the fetch key
-    uses: tuple[_Use, ...]
+    """One distinct URL to fetch and the uses listing it; uses may still join until it is judged."""
+
+    __slots__ = ("url", "uses")
+
+    def __init__(self, url: str, uses: Iterable[_Use] = ()) -> None:
+        self.url = url  # without fragment: the fetch key
+        self.uses = list(uses)
 
     def listed(self) -> list[Use]:
         return [(use.fragment, use.resource.cost) for use in self.uses]
@@ -172,22 +189,118 @@ class _Pending:
         return Checked(self.resource, self.outcome, tuple(self.links[i] for i in sorted(self.links)))
 
 
+class _Plan:
+    """The crawl's work, growing as resources arrive: a job per distinct URL, queued by host (in
+    `hosts`); the uses of held URLs waiting for their answers; the resources waiting for verdicts.
+
+    A URL is fetched once, however many resources and links list it and whenever they arrive: a use that
+    joins a job not yet judged is judged with it; one that arrives after the judgement takes its verdict
+    (remember=True: resources still arrive). Only a new way of listing a judged URL (another #fragment or
+    declared cost) fetches it again."""
+
+    def __init__(
+        self, hosts: _Hosts, held: Collection[str], deliver: Callable[[Checked], None], *, remember: bool
+    ) -> None:
+        self.hosts, self.held_urls, self.deliver, self.remember = hosts, held, deliver, remember
+        self.jobs: dict[str, _Job] = {}  # URL -> its job, until judged
+        self.done: dict[str, dict[Use, Outcome]] = {}  # URL -> its verdicts (remember=True only)
+        self.held: dict[str, list[_Use]] = {}
+        self.answers: Mapping[str, Outcome] | None = None  # the held URLs' verdicts, once known
+        self.pending: dict[str, _Pending] = {}
+        self.host_names: set[str] = set()  # every host listed, held URLs' included
+
+    def add(self, resources: Iterable[Resource]) -> None:
+        for resource in resources:
+            entry = _Pending(resource, skipped(resource) if resource.url is None else None)
+            fetch: list[tuple[str, int | None]] = [] if resource.url is None else [(str(resource.url), None)]
+            fetch += [(resource.links[i].target, i) for i in checkable_links(resource)]
+            entry.waiting = len(fetch)
+            if entry.waiting == 0:
+                self.deliver(entry.checked())
+                continue
+            self.pending[resource.id] = entry
+            for listed, index in fetch:
+                url, fragment = split_fragment(listed)
+                use = _Use(resource, fragment, index)
+                if listed in self.held_urls:
+                    self.host_names.add(host_of(url))
+                    if self.answers is None:
+                        self.held.setdefault(url, []).append(use)
+                        continue
+                    if (answer := self.answers.get(url)) is not None:
+                        self.judged(use, answer)
+                        continue
+                self.use(url, use)
+
+    def use(self, url: str, use: _Use) -> str | None:
+        """Fetch url for this use (its host, whose queue got the job), or judge the use with the job
+        already there (None)."""
+        if (job := self.jobs.get(url)) is not None:
+            job.uses.append(use)
+            return None
+        verdicts = self.done.get(url)
+        if verdicts is not None and (verdict := verdicts.get((use.fragment, use.resource.cost))):
+            self.judged(use, verdict)
+            return None
+        job = self.jobs[url] = _Job(url, [use])
+        host = host_of(url)
+        self.host_names.add(host)
+        self.hosts.offer(host, job)
+        return host
+
+    def answered(self, answers: Mapping[str, Outcome]) -> set[str]:
+        """The held URLs' verdicts: the answered ones take theirs, the others are fetched after all (the
+        hosts they are queued on)."""
+        self.answers = answers
+        held, self.held = self.held, {}
+        queued: set[str] = set()
+        for url, uses in held.items():
+            for use in uses:
+                if (answer := answers.get(url)) is not None:
+                    self.judged(use, answer)
+                elif host := self.use(url, use):
+                    queued.add(host)
+        return queued
+
+    def settle(self, job: _Job, verdicts: dict[Use, Outcome]) -> None:
+        self.jobs.pop(job.url, None)
+        if self.remember:
+            self.done[job.url] = verdicts
+        for use in job.uses:
+            self.judged(use, verdicts[use.fragment, use.resource.cost])
+
+    def judged(self, use: _Use, outcome: Outcome) -> None:
+        entry = self.pending[use.resource.id]
+        if use.link is None:
+            entry.outcome = outcome
+        else:
+            entry.links[use.link] = LinkVerdict(use.resource.links[use.link].title, outcome)
+        entry.waiting -= 1
+        if entry.waiting == 0:
+            del self.pending[use.resource.id]
+            self.deliver(entry.checked())
+
+
 @dataclass
 class Crawl:
     """Fetch and judge the planned resources; iterate over `results()` for a `Checked` per resource as
     each finishes (each distinct URL is fetched once, whichever resources and links list it). Afterwards
     `watch` says whether the network looked down.
 
+    resources: a list, or batches still arriving (a catalogue being validated): each batch is crawled as
+    it comes, and the crawl ends once the last is done. An error raised while they arrive ends the crawl
+    with that error.
     held: listed URLs (without a fragment) another source may judge without a fetch, a forge's API:
     they wait for `answers()` (listed URL -> verdict) while every other URL is crawled; those it does
     not answer are fetched then, the others take its verdict for every resource and link listing them.
+    With batches, held is read as each batch arrives (its caller may add to it before yielding one).
     stop: set it (a signal) to end early; finished outcomes are still yielded, in-flight fetches dropped
     (a resource whose own URL was judged is yielded with the links judged so far).
     controls: other URLs of the catalogue (hosts to exclude -> URLs) asked, recording nothing, when a
     small run cannot tell a dead host from a dead network on its own.
     """
 
-    resources: list[Resource]
+    resources: Sequence[Resource] | AsyncIterable[Sequence[Resource]]
     config: Config
     fetcher: Fetcher
     stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -215,29 +328,6 @@ class Crawl:
         finally:
             deliver(None)
 
-    def _plan(
-        self, deliver: Callable[[Checked], None]
-    ) -> tuple[dict[str, deque[_Job]], dict[str, list[_Use]], dict[str, _Pending]]:
-        """The jobs by host, the held URLs' uses, and the resources waiting for them (those with nothing to
-        fetch go at once)."""
-        jobs: dict[str, list[_Use]] = {}
-        held: dict[str, list[_Use]] = {}
-        pending: dict[str, _Pending] = {}
-        for resource in self.resources:
-            entry = _Pending(resource, skipped(resource) if resource.url is None else None)
-            fetch: list[tuple[str, int | None]] = [] if resource.url is None else [(str(resource.url), None)]
-            fetch += [(resource.links[i].target, i) for i in checkable_links(resource)]
-            entry.waiting = len(fetch)
-            if entry.waiting == 0:
-                deliver(entry.checked())
-                continue
-            pending[resource.id] = entry
-            for listed, index in fetch:
-                url, fragment = split_fragment(listed)
-                waiting = held if listed in self.held else jobs
-                waiting.setdefault(url, []).append(_Use(resource, fragment, index))
-        return _by_host(jobs), held, pending
-
     async def _answers(self) -> Mapping[str, Outcome] | None:
         """The verdicts for held URLs once they are known; None if the run is stopped first."""
         answers = asyncio.ensure_future(self.answers())
@@ -251,39 +341,37 @@ class Crawl:
 
     async def _crawl(self, deliver: Callable[[Checked], None]) -> None:
         config, fetcher, stop = self.config, self.fetcher, self.stop
-        by_host, held, pending = self._plan(deliver)
-
-        def judged(use: _Use, outcome: Outcome) -> None:
-            entry = pending[use.resource.id]
-            if use.link is None:
-                entry.outcome = outcome
-            else:
-                entry.links[use.link] = LinkVerdict(use.resource.links[use.link].title, outcome)
-            entry.waiting -= 1
-            if entry.waiting == 0:
-                del pending[use.resource.id]
-                deliver(entry.checked())
-
-        hosts = set(by_host) | {host_of(url) for url in held}
-        watch = self.watch = NetworkWatch(planned_hosts=len(hosts), ratio=config.check.inconclusive_ratio)
         give_up = asyncio.Event()  # set when the network is certainly down, or on stop
-        parts = [by_host]  # the jobs by host: the crawl's, then those of held URLs left unanswered
         judging: set[asyncio.Task[None]] = set()  # pages fetched, being judged
         errors: list[BaseException] = []
+        arriving = not isinstance(self.resources, Sequence)
+        watch = self.watch = NetworkWatch(planned_hosts=0, ratio=config.check.inconclusive_ratio)
+
+        async def work(host: str, queue: deque[_Job]) -> None:
+            while queue and not give_up.is_set():
+                await one(host, queue.popleft())
+
+        hosts = _Hosts(config, work, stop, give_up)
+        plan = _Plan(hosts, self.held, deliver, remember=arriving)
+        all_planned = False  # every resource is in the plan: the hosts not tried yet are known
+
+        def planned(resources: Iterable[Resource]) -> None:
+            plan.add(resources)
+            watch.planned_hosts = len(plan.host_names)
+
         async with fetcher:
             crawler = Crawler(config, fetcher)
 
-            def settle(job: _Job, verdicts: dict[Use, Outcome]) -> None:
-                for use in job.uses:
-                    judged(use, verdicts[use.fragment, use.resource.cost])
-
             async def judge(job: _Job, fetched: Fetched) -> None:
-                settle(job, await crawler.judge(job.url, fetched, job.listed()))
+                verdicts = await crawler.judge(job.url, fetched, job.listed())
+                while more := [use for use in job.listed() if use not in verdicts]:  # joined meanwhile
+                    verdicts.update(await crawler.judge(job.url, fetched, more))
+                plan.settle(job, verdicts)
 
             async def one(host: str, job: _Job) -> None:
                 fetched = await fetcher.fetch(job.url, anchors=any(use.fragment for use in job.uses))
                 watch.note(host, fetched)
-                if watch.doomed():
+                if all_planned and watch.doomed():
                     give_up.set()
                 # Judged in a task of its own, so the host's next request goes out first: reading a page,
                 # or waiting for the host's soft-404 probe, never holds up the next fetch.
@@ -297,31 +385,37 @@ class Crawl:
                     errors.append(error)  # a bug of ours: the crawl ends and raises it
                     give_up.set()
 
-            async def work(host: str, queue: deque[_Job]) -> None:
-                while queue and not give_up.is_set():
-                    await one(host, queue.popleft())
+            async def arrive() -> None:
+                nonlocal all_planned
+                if isinstance(self.resources, Sequence):
+                    planned(self.resources)
+                else:
+                    async for batch in self.resources:
+                        planned(batch)
+                        if stop.is_set():
+                            return
+                all_planned = True
+                if watch.doomed():
+                    give_up.set()
 
             async def answered_later() -> None:
-                answers = await self._answers() if held else None
+                answers = await self._answers() if self.held else None
                 if answers is None:
                     return
-                later: dict[str, list[_Use]] = {}
-                for url, uses in held.items():
-                    if (answer := answers.get(url)) is None:
-                        later[url] = uses
-                    else:
-                        for use in uses:
-                            judged(use, answer)
-                parts.append(_by_host(later))
+                queued = plan.answered(answers)
                 if give_up.is_set() and not stop.is_set():
                     # The network went down while they waited: each of their hosts is tried once, as every
                     # host of the crawl was, so that an outage's run states every resource it can.
-                    await asyncio.gather(*(one(host, queue.popleft()) for host, queue in parts[-1].items()))
-                else:
-                    await _run_hosts(parts[-1], config, work, stop, give_up)
+                    await asyncio.gather(*(one(host, hosts.queues[host].popleft()) for host in queued))
+
+            async def planning() -> None:
+                try:
+                    await _all(arrive(), answered_later())
+                finally:
+                    hosts.close()
 
             try:
-                await _all(_run_hosts(by_host, config, work, stop, give_up), answered_later())
+                await _all(hosts.run(), planning())
                 stopped = asyncio.ensure_future(stop.wait())
                 try:  # pages still being judged (one may wait for its host's probe), unless stopped
                     while judging and not stop.is_set():
@@ -334,24 +428,24 @@ class Crawl:
                     # The network is certainly down: the URLs left on hosts that already failed below HTTP
                     # get that failure without another try (one would only wait out the outage again), so
                     # an outage's run states every resource it can, however the fetches were timed.
-                    for host, queue in ((h, q) for part in parts for h, q in part.items()):
+                    for host, queue in hosts.queues.items():
                         while (kind := watch.failed.get(host)) is not None and queue:
                             job = queue.popleft()
                             why = f"not tried again: {host} failed ({kind}) and the network looks down"
                             fetched = Fetched(job.url, failure=Failure(kind, why, network=True))
-                            settle(job, await crawler.judge(job.url, fetched, job.listed()))
+                            plan.settle(job, await crawler.judge(job.url, fetched, job.listed()))
             finally:
                 for task in judging:
                     task.cancel()  # stopped, or a bug: their pages are dropped like the fetches in flight
                 # Stopped or given up: a resource whose own URL was judged goes with the links judged so far.
-                for entry in list(pending.values()):
+                for entry in list(plan.pending.values()):
                     if entry.outcome is not None:
                         deliver(entry.checked())
-                pending.clear()
+                plan.pending.clear()
             if watch.needs_controls() and not stop.is_set():
                 # A small run (a few due resources, --resource) cannot tell a dead host from a dead
                 # network on its own: ask a few other hosts of the catalogue, recording nothing.
-                controls = await self.controls(hosts)
+                controls = await self.controls(plan.host_names)
                 fetched_controls = await asyncio.gather(*(fetcher.fetch(url) for url in controls))
                 for url, fetched in zip(controls, fetched_controls, strict=True):
                     watch.note_control(host_of(url), fetched)
@@ -365,13 +459,6 @@ async def _answers_none() -> Mapping[str, Outcome]:
     return {}
 
 
-def _by_host(jobs: dict[str, list[_Use]]) -> dict[str, deque[_Job]]:
-    by_host: dict[str, deque[_Job]] = {}
-    for url, uses in jobs.items():
-        by_host.setdefault(host_of(url), deque()).append(_Job(url, tuple(uses)))
-    return by_host
-
-
 async def _all(*steps: Awaitable[None]) -> None:
     """Run the steps concurrently; the first error cancels the others and is raised as it is."""
     tasks = [asyncio.ensure_future(step) for step in steps]
@@ -383,76 +470,111 @@ async def _all(*steps: Awaitable[None]) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def _run_hosts(
-    by_host: dict[str, deque[_Job]],
-    config: Config,
-    work: Callable[[str, deque[_Job]], object],
-    stop: asyncio.Event,
-    give_up: asyncio.Event,
-) -> None:
-    """Work through the hosts until done, stopped, or given up.
+class _Hosts:
+    """Work through the hosts' queues as they fill, until closed and done, stopped, or given up.
 
-    Each active host gets its per-host limit of workers, and hosts are taken on while their workers fit
-    under the global cap, so the cap is never what paces a run that has room. The hosts with the longest
-    politeness bound (URLs x their gap or latency share) start first: on a skewed list the busiest host
-    sets the end of the run and the others finish in its shadow.
+    Each host gets up to its per-host limit of workers (`work(host, queue)` takes jobs until the queue
+    is empty), and hosts are taken on while their workers fit under the global cap, so the cap is never
+    what paces a run that has room. The hosts with the longest politeness bound (URLs x their gap or
+    latency share) start first: on a skewed list the busiest host sets the end of the run and the others
+    finish in its shadow. A host whose queue fills again after its workers left gets new ones.
     """
-    limits = {host: config.host_limits(host) for host in by_host}
-    pending = deque(sorted(by_host.items(), key=lambda item: -len(item[1]) * _pace_s(limits[item[0]])))
-    cap = max(1, config.check.concurrency)
-    tasks: set[asyncio.Task[object]] = set()
-    workers_by_host: dict[str, int] = {}
-    slots_by_host: dict[str, int] = {}  # the host's share of the cap while it is worked on
-    slots = 0
 
-    def launch() -> None:
-        nonlocal slots
-        while pending and not give_up.is_set():
-            host, queue = pending[0]
-            n = min(limits[host].per_host, len(queue), cap)
-            if slots and slots + n > cap:
-                return
-            pending.popleft()
-            if n == 0:
+    def __init__(
+        self,
+        config: Config,
+        work: Callable[[str, deque[_Job]], Awaitable[None]],
+        stop: asyncio.Event,
+        give_up: asyncio.Event,
+    ) -> None:
+        self.config, self.work, self.stop, self.give_up = config, work, stop, give_up
+        self.cap = max(1, config.check.concurrency)
+        self.queues: dict[str, deque[_Job]] = {}
+        self.limits: dict[str, HostLimits] = {}
+        self.waiting: list[tuple[float, int, str]] = []  # a heap: (-politeness bound, order, host)
+        self.keys: dict[str, float] = {}  # host -> its latest entry's key (older entries are stale)
+        self.order = itertools.count()
+        self.workers: dict[str, int] = {}
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.slots = 0
+        self.closed = False
+        self.changed = asyncio.Event()
+
+    def offer(self, host: str, job: _Job) -> None:
+        queue = self.queues.get(host)
+        if queue is None:
+            queue = self.queues[host] = deque()
+            self.limits[host] = self.config.host_limits(host)
+        queue.append(job)
+        if self.workers.get(host, 0) < self.limits[host].per_host:
+            self._wait(host)
+
+    def _wait(self, host: str) -> None:
+        """The host waits for workers, ranked by its politeness bound (its queue x its pace) now."""
+        key = self.keys[host] = -len(self.queues[host]) * _pace_s(self.limits[host])
+        heapq.heappush(self.waiting, (key, next(self.order), host))
+        self.changed.set()
+
+    def close(self) -> None:
+        self.closed = True
+        self.changed.set()
+
+    def _launch(self) -> None:
+        while self.waiting and not self.give_up.is_set():
+            key, _, host = self.waiting[0]
+            if self.keys.get(host) != key:
+                heapq.heappop(self.waiting)  # stale: the host was ranked again since
                 continue
-            slots_by_host[host] = n
-            slots += n
-            workers_by_host[host] = n
+            workers = self.workers.get(host, 0)
+            n = min(self.limits[host].per_host - workers, len(self.queues[host]), self.cap)
+            if n > 0 and self.slots and self.slots + n > self.cap:
+                return
+            heapq.heappop(self.waiting)
+            del self.keys[host]
+            if n <= 0:
+                continue
+            self.slots += n
+            self.workers[host] = workers + n
             for _ in range(n):
-                task = asyncio.create_task(work(host, queue))  # type: ignore[arg-type]
-                task.add_done_callback(lambda _t, h=host: _finished(h))
-                tasks.add(task)
+                task = asyncio.create_task(self.work(host, self.queues[host]))
+                task.add_done_callback(lambda _t, h=host: self._finished(h))
+                self.tasks.add(task)
 
-    def _finished(host: str) -> None:
-        nonlocal slots
-        workers_by_host[host] -= 1
-        if workers_by_host[host] == 0:
-            del workers_by_host[host]
-            slots -= slots_by_host.pop(host)
+    def _finished(self, host: str) -> None:
+        self.slots -= 1
+        self.workers[host] -= 1
+        if self.queues[host] and not self.give_up.is_set():
+            self._wait(host)  # filled again as the worker left
 
-    async def watch_stop() -> None:
-        await stop.wait()
-        give_up.set()
-
-    watcher = asyncio.create_task(watch_stop())
-    try:
-        launch()
-        while tasks:
-            done, _ = await asyncio.wait(tasks | {watcher}, return_when=asyncio.FIRST_COMPLETED)
-            for task in done - {watcher}:
-                tasks.discard(task)
-                task.result()  # a bug or a store error ends the run here
-            if stop.is_set():
-                for task in tasks:
-                    task.cancel()  # in-flight fetches of an interrupted run are dropped, not waited for
-                await asyncio.gather(*tasks, return_exceptions=True)
-                tasks.clear()
-                break
-            launch()
-    finally:
-        watcher.cancel()
-        for task in tasks:
-            task.cancel()
+    async def run(self) -> None:
+        stopped = asyncio.ensure_future(self.stop.wait())
+        try:
+            while True:
+                self._launch()
+                if not self.tasks and (self.closed or self.give_up.is_set()):
+                    return
+                self.changed.clear()
+                changed = asyncio.ensure_future(self.changed.wait())
+                try:
+                    done, _ = await asyncio.wait(
+                        self.tasks | {stopped, changed}, return_when=asyncio.FIRST_COMPLETED
+                    )
+                finally:
+                    changed.cancel()
+                for task in done & self.tasks:
+                    self.tasks.discard(task)
+                    task.result()  # a bug or a store error ends the run here
+                if self.stop.is_set():
+                    self.give_up.set()
+                    for task in self.tasks:
+                        task.cancel()  # in-flight fetches of an interrupted run are dropped, not waited for
+                    await asyncio.gather(*self.tasks, return_exceptions=True)
+                    self.tasks.clear()
+                    return
+        finally:
+            stopped.cancel()
+            for task in self.tasks:
+                task.cancel()
 
 
 def _pace_s(limits: HostLimits) -> float:

@@ -7,11 +7,15 @@ named for what it does.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from concurrent.futures import Future
 from pathlib import Path
 
+from pipeline.collector import collector_paused
 from pipeline.errors import CatalogueError, UsageError
-from pipeline.model import Catalogue
-from pipeline.validate.run import validate_catalogue
+from pipeline.model import Catalogue, Resource
+from pipeline.validate.problems import ValidationResult
+from pipeline.validate.run import Checking, validate_catalogue
 
 
 def load_valid_catalogue(catalogue_dir: Path) -> Catalogue:
@@ -25,6 +29,10 @@ def load_valid_catalogue(catalogue_dir: Path) -> Catalogue:
         result = validate_catalogue(Path(catalogue_dir), url_rules=False)
     except UsageError as error:
         raise CatalogueError(str(error)) from None
+    return _valid(result, catalogue_dir)
+
+
+def _valid(result: ValidationResult, catalogue_dir: Path) -> Catalogue:
     errors = list(result.errors)
     if errors or result.catalogue is None:
         first = errors[0].format_text() if errors else f"{catalogue_dir}: the catalogue is invalid"
@@ -34,3 +42,53 @@ def load_valid_catalogue(catalogue_dir: Path) -> Catalogue:
         )
         raise CatalogueError(first + suffix, list(result.problems))
     return result.catalogue
+
+
+class CatalogueLoading:
+    """load_valid_catalogue file by file, for a run that starts on each resource as soon as its file is
+    checked (`roadmap check` crawls while the rest is validated):
+
+        loading = CatalogueLoading(catalogue_dir)   # the top files checked (CatalogueError: no catalogue)
+        loading.config                              # None: config.yaml is invalid, start nothing
+        for resource in loading.resources(): ...    # each valid resource file's model, in catalogue order
+        loading.catalogue()                         # the rest checked: the Catalogue, or CatalogueError
+
+    resources() ends early at the first error (the catalogue cannot be valid any more). What it yields
+    is provisional until catalogue() returns; `done` is a future of that outcome, for another thread.
+    """
+
+    def __init__(self, catalogue_dir: Path) -> None:
+        self.catalogue_dir = catalogue_dir
+        try:
+            self._checking = Checking.start(Path(catalogue_dir), url_rules=False)
+        except UsageError as error:
+            raise CatalogueError(str(error)) from None
+        self._files = self._checking.resources()
+        self.config = self._checking.config
+        self.size = self._checking.resource_files  # resource files: the most resources it can have
+        self.done: Future[Catalogue] = Future()
+
+    def resources(self) -> Iterator[Resource]:
+        if self.config is None:
+            return
+        for resource in self._files:
+            if self._checking.has_errors():
+                return
+            if resource is not None:
+                yield resource
+
+    def catalogue(self) -> Catalogue:
+        """The validated catalogue, once the files resources() did not get to are checked too."""
+        if not self.done.done():
+            try:
+                with collector_paused():
+                    for _ in self._files:
+                        pass
+                    self.done.set_result(_valid(self._checking.result(), self.catalogue_dir))
+            except CatalogueError as error:
+                self.done.set_exception(error)
+        return self.done.result()
+
+    def abandon(self) -> None:
+        """Nobody will finish it: a thread waiting on `done` gets CancelledError."""
+        self.done.cancel()

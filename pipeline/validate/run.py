@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from pipeline.catalogue.build import assemble_catalogue, build_resource
@@ -222,96 +222,151 @@ def validate_catalogue(
     private addresses (tests, local mirrors); click trackers are still refused.
     Raises UsageError when catalogue_dir is not a directory or a file is not inside it.
     """
-    root = Path(catalogue_dir)
-    if not root.is_dir():
-        raise UsageError(f"{catalogue_dir}: no such catalogue directory")
-    run = Run(root, display_root(root))
-    full_mode = files is None
-
-    docs: list[Doc] = []
-    if full_mode:
-        for rel, path, _ in _discover(run, report_missing=True):
-            kind = _kind_of(rel)
-            assert kind is not None
-            docs.append(Doc(path, rel, kind, full=True))
-        files_checked = len(docs)
-    else:
-        chosen = _select(root, files or ())
-        files_checked = 0
-        for rel in chosen:
-            if not rel.endswith((".yaml", ".yml")):
-                continue  # README.md and the like are not catalogue data
-            files_checked += 1
-            kind = _kind_of(rel)
-            if kind is None:
-                _stray(run, rel)
-                continue
-            docs.append(Doc(root / rel, rel, kind, full=True))
-        chosen_set = set(chosen)
-        for rel, path, _ in _discover(run, report_missing=False):
-            kind = _kind_of(rel)
-            if rel not in chosen_set and kind in ("sections", "resource"):
-                docs.append(Doc(path, rel, kind, full=False))
-
     with collector_paused():  # many small objects that live on: see pipeline.collector
-        return _check(run, docs, files_checked, full_mode, url_rules, allow_private_addresses)
-
-
-def _check(
-    run: Run, docs: list[Doc], files_checked: int, full_mode: bool, url_rules: bool, allow_private: bool
-) -> ValidationResult:
-    """Parse and check the top files, then each resource file in turn, keeping of a checked resource only
-    its Facts (for the checks across files) and its model: at 100,000 resources the parsed documents held
-    until the end were most of the memory. One process: parsing in a second one was measured
-    (benchmarks/bench_validate.py, 2 cores) and shipping the documents back cost more than it saved."""
-    schemas = schema_set()
-    top = [d for d in docs if d.kind != "resource"]
-    for doc in top:
-        if doc.full:
-            _parse_and_check_schema(run, doc, schemas)
-    config = _config_of(docs, run.root)
-    sections_doc = next((d for d in top if d.kind == "sections"), None)
-    if sections_doc is not None and not sections_doc.full:
-        sections_doc.data = load_yaml_file(sections_doc.path).data
-    if config is not None:
-        for doc in top:
-            check_features(run, doc, config)
-
-    severities = config.validate if config is not None else {}
-    required = config.features.required_fields() if config is not None else ()
-    built: list[Resource] = []
-    facts: list[Facts] = []
-    for doc in docs:
-        if doc.kind != "resource":
-            continue
-        if not doc.full:
-            facts.append(_quick_facts(doc))
-            continue
-        _parse_and_check_schema(run, doc, schemas)
-        if url_rules:
-            _check_url(run, doc, severities, allow_private)
-        if config is not None:
-            check_features(run, doc, config, required)
-        doc_facts = _facts(doc)
-        check_file(run, doc_facts)
-        facts.append(doc_facts)
-        if full_mode and doc.schema_ok:
-            built.append(build_resource(doc.data, doc.path))
-        doc.data = None  # checked: only its facts and its model are needed from here on
-    check_across(run, facts, sections_doc, config)
-
-    problems = tuple(sorted(run.problems, key=Problem.sort_key))
-    catalogue = None
-    if full_mode and not any(p.severity == "error" for p in problems):
-        by_kind = {d.kind: d.data for d in top}
-        catalogue = assemble_catalogue(
-            roadmap=by_kind["roadmap"],
-            sections=by_kind["sections"],
-            config=by_kind.get("config"),
-            resources=built,
-            root=run.root,
+        checking = Checking.start(
+            catalogue_dir, files, url_rules=url_rules, allow_private=allow_private_addresses
         )
-    return ValidationResult(problems=problems, catalogue=catalogue, files_checked=files_checked)
+        for _ in checking.resources():
+            pass
+        return checking.result()
+
+
+class Checking:
+    """One validation run, step by step, for a caller that starts on each resource as soon as its file
+    is checked (`roadmap check` crawls while the rest of the catalogue is validated):
+
+        checking = Checking.start(catalogue_dir)   # the files found, the top files checked
+        checking.config                            # the list's Config (None: config.yaml is invalid)
+        for resource in checking.resources(): ...  # each resource file in turn: its model, or None
+        checking.result()                          # the checks across files: every problem, the Catalogue
+
+    A resource yielded is only provisional: the run is valid only if result() finds no error. Of a checked
+    file it keeps only its Facts (for the checks across files) and its model: at 100,000 resources the
+    parsed documents held until the end were most of the memory. One process: parsing in a second one was
+    measured (benchmarks/bench_validate.py, 2 cores) and shipping the documents back cost more than it
+    saved."""
+
+    def __init__(self, run: Run, docs: list[Doc], files_checked: int, full_mode: bool) -> None:
+        self.run, self.docs, self.files_checked, self.full_mode = run, docs, files_checked, full_mode
+        self.url_rules, self.allow_private = True, False
+        self.schemas = schema_set()
+        self.top = [d for d in docs if d.kind != "resource"]
+        self.config: Config | None = None
+        self.sections_doc: Doc | None = None
+        self.built: list[Resource] = []
+        self.facts: list[Facts] = []
+        self._seen = 0  # problems already looked at by has_errors()
+        self._errors = False
+
+    @classmethod
+    def start(
+        cls,
+        catalogue_dir: Path,
+        files: Sequence[Path] | None = None,
+        *,
+        url_rules: bool = True,
+        allow_private: bool = False,
+    ) -> Checking:
+        """Find the files and check the top ones (roadmap, sections, config); see validate_catalogue."""
+        root = Path(catalogue_dir)
+        if not root.is_dir():
+            raise UsageError(f"{catalogue_dir}: no such catalogue directory")
+        run = Run(root, display_root(root))
+        docs: list[Doc] = []
+        if files is None:
+            for rel, path, _ in _discover(run, report_missing=True):
+                kind = _kind_of(rel)
+                assert kind is not None
+                docs.append(Doc(path, rel, kind, full=True))
+            files_checked = len(docs)
+        else:
+            chosen = _select(root, files)
+            files_checked = 0
+            for rel in chosen:
+                if not rel.endswith((".yaml", ".yml")):
+                    continue  # README.md and the like are not catalogue data
+                files_checked += 1
+                kind = _kind_of(rel)
+                if kind is None:
+                    _stray(run, rel)
+                    continue
+                docs.append(Doc(root / rel, rel, kind, full=True))
+            chosen_set = set(chosen)
+            for rel, path, _ in _discover(run, report_missing=False):
+                kind = _kind_of(rel)
+                if rel not in chosen_set and kind in ("sections", "resource"):
+                    docs.append(Doc(path, rel, kind, full=False))
+        checking = cls(run, docs, files_checked, full_mode=files is None)
+        checking.url_rules, checking.allow_private = url_rules, allow_private
+        checking._check_top()
+        return checking
+
+    def _check_top(self) -> None:
+        for doc in self.top:
+            if doc.full:
+                _parse_and_check_schema(self.run, doc, self.schemas)
+        self.config = config = _config_of(self.docs, self.run.root)
+        self.sections_doc = sections_doc = next((d for d in self.top if d.kind == "sections"), None)
+        if sections_doc is not None and not sections_doc.full:
+            sections_doc.data = load_yaml_file(sections_doc.path).data
+        if config is not None:
+            for doc in self.top:
+                check_features(self.run, doc, config)
+
+    @property
+    def resource_files(self) -> int:
+        return sum(1 for doc in self.docs if doc.kind == "resource")
+
+    def has_errors(self) -> bool:
+        """Whether an error was found so far (the run cannot be valid any more)."""
+        problems = self.run.problems
+        self._errors = self._errors or any(p.severity == "error" for p in problems[self._seen :])
+        self._seen = len(problems)
+        return self._errors
+
+    def resources(self) -> Iterator[Resource | None]:
+        """Check each resource file in turn; yield its model (None: not built, a problem or a partial run)."""
+        run, config = self.run, self.config
+        severities = config.validate if config is not None else {}
+        required = config.features.required_fields() if config is not None else ()
+        for doc in self.docs:
+            if doc.kind != "resource":
+                continue
+            if not doc.full:
+                self.facts.append(_quick_facts(doc))
+                yield None
+                continue
+            _parse_and_check_schema(run, doc, self.schemas)
+            if self.url_rules:
+                _check_url(run, doc, severities, self.allow_private)
+            if config is not None:
+                check_features(run, doc, config, required)
+            doc_facts = _facts(doc)
+            check_file(run, doc_facts)
+            self.facts.append(doc_facts)
+            resource = build_resource(doc.data, doc.path) if self.full_mode and doc.schema_ok else None
+            doc.data = None  # checked: only its facts and its model are needed from here on
+            if resource is not None:
+                self.built.append(resource)
+            yield resource
+
+    def result(self) -> ValidationResult:
+        """The checks across files, once every resource file is checked: every problem, and the
+        Catalogue of a full run without errors."""
+        run = self.run
+        check_across(run, self.facts, self.sections_doc, self.config)
+        problems = tuple(sorted(run.problems, key=Problem.sort_key))
+        catalogue = None
+        if self.full_mode and not any(p.severity == "error" for p in problems):
+            by_kind = {d.kind: d.data for d in self.top}
+            catalogue = assemble_catalogue(
+                roadmap=by_kind["roadmap"],
+                sections=by_kind["sections"],
+                config=by_kind.get("config"),
+                resources=self.built,
+                root=run.root,
+            )
+        return ValidationResult(problems=problems, catalogue=catalogue, files_checked=self.files_checked)
 
 
 def _parse_and_check_schema(run: Run, doc: Doc, schemas: SchemaSet) -> None:

@@ -8,13 +8,12 @@ from collections import deque
 import pytest
 
 from pipeline.config import CheckConfig, Config, DomainRule
-from pipeline.crawl.runner import _Job, _run_hosts
+from pipeline.crawl.runner import _Hosts, _Job
 
 
 def run(config: Config, sizes: dict[str, int]) -> tuple[list[str], int, int]:
-    """Drive _run_hosts with workers that take one loop turn per job: (hosts in order of first job,
-    peak workers alive, jobs done)."""
-    by_host = {host: deque(_Job(f"https://{host}/{i}", ()) for i in range(n)) for host, n in sizes.items()}
+    """Drive the hosts' scheduler with workers that take one loop turn per job: (hosts in order of first
+    job, peak workers alive, jobs done)."""
     order: list[str] = []
     alive = peak = done = 0
 
@@ -33,7 +32,12 @@ def run(config: Config, sizes: dict[str, int]) -> tuple[list[str], int, int]:
             alive -= 1
 
     async def main() -> None:
-        await asyncio.wait_for(_run_hosts(by_host, config, work, asyncio.Event(), asyncio.Event()), 10)
+        hosts = _Hosts(config, work, asyncio.Event(), asyncio.Event())
+        for host, n in sizes.items():
+            for i in range(n):
+                hosts.offer(host, _Job(f"https://{host}/{i}"))
+        hosts.close()
+        await asyncio.wait_for(hosts.run(), 10)
 
     asyncio.run(main())
     return order, peak, done
@@ -108,3 +112,31 @@ def test_a_page_is_classified_again_only_when_the_probe_can_change_the_verdict(
         router.get("https://x.example/deep/page").mock(return_value=httpx.Response(200, html=page))
         assert asyncio.run(main()) == expected
     assert len(calls) == classified
+
+
+def test_a_host_whose_queue_fills_again_after_its_workers_left_gets_new_ones() -> None:
+    """Resources still arriving: a host's URLs may come after its first ones were all done."""
+    config = Config(check=CheckConfig(concurrency=8, per_host=2))
+    done: list[str] = []
+
+    async def main() -> None:
+        async def work(host: str, queue: deque[_Job]) -> None:
+            while queue:
+                done.append(queue.popleft().url)
+                await asyncio.sleep(0)
+
+        hosts = _Hosts(config, work, asyncio.Event(), asyncio.Event())
+        running = asyncio.create_task(hosts.run())
+        hosts.offer("a.org", _Job("https://a.org/1"))
+        while len(done) < 1:
+            await asyncio.sleep(0)
+        for _ in range(3):
+            await asyncio.sleep(0)  # its worker leaves: the queue is empty
+        assert hosts.workers["a.org"] == 0
+        hosts.offer("a.org", _Job("https://a.org/2"))
+        hosts.offer("a.org", _Job("https://a.org/3"))
+        hosts.close()
+        await asyncio.wait_for(running, 10)
+
+    asyncio.run(main())
+    assert done == ["https://a.org/1", "https://a.org/2", "https://a.org/3"]
