@@ -29,7 +29,7 @@ import gc
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from contextlib import AbstractContextManager, ExitStack, aclosing, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -171,9 +171,11 @@ def _opened_in_background(job: CheckJob, catalogue: Catalogue | CatalogueLoading
                 locked_store(job.database_url, job.catalogue_dir, "roadmap check", before_open=validated)
             )
             sync_catalogue(engine, validated())
-            opened.set_result(engine)
+            if opened.set_running_or_notify_cancel():  # False: the run ended without waiting for it
+                opened.set_result(engine)
         except BaseException as error:  # the run raises it where it waits for the store
-            opened.set_exception(error)
+            with contextlib.suppress(InvalidStateError):  # unless it ended without waiting for it
+                opened.set_exception(error)
 
     thread = threading.Thread(target=open_and_sync, name="roadmap-store", daemon=True)
     thread.start()

@@ -69,7 +69,7 @@ class CatalogueLoading:
         self.done: Future[Catalogue] = Future()
 
     def resources(self) -> Iterator[Resource]:
-        if self.config is None:
+        if self.config is None or self.done.done():
             return
         for resource in self._files:
             if self._checking.has_errors():
@@ -87,6 +87,10 @@ class CatalogueLoading:
                     self.done.set_result(_valid(self._checking.result(), self.catalogue_dir))
             except CatalogueError as error:
                 self.done.set_exception(error)
+            finally:
+                # The files' documents and facts are not needed any more: a run holds only the Catalogue.
+                self._files = iter(())
+                del self._checking
         return self.done.result()
 
     def abandon(self) -> None:
