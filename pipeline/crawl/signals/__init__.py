@@ -86,4 +86,4 @@ def pattern(kind: str, facet: str, language: str | None = None) -> re.Pattern[st
             ) from None
     # A keyword pre-check (crawl/prefilter.py): same answers, without running the alternation on the
     # many pages that hold none of the words its phrases are built on.
-    return prefiltered(re.compile("|".join(f"(?:{entry})" for entry in found)))
+    return prefiltered(re.compile("|".join(f"(?:{entry})" for entry in found)), found)
