@@ -98,7 +98,7 @@ class Prefiltered:
     (the leftmost match, and the first alternative matching there, are the same). With none left the
     answer is "no match" without running anything. Other attributes are the whole pattern's."""
 
-    __slots__ = ("_alternatives", "_bare", "_needs", "_subsets", "regex", "words")
+    __slots__ = ("_alternatives", "_ascii_words", "_bare", "_needs", "_subsets", "regex", "words")
 
     def __init__(
         self,
@@ -108,6 +108,7 @@ class Prefiltered:
     ) -> None:
         self.regex, self._alternatives, self._needs = regex, alternatives, needs
         self.words = tuple(sorted(frozenset().union(*filter(None, needs)), key=len))
+        self._ascii_words = tuple(word for word in self.words if word.isascii())  # all an ASCII text may hold
         self._subsets: dict[tuple[int, ...], re.Pattern[str] | None] = {}
         self._bare = self._subset(tuple(i for i, need in enumerate(needs) if need is None))
 
@@ -124,7 +125,8 @@ class Prefiltered:
 
     def _pattern_for(self, text: str) -> re.Pattern[str] | None:
         """The alternation of the alternatives that may match text (None: none may)."""
-        present = {word for word in self.words if word in text}
+        words = self._ascii_words if text.isascii() else self.words
+        present = {word for word in words if word in text}
         if not present:
             return self._bare
         return self._subset(
