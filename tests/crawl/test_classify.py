@@ -540,3 +540,18 @@ def test_page_text_whitespace_is_collapsed_like_regex_whitespace(raw: str, clean
     from pipeline.crawl import html
 
     assert html._clean(raw) == clean == re.sub(r"\s+", " ", raw).strip()
+
+
+@pytest.mark.parametrize(
+    ("markup", "content"),
+    [
+        ("<body><NAV>Menu</NAV><p>Body text.</p><Footer>Buy the print edition</Footer></body>", "Body text."),
+        ("<body><header> </header><p>Only content.</p></body>", None),  # chrome without text: the same
+        ("<body><navbar-x>Custom</navbar-x><p>Content.</p></body>", None),  # not a chrome element
+        ("<body><p>Text &lt;nav&gt; escaped</p><!-- <aside>comment</aside> --></body>", None),
+    ],
+)
+def test_content_text_leaves_out_the_chrome_whatever_its_case(markup: str, content: str | None) -> None:
+    from pipeline.crawl import html
+
+    assert html.parse(markup).content_text == content
