@@ -54,6 +54,11 @@ class Response:
         markup, facts = page_facts(self.body or b"", self.header("content-type"))
         return markup.lower(), facts
 
+    @cached_property
+    def fingerprint(self) -> str | None:
+        """body_fingerprint of the body, once for every verdict given on it."""
+        return body_fingerprint(self.body)
+
 
 @dataclass(frozen=True)
 class Failure:
