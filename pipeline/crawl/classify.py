@@ -43,7 +43,7 @@ from pipeline.config import DomainRule
 from pipeline.crawl import html, signals
 from pipeline.crawl.anchors import APP_TEXT_MIN, missing_anchor
 from pipeline.crawl.codes import failure_verdict, status_code_verdict
-from pipeline.crawl.facts import Failure, Fetched, Probe, Response, body_fingerprint, page_facts
+from pipeline.crawl.facts import Failure, Fetched, Probe, Response
 from pipeline.crawl.probe import same_as_missing
 from pipeline.crawl.redirects import (
     host_of,
@@ -106,8 +106,7 @@ class _Case:
         response = self.fetched.response
         if response is None or not response.body or not response.body.strip() or not response.is_html:
             return None
-        markup, facts = page_facts(response.body, response.header("content-type"))
-        return markup.lower(), facts
+        return response.page
 
     def verdict(self, status: Status, *evidence: Evidence, **extra: object) -> Outcome:
         return _outcome(self.fetched, status, *evidence, **extra)
@@ -124,7 +123,7 @@ def _outcome(fetched: Fetched, status: Status, *evidence: Evidence, **extra: obj
         "redirect_chain": fetched.hops,
         "elapsed_ms": fetched.elapsed_ms,
         "evidence": evidence,
-        "fingerprint": body_fingerprint(response.body) if response else None,
+        "fingerprint": response.fingerprint if response else None,
     }
     values.update(extra)
     return Outcome(**values)  # type: ignore[arg-type]

@@ -5,10 +5,10 @@ fetch.py produces them, classify.py judges them; neither owns them. Pure values,
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 
 from pipeline.crawl import html
@@ -46,6 +46,18 @@ class Response:
         if kind in {"", "application/octet-stream"} and self.body:
             return html.looks_like_html(self.body)
         return False
+
+    @cached_property
+    def page(self) -> tuple[str, html.PageFacts]:
+        """The body's markup, lower-cased, and its parsed facts. Parsed once per response, for whoever asks
+        first and every reader after (fetch.py's meta-refresh check, each classify, the soft-404 probe)."""
+        markup, facts = page_facts(self.body or b"", self.header("content-type"))
+        return markup.lower(), facts
+
+    @cached_property
+    def fingerprint(self) -> str | None:
+        """body_fingerprint of the body, once for every verdict given on it."""
+        return body_fingerprint(self.body)
 
 
 @dataclass(frozen=True)
@@ -92,9 +104,8 @@ class Probe:
     tokens: tuple[str, ...] = ()  # pieces of the probe's path, which the answer may echo
 
 
-@functools.lru_cache(maxsize=16)
 def page_facts(body: bytes, content_type: str) -> tuple[str, html.PageFacts]:
-    """Decoded markup and parsed facts of a body (cached: a page is judged once per use and probe)."""
+    """Decoded markup and parsed facts of a body (Response.page keeps them for its own body)."""
     markup = html.decode(body, content_type)
     return markup, html.parse(markup)
 

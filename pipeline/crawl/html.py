@@ -13,7 +13,6 @@ from functools import cached_property
 from selectolax.lexbor import LexborHTMLParser
 
 TEXT_KEEP = 20_000  # characters of visible text kept for phrase rules; enough for any wall or notice
-_WS = re.compile(r"\s+")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _CT_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
 _SCRIPT_REDIRECT = re.compile(
@@ -88,7 +87,9 @@ def looks_like_html(body: bytes) -> bool:
 
 
 def _clean(text: str | None) -> str:
-    return _WS.sub(" ", text or "").strip()
+    """Whitespace runs collapsed to one space, none at the ends. str.split() splits on exactly the
+    characters regex's \\s matches (Unicode whitespace), three times faster than re.sub on a long page."""
+    return " ".join((text or "").split())
 
 
 def _json_ld_objects(document: object) -> Iterator[dict]:
@@ -129,6 +130,7 @@ def _not_free(tree: LexborHTMLParser) -> str | None:
 
 
 _CHROME = frozenset({"header", "nav", "footer", "aside"})
+_CHROME_TAG = re.compile(r"<(?:header|nav|footer|aside)", re.IGNORECASE)  # a start tag of one, or more
 
 
 def _in_chrome(node: object) -> bool:
@@ -166,8 +168,9 @@ def parse(markup: str) -> PageFacts:
     headings = tuple(h for h in (_clean(n.text(deep=True)) for n in tree.css("h1")[:5]) if h)
     anchors: set[str] = set()
     for node in tree.css("[id], [name]"):
+        attributes = node.attributes  # a new dict at every call: read once
         for key in ("id", "name"):
-            value = node.attributes.get(key)
+            value = attributes.get(key)
             if value:
                 anchors.add(value)
     not_free = _not_free(tree)
@@ -194,9 +197,12 @@ def parse(markup: str) -> PageFacts:
     root = tree.body or tree.root
     text = _clean(root.text(deep=True, separator=" ")) if root else ""
     # What the page offers, without its chrome: a "buy the print edition" box in a sidebar is no paywall.
-    tree.strip_tags(sorted(_CHROME))
-    root = tree.body or tree.root
-    content_text = _clean(root.text(deep=True, separator=" ")) if root else ""
+    # No chrome element without its start tag in the markup: then the text is all content already.
+    content_text = text
+    if _CHROME_TAG.search(markup):
+        tree.strip_tags(sorted(_CHROME))
+        root = tree.body or tree.root
+        content_text = _clean(root.text(deep=True, separator=" ")) if root else ""
     app_shell = has_app_root or (
         "javascript" in noscript and ("enable" in noscript or "requires" in noscript)
     )

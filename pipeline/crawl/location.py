@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
-from pipeline.crawl.facts import Response, page_facts
+from pipeline.crawl.facts import Response
 from pipeline.crawl.redirects import is_redirect_stub
 
 # A <meta http-equiv=refresh> sooner than this is a redirect (what browsers, search engines and
@@ -31,7 +31,7 @@ def refresh_target(current: str, response: Response) -> str | None:
     """Where a page's prompt <meta http-equiv=refresh> sends the browser, if it sends it elsewhere."""
     if not response.body or not response.is_html:
         return None
-    _, facts = page_facts(response.body, response.header("content-type"))
+    _, facts = response.page
     if facts.meta_refresh is None:
         return None
     delay, location = facts.meta_refresh
@@ -52,5 +52,5 @@ def is_stub(response: Response, target: str) -> bool:
     (redirects.is_redirect_stub)."""
     if not response.body:
         return False
-    _, facts = page_facts(response.body, response.header("content-type"))
+    _, facts = response.page
     return is_redirect_stub(facts, response.url, target)

@@ -9,7 +9,7 @@ from difflib import SequenceMatcher
 from urllib.parse import unquote
 
 from pipeline.crawl import html
-from pipeline.crawl.facts import Fetched, Probe, Response, page_facts
+from pipeline.crawl.facts import Fetched, Probe, Response
 from pipeline.crawl.redirects import is_home, path_of, same_site
 from pipeline.status import Evidence, Outcome, Status
 
@@ -81,7 +81,7 @@ def probe_from(fetched: Fetched) -> Probe:
         return Probe(url=fetched.url, status=None)
     text = title = None
     if 200 <= response.status < 300 and response.body is not None and response.is_html:
-        _, facts = page_facts(response.body, response.header("content-type"))
+        _, facts = response.page
         text, title = facts.text, facts.title
     return Probe(
         url=fetched.url,

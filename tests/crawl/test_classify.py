@@ -504,3 +504,54 @@ def test_the_first_rule_that_judges_decides() -> None:
     walled = fetched(body=page("404 Not Found", head="<script src='/cdn-cgi/challenge-platform/x'></script>"))
     assert classify(walled).status is Status.BLOCKED
     assert classify(fetched(404, page("Page not found"))).evidence[0].rule == "http-404"
+
+
+def test_a_page_is_parsed_once_for_its_meta_refresh_and_every_verdict(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """fetch.py reads every 2xx page for a meta refresh; classify (once per use, again with a probe) and
+    the probe read the facts kept on the response, with other pages read in between."""
+    from pipeline.crawl import html
+    from pipeline.crawl.location import refresh_target
+
+    parsed: list[str] = []
+    real_parse = html.parse
+    monkeypatch.setattr(html, "parse", lambda markup: parsed.append(markup) or real_parse(markup))
+    first, others = fetched(), [fetched(url=f"{URL}-{n}", body=page(f"Appendix {n}")) for n in range(40)]
+    assert refresh_target(first.url, first.response) is None
+    for other in others:
+        refresh_target(other.url, other.response)
+    assert classify(first).status is Status.OK
+    assert classify(first, Clues(fragment="no-such-id")).status is Status.OK  # no ids: not checkable
+    probe_from(first)
+    assert len(parsed) == 41
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("  a \n\t b  ", "a b"),
+        ("\u00a0Price\u2003\u2003\u00a0$5\u3000\u2028", "Price $5"),  # Unicode spaces, as regex \s
+        ("one\x1ctwo\x85three", "one two three"),
+        ("", ""),
+    ],
+)
+def test_page_text_whitespace_is_collapsed_like_regex_whitespace(raw: str, clean: str) -> None:
+    from pipeline.crawl import html
+
+    assert html._clean(raw) == clean == re.sub(r"\s+", " ", raw).strip()
+
+
+@pytest.mark.parametrize(
+    ("markup", "content"),
+    [
+        ("<body><NAV>Menu</NAV><p>Body text.</p><Footer>Buy the print edition</Footer></body>", "Body text."),
+        ("<body><header> </header><p>Only content.</p></body>", None),  # chrome without text: the same
+        ("<body><navbar-x>Custom</navbar-x><p>Content.</p></body>", None),  # not a chrome element
+        ("<body><p>Text &lt;nav&gt; escaped</p><!-- <aside>comment</aside> --></body>", None),
+    ],
+)
+def test_content_text_leaves_out_the_chrome_whatever_its_case(markup: str, content: str | None) -> None:
+    from pipeline.crawl import html
+
+    assert html.parse(markup).content_text == content

@@ -80,3 +80,56 @@ def test_same_answers_as_the_plain_patterns(text: str) -> None:
             got, want = wrapped.search(probe), plain.search(probe)
             assert (got and got.span()) == (want and want.span()), (name, probe)
             assert [m.span() for m in wrapped.finditer(probe)] == [m.span() for m in plain.finditer(probe)]
+
+
+def _spans(regex: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in regex.finditer(text)]
+
+
+@pytest.mark.parametrize(
+    ("alternatives", "text"),
+    [
+        # The first alternative matching at the leftmost position wins, whichever subset runs.
+        ([r"\bdomain\s+for\b", r"\bdomain\s+for\s+sale\b", r"\bparked\b"], "this domain for sale, parked"),
+        ([r"\bparked\b", r"\bdomain\s+for\s+sale\b"], "a domain for sale; the car is parked"),
+        # An alternative without a needed word always runs, beside those whose words are there.
+        ([r"\bfree\b", r"\d+"], "free since 2019"),
+        ([r"\bfree\b", r"\d+"], "since 2019"),
+        ([r"\bfree\b", r"\d+"], "no digits here"),
+    ],
+)
+def test_alternatives_checked_one_by_one_give_the_same_answers(alternatives: list[str], text: str) -> None:
+    plain = re.compile("|".join(f"(?:{a})" for a in alternatives))
+    wrapped = prefiltered(plain, alternatives)
+    assert isinstance(wrapped, Prefiltered)
+    got, want = wrapped.search(text), plain.search(text)
+    assert (got and (got.span(), got.group(0))) == (want and (want.span(), want.group(0)))
+    assert _spans(wrapped, text) == _spans(plain, text)
+
+
+def test_only_the_alternatives_a_text_may_match_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    alternatives = [r"\bdomain\s+for\s+sale\b", r"\bparked\b", r"\d+\s?usd\b"]
+    wrapped = prefiltered(re.compile("|".join(f"(?:{a})" for a in alternatives)), alternatives)
+    compiled: list[str] = []
+    real_compile = re.compile
+
+    def spy(source: str, flags: int = 0) -> re.Pattern[str]:
+        compiled.append(source)
+        return real_compile(source, flags)
+
+    monkeypatch.setattr(re, "compile", spy)
+    assert wrapped.search("a page about matrices") is None
+    assert wrapped.search("the car is parked").group(0) == "parked"
+    assert wrapped.search("parked cars").group(0) == "parked"  # the same subset, compiled once
+    assert wrapped.search("a domain for sale, parked").group(0) == "domain for sale"
+    assert compiled == [r"(?:\bparked\b)", r"(?:\bdomain\s+for\s+sale\b)|(?:\bparked\b)"]
+
+
+def test_backreferences_keep_the_alternation_whole() -> None:
+    """Leaving an alternative out would renumber the group a backreference names."""
+    alternatives = [r"(sale)x", r"\b(\w+)\s+\2\s+domain\b"]
+    plain = re.compile("|".join(f"(?:{a})" for a in alternatives))
+    wrapped = prefiltered(plain, alternatives)
+    for text in ("the the domain", "salex", "a page"):
+        got, want = wrapped.search(text), plain.search(text)
+        assert (got and got.span()) == (want and want.span())

@@ -84,6 +84,6 @@ def pattern(kind: str, facet: str, language: str | None = None) -> re.Pattern[st
             raise SignalFileError(
                 f"{kind}.txt [{facet}]: {entry!r} is not a regular expression: {error}"
             ) from None
-    # A keyword pre-check (crawl/prefilter.py): same answers, without running the alternation on the
-    # many pages that hold none of the words its phrases are built on.
-    return prefiltered(re.compile("|".join(f"(?:{entry})" for entry in found)))
+    # A keyword pre-check per entry (crawl/prefilter.py): same answers, running only the entries whose
+    # words a text holds, and nothing on the many pages that hold none of them.
+    return prefiltered(re.compile("|".join(f"(?:{entry})" for entry in found)), found)
