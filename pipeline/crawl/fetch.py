@@ -5,12 +5,13 @@
 Every httpx/OS exception is turned into a FetchError by `neterrors.map_error`, the one place that knows
 about httpx's exception tree; nothing above this module catches `httpx.*`. Its helpers, one job each:
 `body` (bounded reading, pace, anchors past the prefix), `retry` (transient answers, back-off,
-Retry-After), `pools` (a connection pool per origin), `location` (Location and meta refresh targets).
+Retry-After), `pools` (a connection pool per origin), `wire` (the connections: aiohttp's HTTP/1.1 behind
+an httpx transport), `location` (Location and meta refresh targets).
 
 Politeness: a global limit on requests in flight, a per-host limit, a minimum gap between two request
 starts to one host, and a host-wide slow-down when a host answers 429 or sends Retry-After. Safety: a
-literal non-public IP is refused before connecting, and the address actually connected to is checked on
-every hop (httpx's `trace` extension reports the peer before any byte of the request is sent).
+literal non-public IP is refused before connecting, and a name is connected to only at its public
+addresses, on every hop (the wire's resolver; one with none fails before any connection is made).
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import random
+import ssl
 import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
@@ -33,10 +34,11 @@ from pipeline.crawl import safety
 from pipeline.crawl.body import Body, Pace, SlowBodyError, read_body
 from pipeline.crawl.facts import Failure, Fetched, Response
 from pipeline.crawl.location import escaped, is_stub, refresh_target
-from pipeline.crawl.neterrors import FetchError, UnsafeAddressError, map_error
+from pipeline.crawl.neterrors import FetchError, map_error
 from pipeline.crawl.pools import PoolPerHost
 from pipeline.crawl.redirects import REDIRECT_STATUSES
 from pipeline.crawl.retry import TRANSIENT_STATUSES, backoff, retry_after_s
+from pipeline.crawl.wire import Wire
 from pipeline.status import Hop
 
 # httpcore runs `import sniffio` on every request; without sniffio installed each failed import walks
@@ -89,7 +91,8 @@ class Fetcher:
     """One per run: owns the transport and the per-host state. Use as an async context manager."""
 
     config: Config
-    transport: httpx.AsyncBaseTransport | None = None
+    transport: httpx.AsyncBaseTransport | None = None  # tests; by default the Wire (aiohttp)
+    tls: ssl.SSLContext | None = None  # tests (their own CA); by default the system's CA bundle
     allow_private: bool = False
     sleep: Sleep = asyncio.sleep
     clock: Clock = time.monotonic
@@ -106,12 +109,9 @@ class Fetcher:
         self._global = asyncio.Semaphore(check.concurrency)
         transport = self.transport
         if transport is None:
-            tls = httpx.create_ssl_context(trust_env=False)  # one context (CA bundle) for every pool
-            # The per-host semaphores bound what is in flight; the pool only needs room for any per_host.
-            per_pool = httpx.Limits(max_connections=64, max_keepalive_connections=32)
+            tls = self.tls or httpx.create_ssl_context(trust_env=False)  # one context for every pool
             transport = PoolPerHost(
-                lambda: httpx.AsyncHTTPTransport(verify=tls, trust_env=False, limits=per_pool),
-                keep=check.concurrency,
+                lambda: Wire(tls, allow_private=self.allow_private), keep=check.concurrency
             )
         self._wire = transport
         # No httpx.AsyncClient in between: its send() adds auth, redirect and cookie handling, all of which
@@ -164,18 +164,6 @@ class Fetcher:
 
     # --- one request ---------------------------------------------------------------------------------
 
-    async def _trace(self, name: str, info: dict[str, Any]) -> None:
-        if name != "connection.connect_tcp.complete" or self.allow_private:
-            return
-        stream = info.get("return_value")
-        peer = stream.get_extra_info("server_addr") if stream is not None else None
-        address = str(peer[0]) if isinstance(peer, tuple) and peer else None
-        reason = safety.refusal_reason(address) if address else "the peer address is unknown"
-        if reason:
-            if stream is not None:
-                await stream.aclose()
-            raise UnsafeAddressError(f"connected to {address}: {reason}" if address else reason)
-
     async def _send(
         self, method: str, url: str, jar: httpx.Cookies, body_limit: int, budget: _Budget, anchors: bool
     ) -> Response:
@@ -215,7 +203,7 @@ class Fetcher:
         self, method: str, url: str, jar: httpx.Cookies, body_limit: int, anchors: bool
     ) -> Response:
         assert self._wire is not None
-        extensions = {"trace": self._trace, "timeout": self._timeouts}
+        extensions = {"timeout": self._timeouts}
         request = httpx.Request(method, url, headers=self._headers, extensions=extensions)
         if jar:  # cookie jars are slow; most URLs never set one
             jar.set_cookie_header(request)

@@ -1,5 +1,7 @@
 """The one place that turns httpx and OS exceptions into our error classes (FetchError).
 
+The wire (aiohttp) raises httpx's exceptions with its own and the OS's as their causes.
+
 Nothing else in the crawler catches `httpx.*` exceptions for what the network did: `fetch` wraps every
 exchange and hands whatever escapes to `map_error`.
 """
@@ -69,9 +71,10 @@ def map_error(exc: BaseException) -> FetchError:
     if isinstance(exc, httpx.InvalidURL | httpx.LocalProtocolError):
         return FetchError("invalid_url", text)
     for cause in causes:
-        if isinstance(cause, ssl.SSLCertVerificationError):
+        # aiohttp's certificate and TLS errors are ssl's too, without ssl's attributes; theirs come next.
+        if isinstance(cause, ssl.SSLCertVerificationError) and hasattr(cause, "verify_message"):
             return FetchError("tls", cause.verify_message or str(cause))
-        if isinstance(cause, ssl.SSLError):
+        if isinstance(cause, ssl.SSLError) and hasattr(cause, "reason"):
             return FetchError("tls", cause.reason or str(cause))
         if isinstance(cause, socket.gaierror):
             if cause.errno in _DNS_FINAL:

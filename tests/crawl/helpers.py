@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import socket
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -164,6 +165,7 @@ def run(
     *,
     allow_private: bool = True,
     transport: httpx.AsyncBaseTransport | None = None,
+    tls: ssl.SSLContext | None = None,
     clock: Waits | None = None,
     monotonic: Callable[[], float] = time.monotonic,
 ) -> tuple[dict[str, Outcome], Fetcher]:
@@ -174,7 +176,12 @@ def run(
 
     async def main() -> tuple[dict[str, Outcome], Fetcher]:
         fetcher = Fetcher(
-            config, transport=transport, allow_private=allow_private, sleep=clock.sleep, clock=monotonic
+            config,
+            transport=transport,
+            tls=tls,
+            allow_private=allow_private,
+            sleep=clock.sleep,
+            clock=monotonic,
         )
         results: dict[str, Outcome] = {}
         async with fetcher:

@@ -43,9 +43,12 @@ def page(clock: FakeClock, starts: list[float], latency: float, status: int = 20
     return answer
 
 
-def fetch_all(config: Config, clock: FakeClock, urls: list[str]) -> tuple[list, Fetcher]:
+def fetch_all(
+    config: Config, clock: FakeClock, urls: list[str], router: respx.MockRouter
+) -> tuple[list, Fetcher]:
     async def main() -> tuple[list, Fetcher]:
-        async with Fetcher(config, clock=clock, sleep=clock.sleep, rng=lambda: 0.5) as fetcher:
+        transport = httpx.MockTransport(router.handler)  # the router answers in place of the wire
+        async with Fetcher(config, transport, clock=clock, sleep=clock.sleep, rng=lambda: 0.5) as fetcher:
             results = [await fetcher.fetch(url) for url in urls]  # one after another: gaps show plainly
             return results, fetcher
 
@@ -70,7 +73,7 @@ def test_the_host_gap_is_measured_start_to_start(
     clock, starts = FakeClock(), []
     with respx.mock(assert_all_called=True) as router:
         router.get(url__startswith=HOST).mock(side_effect=page(clock, starts, latency))
-        fetch_all(check(host_delay_ms=gap_ms, per_host=1), clock, [f"{HOST}/p/{i}" for i in range(3)])
+        fetch_all(check(host_delay_ms=gap_ms, per_host=1), clock, [f"{HOST}/p/{i}" for i in range(3)], router)
     assert [round(s - starts[0], 6) for s in starts] == expected_starts
 
 
@@ -80,7 +83,7 @@ def test_transient_answers_are_retried_with_growing_backoff() -> None:
         router.get(f"{HOST}/flaky").mock(
             side_effect=[httpx.Response(503), httpx.Response(502), httpx.Response(200, html="<p>fine</p>")]
         )
-        (result,), _ = fetch_all(check(host_delay_ms=0), clock, [f"{HOST}/flaky"])
+        (result,), _ = fetch_all(check(host_delay_ms=0), clock, [f"{HOST}/flaky"], router)
     assert result.response.status == 200
     assert clock.sleeps == [1.0, 2.0]  # backoff_base_s x 2^attempt x (0.5 + rng 0.5)
 
@@ -89,7 +92,7 @@ def test_a_final_answer_is_not_retried() -> None:
     clock = FakeClock()
     with respx.mock() as router:
         route = router.get(f"{HOST}/gone").mock(return_value=httpx.Response(404))
-        (result,), _ = fetch_all(check(host_delay_ms=0), clock, [f"{HOST}/gone"])
+        (result,), _ = fetch_all(check(host_delay_ms=0), clock, [f"{HOST}/gone"], router)
     assert result.response.status == 404 and route.call_count == 1 and clock.sleeps == []
 
 
@@ -100,7 +103,9 @@ def test_retry_after_is_honoured_and_slows_the_whole_host() -> None:
             side_effect=[httpx.Response(429, headers={"retry-after": "3"}), page(clock, starts, 0.1)]
         )
         router.get(f"{HOST}/next").mock(side_effect=page(clock, starts, 0.1))
-        (busy, after), fetcher = fetch_all(check(host_delay_ms=0), clock, [f"{HOST}/busy", f"{HOST}/next"])
+        (busy, after), fetcher = fetch_all(
+            check(host_delay_ms=0), clock, [f"{HOST}/busy", f"{HOST}/next"], router
+        )
     assert busy.response.status == 200 and after.response.status == 200
     state = fetcher.hosts["maths.example.org"]
     assert state.slowdowns == 1 and state.delay_s == 1.0  # a wider gap for the rest of the run
@@ -113,7 +118,9 @@ def test_a_retry_after_beyond_the_cap_is_the_answer_for_this_run() -> None:
         route = router.get(f"{HOST}/later").mock(
             return_value=httpx.Response(503, headers={"retry-after": "3600"})
         )
-        (result,), _ = fetch_all(check(host_delay_ms=0, retry_after_cap_s=120), clock, [f"{HOST}/later"])
+        (result,), _ = fetch_all(
+            check(host_delay_ms=0, retry_after_cap_s=120), clock, [f"{HOST}/later"], router
+        )
     assert result.response.status == 503 and route.call_count == 1 and clock.sleeps == []
 
 

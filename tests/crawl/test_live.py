@@ -9,7 +9,6 @@ import ssl
 from collections.abc import Iterator
 from dataclasses import replace
 
-import httpx
 import pytest
 import trustme
 
@@ -409,8 +408,7 @@ def test_certificate_from_a_trusted_ca_is_ok(ca: trustme.CA) -> None:
     ca.configure_trust(client_context)
     with _tls_server(ca) as srv:
         srv.route("/secure", reply(200, html("Secure")))
-        transport = httpx.AsyncHTTPTransport(verify=client_context)
-        outcome = run([srv.url("/secure")], transport=transport)[0][srv.url("/secure")]
+        outcome = run([srv.url("/secure")], tls=client_context)[0][srv.url("/secure")]
     assert outcome.status is Status.OK
 
 

@@ -101,7 +101,7 @@ def test_a_page_is_classified_again_only_when_the_probe_can_change_the_verdict(
     config = Config(check=CheckConfig(host_delay_ms=0))
 
     async def main() -> str:
-        async with Fetcher(config) as fetcher:
+        async with Fetcher(config, httpx.MockTransport(router.handler)) as fetcher:
             _, verdicts = await runner.Crawler(config, fetcher).verdicts(
                 "https://x.example/deep/page", [("", "free")]
             )

@@ -7,7 +7,6 @@ import asyncio
 from collections.abc import Iterator
 from datetime import datetime
 
-import httpx
 import pytest
 import trustme
 
@@ -38,8 +37,7 @@ def sites(ca: trustme.CA) -> Iterator[Sites]:
 
 def suggest(sites: Sites, *urls: str) -> dict[str, Suggestion]:
     config = Config(check=CHECK, repair=RepairConfig(wayback_api=sites.url("/wayback/available")))
-    transport = httpx.AsyncHTTPTransport(verify=sites.client_context())
-    fetcher = Fetcher(config, transport=transport, allow_private=True)
+    fetcher = Fetcher(config, tls=sites.client_context(), allow_private=True)
     links = [DeadLink(f"r{i}", url, DIED) for i, url in enumerate(urls)]
     return asyncio.run(asyncio.wait_for(suggest_repairs(links, config, fetcher), 30))
 
@@ -125,9 +123,7 @@ def test_a_suggestion_that_is_itself_broken_is_not_offered(sites: Sites) -> None
 
 def test_no_archive_when_the_api_is_off(sites: Sites) -> None:
     config = Config(check=CHECK, repair=RepairConfig(wayback_api=""))
-    fetcher = Fetcher(
-        config, transport=httpx.AsyncHTTPTransport(verify=sites.client_context()), allow_private=True
-    )
+    fetcher = Fetcher(config, tls=sites.client_context(), allow_private=True)
     links = [DeadLink("r0", sites.url("/x"), DIED)]
     assert asyncio.run(asyncio.wait_for(suggest_repairs(links, config, fetcher), 30)) == {}
     assert not any(r[2].startswith("/wayback") for r in sites.requests)

@@ -11,7 +11,6 @@ import socket
 import ssl
 from dataclasses import replace
 
-import httpx
 import pytest
 import trustme
 
@@ -166,7 +165,7 @@ def test_tls_certificates(ca: trustme.CA, kind: str, status: Status, words: str 
         srv.route("/secure", reply(200, html("Secure notes")))
         url = srv.url("/secure")
         clock = FakeTime()
-        outcome = run([url], transport=httpx.AsyncHTTPTransport(verify=client), clock=clock)[0][url]
+        outcome = run([url], tls=client, clock=clock)[0][url]
     assert outcome.status is status, outcome.evidence
     if words:
         assert outcome.evidence[0].rule == "tls" and words in outcome.evidence[0].detail.lower()
