@@ -195,8 +195,8 @@ class _Plan:
 
     A URL is fetched once, however many resources and links list it and whenever they arrive: a use that
     joins a job not yet judged is judged with it; one that arrives after the judgement takes its verdict
-    (remember=True: resources still arrive). Only a new way of listing a judged URL (another #fragment or
-    declared cost) fetches it again."""
+    (remember=True: resources still arrive; the verdicts are let go once all have). Only a new way of
+    listing a judged URL (another #fragment or declared cost) fetches it again."""
 
     def __init__(
         self, hosts: _Hosts, held: Collection[str], deliver: Callable[[Checked], None], *, remember: bool
@@ -247,6 +247,11 @@ class _Plan:
         self.host_names.add(host)
         self.hosts.offer(host, job)
         return host
+
+    def complete(self) -> None:
+        """Every resource has arrived: no use will join a judged URL any more."""
+        self.remember = False
+        self.done.clear()
 
     def answered(self, answers: Mapping[str, Outcome]) -> set[str]:
         """The held URLs' verdicts: the answered ones take theirs, the others are fetched after all (the
@@ -395,6 +400,7 @@ class Crawl:
                         if stop.is_set():
                             return
                 all_planned = True
+                plan.complete()
                 if watch.doomed():
                     give_up.set()
 

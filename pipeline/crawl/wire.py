@@ -42,8 +42,8 @@ MAX_HEADER_LINE = 64 * 1024
 
 
 class Wire(httpx.AsyncBaseTransport):
-    """One aiohttp session for the run: a keep-alive pool per origin, no limit of its own (fetch.py's
-    per-host and global limits bound what is in flight)."""
+    """An aiohttp session and its keep-alive connections (fetch.py makes one per origin, pools.PoolPerHost),
+    with no limit of its own: fetch.py's per-host and global limits bound what is in flight."""
 
     def __init__(self, tls: ssl.SSLContext, *, allow_private: bool = False) -> None:
         self._tls = tls
@@ -74,13 +74,17 @@ class Wire(httpx.AsyncBaseTransport):
                 headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw],
                 data=request.content or None,
                 allow_redirects=False,
+                # connect: the name looked up, connected to and the TLS handshake done (as httpcore's was)
                 timeout=aiohttp.ClientTimeout(
-                    total=None, sock_connect=timeouts.get("connect"), sock_read=timeouts.get("read")
+                    total=None,
+                    connect=timeouts.get("connect"),
+                    sock_connect=timeouts.get("connect"),
+                    sock_read=timeouts.get("read"),
                 ),
             )
         return httpx.Response(
             answer.status,
-            headers=[(k, v) for k, v in answer.raw_headers],
+            headers=list(answer.raw_headers),
             stream=_Body(answer),
             extensions={"reason_phrase": (answer.reason or "").encode("latin-1", "replace")},
         )
