@@ -67,7 +67,7 @@ class Wire(httpx.AsyncBaseTransport):
         if self._session is None:
             self._session = self._open()
         timeouts = request.extensions.get("timeout", {})
-        with _as_httpx():
+        with _as_httpx(tls=request.url.scheme == "https"):
             answer = await self._session.request(
                 request.method,
                 URL(str(request.url), encoded=True),  # as fetch.py wrote it: not quoted again
@@ -133,13 +133,20 @@ class _PublicOnly(AbstractResolver):
 
 
 @contextmanager
-def _as_httpx() -> Iterator[None]:
-    """aiohttp's exceptions as httpx's, the original kept as the cause (neterrors.map_error reads both)."""
+def _as_httpx(tls: bool = False) -> Iterator[None]:
+    """aiohttp's exceptions as httpx's, the original kept as the cause (neterrors.map_error reads both).
+    tls: the connection was to be a TLS one (an https URL)."""
     try:
         yield
     except UnsafeAddressError:
         raise  # the resolver's refusal, as it is
     except aiohttp.ClientConnectorError as error:  # DNS, refused, unreachable, TLS: the OS error is its cause
+        if tls and type(error.os_error) is ConnectionResetError and error.os_error.errno is None:
+            # asyncio's word for a TLS handshake the server broke off (an HTTP server on an https URL):
+            # ssl's own, as httpcore saw it, so that it is a TLS failure and not the network's.
+            eof = ssl.SSLEOFError(ssl.SSL_ERROR_EOF, "EOF in the TLS handshake")
+            eof.reason = "UNEXPECTED_EOF_WHILE_READING"
+            raise httpx.ConnectError("the server closed the connection during the TLS handshake") from eof
         raise httpx.ConnectError(str(error) or type(error).__name__) from error
     except aiohttp.ConnectionTimeoutError as error:
         raise httpx.ConnectTimeout(str(error) or "connect timeout") from error

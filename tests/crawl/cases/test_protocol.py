@@ -172,6 +172,18 @@ def test_tls_certificates(ca: trustme.CA, kind: str, status: Status, words: str 
         assert clock.sleeps == []  # a certificate problem is final: not retried
 
 
+def test_an_https_url_on_a_plain_http_server_is_a_tls_error_at_once() -> None:
+    """The server reads the TLS hello as a bad request and hangs up: a TLS problem of the link, final, and
+    never a network failure (which would count towards "the network looks down")."""
+    with LoopbackServer(ips=(TLS_IP,)) as srv:
+        srv.route("/plain", reply(200, html("Plain notes")))
+        url = srv.url("/plain").replace("http://", "https://")
+        clock = FakeTime()
+        outcome = run([url], clock=clock)[0][url]
+    assert outcome.status is Status.TLS_ERROR and outcome.evidence[0].rule == "tls"
+    assert clock.sleeps == []  # not retried
+
+
 async def _silent(request: Request, writer: asyncio.StreamWriter) -> bool:
     await asyncio.sleep(CAP_SECONDS)
     return False
