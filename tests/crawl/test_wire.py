@@ -1,0 +1,115 @@
+"""The crawler's connections (pipeline.crawl.wire): what it promises fetch.py, on a real loopback server."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import socket
+import ssl
+
+import httpx
+import pytest
+
+from pipeline.crawl.neterrors import UnsafeAddressError
+from pipeline.crawl.wire import Wire, _PublicOnly
+from tests.crawl.server import LoopbackServer, Request, reply
+
+IP = "127.0.0.2"
+
+
+def exchange(wire: Wire, *requests: httpx.Request) -> list[tuple[httpx.Response, bytes]]:
+    """Send the requests one after the other through the wire; each answer with its raw body."""
+
+    async def main() -> list[tuple[httpx.Response, bytes]]:
+        answers = []
+        try:
+            for request in requests:
+                response = await wire.handle_async_request(request)
+                body = b"".join([chunk async for chunk in response.aiter_raw()])
+                await response.aclose()
+                answers.append((response, body))
+        finally:
+            await wire.aclose()
+        return answers
+
+    return asyncio.run(asyncio.wait_for(main(), 20))
+
+
+def wire(allow_private: bool = True) -> Wire:
+    return Wire(ssl.create_default_context(), allow_private=allow_private)
+
+
+def test_no_cookie_is_kept_and_no_redirect_followed() -> None:
+    seen: list[dict[str, str]] = []
+
+    async def remembering(request: Request, writer: asyncio.StreamWriter) -> bool:
+        seen.append(request.headers)
+        return await reply(302, "", location="/elsewhere", set_cookie="session=abc; Path=/")(request, writer)
+
+    with LoopbackServer(ips=(IP,)) as server:
+        server.route("/r", remembering)
+        url = server.url("/r")
+        answers = exchange(wire(), httpx.Request("GET", url), httpx.Request("GET", url))
+        assert server.hits("/elsewhere") == 0
+    assert [r.status_code for r, _ in answers] == [302, 302]  # fetch.py follows redirects, hop by hop
+    assert "cookie" not in seen[1]  # fetch.py keeps cookies, one jar per URL
+
+
+def test_a_compressed_body_arrives_as_it_was_sent() -> None:
+    page = b"<p>" + b"the same words again " * 200 + b"</p>"
+    with LoopbackServer(ips=(IP,)) as server:
+        server.route("/z", reply(200, gzip.compress(page), content_encoding="gzip"))
+        [(response, body)] = exchange(wire(), httpx.Request("GET", server.url("/z")))
+    assert response.headers["content-encoding"] == "gzip"
+    assert gzip.decompress(body) == page  # body.py decodes, within its limits
+
+
+def test_a_silent_server_is_a_read_timeout_of_httpx_never_a_timeout_error() -> None:
+    """fetch.py reads a TimeoutError as its own URL budget running out: the wire never raises one."""
+
+    async def silent(request: Request, writer: asyncio.StreamWriter) -> bool:
+        await asyncio.sleep(3)
+        return False
+
+    with LoopbackServer(ips=(IP,)) as server:
+        server.route("/silent", silent)
+        request = httpx.Request("GET", server.url("/silent"), extensions={"timeout": {"read": 0.2}})
+        with pytest.raises(httpx.ReadTimeout) as raised:
+            exchange(wire(), request)
+    assert not isinstance(raised.value, TimeoutError)
+
+
+class _Fixed:
+    """A resolver that answers the given addresses for any name."""
+
+    def __init__(self, *addresses: str) -> None:
+        self.addresses = addresses
+
+    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET) -> list[dict]:
+        return [{"hostname": host, "host": a, "port": port, "family": family, "proto": 0, "flags": 0}
+                for a in self.addresses]  # fmt: skip
+
+    async def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("addresses", "allow_private", "kept"),
+    [
+        pytest.param(("10.0.0.7", "93.184.215.14"), False, ["93.184.215.14"], id="private-one-dropped"),
+        pytest.param(("10.0.0.7", "93.184.215.14"), True, ["10.0.0.7", "93.184.215.14"], id="allowed-kept"),
+        pytest.param(("8.8.4.4",), False, ["8.8.4.4"], id="public-only"),
+    ],
+)
+def test_a_name_is_connected_to_only_at_its_public_addresses(
+    addresses: tuple[str, ...], allow_private: bool, kept: list[str]
+) -> None:
+    resolver = _PublicOnly(_Fixed(*addresses), allow_private=allow_private)  # type: ignore[arg-type]
+    found = asyncio.run(resolver.resolve("mixed.example", 443))
+    assert [entry["host"] for entry in found] == kept
+
+
+def test_a_name_with_no_public_address_is_refused_before_connecting() -> None:
+    resolver = _PublicOnly(_Fixed("127.0.0.9", "169.254.169.254"), allow_private=False)  # type: ignore[arg-type]
+    with pytest.raises(UnsafeAddressError, match=r"inside\.example resolves to 127\.0\.0\.9: .*loopback"):
+        asyncio.run(resolver.resolve("inside.example", 80))
