@@ -16,3 +16,9 @@ def test_loopback_is_allowed() -> None:
         server.listen(1)
         with socket.socket() as client:
             client.connect(server.getsockname())
+
+
+def test_a_name_is_not_looked_up() -> None:
+    with pytest.raises(socket.gaierror):
+        socket.getaddrinfo("archive.org", 443)
+    assert socket.getaddrinfo("127.0.0.1", 80)  # literals and localhost still work
