@@ -1,5 +1,5 @@
-"""Which IP addresses are not public: one definition for the crawler's safety filter (every hop, the
-address actually connected to) and the validator (a literal address or localhost in a catalogue URL).
+"""Which IP addresses are not public: one definition for the crawler's safety filter (every hop, each
+address a name resolves to) and the validator (a literal address or localhost in a catalogue URL).
 
 Pure: no I/O, no name resolution.
 """

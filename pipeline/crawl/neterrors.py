@@ -33,7 +33,7 @@ class FetchError(Exception):
 
 
 class UnsafeAddressError(Exception):
-    """Raised inside the connection trace when the peer is not a public address."""
+    """Raised by the wire's resolver when a name has no public address (nothing is connected to)."""
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
