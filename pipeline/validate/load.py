@@ -15,7 +15,7 @@ from pipeline.collector import collector_paused
 from pipeline.errors import CatalogueError, UsageError
 from pipeline.model import Catalogue, Resource
 from pipeline.validate.problems import ValidationResult
-from pipeline.validate.run import Checking, validate_catalogue
+from pipeline.validate.run import Checking
 
 
 def load_valid_catalogue(catalogue_dir: Path) -> Catalogue:
@@ -24,12 +24,7 @@ def load_valid_catalogue(catalogue_dir: Path) -> Catalogue:
     Raises CatalogueError (with every problem in `.problems`) when anything is invalid; its message is
     the first problem and how many more there are.
     """
-    try:
-        # CONTRIBUTING's URL rules gate pull requests (`roadmap validate`); a run over the catalogue goes on.
-        result = validate_catalogue(Path(catalogue_dir), url_rules=False)
-    except UsageError as error:
-        raise CatalogueError(str(error)) from None
-    return _valid(result, catalogue_dir)
+    return CatalogueLoading(catalogue_dir).catalogue()
 
 
 def _valid(result: ValidationResult, catalogue_dir: Path) -> Catalogue:
@@ -45,8 +40,8 @@ def _valid(result: ValidationResult, catalogue_dir: Path) -> Catalogue:
 
 
 class CatalogueLoading:
-    """load_valid_catalogue file by file, for a run that starts on each resource as soon as its file is
-    checked (`roadmap check` crawls while the rest is validated):
+    """The validated catalogue, file by file, for a run that starts on each resource as soon as its file is
+    checked (`roadmap check` crawls while the rest is validated; load_valid_catalogue waits for the end):
 
         loading = CatalogueLoading(catalogue_dir)   # the top files checked (CatalogueError: no catalogue)
         loading.config                              # None: config.yaml is invalid, start nothing
@@ -60,6 +55,7 @@ class CatalogueLoading:
     def __init__(self, catalogue_dir: Path) -> None:
         self.catalogue_dir = catalogue_dir
         try:
+            # CONTRIBUTING's URL rules gate pull requests (`roadmap validate`); a run goes on over them.
             self._checking = Checking.start(Path(catalogue_dir), url_rules=False)
         except UsageError as error:
             raise CatalogueError(str(error)) from None

@@ -246,9 +246,18 @@ class Checking:
     measured (benchmarks/bench_validate.py, 2 cores) and shipping the documents back cost more than it
     saved."""
 
-    def __init__(self, run: Run, docs: list[Doc], files_checked: int, full_mode: bool) -> None:
+    def __init__(
+        self,
+        run: Run,
+        docs: list[Doc],
+        files_checked: int,
+        *,
+        full_mode: bool,
+        url_rules: bool,
+        allow_private: bool,
+    ) -> None:
         self.run, self.docs, self.files_checked, self.full_mode = run, docs, files_checked, full_mode
-        self.url_rules, self.allow_private = True, False
+        self.url_rules, self.allow_private = url_rules, allow_private
         self.schemas = schema_set()
         self.top = [d for d in docs if d.kind != "resource"]
         self.config: Config | None = None
@@ -296,8 +305,14 @@ class Checking:
                 kind = _kind_of(rel)
                 if rel not in chosen_set and kind in ("sections", "resource"):
                     docs.append(Doc(path, rel, kind, full=False))
-        checking = cls(run, docs, files_checked, full_mode=files is None)
-        checking.url_rules, checking.allow_private = url_rules, allow_private
+        checking = cls(
+            run,
+            docs,
+            files_checked,
+            full_mode=files is None,
+            url_rules=url_rules,
+            allow_private=allow_private,
+        )
         checking._check_top()
         return checking
 
