@@ -33,6 +33,7 @@ from concurrent.futures import Future, InvalidStateError
 from contextlib import AbstractContextManager, ExitStack, aclosing, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -160,8 +161,7 @@ def _opened_in_background(job: CheckJob, catalogue: Catalogue | CatalogueLoading
     opened: Future[Engine] = Future()
     stack = ExitStack()
 
-    def validated() -> Catalogue:
-        return catalogue.done.result() if isinstance(catalogue, CatalogueLoading) else catalogue
+    validated = partial(_whole, catalogue)
 
     def open_and_sync() -> None:
         try:
@@ -322,12 +322,7 @@ async def check_catalogue(
         resources, repositories = [], {}
         arriving = _arriving(loading, repositories)
 
-    def validated() -> Catalogue:
-        """The whole catalogue (once the store is open, a catalogue loading is done)."""
-        if loading is not None:
-            return loading.done.result()
-        assert isinstance(catalogue, Catalogue)
-        return catalogue
+    validated = partial(_whole, catalogue)  # once the store is open, a catalogue loading is done
 
     outcomes: dict[str, Outcome] = {}
     links: dict[str, tuple[LinkVerdict, ...]] = {}
@@ -453,6 +448,11 @@ async def _arriving(
             since = time.perf_counter()
     yield ready(batch)
     loading.catalogue()
+
+
+def _whole(catalogue: Catalogue | CatalogueLoading) -> Catalogue:
+    """The validated catalogue; one still loading is waited for (CatalogueError if it proves invalid)."""
+    return catalogue.done.result() if isinstance(catalogue, CatalogueLoading) else catalogue
 
 
 def _ready(engine: Engine) -> asyncio.Future[Engine]:
