@@ -195,15 +195,14 @@ class _Plan:
 
     A URL is fetched once, however many resources and links list it and whenever they arrive: a use that
     joins a job not yet judged is judged with it; one that arrives after the judgement takes its verdict
-    (remember=True: resources still arrive; the verdicts are let go once all have). Only a new way of
-    listing a judged URL (another #fragment or declared cost) fetches it again."""
+    (kept until every resource has arrived). Only a new way of listing a judged URL (another #fragment or
+    declared cost) fetches it again."""
 
-    def __init__(
-        self, hosts: _Hosts, held: Collection[str], deliver: Callable[[Checked], None], *, remember: bool
-    ) -> None:
-        self.hosts, self.held_urls, self.deliver, self.remember = hosts, held, deliver, remember
+    def __init__(self, hosts: _Hosts, held: Collection[str], deliver: Callable[[Checked], None]) -> None:
+        self.hosts, self.held_urls, self.deliver = hosts, held, deliver
+        self.arrived = False  # every resource is in the plan (complete())
         self.jobs: dict[str, _Job] = {}  # URL -> its job, until judged
-        self.done: dict[str, dict[Use, Outcome]] = {}  # URL -> its verdicts (remember=True only)
+        self.done: dict[str, dict[Use, Outcome]] = {}  # URL -> its verdicts, while resources arrive
         self.held: dict[str, list[_Use]] = {}
         self.answers: Mapping[str, Outcome] | None = None  # the held URLs' verdicts, once known
         self.pending: dict[str, _Pending] = {}
@@ -250,7 +249,7 @@ class _Plan:
 
     def complete(self) -> None:
         """Every resource has arrived: no use will join a judged URL any more."""
-        self.remember = False
+        self.arrived = True
         self.done.clear()
 
     def answered(self, answers: Mapping[str, Outcome]) -> set[str]:
@@ -269,7 +268,7 @@ class _Plan:
 
     def settle(self, job: _Job, verdicts: dict[Use, Outcome]) -> None:
         self.jobs.pop(job.url, None)
-        if self.remember:
+        if not self.arrived:
             self.done[job.url] = verdicts
         for use in job.uses:
             self.judged(use, verdicts[use.fragment, use.resource.cost])
@@ -349,7 +348,6 @@ class Crawl:
         give_up = asyncio.Event()  # set when the network is certainly down, or on stop
         judging: set[asyncio.Task[None]] = set()  # pages fetched, being judged
         errors: list[BaseException] = []
-        arriving = not isinstance(self.resources, Sequence)
         watch = self.watch = NetworkWatch(planned_hosts=0, ratio=config.check.inconclusive_ratio)
 
         async def work(host: str, queue: deque[_Job]) -> None:
@@ -357,8 +355,7 @@ class Crawl:
                 await one(host, queue.popleft())
 
         hosts = _Hosts(config, work, stop, give_up)
-        plan = _Plan(hosts, self.held, deliver, remember=arriving)
-        all_planned = False  # every resource is in the plan: the hosts not tried yet are known
+        plan = _Plan(hosts, self.held, deliver)
 
         def planned(resources: Iterable[Resource]) -> None:
             plan.add(resources)
@@ -376,7 +373,7 @@ class Crawl:
             async def one(host: str, job: _Job) -> None:
                 fetched = await fetcher.fetch(job.url, anchors=any(use.fragment for use in job.uses))
                 watch.note(host, fetched)
-                if all_planned and watch.doomed():
+                if plan.arrived and watch.doomed():  # the hosts not tried yet are known
                     give_up.set()
                 # Judged in a task of its own, so the host's next request goes out first: reading a page,
                 # or waiting for the host's soft-404 probe, never holds up the next fetch.
@@ -391,7 +388,6 @@ class Crawl:
                     give_up.set()
 
             async def arrive() -> None:
-                nonlocal all_planned
                 if isinstance(self.resources, Sequence):
                     planned(self.resources)
                 else:
@@ -399,7 +395,6 @@ class Crawl:
                         planned(batch)
                         if stop.is_set():
                             return
-                all_planned = True
                 plan.complete()
                 if watch.doomed():
                     give_up.set()
