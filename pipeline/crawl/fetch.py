@@ -17,10 +17,8 @@ addresses, on every hop (the wire's resolver; one with none fails before any con
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import random
 import ssl
-import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -40,11 +38,6 @@ from pipeline.crawl.redirects import REDIRECT_STATUSES
 from pipeline.crawl.retry import TRANSIENT_STATUSES, backoff, retry_after_s
 from pipeline.crawl.wire import Wire
 from pipeline.status import Hop
-
-# httpcore runs `import sniffio` on every request; without sniffio installed each failed import walks
-# sys.path again (a third of our CPU per request). A None entry makes it fail at once, same outcome.
-if importlib.util.find_spec("sniffio") is None:
-    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]

@@ -9,13 +9,12 @@ import httpx
 
 
 class PoolPerHost(httpx.AsyncBaseTransport):
-    """A connection pool per origin instead of one shared pool.
+    """A connection pool per origin instead of one shared pool (fetch.py: a wire.Wire each).
 
-    httpcore looks at every connection of a pool (a readability check on each idle socket) whenever a
-    request starts or ends; with one pool for the whole run that is 40-130 sockets per request, a large
-    share of our CPU. A host's own pool holds at most its per-host limit of connections. Pools with
-    nothing in flight are closed, least recently used first, once more than `keep` are open, so finished
-    hosts do not hold sockets open until the end of the run.
+    A host's own pool holds at most its per-host limit of connections. Pools with nothing in flight are
+    closed, least recently used first, once more than `keep` are open, so finished hosts do not hold
+    sockets open until the end of the run (one shared pool would keep every host's idle connections
+    until its keep-alive time-out: thousands of sockets on a list of many small hosts).
     """
 
     def __init__(self, make: Callable[[], httpx.AsyncBaseTransport], keep: int) -> None:

@@ -150,10 +150,8 @@ def _as_httpx(tls: bool = False) -> Iterator[None]:
         raise httpx.ConnectError(str(error) or type(error).__name__) from error
     except aiohttp.ConnectionTimeoutError as error:
         raise httpx.ConnectTimeout(str(error) or "connect timeout") from error
-    except aiohttp.SocketTimeoutError as error:
+    except TimeoutError as error:  # every other time-out of aiohttp's (a read): never fetch.py's budget
         raise httpx.ReadTimeout(str(error) or "read timeout") from error
-    except aiohttp.ServerTimeoutError as error:
-        raise httpx.ReadTimeout(str(error) or "timeout") from error
     except (
         aiohttp.ServerDisconnectedError,
         aiohttp.ClientPayloadError,
@@ -162,7 +160,5 @@ def _as_httpx(tls: bool = False) -> Iterator[None]:
         raise httpx.RemoteProtocolError(str(error) or type(error).__name__) from error
     except aiohttp.InvalidURL as error:
         raise httpx.InvalidURL(str(error)) from error
-    except (aiohttp.ClientOSError, aiohttp.ClientConnectionError) as error:
+    except aiohttp.ClientConnectionError as error:  # the connection broke (ClientOSError among them)
         raise httpx.ReadError(str(error) or type(error).__name__) from error
-    except TimeoutError as error:  # any other time-out of aiohttp's: never fetch.py's budget
-        raise httpx.ReadTimeout(str(error) or "timeout") from error
