@@ -7,13 +7,14 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
 from pipeline import checkrun
-from pipeline.checkrun import CheckJob, check
+from pipeline.checkrun import CheckJob, CheckReport, check
 from pipeline.errors import CatalogueError
 from pipeline.lock import run_lock
 from pipeline.validate import run as validate_run
@@ -100,62 +101,58 @@ def counting_files(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return built
 
 
+URLS = {f"r-{i:02}": f"https://h{i % 4}.example/r-{i:02}" for i in range(12)}  # 4 hosts
+
+
+def check_noting(tmp_path: Path, note: Callable[[httpx.Request], object]) -> CheckReport:
+    """`roadmap check` of the catalogue in tmp_path into tmp_path/r.db; note(request) on every request."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        note(request)
+        return fine_page(request)
+
+    job = CheckJob(tmp_path / "catalogue", f"sqlite:///{tmp_path / 'r.db'}")
+    return check(job, transport=httpx.MockTransport(handler))
+
+
 def test_the_first_requests_go_out_before_the_catalogue_is_validated(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    urls = {f"r-{i:02}": f"https://h{i % 4}.example/r-{i:02}" for i in range(12)}
-    catalogue_dir = write_catalogue(tmp_path, urls)
+    write_catalogue(tmp_path, URLS)
     built = counting_files(monkeypatch)
-    at_first_request: list[int] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        at_first_request.append(built[0])
-        return fine_page(request)
-
-    job = CheckJob(catalogue_dir, f"sqlite:///{tmp_path / 'r.db'}")
-    report = check(job, transport=httpx.MockTransport(handler))
-    assert at_first_request[0] < len(urls)  # files were still being validated
-    assert report.run.conclusion == "complete" and report.run.checked == len(urls)
-    assert list(report.outcomes) == sorted(urls)  # in catalogue order, as before
+    at_request: list[int] = []
+    report = check_noting(tmp_path, lambda _request: at_request.append(built[0]))
+    assert at_request[0] < len(URLS)  # files were still being validated
+    assert report.run.conclusion == "complete" and report.run.checked == len(URLS)
+    assert list(report.outcomes) == sorted(URLS)  # in catalogue order, as before
 
 
 def test_an_invalid_file_stops_the_crawl_and_records_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    urls = {f"r-{i:02}": f"https://h{i % 4}.example/r-{i:02}" for i in range(12)}
-    catalogue_dir = write_catalogue(tmp_path, urls)
-    broken = catalogue_dir / "resources" / "r-05.yaml"
+    broken = write_catalogue(tmp_path, URLS) / "resources" / "r-05.yaml"
     broken.write_text(broken.read_text().replace("position: 60", "position: sixty"))
     counting_files(monkeypatch)
     requested: list[str] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        requested.append(request.url.path)
-        return fine_page(request)
-
-    database = tmp_path / "r.db"
     with pytest.raises(CatalogueError, match=r"r-05\.yaml"):
-        check(CheckJob(catalogue_dir, f"sqlite:///{database}"), transport=httpx.MockTransport(handler))
-    assert not database.exists()  # the store is opened only for a valid catalogue
+        check_noting(tmp_path, lambda request: requested.append(request.url.path))
+    assert not (tmp_path / "r.db").exists()  # the store is opened only for a valid catalogue
     assert not {f"/r-{i:02}" for i in range(6, 12)} & set(requested)  # nothing after the bad file
 
 
 def test_a_stop_while_files_are_validated_keeps_the_run_and_the_whole_catalogue(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    urls = {f"r-{i:02}": f"https://h{i % 4}.example/r-{i:02}" for i in range(12)}
-    catalogue_dir = write_catalogue(tmp_path, urls)
+    write_catalogue(tmp_path, URLS)
     built = counting_files(monkeypatch)
     stopped_at: list[int] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def press_ctrl_c(_request: httpx.Request) -> None:
         if not stopped_at:
             stopped_at.append(built[0])
             os.kill(os.getpid(), signal.SIGINT)  # a person presses Ctrl-C
-        return fine_page(request)
 
-    database = tmp_path / "r.db"
-    report = check(CheckJob(catalogue_dir, f"sqlite:///{database}"), transport=httpx.MockTransport(handler))
-    assert stopped_at[0] < len(urls)
+    report = check_noting(tmp_path, press_ctrl_c)
+    assert stopped_at[0] < len(URLS)
     assert report.interrupted and report.run.conclusion == "interrupted"
-    assert query(database, "SELECT count(*) FROM resource") == [(len(urls),)]  # synced all the same
+    assert query(tmp_path / "r.db", "SELECT count(*) FROM resource") == [(len(URLS),)]  # synced all the same
