@@ -106,20 +106,32 @@ def _state_values(resource_id: str, state: HealthState) -> dict[str, Any]:
     }
 
 
+APPLY_CHUNK = 2000  # results folded per step: a run of 100,000 results never holds them all at once
+
+
 def apply_run(connection: Any, run_id: int, recheck: RecheckConfig, *, complete: bool = True) -> int:
     """Fold one run's results into resource_health and resource.next_check_at; the caller's transaction.
 
     complete: False for an interrupted run, whose network-level failures are not judged (they are kept
     as history; the resource stays as it was and due).
+    The results are read and folded APPLY_CHUNK at a time, in resource id order (the run's unique index),
+    so memory stays flat however large the run.
     Returns the number of resources updated.
     """
-    results = [
-        r
-        for r in connection.execute(
-            select(*_FACT_COLUMNS, result_t.c.network_failure).where(result_t.c.run_id == run_id)
-        ).all()
-        if judged(bool(r.network_failure), run_complete=complete)
-    ]
+    updated, after = 0, None
+    while True:
+        query = select(*_FACT_COLUMNS, result_t.c.network_failure).where(result_t.c.run_id == run_id)
+        if after is not None:
+            query = query.where(result_t.c.resource_id > after)
+        rows = connection.execute(query.order_by(result_t.c.resource_id).limit(APPLY_CHUNK)).all()
+        if not rows:
+            return updated
+        after = rows[-1].rid
+        judged_rows = [r for r in rows if judged(bool(r.network_failure), run_complete=complete)]
+        updated += _apply_results(connection, run_id, judged_rows, recheck)
+
+
+def _apply_results(connection: Any, run_id: int, results: list[Any], recheck: RecheckConfig) -> int:
     if not results:
         return 0
     current = {
@@ -127,9 +139,7 @@ def apply_run(connection: Any, run_id: int, recheck: RecheckConfig, *, complete:
         for row in connection.execute(
             select(health_t, resource_t.c.next_check_at)
             .join(resource_t, resource_t.c.id == health_t.c.resource_id)
-            .where(
-                health_t.c.resource_id.in_(select(result_t.c.resource_id).where(result_t.c.run_id == run_id))
-            )
+            .where(health_t.c.resource_id.in_([r.rid for r in results]))
         )
     }
     updates, inserts, schedule = [], [], []

@@ -244,7 +244,12 @@ def snapshot(engine: Engine) -> tuple[dict, dict]:
     return health, due
 
 
-def test_rebuild_equals_the_incremental_summary(engine: Engine, config: Config) -> None:
+@pytest.mark.parametrize("chunk", [2000, 3], ids=["one-step", "chunks-of-3"])
+def test_rebuild_equals_the_incremental_summary(
+    engine: Engine, config: Config, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Also with a run's results folded a few at a time (apply_run reads them in chunks)."""
+    monkeypatch.setattr("pipeline.store.health.APPLY_CHUNK", chunk)
     rng = random.Random(20260301)
     ids = [r.id for r in many(25)]
     sync_catalogue(engine, catalogue(many(25)))
