@@ -275,7 +275,10 @@ class Recorder:
         from pipeline.store.runs import record_results
 
         pending, self.pending = self.pending, []
-        record_results(self.engine, self.run_id, pending)
+        # What waited for the store (every result so far, when validating a large catalogue took long)
+        # goes in transactions of `batch` too: one statement for all of them would hold its rows twice.
+        for start in range(0, len(pending), self.batch):
+            record_results(self.engine, self.run_id, pending[start : start + self.batch])
 
     async def tick(self) -> None:
         """Flush what waited long enough, until cancelled."""

@@ -20,7 +20,7 @@ from pipeline.model import Catalogue
 from pipeline.signals import stop_on_signals
 from pipeline.status import Outcome, Status
 from pipeline.store.models import CheckResult
-from pipeline.store.runs import start_run
+from pipeline.store.runs import record_results, start_run
 from pipeline.store.sync import sync_catalogue
 from tests.crawl.helpers import TEST_CHECK, html
 from tests.factory import catalogue, resource
@@ -87,6 +87,26 @@ def test_a_result_that_waited_long_enough_is_flushed_with_the_next(engine: Engin
     now[0] = 1.0
     recorder.add("r-02", Outcome("https://host2.example/2", Status.OK))
     assert stored(engine) == 3 and recorder.pending == []
+
+
+def test_results_that_waited_for_the_store_are_written_a_batch_at_a_time(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sync_catalogue(engine, build(7))
+    recorder = Recorder(batch=3)  # the store is still being opened
+    for n in range(7):
+        recorder.add(f"r-{n:02}", Outcome(f"https://host{n % 3}.example/{n}", Status.OK))
+    assert len(recorder.pending) == 7
+    written: list[int] = []  # results per transaction
+
+    def counted(engine_: Engine, run_id: int, results: list) -> None:
+        written.append(len(results))
+        record_results(engine_, run_id, results)
+
+    monkeypatch.setattr("pipeline.store.runs.record_results", counted)
+    recorder.begin(engine, start_run(engine, "manual", 7))
+    recorder.flush()
+    assert written == [3, 3, 1] and stored(engine) == 7 and recorder.pending == []
 
 
 def test_nested_stop_blocks_share_one_set_of_handlers() -> None:
