@@ -56,7 +56,8 @@ class CatalogueLoading:
         self.catalogue_dir = catalogue_dir
         try:
             # CONTRIBUTING's URL rules gate pull requests (`roadmap validate`); a run goes on over them.
-            self._checking = Checking.start(Path(catalogue_dir), url_rules=False)
+            with collector_paused():  # the files' documents, found at once: see pipeline.collector
+                self._checking = Checking.start(Path(catalogue_dir), url_rules=False)
         except UsageError as error:
             raise CatalogueError(str(error)) from None
         self._files = self._checking.resources()
