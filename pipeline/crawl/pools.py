@@ -48,8 +48,11 @@ class PoolPerHost(httpx.AsyncBaseTransport):
             del self._busy[key]
 
     async def _close_idle(self) -> None:
-        for key in [k for k in self._pools if k not in self._busy][: max(0, len(self._pools) - self._keep)]:
-            await self._pools.pop(key).aclose()
+        idle = [k for k in self._pools if k not in self._busy][: max(0, len(self._pools) - self._keep)]
+        # Taken out before the first await: a request to another new host, arriving while these close,
+        # must not pick them again.
+        for pool in [self._pools.pop(key) for key in idle]:
+            await pool.aclose()
 
     async def aclose(self) -> None:
         pools, self._pools = list(self._pools.values()), {}

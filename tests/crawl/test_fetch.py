@@ -195,3 +195,48 @@ def test_one_pool_per_host_and_idle_pools_are_closed_beyond_keep() -> None:
         "made 5",  # one pool per host, reused for the second request to b.example
         "closed before the end [1, 2]",  # b, c: idle and least recently used; a is busy, never closed
     ]
+
+
+def test_idle_pools_closing_while_other_hosts_arrive_are_closed_once() -> None:
+    """Closing a real pool awaits (wire.Wire closes its sockets): requests to new hosts that arrive
+    meanwhile must not pick the same idle pools to close again (a KeyError ended the crawl of a real
+    list with more hosts than `keep` whose names all failed to resolve at once)."""
+    from pipeline.crawl.pools import PoolPerHost
+
+    closed: list[str] = []
+
+    class Body(httpx.AsyncByteStream):  # streamed, so that the exchange ends when the client closes it
+        def __init__(self, text: str) -> None:
+            self.text = text
+
+        async def __aiter__(self):  # type: ignore[override]
+            yield self.text.encode()
+
+    class SlowToClose(httpx.MockTransport):
+        def __init__(self) -> None:
+            super().__init__(lambda request: httpx.Response(200, stream=Body(request.url.host)))
+            self.host = ""
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            self.host = request.url.host
+            return await super().handle_async_request(request)
+
+        async def aclose(self) -> None:
+            await asyncio.sleep(0)  # a turn of the event loop, as closing sockets takes
+            closed.append(self.host)
+
+    async def main() -> list[str]:
+        pools = PoolPerHost(SlowToClose, keep=1)
+        async with httpx.AsyncClient(transport=pools) as client:
+            held = [
+                await client.send(client.build_request("GET", f"https://{h}.example/"), stream=True)
+                for h in "ab"
+            ]
+            await client.get("https://c.example/")  # a and b are busy: nothing closed, three pools open
+            for response in held:
+                await response.aclose()  # now all three are idle, two beyond keep
+            answers = await asyncio.gather(*(client.get(f"https://h{n}.example/") for n in range(2)))
+        return [answer.text for answer in answers]
+
+    assert asyncio.run(main()) == ["h0.example", "h1.example"]
+    assert sorted(closed) == sorted(set(closed))  # every pool closed once
