@@ -17,6 +17,7 @@ addresses, on every hop (the wire's resolver; one with none fails before any con
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import ssl
 import time
@@ -79,6 +80,13 @@ class _Budget:
         return self.limit_s - self.spent_s
 
 
+NOMINAL_EXCHANGE_S = 0.1  # an exchange's duration until one was timed
+EXCHANGE_MEAN_OF = 50  # exchanges the running estimate of their duration follows
+# Hosts at work at once, per global slot, at most (runner._Hosts): covers hosts whose gap is 3x an
+# exchange. A connection pool is kept open for each of them.
+WORKERS_PER_SLOT = 3
+
+
 @dataclass
 class Fetcher:
     """One per run: owns the transport and the per-host state. Use as an async context manager."""
@@ -92,6 +100,10 @@ class Fetcher:
     rng: Callable[[], float] = random.random
     hosts: dict[str, HostState] = field(default_factory=dict)
     requests_made: int = 0
+    # Running mean of an exchange's duration (the last EXCHANGE_MEAN_OF): how long a request holds its
+    # global slot, which tells the scheduler how many hosts waiting out their gaps fit under the cap.
+    exchange_s: float = NOMINAL_EXCHANGE_S
+    _exchanges: int = 0
     _wire: httpx.AsyncBaseTransport | None = None  # every request goes straight to it
     _headers: httpx.Headers | None = None
     _timeouts: dict[str, float] = field(default_factory=dict)
@@ -103,9 +115,9 @@ class Fetcher:
         transport = self.transport
         if transport is None:
             tls = self.tls or httpx.create_ssl_context(trust_env=False)  # one context for every pool
-            transport = PoolPerHost(
-                lambda: Wire(tls, allow_private=self.allow_private), keep=check.concurrency
-            )
+            hosts_at_once = WORKERS_PER_SLOT * check.concurrency
+            _allow_open_files(hosts_at_once * 2 + 256)  # a pool's connections, plus files and the store
+            transport = PoolPerHost(lambda: Wire(tls, allow_private=self.allow_private), keep=hosts_at_once)
         self._wire = transport
         # No httpx.AsyncClient in between: its send() adds auth, redirect and cookie handling, all of which
         # we do (or refuse) ourselves, and its request merging; without them a request costs a sixth less.
@@ -190,7 +202,10 @@ class Fetcher:
                     raise map_error(exc) from exc
                 finally:
                     state.in_flight -= 1
-                    budget.spent_s += max(0.0, self.clock() - started)
+                    took = max(0.0, self.clock() - started)
+                    budget.spent_s += took
+                    self._exchanges = min(self._exchanges + 1, EXCHANGE_MEAN_OF)
+                    self.exchange_s += (took - self.exchange_s) / self._exchanges
 
     async def _exchange(
         self, method: str, url: str, jar: httpx.Cookies, body_limit: int, anchors: bool
@@ -362,3 +377,17 @@ class Fetcher:
                 current = target
                 continue
             return done(response=response)
+
+
+def _allow_open_files(wanted: int) -> None:
+    """Raise this process's soft limit on open files towards `wanted` (as far as the hard limit allows):
+    1,024 on many systems, 256 on macOS, below what a run over hundreds of hosts keeps open."""
+    try:
+        import resource
+    except ImportError:  # Windows: no such limit to raise
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))

@@ -11,7 +11,9 @@ as its own URL or as one of its secondary links. pipeline.crawl.watch tells "the
 
 Scheduling: URLs are grouped by host; a bounded number of hosts are worked on at once, each by at most
 its per-host limit of workers, so the tasks alive stay flat however long the list is, and a host with
-hundreds of URLs never starves the others of the global slots.
+hundreds of URLs never starves the others of the global slots. A worker waiting out its host's gap holds
+no global slot: hosts are taken on while the requests they are expected to have in flight fit under the
+cap (see _Hosts).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from pipeline.config import Config, HostLimits
 from pipeline.crawl.classify import Clues, classify
 from pipeline.crawl.cost import for_resource
 from pipeline.crawl.facts import Failure, Fetched, Probe
-from pipeline.crawl.fetch import Fetcher
+from pipeline.crawl.fetch import NOMINAL_EXCHANGE_S, WORKERS_PER_SLOT, Fetcher
 from pipeline.crawl.probe import probe_can_matter, probe_from, probe_origin, wants_probe
 from pipeline.crawl.watch import NetworkWatch
 from pipeline.model import Resource
@@ -354,7 +356,7 @@ class Crawl:
             while queue and not give_up.is_set():
                 await one(host, queue.popleft())
 
-        hosts = _Hosts(config, work, stop, give_up)
+        hosts = _Hosts(config, work, stop, give_up, lambda: fetcher.exchange_s)
         plan = _Plan(hosts, self.held, deliver)
 
         def planned(resources: Iterable[Resource]) -> None:
@@ -475,10 +477,14 @@ class _Hosts:
     """Work through the hosts' queues as they fill, until closed and done, stopped, or given up.
 
     Each host gets up to its per-host limit of workers (`work(host, queue)` takes jobs until the queue
-    is empty), and hosts are taken on while their workers fit under the global cap, so the cap is never
-    what paces a run that has room. The hosts with the longest politeness bound (URLs x their gap or
-    latency share) start first: on a skewed list the busiest host sets the end of the run and the others
-    finish in its shadow. A host whose queue fills again after its workers left gets new ones.
+    is empty), and hosts are taken on while the requests their workers are expected to have in flight fit
+    under the global cap, so the cap is never what paces a run that has room. A worker spends most of its
+    time waiting out its host's gap when the gap is longer than an exchange (the default 250 ms against
+    ~100 ms): n workers of a host with gap g keep min(n, exchange / g) requests in flight, the exchange
+    time being the fetcher's running estimate. Worker tasks stay under WORKERS_PER_SLOT x the cap. The
+    hosts with the longest politeness bound (URLs x their gap or latency share) start first: on a skewed
+    list the busiest host sets the end of the run and the others finish in its shadow. A host whose queue
+    fills again after its workers left gets new ones.
     """
 
     def __init__(
@@ -487,9 +493,13 @@ class _Hosts:
         work: Callable[[str, deque[_Job]], Awaitable[None]],
         stop: asyncio.Event,
         give_up: asyncio.Event,
+        exchange_s: Callable[[], float] = lambda: NOMINAL_EXCHANGE_S,
     ) -> None:
         self.config, self.work, self.stop, self.give_up = config, work, stop, give_up
         self.cap = max(1, config.check.concurrency)
+        self.max_workers = WORKERS_PER_SLOT * self.cap
+        self.exchange_s = exchange_s
+        self.load = 0.0  # requests the running workers are expected to keep in flight
         self.queues: dict[str, deque[_Job]] = {}
         self.limits: dict[str, HostLimits] = {}
         self.waiting: list[tuple[float, int, str]] = []  # a heap: (-politeness bound, order, host)
@@ -528,21 +538,31 @@ class _Hosts:
                 continue
             workers = self.workers.get(host, 0)
             n = min(self.limits[host].per_host - workers, len(self.queues[host]), self.cap)
-            if n > 0 and self.slots and self.slots + n > self.cap:
+            share = self._in_flight(host, workers + n) / (workers + n) if n > 0 else 0.0  # per worker
+            fits = self.load + n * share <= self.cap and self.slots + n <= self.max_workers
+            if n > 0 and self.slots and not fits:
                 return
             heapq.heappop(self.waiting)
             del self.keys[host]
             if n <= 0:
                 continue
             self.slots += n
+            self.load += n * share
             self.workers[host] = workers + n
             for _ in range(n):
                 task = asyncio.create_task(self.work(host, self.queues[host]))
-                task.add_done_callback(lambda _t, h=host: self._finished(h))
+                task.add_done_callback(lambda _t, h=host, s=share: self._finished(h, s))
                 self.tasks.add(task)
 
-    def _finished(self, host: str) -> None:
+    def _in_flight(self, host: str, workers: int) -> float:
+        """Requests `workers` workers of a host keep in flight: each one's exchange, unless the host's gap
+        spaces them out more."""
+        gap_s = self.limits[host].gap_s
+        return min(float(workers), self.exchange_s() / gap_s) if gap_s > 0 else float(workers)
+
+    def _finished(self, host: str, share: float) -> None:
         self.slots -= 1
+        self.load -= share
         self.workers[host] -= 1
         if self.queues[host] and not self.give_up.is_set():
             self._wait(host)  # filled again as the worker left
@@ -580,4 +600,4 @@ class _Hosts:
 
 def _pace_s(limits: HostLimits) -> float:
     """Seconds per URL a host is held to by politeness alone (its gap; a nominal 0.1 s latency share)."""
-    return max(limits.gap_s, 0.1 / limits.per_host)
+    return max(limits.gap_s, NOMINAL_EXCHANGE_S / limits.per_host)

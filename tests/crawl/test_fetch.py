@@ -77,6 +77,37 @@ def test_the_host_gap_is_measured_start_to_start(
     assert [round(s - starts[0], 6) for s in starts] == expected_starts
 
 
+def test_the_exchange_estimate_follows_the_exchanges_timed() -> None:
+    """How long a request holds its global slot (the scheduler sizes the hosts at work by it)."""
+    clock, starts = FakeClock(), []
+    latencies = iter([0.3, 0.1, 0.2])
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return page(clock, starts, next(latencies))(request)
+
+    with respx.mock() as router:
+        router.get(url__startswith=HOST).mock(side_effect=answer)
+        _, fetcher = fetch_all(check(host_delay_ms=0), clock, [f"{HOST}/p/{i}" for i in range(3)], router)
+    assert fetcher.exchange_s == pytest.approx(0.2)  # the mean so far; the nominal 0.1 s is forgotten
+
+
+def test_the_open_files_limit_is_raised_for_a_run_over_many_hosts() -> None:
+    resource = pytest.importorskip("resource")
+    from pipeline.crawl.fetch import _allow_open_files
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1024:
+        pytest.skip("this machine's hard limit is below the test's figures")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+    try:
+        _allow_open_files(1000)
+        assert resource.getrlimit(resource.RLIMIT_NOFILE) == (1000, hard)
+        _allow_open_files(500)  # never lowered
+        assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] == 1000
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
 def test_transient_answers_are_retried_with_growing_backoff() -> None:
     clock = FakeClock()
     with respx.mock() as router:

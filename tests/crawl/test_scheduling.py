@@ -8,12 +8,15 @@ from collections import deque
 import pytest
 
 from pipeline.config import CheckConfig, Config, DomainRule
+from pipeline.crawl.fetch import NOMINAL_EXCHANGE_S
 from pipeline.crawl.runner import _Hosts, _Job
 
 
-def run(config: Config, sizes: dict[str, int]) -> tuple[list[str], int, int]:
+def run(
+    config: Config, sizes: dict[str, int], exchange_s: float = NOMINAL_EXCHANGE_S
+) -> tuple[list[str], int, int]:
     """Drive the hosts' scheduler with workers that take one loop turn per job: (hosts in order of first
-    job, peak workers alive, jobs done)."""
+    job, peak workers alive, jobs done). exchange_s: the fetcher's estimate of an exchange's duration."""
     order: list[str] = []
     alive = peak = done = 0
 
@@ -32,7 +35,7 @@ def run(config: Config, sizes: dict[str, int]) -> tuple[list[str], int, int]:
             alive -= 1
 
     async def main() -> None:
-        hosts = _Hosts(config, work, asyncio.Event(), asyncio.Event())
+        hosts = _Hosts(config, work, asyncio.Event(), asyncio.Event(), lambda: exchange_s)
         for host, n in sizes.items():
             for i in range(n):
                 hosts.offer(host, _Job(f"https://{host}/{i}"))
@@ -44,7 +47,7 @@ def run(config: Config, sizes: dict[str, int]) -> tuple[list[str], int, int]:
 
 
 def test_hosts_with_the_longest_politeness_bound_start_first() -> None:
-    config = Config(check=CheckConfig(concurrency=4, per_host=2, host_delay_ms=250))
+    config = Config(check=CheckConfig(concurrency=4, per_host=2, host_delay_ms=50))
     order, peak, done = run(config, {"small.org": 3, "huge.org": 80, "mid.org": 10, "tiny.org": 1})
     assert order[:2] == ["huge.org", "mid.org"]
     assert peak == 4 and done == 94  # two hosts' 2 workers fill the cap of 4
@@ -71,11 +74,33 @@ def test_a_slow_rule_counts_in_the_bound() -> None:
 def test_hosts_are_taken_on_while_their_slots_fit_under_the_cap(
     cap: int, hosts: int, expected_hosts_at_once: int
 ) -> None:
-    config = Config(check=CheckConfig(concurrency=cap, per_host=2))
+    # A gap (50 ms) shorter than an exchange (100 ms): each worker keeps a request in flight.
+    config = Config(check=CheckConfig(concurrency=cap, per_host=2, host_delay_ms=50))
     _, peak, done = run(config, {f"h{i}.org": 5 for i in range(hosts)})
     slots = min(2, cap)
     assert peak == expected_hosts_at_once * slots
     assert done == 5 * hosts
+
+
+@pytest.mark.parametrize(
+    ("exchange_s", "expected_hosts_at_once"),
+    [
+        # 2 workers 250 ms apart with 100 ms exchanges keep 0.4 requests in flight: 20 hosts would fit
+        # under the cap of 8, the worker bound (3 per slot, 24) takes 12.
+        pytest.param(0.1, 12, id="exchanges-shorter-than-the-gap:-hosts-beyond-cap/per_host"),
+        # 250 ms exchanges: each host keeps one request in flight, 8 hosts fill the cap.
+        pytest.param(0.25, 8, id="exchanges-as-long-as-the-gap:-fewer-hosts"),
+        # 1 s exchanges: both workers of a host are in flight all the time, as without a gap.
+        pytest.param(1.0, 4, id="exchanges-longer-than-both-workers'-gaps:-cap/per_host"),
+    ],
+)
+def test_workers_waiting_out_their_hosts_gap_leave_room_for_other_hosts(
+    exchange_s: float, expected_hosts_at_once: int
+) -> None:
+    config = Config(check=CheckConfig(concurrency=8, per_host=2, host_delay_ms=250))
+    _, peak, done = run(config, {f"h{i}.org": 5 for i in range(30)}, exchange_s)
+    assert peak == expected_hosts_at_once * 2
+    assert done == 5 * 30
 
 
 @pytest.mark.parametrize(
