@@ -1,8 +1,8 @@
 """`roadmap check` end to end through the CLI against a loopback server farm, with lychee beside it.
 
-A server process listens on HOSTS addresses (127.0.1.1 ...), adds a fixed latency to every request and
-answers 429 to any request beyond 2 in flight on one address (a polite client never sees one). Each
-size is measured in one run, one after the other on the same servers:
+A server process listens on --hosts addresses (20 by default: 127.0.1.1 ...), adds a fixed latency to
+every request and answers 429 to any request beyond 2 in flight on one address (a polite client never
+sees one). Each size is measured in one run, one after the other on the same servers:
 
   ours-default   `roadmap check` on a generated catalogue with the bundled catalogue/config.yaml
   ours-lychee    the same with lychee's limits (concurrency 128, per_host 2, host_delay_ms 50)
@@ -15,12 +15,14 @@ result writes are all in the wall time, as a user sees it. Peak RSS is each proc
 the end of the process (concluding the run, writing, exit): the rest is the crawl itself.
 
 The ideal is the politeness bound of the configuration: for each host, its URLs x max(gap, latency /
-per_host); the run's ideal is the largest (all hosts run in parallel). ratio = wall time / ideal.
+per_host); the run's ideal is the largest (all hosts run in parallel), or all the URLs x latency /
+concurrency when the global cap allows less (many small hosts). ratio = wall time / ideal.
 With --skew 0.8 one host holds 80% of the URLs and sets the bound; the others must finish in its shadow.
 
     .venv/bin/python benchmarks/bench_crawl.py                           # 2,000 and 20,000 URLs
     .venv/bin/python benchmarks/bench_crawl.py --sizes 100000 --only ours-lychee,lychee
     .venv/bin/python benchmarks/bench_crawl.py --sizes 2000 --skew 0.8
+    .venv/bin/python benchmarks/bench_crawl.py --sizes 2000 --hosts 250          # many small hosts
 """
 
 from __future__ import annotations
@@ -124,9 +126,7 @@ def serve(port: int, latency: float, ready_fd: int) -> None:
             writer.close()
 
     async def main() -> None:
-        servers = [
-            await asyncio.start_server(handle, f"127.0.1.{i + 1}", port, backlog=4096) for i in range(HOSTS)
-        ]
+        servers = [await asyncio.start_server(handle, address(i), port, backlog=4096) for i in range(HOSTS)]
         os.write(ready_fd, b"1")
         os.close(ready_fd)
         await asyncio.gather(*(s.serve_forever() for s in servers))
@@ -140,6 +140,7 @@ def start_server(latency: float) -> tuple[subprocess.Popen, int]:
         port = probe.getsockname()[1]
     read_fd, write_fd = os.pipe()
     command = [sys.executable, __file__, "--serve", str(port), "--latency-ms", str(latency * 1000)]
+    command += ["--hosts", str(HOSTS)]
     process = subprocess.Popen([*command, "--fd", str(write_fd)], pass_fds=(write_fd,))
     os.close(write_fd)
     if os.read(read_fd, 1) != b"1":
@@ -159,13 +160,19 @@ def server_stats(port: int, reset: bool = False) -> dict:
 def urls(n: int, port: int, skew: float) -> list[str]:
     """n URLs over HOSTS hosts: evenly, or `skew` of them on the first host and the rest spread."""
     busy = round(n * skew) if skew else 0
-    hosts = [1] * busy + [(i % (HOSTS - 1)) + 2 if skew else i % HOSTS + 1 for i in range(n - busy)]
-    return [f"http://127.0.1.{h}:{port}/notes/page-{i}" for i, h in enumerate(hosts)]
+    hosts = [0] * busy + [(i % (HOSTS - 1)) + 1 if skew else i % HOSTS for i in range(n - busy)]
+    return [f"http://{address(h)}:{port}/notes/page-{i}" for i, h in enumerate(hosts)]
+
+
+def address(host: int) -> str:
+    """The loopback address of host number `host` (0-based): 127.0.1.1 ... 127.0.1.250, 127.0.2.1 ..."""
+    return f"127.0.{1 + host // 250}.{1 + host % 250}"
 
 
 def ideal_s(links: list[str], limits: Limits, latency: float) -> float:
     per_url = max(limits.gap_ms / 1000, latency / limits.per_host)
-    return max(Counter(link.split("/")[2] for link in links).values()) * per_url
+    busiest = max(Counter(link.split("/")[2] for link in links).values()) * per_url
+    return max(busiest, len(links) * latency / limits.concurrency)
 
 
 # --- a catalogue of the URLs -------------------------------------------------------------------------
@@ -338,18 +345,21 @@ RUNS = ("ours-default", "ours-lychee", "lychee", "in-process")
 
 
 def main() -> None:
+    global HOSTS
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", default="2000,20000")
     parser.add_argument("--latency-ms", type=float, default=100.0)
     parser.add_argument("--skew", type=float, default=0.0, help="share of the URLs on one host, e.g. 0.8")
+    parser.add_argument("--hosts", type=int, default=HOSTS, help="loopback hosts the URLs are spread over")
     parser.add_argument("--only", default=",".join(RUNS), help=f"comma-separated subset of {', '.join(RUNS)}")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--fd", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    HOSTS = args.hosts
     latency = args.latency_ms / 1000
     if args.serve:
         serve(args.serve, latency, args.fd)
