@@ -454,3 +454,17 @@ def test_bodies_are_read_up_to_the_limit_only(server: LoopbackServer, handler) -
     fetched = asyncio.run(asyncio.wait_for(main(), 20))
     assert fetched.response is not None and fetched.response.truncated
     assert len(fetched.response.body) == TEST_CHECK.max_body_kb * 1024
+
+
+def test_more_hosts_than_pools_kept_through_the_real_wire() -> None:
+    """Connection pools are closed while other hosts' first requests arrive (aiohttp closes by awaiting):
+    every URL still gets its verdict. The shape of real lists, with hundreds of hosts."""
+    ips = tuple(f"127.0.2.{n}" for n in range(1, 25))
+    with LoopbackServer(ips=ips) as many:
+        for ip in ips:
+            for n in range(2):
+                many.route(f"/page/{n}", slow(0.02, reply(200, html(f"Page {n} of {ip}"))), ip=ip)
+        config = Config(check=replace(TEST_CHECK, concurrency=2))  # 6 pools kept for 24 hosts
+        urls = [many.url(f"/page/{n}", ip) for ip in ips for n in range(2)]
+        outcomes, _ = run(urls, config)
+    assert {url: o.status for url, o in outcomes.items()} == dict.fromkeys(urls, Status.OK)
