@@ -27,12 +27,17 @@ class PoolPerHost(httpx.AsyncBaseTransport):
         url = request.url
         key = (url.raw_scheme, url.raw_host, url.port)
         pool = self._pools.pop(key, None)
+        fresh = pool is None
         if pool is None:
             pool = self._make()
-            await self._close_idle()
+        # In the map and busy before any await: a request to the same host arriving meanwhile uses this
+        # pool (instead of making a second one that would replace it, left unclosed), and closing idle
+        # pools never picks it.
         self._pools[key] = pool  # most recently used last
         self._busy[key] += 1
         try:
+            if fresh:
+                await self._close_idle()
             response = await pool.handle_async_request(request)
         except BaseException:
             self._done(key)

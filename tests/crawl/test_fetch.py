@@ -224,7 +224,9 @@ def test_one_pool_per_host_and_idle_pools_are_closed_beyond_keep() -> None:
         "d.example",
         "e.example",
         "made 5",  # one pool per host, reused for the second request to b.example
-        "closed before the end [1, 2]",  # b, c: idle and least recently used; a is busy, never closed
+        # b, c, d: idle and least recently used as the next host's pool made one more than keep; a is
+        # busy, never closed
+        "closed before the end [1, 2, 3]",
     ]
 
 
@@ -271,3 +273,38 @@ def test_idle_pools_closing_while_other_hosts_arrive_are_closed_once() -> None:
 
     assert asyncio.run(main()) == ["h0.example", "h1.example"]
     assert sorted(closed) == sorted(set(closed))  # every pool closed once
+
+
+def test_two_requests_to_a_new_host_while_pools_close_share_one_pool() -> None:
+    """Both workers of a host start at once; the first one's closing of idle pools awaits. The second
+    must not make a pool of its own (it would replace the first in the map, never to be closed)."""
+    from pipeline.crawl.pools import PoolPerHost
+
+    made: list[int] = []
+    closed: list[int] = []
+
+    class Body(httpx.AsyncByteStream):
+        async def __aiter__(self):  # type: ignore[override]
+            yield b"ok"
+
+    class SlowToClose(httpx.MockTransport):
+        def __init__(self) -> None:
+            super().__init__(lambda request: httpx.Response(200, stream=Body()))
+            self.number = len(made)
+            made.append(self.number)
+
+        async def aclose(self) -> None:
+            await asyncio.sleep(0)
+            closed.append(self.number)
+
+    async def main() -> None:
+        pools = PoolPerHost(SlowToClose, keep=1)
+        async with httpx.AsyncClient(transport=pools) as client:
+            for host in ("a.example", "c.example"):
+                await client.get(f"https://{host}/")
+            # b.example's first request closes c.example's idle pool, and its second arrives meanwhile
+            await asyncio.gather(client.get("https://b.example/1"), client.get("https://b.example/2"))
+
+    asyncio.run(main())
+    assert made == [0, 1, 2]  # one pool per host: a, c, b
+    assert sorted(closed) == [0, 1, 2]  # a's and c's as the next host came, b's at the end: none left open

@@ -456,9 +456,11 @@ def test_bodies_are_read_up_to_the_limit_only(server: LoopbackServer, handler) -
     assert len(fetched.response.body) == TEST_CHECK.max_body_kb * 1024
 
 
+@pytest.mark.filterwarnings("error")  # a pool left unclosed warns (ResourceWarning) when collected
 def test_more_hosts_than_pools_kept_through_the_real_wire() -> None:
     """Connection pools are closed while other hosts' first requests arrive (aiohttp closes by awaiting):
-    every URL still gets its verdict. The shape of real lists, with hundreds of hosts."""
+    every URL still gets its verdict, and every pool is closed. The shape of real lists, with hundreds of
+    hosts."""
     ips = tuple(f"127.0.2.{n}" for n in range(1, 25))
     with LoopbackServer(ips=ips) as many:
         for ip in ips:
