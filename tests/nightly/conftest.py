@@ -95,6 +95,7 @@ def lock_holder(url: str, command: str) -> Iterator[subprocess.Popen[str]]:
         assert holder.stdout.readline().strip() == "held"
         yield holder
     finally:
-        if holder.poll() is None:
-            holder.kill()
+        with holder:  # closes its pipes, whichever way it ended
+            if holder.poll() is None:
+                holder.kill()
             holder.wait(timeout=10)
