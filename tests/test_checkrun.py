@@ -210,3 +210,20 @@ def test_a_bug_while_judging_a_page_ends_the_crawl_with_it(monkeypatch: pytest.M
 
     with pytest.raises(RuntimeError, match="a bug in classify"):
         asyncio.run(asyncio.wait_for(main(), 10))
+
+
+def test_a_report_of_many_verdicts_has_a_short_repr() -> None:
+    """asyncio.run() formats its task's repr, and so the returned report's, on the way out (Python 3.11):
+    a full repr of every verdict was a string of 50 MB at 100,000 resources."""
+    from datetime import datetime
+
+    from pipeline.checkrun import CheckReport
+    from pipeline.store.health import RunInfo
+
+    run = RunInfo(7, datetime(2026, 11, 28), None, "manual", "complete", 10_000, 10_000, {"ok": 10_000}, None)
+    outcomes = {f"r-{n}": Outcome(f"https://host{n % 50}.example/{n}", Status.OK) for n in range(10_000)}
+    report = CheckReport(run, outcomes, False, False, "checked 10,000 resources: 10,000 ok")
+    assert repr(report) == (
+        "CheckReport(run=7, 10000 outcomes, 0 with links, inconclusive=False, interrupted=False, "
+        "message='checked 10,000 resources: 10,000 ok')"
+    )
