@@ -82,9 +82,10 @@ class _Budget:
 
 NOMINAL_EXCHANGE_S = 0.1  # an exchange's duration until one was timed
 EXCHANGE_MEAN_OF = 50  # exchanges the running estimate of their duration follows
-# Hosts at work at once, per global slot, at most (runner._Hosts): covers hosts whose gap is 3x an
-# exchange. A connection pool is kept open for each of them.
-WORKERS_PER_SLOT = 3
+# Worker tasks per global slot at most (runner._Hosts): hosts whose gap is up to 8x an exchange still
+# fill the cap (the defaults, 250 ms against ~100 ms, need 5). Each may hold a connection open.
+WORKERS_PER_SLOT = 8
+FILES_SPARED = 256  # open files left for everything but connections: the store, the catalogue, logs
 
 
 @dataclass
@@ -104,6 +105,9 @@ class Fetcher:
     # global slot, which tells the scheduler how many hosts waiting out their gaps fit under the cap.
     exchange_s: float = NOMINAL_EXCHANGE_S
     _exchanges: int = 0
+    # Worker tasks the scheduler may run (runner._Hosts): WORKERS_PER_SLOT x concurrency, or fewer when
+    # the open-files limit cannot hold a connection for each of them and their hosts' idle ones.
+    workers_allowed: int = 0
     _wire: httpx.AsyncBaseTransport | None = None  # every request goes straight to it
     _headers: httpx.Headers | None = None
     _timeouts: dict[str, float] = field(default_factory=dict)
@@ -115,9 +119,16 @@ class Fetcher:
         transport = self.transport
         if transport is None:
             tls = self.tls or httpx.create_ssl_context(trust_env=False)  # one context for every pool
-            hosts_at_once = WORKERS_PER_SLOT * check.concurrency
-            _allow_open_files(hosts_at_once * 2 + 256)  # a pool's connections, plus files and the store
-            transport = PoolPerHost(lambda: Wire(tls, allow_private=self.allow_private), keep=hosts_at_once)
+            # A connection for each worker, and as many idle ones in the pools kept for their hosts.
+            connections = _allow_open_files(2 * WORKERS_PER_SLOT * check.concurrency + FILES_SPARED)
+            connections = max(4 * check.per_host, connections - FILES_SPARED)
+            self.workers_allowed = min(WORKERS_PER_SLOT * check.concurrency, connections // 2)
+            transport = PoolPerHost(
+                lambda: Wire(tls, allow_private=self.allow_private),
+                keep=max(1, connections // (2 * check.per_host)),
+            )
+        else:
+            self.workers_allowed = WORKERS_PER_SLOT * check.concurrency
         self._wire = transport
         # No httpx.AsyncClient in between: its send() adds auth, redirect and cookie handling, all of which
         # we do (or refuse) ourselves, and its request merging; without them a request costs a sixth less.
@@ -379,15 +390,18 @@ class Fetcher:
             return done(response=response)
 
 
-def _allow_open_files(wanted: int) -> None:
+def _allow_open_files(wanted: int) -> int:
     """Raise this process's soft limit on open files towards `wanted` (as far as the hard limit allows):
-    1,024 on many systems, 256 on macOS, below what a run over hundreds of hosts keeps open."""
+    1,024 on many systems, 256 on macOS, below what a run over hundreds of hosts keeps open. Returns the
+    limit now in force (`wanted` where there is none to read)."""
     try:
         import resource
     except ImportError:  # Windows: no such limit to raise
-        return
+        return wanted
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
+        return wanted if soft == resource.RLIM_INFINITY else soft
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]

@@ -356,7 +356,9 @@ class Crawl:
             while queue and not give_up.is_set():
                 await one(host, queue.popleft())
 
-        hosts = _Hosts(config, work, stop, give_up, lambda: fetcher.exchange_s)
+        hosts = _Hosts(
+            config, work, stop, give_up, lambda: fetcher.exchange_s, lambda: fetcher.workers_allowed
+        )
         plan = _Plan(hosts, self.held, deliver)
 
         def planned(resources: Iterable[Resource]) -> None:
@@ -481,7 +483,8 @@ class _Hosts:
     under the global cap, so the cap is never what paces a run that has room. A worker spends most of its
     time waiting out its host's gap when the gap is longer than an exchange (the default 250 ms against
     ~100 ms): n workers of a host with gap g keep min(n, exchange / g) requests in flight, the exchange
-    time being the fetcher's running estimate. Worker tasks stay under WORKERS_PER_SLOT x the cap. The
+    time being the fetcher's running estimate. Worker tasks stay under the fetcher's bound (WORKERS_PER_SLOT
+    x the cap, fewer if the open-files limit cannot hold their connections). The
     hosts with the longest politeness bound (URLs x their gap or latency share) start first: on a skewed
     list the busiest host sets the end of the run and the others finish in its shadow. A host whose queue
     fills again after its workers left gets new ones.
@@ -494,10 +497,11 @@ class _Hosts:
         stop: asyncio.Event,
         give_up: asyncio.Event,
         exchange_s: Callable[[], float] = lambda: NOMINAL_EXCHANGE_S,
+        workers_allowed: Callable[[], int] | None = None,
     ) -> None:
         self.config, self.work, self.stop, self.give_up = config, work, stop, give_up
         self.cap = max(1, config.check.concurrency)
-        self.max_workers = WORKERS_PER_SLOT * self.cap
+        self.max_workers = workers_allowed or (lambda: WORKERS_PER_SLOT * self.cap)
         self.exchange_s = exchange_s
         self.load = 0.0  # requests the running workers are expected to keep in flight
         self.queues: dict[str, deque[_Job]] = {}
@@ -539,7 +543,8 @@ class _Hosts:
             workers = self.workers.get(host, 0)
             n = min(self.limits[host].per_host - workers, len(self.queues[host]), self.cap)
             share = self._in_flight(host, workers + n) / (workers + n) if n > 0 else 0.0  # per worker
-            fits = self.load + n * share <= self.cap and self.slots + n <= self.max_workers
+            # 1e-9: the load is a sum of floats (twenty 0.4s must fit under a cap of 8)
+            fits = self.load + n * share <= self.cap + 1e-9 and self.slots + n <= self.max_workers()
             if n > 0 and self.slots and not fits:
                 return
             heapq.heappop(self.waiting)

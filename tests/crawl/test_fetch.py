@@ -100,9 +100,9 @@ def test_the_open_files_limit_is_raised_for_a_run_over_many_hosts() -> None:
         pytest.skip("this machine's hard limit is below the test's figures")
     resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
     try:
-        _allow_open_files(1000)
+        assert _allow_open_files(1000) == 1000
         assert resource.getrlimit(resource.RLIMIT_NOFILE) == (1000, hard)
-        _allow_open_files(500)  # never lowered
+        assert _allow_open_files(500) == 1000  # never lowered
         assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] == 1000
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

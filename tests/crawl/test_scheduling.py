@@ -85,22 +85,25 @@ def test_hosts_are_taken_on_while_their_slots_fit_under_the_cap(
 @pytest.mark.parametrize(
     ("exchange_s", "expected_hosts_at_once"),
     [
-        # 2 workers 250 ms apart with 100 ms exchanges keep 0.4 requests in flight: 20 hosts would fit
-        # under the cap of 8, the worker bound (3 per slot, 24) takes 12.
-        pytest.param(0.1, 12, id="exchanges-shorter-than-the-gap:-hosts-beyond-cap/per_host"),
+        # 2 workers 250 ms apart with 100 ms exchanges keep 0.4 requests in flight: 20 hosts fill the cap
+        # of 8 (4 without the gap taken into account).
+        pytest.param(0.1, 20, id="exchanges-shorter-than-the-gap:-hosts-beyond-cap/per_host"),
         # 250 ms exchanges: each host keeps one request in flight, 8 hosts fill the cap.
         pytest.param(0.25, 8, id="exchanges-as-long-as-the-gap:-fewer-hosts"),
         # 1 s exchanges: both workers of a host are in flight all the time, as without a gap.
         pytest.param(1.0, 4, id="exchanges-longer-than-both-workers'-gaps:-cap/per_host"),
+        # 20 ms exchanges: 0.08 in flight a host, 100 hosts would fit; the worker bound (8 a slot, 64)
+        # takes 32.
+        pytest.param(0.02, 32, id="very-short-exchanges:-the-worker-bound"),
     ],
 )
 def test_workers_waiting_out_their_hosts_gap_leave_room_for_other_hosts(
     exchange_s: float, expected_hosts_at_once: int
 ) -> None:
     config = Config(check=CheckConfig(concurrency=8, per_host=2, host_delay_ms=250))
-    _, peak, done = run(config, {f"h{i}.org": 5 for i in range(30)}, exchange_s)
+    _, peak, done = run(config, {f"h{i}.org": 5 for i in range(40)}, exchange_s)
     assert peak == expected_hosts_at_once * 2
-    assert done == 5 * 30
+    assert done == 5 * 40
 
 
 @pytest.mark.parametrize(
