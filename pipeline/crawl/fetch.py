@@ -107,11 +107,14 @@ class Fetcher:
     _exchanges: int = 0
     # Worker tasks the scheduler may run (runner._Hosts): WORKERS_PER_SLOT x concurrency, or fewer when
     # the open-files limit cannot hold a connection for each of them and their hosts' idle ones.
-    workers_allowed: int = 0
+    workers_allowed: int = field(init=False)
     _wire: httpx.AsyncBaseTransport | None = None  # every request goes straight to it
     _headers: httpx.Headers | None = None
     _timeouts: dict[str, float] = field(default_factory=dict)
     _global: asyncio.Semaphore | None = None
+
+    def __post_init__(self) -> None:
+        self.workers_allowed = WORKERS_PER_SLOT * self.config.check.concurrency
 
     async def __aenter__(self) -> Fetcher:
         check = self.config.check
@@ -122,13 +125,11 @@ class Fetcher:
             # A connection for each worker, and as many idle ones in the pools kept for their hosts.
             connections = _allow_open_files(2 * WORKERS_PER_SLOT * check.concurrency + FILES_SPARED)
             connections = max(4 * check.per_host, connections - FILES_SPARED)
-            self.workers_allowed = min(WORKERS_PER_SLOT * check.concurrency, connections // 2)
+            self.workers_allowed = min(self.workers_allowed, connections // 2)
             transport = PoolPerHost(
                 lambda: Wire(tls, allow_private=self.allow_private),
                 keep=max(1, connections // (2 * check.per_host)),
             )
-        else:
-            self.workers_allowed = WORKERS_PER_SLOT * check.concurrency
         self._wire = transport
         # No httpx.AsyncClient in between: its send() adds auth, redirect and cookie handling, all of which
         # we do (or refuse) ourselves, and its request merging; without them a request costs a sixth less.

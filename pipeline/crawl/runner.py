@@ -42,7 +42,7 @@ from pipeline.config import Config, HostLimits
 from pipeline.crawl.classify import Clues, classify
 from pipeline.crawl.cost import for_resource
 from pipeline.crawl.facts import Failure, Fetched, Probe
-from pipeline.crawl.fetch import NOMINAL_EXCHANGE_S, WORKERS_PER_SLOT, Fetcher
+from pipeline.crawl.fetch import NOMINAL_EXCHANGE_S, Fetcher
 from pipeline.crawl.probe import probe_can_matter, probe_from, probe_origin, wants_probe
 from pipeline.crawl.watch import NetworkWatch
 from pipeline.model import Resource
@@ -356,9 +356,7 @@ class Crawl:
             while queue and not give_up.is_set():
                 await one(host, queue.popleft())
 
-        hosts = _Hosts(
-            config, work, stop, give_up, lambda: fetcher.exchange_s, lambda: fetcher.workers_allowed
-        )
+        hosts = _Hosts(config, fetcher, work, stop, give_up)
         plan = _Plan(hosts, self.held, deliver)
 
         def planned(resources: Iterable[Resource]) -> None:
@@ -483,9 +481,8 @@ class _Hosts:
     under the global cap, so the cap is never what paces a run that has room. A worker spends most of its
     time waiting out its host's gap when the gap is longer than an exchange (the default 250 ms against
     ~100 ms): n workers of a host with gap g keep min(n, exchange / g) requests in flight, the exchange
-    time being the fetcher's running estimate. Worker tasks stay under the fetcher's bound (WORKERS_PER_SLOT
-    x the cap, fewer if the open-files limit cannot hold their connections). The
-    hosts with the longest politeness bound (URLs x their gap or latency share) start first: on a skewed
+    time being the fetcher's running estimate. Worker tasks stay under the fetcher's `workers_allowed`.
+    The hosts with the longest politeness bound (URLs x their gap or latency share) start first: on a skewed
     list the busiest host sets the end of the run and the others finish in its shadow. A host whose queue
     fills again after its workers left gets new ones.
     """
@@ -493,16 +490,13 @@ class _Hosts:
     def __init__(
         self,
         config: Config,
+        fetcher: Fetcher,  # its exchange time and worker bound, read as hosts are taken on
         work: Callable[[str, deque[_Job]], Awaitable[None]],
         stop: asyncio.Event,
         give_up: asyncio.Event,
-        exchange_s: Callable[[], float] = lambda: NOMINAL_EXCHANGE_S,
-        workers_allowed: Callable[[], int] | None = None,
     ) -> None:
-        self.config, self.work, self.stop, self.give_up = config, work, stop, give_up
+        self.config, self.fetcher, self.work, self.stop, self.give_up = config, fetcher, work, stop, give_up
         self.cap = max(1, config.check.concurrency)
-        self.max_workers = workers_allowed or (lambda: WORKERS_PER_SLOT * self.cap)
-        self.exchange_s = exchange_s
         self.load = 0.0  # requests the running workers are expected to keep in flight
         self.queues: dict[str, deque[_Job]] = {}
         self.limits: dict[str, HostLimits] = {}
@@ -544,7 +538,7 @@ class _Hosts:
             n = min(self.limits[host].per_host - workers, len(self.queues[host]), self.cap)
             share = self._in_flight(host, workers + n) / (workers + n) if n > 0 else 0.0  # per worker
             # 1e-9: the load is a sum of floats (twenty 0.4s must fit under a cap of 8)
-            fits = self.load + n * share <= self.cap + 1e-9 and self.slots + n <= self.max_workers()
+            fits = self.load + n * share <= self.cap + 1e-9 and self.slots + n <= self.fetcher.workers_allowed
             if n > 0 and self.slots and not fits:
                 return
             heapq.heappop(self.waiting)
@@ -563,7 +557,7 @@ class _Hosts:
         """Requests `workers` workers of a host keep in flight: each one's exchange, unless the host's gap
         spaces them out more."""
         gap_s = self.limits[host].gap_s
-        return min(float(workers), self.exchange_s() / gap_s) if gap_s > 0 else float(workers)
+        return min(float(workers), self.fetcher.exchange_s / gap_s) if gap_s > 0 else float(workers)
 
     def _finished(self, host: str, share: float) -> None:
         self.slots -= 1

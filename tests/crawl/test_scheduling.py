@@ -8,7 +8,7 @@ from collections import deque
 import pytest
 
 from pipeline.config import CheckConfig, Config, DomainRule
-from pipeline.crawl.fetch import NOMINAL_EXCHANGE_S
+from pipeline.crawl.fetch import NOMINAL_EXCHANGE_S, Fetcher
 from pipeline.crawl.runner import _Hosts, _Job
 
 
@@ -35,7 +35,9 @@ def run(
             alive -= 1
 
     async def main() -> None:
-        hosts = _Hosts(config, work, asyncio.Event(), asyncio.Event(), lambda: exchange_s)
+        fetcher = Fetcher(config)  # never entered: only its estimates are read
+        fetcher.exchange_s = exchange_s
+        hosts = _Hosts(config, fetcher, work, asyncio.Event(), asyncio.Event())
         for host, n in sizes.items():
             for i in range(n):
                 hosts.offer(host, _Job(f"https://{host}/{i}"))
@@ -153,7 +155,7 @@ def test_a_host_whose_queue_fills_again_after_its_workers_left_gets_new_ones() -
                 done.append(queue.popleft().url)
                 await asyncio.sleep(0)
 
-        hosts = _Hosts(config, work, asyncio.Event(), asyncio.Event())
+        hosts = _Hosts(config, Fetcher(config), work, asyncio.Event(), asyncio.Event())
         running = asyncio.create_task(hosts.run())
         hosts.offer("a.org", _Job("https://a.org/1"))
         while len(done) < 1:
