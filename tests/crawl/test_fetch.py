@@ -184,24 +184,32 @@ def test_host_limits_have_one_source(host: str, expected: HostLimits) -> None:
     assert asyncio.run(state()) == (expected.per_host, expected.gap_s)
 
 
+class Streamed(httpx.AsyncByteStream):
+    """A body read on demand, as a real connection's: the exchange (and its pool's use) ends only when the
+    client closes it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    async def __aiter__(self):  # type: ignore[override]
+        yield self.text.encode()
+
+
+def answer_with_host(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, stream=Streamed(request.url.host))
+
+
 def test_one_pool_per_host_and_idle_pools_are_closed_beyond_keep() -> None:
     from pipeline.crawl.pools import PoolPerHost
 
     made: list[str] = []
     closed: list[int] = []
 
-    class Body(httpx.AsyncByteStream):  # streamed, like a real connection's (read on demand, then closed)
-        def __init__(self, text: str) -> None:
-            self.text = text
-
-        async def __aiter__(self):  # type: ignore[override]
-            yield self.text.encode()
-
     class Recording(httpx.MockTransport):
         def __init__(self) -> None:
             self.number = len(made)
             made.append("pool")
-            super().__init__(lambda request: httpx.Response(200, stream=Body(request.url.host)))
+            super().__init__(answer_with_host)
 
         async def aclose(self) -> None:
             closed.append(self.number)
@@ -238,16 +246,9 @@ def test_idle_pools_closing_while_other_hosts_arrive_are_closed_once() -> None:
 
     closed: list[str] = []
 
-    class Body(httpx.AsyncByteStream):  # streamed, so that the exchange ends when the client closes it
-        def __init__(self, text: str) -> None:
-            self.text = text
-
-        async def __aiter__(self):  # type: ignore[override]
-            yield self.text.encode()
-
     class SlowToClose(httpx.MockTransport):
         def __init__(self) -> None:
-            super().__init__(lambda request: httpx.Response(200, stream=Body(request.url.host)))
+            super().__init__(answer_with_host)
             self.host = ""
 
         async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -283,13 +284,9 @@ def test_two_requests_to_a_new_host_while_pools_close_share_one_pool() -> None:
     made: list[int] = []
     closed: list[int] = []
 
-    class Body(httpx.AsyncByteStream):
-        async def __aiter__(self):  # type: ignore[override]
-            yield b"ok"
-
     class SlowToClose(httpx.MockTransport):
         def __init__(self) -> None:
-            super().__init__(lambda request: httpx.Response(200, stream=Body()))
+            super().__init__(answer_with_host)
             self.number = len(made)
             made.append(self.number)
 
