@@ -10,7 +10,8 @@ sees one). Each size is measured in one run, one after the other on the same ser
   in-process     the crawl core (Crawl) alone: no start-up, validate, store or writes; lychee's limits
 
 Every CLI run is a fresh process on a fresh database: start-up, validate, migrate, sync, crawl and the
-result writes are all in the wall time, as a user sees it. Peak RSS is each process's own (wait4).
+result writes are all in the wall time, as a user sees it. The package's bytecode is written first, as
+an install has it after its first run. Peak RSS is each process's own (wait4).
 "1st req" is the time from the start to the servers' first request, "after" from their last answer to
 the end of the process (concluding the run, writing, exit): the rest is the crawl itself.
 
@@ -367,6 +368,9 @@ def main() -> None:
     if args.in_process:
         in_process_child()
         return
+    from benchmarks._common import compile_package
+
+    compile_package()
     wanted = args.only.split(",")
     defaults = default_limits()
     process, port = start_server(latency)
