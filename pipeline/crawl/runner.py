@@ -39,7 +39,7 @@ from typing import NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 from pipeline.config import Config, HostLimits
-from pipeline.crawl.classify import Clues, classify
+from pipeline.crawl.classify import Clues, classify, rehearse
 from pipeline.crawl.cost import for_resource
 from pipeline.crawl.facts import Failure, Fetched, Probe
 from pipeline.crawl.fetch import NOMINAL_EXCHANGE_S, Fetcher
@@ -47,6 +47,8 @@ from pipeline.crawl.probe import probe_can_matter, probe_from, probe_origin, wan
 from pipeline.crawl.watch import NetworkWatch
 from pipeline.model import Resource
 from pipeline.status import Evidence, LinkVerdict, Outcome, Status
+
+REHEARSAL_TURNS = 10  # turns of the event loop the crawl's first requests get before the judgement rehearses
 
 # ---------------------------------------------------------------------------------------------------
 # The crawl core: URLs in, outcomes out. No database; the benchmark drives it directly.
@@ -417,8 +419,12 @@ class Crawl:
                 finally:
                     hosts.close()
 
+            # The judgement's patterns compile while the first requests are out, not when the first
+            # answer arrives: that would hold up every host's first answer, and so its next request.
+            rehearsal = asyncio.ensure_future(_rehearsed())
             try:
                 await _all(hosts.run(), planning())
+                await rehearsal
                 stopped = asyncio.ensure_future(stop.wait())
                 try:  # pages still being judged (one may wait for its host's probe), unless stopped
                     while judging and not stop.is_set():
@@ -438,6 +444,7 @@ class Crawl:
                             fetched = Fetched(job.url, failure=Failure(kind, why, network=True))
                             plan.settle(job, await crawler.judge(job.url, fetched, job.listed()))
             finally:
+                rehearsal.cancel()
                 for task in judging:
                     task.cancel()  # stopped, or a bug: their pages are dropped like the fetches in flight
                 # Stopped or given up: a resource whose own URL was judged goes with the links judged so far.
@@ -452,6 +459,14 @@ class Crawl:
                 fetched_controls = await asyncio.gather(*(fetcher.fetch(url) for url in controls))
                 for url, fetched in zip(controls, fetched_controls, strict=True):
                     watch.note_control(host_of(url), fetched)
+
+
+async def _rehearsed() -> None:
+    """The judgement rehearsed once the first requests are out (their connects and writes take a few turns
+    of the loop) and before their answers are back: on loopback at 100 ms, 0.05 s off the crawl."""
+    for _ in range(REHEARSAL_TURNS):
+        await asyncio.sleep(0)
+    rehearse()
 
 
 async def _nothing() -> list[str]:

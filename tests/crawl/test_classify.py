@@ -9,7 +9,8 @@ from types import MappingProxyType
 import pytest
 
 from pipeline.config import DomainRule
-from pipeline.crawl.classify import RULES, Clues, classify
+from pipeline.crawl import signals
+from pipeline.crawl.classify import RULES, Clues, classify, rehearse
 from pipeline.crawl.cost import for_resource
 from pipeline.crawl.facts import Failure, Fetched, Probe, Response
 from pipeline.crawl.probe import probe_from, wants_probe
@@ -555,3 +556,17 @@ def test_content_text_leaves_out_the_chrome_whatever_its_case(markup: str, conte
     from pipeline.crawl import html
 
     assert html.parse(markup).content_text == content
+
+
+def test_a_rehearsal_compiles_what_judging_a_plain_page_needs() -> None:
+    """rehearse() leaves nothing for the first real page to compile: the crawl runs it before the first
+    answers are back, so that they do not all wait for it."""
+    signals.pattern.cache_clear()
+    rehearse()
+    compiled = signals.pattern.cache_info().misses
+    page = b"<html><head><title>Linear maps</title></head><body><p>A matrix is a map.</p></body></html>"
+    for status in (200, 404, 410):
+        url = f"https://notes.example/linear-maps-{status}"
+        classify(Fetched(url, response=Response(url, status, {"content-type": "text/html"}, page)))
+    assert compiled > 0
+    assert signals.pattern.cache_info().misses == compiled

@@ -5,11 +5,18 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 
+import httpx
 import pytest
 
 from pipeline.config import CheckConfig, Config, DomainRule
+from pipeline.crawl import signals
 from pipeline.crawl.fetch import NOMINAL_EXCHANGE_S, Fetcher
-from pipeline.crawl.runner import _Hosts, _Job
+from pipeline.crawl.runner import Crawl, _Hosts, _Job
+from pipeline.status import Status
+from tests.crawl.helpers import TEST_CHECK, html
+from tests.factory import resource
+
+CONFIG = Config(check=TEST_CHECK)
 
 
 def run(
@@ -170,3 +177,27 @@ def test_a_host_whose_queue_fills_again_after_its_workers_left_gets_new_ones() -
 
     asyncio.run(main())
     assert done == ["https://a.org/1", "https://a.org/2", "https://a.org/3"]
+
+
+def test_the_judgement_rehearses_while_the_first_requests_are_out() -> None:
+    """Each first answer waits (a bounded number of loop turns) for the judgement's patterns to be compiled:
+    the crawl compiles them while its requests are out, not when the first answer is judged."""
+    signals.pattern.cache_clear()
+    turns_waited: list[int] = []
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        turns = 0
+        while not signals.pattern.cache_info().currsize and turns < 100:
+            await asyncio.sleep(0)
+            turns += 1
+        turns_waited.append(turns)
+        status = 404 if "roadmap-linkcheck" in request.url.path else 200
+        return httpx.Response(status, html=html(f"Notes on {request.url.path}"))
+
+    async def main() -> list[Status]:
+        fetcher = Fetcher(CONFIG, transport=httpx.MockTransport(answer))
+        resources = [resource(f"r{i}", url=f"https://host-{i % 3}.example/notes/{i}") for i in range(6)]
+        return [checked.outcome.status async for checked in Crawl(resources, CONFIG, fetcher).results()]
+
+    assert asyncio.run(asyncio.wait_for(main(), 10)) == [Status.OK] * 6
+    assert turns_waited and max(turns_waited) < 100
