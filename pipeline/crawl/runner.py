@@ -463,7 +463,7 @@ class Crawl:
 
 async def _rehearsed() -> None:
     """The judgement rehearsed once the first requests are out (their connects and writes take a few turns
-    of the loop) and before their answers are back: on loopback at 100 ms, 0.05 s off the crawl."""
+    of the loop) and before their answers are back: 0.04 s off the crawl core's 2,000 URLs on loopback."""
     for _ in range(REHEARSAL_TURNS):
         await asyncio.sleep(0)
     rehearse()
