@@ -358,7 +358,7 @@ class Crawl:
             while queue and not give_up.is_set():
                 await one(host, queue.popleft())
 
-        hosts = _Hosts(config, fetcher, work, stop, give_up)
+        hosts = _Hosts(fetcher, work, stop, give_up)
         plan = _Plan(hosts, self.held, deliver)
 
         def planned(resources: Iterable[Resource]) -> None:
@@ -504,14 +504,14 @@ class _Hosts:
 
     def __init__(
         self,
-        config: Config,
-        fetcher: Fetcher,  # its exchange time and worker bound, read as hosts are taken on
+        fetcher: Fetcher,  # its config's limits (the ones it enforces), exchange time and worker bound
         work: Callable[[str, deque[_Job]], Awaitable[None]],
         stop: asyncio.Event,
         give_up: asyncio.Event,
     ) -> None:
-        self.config, self.fetcher, self.work, self.stop, self.give_up = config, fetcher, work, stop, give_up
-        self.cap = max(1, config.check.concurrency)
+        self.fetcher, self.config = fetcher, fetcher.config
+        self.work, self.stop, self.give_up = work, stop, give_up
+        self.cap = max(1, self.config.check.concurrency)
         self.load = 0.0  # requests the running workers are expected to keep in flight
         self.queues: dict[str, deque[_Job]] = {}
         self.limits: dict[str, HostLimits] = {}

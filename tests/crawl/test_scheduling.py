@@ -44,7 +44,7 @@ def run(
     async def main() -> None:
         fetcher = Fetcher(config)  # never entered: only its estimates are read
         fetcher.exchange_s = exchange_s
-        hosts = _Hosts(config, fetcher, work, asyncio.Event(), asyncio.Event())
+        hosts = _Hosts(fetcher, work, asyncio.Event(), asyncio.Event())
         for host, n in sizes.items():
             for i in range(n):
                 hosts.offer(host, _Job(f"https://{host}/{i}"))
@@ -162,7 +162,7 @@ def test_a_host_whose_queue_fills_again_after_its_workers_left_gets_new_ones() -
                 done.append(queue.popleft().url)
                 await asyncio.sleep(0)
 
-        hosts = _Hosts(config, Fetcher(config), work, asyncio.Event(), asyncio.Event())
+        hosts = _Hosts(Fetcher(config), work, asyncio.Event(), asyncio.Event())
         running = asyncio.create_task(hosts.run())
         hosts.offer("a.org", _Job("https://a.org/1"))
         while len(done) < 1:
