@@ -432,7 +432,6 @@ _REHEARSAL_PAGE = (
 def rehearse() -> None:
     """Judge a made-up page once, so that the judgement's patterns are compiled (some 50 ms of work) before
     a real answer waits for them. The crawl runs it while its first requests are out."""
+    url, headers = "https://rehearsal.invalid/notes", {"content-type": "text/html; charset=utf-8"}
     for status in (200, 404):
-        url = "https://rehearsal.invalid/notes"
-        headers = {"content-type": "text/html; charset=utf-8"}
         classify(Fetched(url, response=Response(url, status, headers, _REHEARSAL_PAGE)))

@@ -199,6 +199,20 @@ def answer_with_host(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, stream=Streamed(request.url.host))
 
 
+class SlowToClose(httpx.MockTransport):
+    """A pool whose closing awaits, as a real one's does (wire.Wire closes its sockets): numbered in the
+    order made, its number recorded in `closed` once closed."""
+
+    def __init__(self, made: list[int], closed: list[int]) -> None:
+        super().__init__(answer_with_host)
+        self.number, self.closed = len(made), closed
+        made.append(self.number)
+
+    async def aclose(self) -> None:
+        await asyncio.sleep(0)  # a turn of the event loop, as closing sockets takes
+        self.closed.append(self.number)
+
+
 def test_one_pool_per_host_and_idle_pools_are_closed_beyond_keep() -> None:
     from pipeline.crawl.pools import PoolPerHost
 
@@ -244,23 +258,11 @@ def test_idle_pools_closing_while_other_hosts_arrive_are_closed_once() -> None:
     list with more hosts than `keep` whose names all failed to resolve at once)."""
     from pipeline.crawl.pools import PoolPerHost
 
-    closed: list[str] = []
-
-    class SlowToClose(httpx.MockTransport):
-        def __init__(self) -> None:
-            super().__init__(answer_with_host)
-            self.host = ""
-
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            self.host = request.url.host
-            return await super().handle_async_request(request)
-
-        async def aclose(self) -> None:
-            await asyncio.sleep(0)  # a turn of the event loop, as closing sockets takes
-            closed.append(self.host)
+    made: list[int] = []
+    closed: list[int] = []
 
     async def main() -> list[str]:
-        pools = PoolPerHost(SlowToClose, keep=1)
+        pools = PoolPerHost(lambda: SlowToClose(made, closed), keep=1)
         async with httpx.AsyncClient(transport=pools) as client:
             held = [
                 await client.send(client.build_request("GET", f"https://{h}.example/"), stream=True)
@@ -284,18 +286,8 @@ def test_two_requests_to_a_new_host_while_pools_close_share_one_pool() -> None:
     made: list[int] = []
     closed: list[int] = []
 
-    class SlowToClose(httpx.MockTransport):
-        def __init__(self) -> None:
-            super().__init__(answer_with_host)
-            self.number = len(made)
-            made.append(self.number)
-
-        async def aclose(self) -> None:
-            await asyncio.sleep(0)
-            closed.append(self.number)
-
     async def main() -> None:
-        pools = PoolPerHost(SlowToClose, keep=1)
+        pools = PoolPerHost(lambda: SlowToClose(made, closed), keep=1)
         async with httpx.AsyncClient(transport=pools) as client:
             for host in ("a.example", "c.example"):
                 await client.get(f"https://{host}/")
