@@ -24,14 +24,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
-
-from sqlalchemy import Connection, Engine, text
-from sqlalchemy.engine import URL
-from sqlalchemy.exc import OperationalError
+from typing import TYPE_CHECKING
 
 from pipeline.clock import isoformat, utcnow
 from pipeline.errors import LockedError, StoreError
-from pipeline.store.engine import make_engine, parse_database_url, sqlite_file
+from pipeline.store.location import plain_sqlite_file
+
+if TYPE_CHECKING:  # SQLAlchemy is imported where a URL must be parsed: a plain SQLite file needs none
+    from sqlalchemy import Connection, Engine
+    from sqlalchemy.engine import URL
 
 # Two int4 keys (pg_try_advisory_lock(int, int)) so the holder can be found in pg_locks by classid/objid.
 PG_LOCK_CLASS = 0x726D6170  # "rmap"
@@ -62,11 +63,17 @@ class LockHolder:
         return ", ".join(parts) or "holder unknown"
 
 
-def lock_path_for(url: URL, purpose: str = "run") -> Path | None:
+def lock_path_for(url: URL | str, purpose: str = "run") -> Path | None:
     """The lock file beside a SQLite file database; None for in-memory SQLite and other databases."""
+    from pipeline.store.engine import sqlite_file
+
     database = sqlite_file(url)
     if database is None:
         return None
+    return _lock_file(database, purpose)
+
+
+def _lock_file(database: Path, purpose: str) -> Path:
     return database.with_name(f"{database.name}.{PURPOSES[purpose][0]}")
 
 
@@ -79,7 +86,17 @@ def run_lock(
     Raises LockedError at once (never waits) when another process holds it, naming the holder.
     `command` is recorded for that message, e.g. "roadmap nightly". purpose "schedule" is a separate
     lock that one `roadmap schedule` process holds for its whole life.
+    A plain SQLite file URL (store.location) is locked without importing SQLAlchemy.
     """
+    if isinstance(target, str) and (database := plain_sqlite_file(target)) is not None:
+        with _file_lock(_lock_file(database, purpose), command, purpose) as holder:
+            yield holder
+        return
+    from sqlalchemy import Engine
+    from sqlalchemy.engine import URL
+
+    from pipeline.store.engine import make_engine, parse_database_url
+
     if isinstance(target, Engine):
         url = target.url
     else:
@@ -166,6 +183,9 @@ def _advisory_lock(engine: Engine, command: str, purpose: str) -> Iterator[LockH
     The server drops it when the session ends, however the holder died (tests/nightly/test_lock_postgres.py
     kills one). Advisory locks are per database, like the lock file beside a SQLite database.
     """
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
     key1, key2 = PG_LOCK_CLASS, PURPOSES[purpose][1]
     database = engine.url.render_as_string(hide_password=True)
     where = f"advisory lock ({key1}, {key2}) on {database}"
@@ -200,6 +220,8 @@ def _advisory_lock(engine: Engine, command: str, purpose: str) -> Iterator[LockH
 def _advisory_holder(connection: Connection, key1: int, key2: int, where: str) -> LockHolder:
     """Who holds the advisory lock, from pg_locks and pg_stat_activity (columns another role may not see
     are NULL: then the holder is partly unknown, never a failure)."""
+    from sqlalchemy import text
+
     row = connection.execute(
         text(
             "SELECT a.pid, a.state_change, a.application_name FROM pg_locks l "

@@ -1,5 +1,6 @@
-"""`roadmap check` opens the store in a thread while the crawl starts: the run is recorded as before, and a
-store it cannot take stops it with the store's one-line error, recording nothing."""
+"""`roadmap check` takes the run lock, starts its crawl, and opens the store in a thread once the first
+requests are out: the run is recorded as before, and a store it cannot take stops it with the store's
+one-line error, recording nothing."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -125,6 +127,44 @@ def test_the_first_requests_go_out_before_the_catalogue_is_validated(
     assert at_request[0] < len(URLS)  # files were still being validated
     assert report.run.conclusion == "complete" and report.run.checked == len(URLS)
     assert list(report.outcomes) == sorted(URLS)  # in catalogue order, as before
+
+
+def test_the_store_is_opened_once_the_first_requests_are_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its thread's work (imports, migrations, sync) would compete with the crawl's start for the
+    interpreter: it waits until every host's first request is out."""
+    write_catalogue(tmp_path, URLS)
+    hosts_asked: list[str] = []
+    at_first_request: list[tuple[bool, bool]] = []
+    events: list[str] = []
+    opened_store, begin = checkrun._opened_store, checkrun.StoreOpening.begin
+    store_opening = threading.Event()
+
+    def opening(*args: object) -> object:
+        events.append(f"store opened, {len(hosts_asked)} hosts asked")
+        store_opening.set()
+        return opened_store(*args)  # type: ignore[arg-type]
+
+    def beginning(self: checkrun.StoreOpening) -> None:
+        events.append(f"begin, {len(hosts_asked)} hosts asked")
+        begin(self)
+
+    monkeypatch.setattr(checkrun, "_opened_store", opening)
+    monkeypatch.setattr(checkrun.StoreOpening, "begin", beginning)
+
+    def note(request: httpx.Request) -> None:
+        if request.url.host not in hosts_asked:
+            if not hosts_asked:  # the store's thread gets its chance: an ungated one opens the store now
+                store_opening.wait(timeout=0.3)
+            hosts_asked.append(request.url.host)
+            at_first_request.append(((tmp_path / "r.db.lock").exists(), (tmp_path / "r.db").exists()))
+
+    report = check_noting(tmp_path, note)
+    # At each of the four hosts' first requests: the lock was taken, the database not created yet.
+    assert at_first_request == [(True, False)] * 4
+    assert events[:2] == ["begin, 4 hosts asked", "store opened, 4 hosts asked"]
+    assert report.run.conclusion == "complete" and report.run.checked == len(URLS)
 
 
 def test_an_invalid_file_stops_the_crawl_and_records_nothing(

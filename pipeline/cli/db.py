@@ -13,11 +13,11 @@ from pipeline.store.engine import (
     current_revision,
     head_revision,
     make_engine,
-    resolve_database_url,
     revisions,
     sqlite_file,
     upgrade,
 )
+from pipeline.store.location import resolve_database_url
 
 
 @click.group("db")

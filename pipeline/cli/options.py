@@ -22,7 +22,7 @@ catalogue_option = click.option(
     "Default: $ROADMAP_CATALOGUE, else catalogue/.",
 )
 
-# No default here: the flag wins, then the environment, then the file (store.engine.resolve_database_url).
+# No default here: the flag wins, then the environment, then the file (store.location.resolve_database_url).
 database_option = click.option(
     "--database",
     "database_url",

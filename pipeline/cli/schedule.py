@@ -57,7 +57,8 @@ def command(catalogue_dir: Path, database_url: str | None, allow_private_address
 def _schedule(catalogue_dir: Path, database_url: str | None, allow_private_addresses: bool) -> Any:
     from pipeline.lock import run_lock
     from pipeline.schedule import make_trigger, run_schedule
-    from pipeline.store.engine import open_store, resolve_database_url
+    from pipeline.store.engine import open_store
+    from pipeline.store.location import resolve_database_url
     from pipeline.validate import load_valid_catalogue
 
     catalogue = load_valid_catalogue(catalogue_dir)

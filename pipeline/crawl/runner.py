@@ -306,6 +306,8 @@ class Crawl:
     (a resource whose own URL was judged is yielded with the links judged so far).
     controls: other URLs of the catalogue (hosts to exclude -> URLs) asked, recording nothing, when a
     small run cannot tell a dead host from a dead network on its own.
+    underway: called once the first requests are out and the judgement is rehearsed (a few turns of the
+    loop after the crawl starts, before their answers are back): the moment for work that can wait.
     """
 
     resources: Sequence[Resource] | AsyncIterable[Sequence[Resource]]
@@ -315,6 +317,7 @@ class Crawl:
     controls: Callable[[set[str]], Awaitable[list[str]]] = lambda _exclude: _nothing()
     held: Collection[str] = frozenset()
     answers: Callable[[], Awaitable[Mapping[str, Outcome]]] = lambda: _answers_none()
+    underway: Callable[[], None] = lambda: None
     watch: NetworkWatch | None = None
 
     async def results(self) -> AsyncIterator[Checked]:
@@ -421,7 +424,7 @@ class Crawl:
 
             # The judgement's patterns compile while the first requests are out, not when the first
             # answer arrives: that would hold up every host's first answer, and so its next request.
-            rehearsal = asyncio.ensure_future(_rehearsed())
+            rehearsal = asyncio.ensure_future(_rehearsed(self.underway))
             try:
                 await _all(hosts.run(), planning())
                 await rehearsal
@@ -461,12 +464,14 @@ class Crawl:
                     watch.note_control(host_of(url), fetched)
 
 
-async def _rehearsed() -> None:
+async def _rehearsed(then: Callable[[], None]) -> None:
     """The judgement rehearsed once the first requests are out (their connects and writes take a few turns
-    of the loop) and before their answers are back: 0.04 s off the crawl core's 2,000 URLs on loopback."""
+    of the loop) and before their answers are back: 0.04 s off the crawl core's 2,000 URLs on loopback.
+    Then the crawl is under way: `then()`."""
     for _ in range(REHEARSAL_TURNS):
         await asyncio.sleep(0)
     rehearse()
+    then()
 
 
 async def _nothing() -> list[str]:

@@ -7,7 +7,6 @@ so the same models and migrations run unchanged on PostgreSQL.
 from __future__ import annotations
 
 import difflib
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,22 +19,11 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from pipeline.errors import StoreError
+from pipeline.store.location import plain_sqlite_file, resolve_database_url
 
-DATABASE_FILE = "roadmap.db"
-DATABASE_ENV = "ROADMAP_DATABASE_URL"
 BUSY_TIMEOUT_MS = 30_000  # a reader and the crawler share the file: wait for the other's write, don't fail
 # migrations/ sits beside the package in the repository (editable installs keep it there).
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
-
-
-def default_database_url(catalogue_dir: Path) -> str:
-    """A SQLite file in the list repository (the catalogue directory's parent); *.db is git-ignored."""
-    return f"sqlite:///{(Path(catalogue_dir).resolve().parent / DATABASE_FILE).as_posix()}"
-
-
-def resolve_database_url(database_url: str | None, catalogue_dir: Path) -> str:
-    """The flag wins, then $ROADMAP_DATABASE_URL, then the file beside the catalogue."""
-    return database_url or os.environ.get(DATABASE_ENV) or default_database_url(catalogue_dir)
 
 
 # Schemes SQLAlchemy itself knows; anything else must be a dialect some installed package registers.
@@ -92,6 +80,8 @@ def _dialect_installed(url: URL) -> bool:
 def sqlite_file(url: URL | str) -> Path | None:
     """The file of a SQLite database; None for an in-memory one (no path, :memory:, mode=memory) and for
     other databases. The one answer to "is this a SQLite file?" (the run lock, `roadmap db`, the engine)."""
+    if isinstance(url, str) and (plain := plain_sqlite_file(url)) is not None:
+        return plain  # read without SQLAlchemy: see store.location
     url = make_url(url) if isinstance(url, str) else url
     if url.get_backend_name() != "sqlite":
         return None

@@ -201,3 +201,33 @@ def test_the_judgement_rehearses_while_the_first_requests_are_out() -> None:
 
     assert asyncio.run(asyncio.wait_for(main(), 10)) == [Status.OK] * 6
     assert turns_waited and max(turns_waited) < 100
+
+
+def test_the_crawl_says_it_is_under_way_once_its_first_requests_are_out() -> None:
+    """`underway` (the moment `roadmap check` opens its store) comes after every host's first request was
+    sent and before any answer is back: the work that can wait never delays the first requests."""
+    sent: list[str] = []
+    at_underway: list[tuple[int, int]] = []
+    answered = 0
+    release = asyncio.Event()
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        nonlocal answered
+        sent.append(request.url.host)
+        await release.wait()  # held until the crawl is under way (bounded: wait_for below)
+        answered += 1
+        status = 404 if "roadmap-linkcheck" in request.url.path else 200
+        return httpx.Response(status, html=html(f"Notes on {request.url.path}"))
+
+    def underway() -> None:
+        at_underway.append((len(set(sent)), answered))
+        release.set()
+
+    async def main() -> list[Status]:
+        fetcher = Fetcher(CONFIG, transport=httpx.MockTransport(answer))
+        resources = [resource(f"r{i}", url=f"https://host-{i % 3}.example/notes/{i}") for i in range(6)]
+        crawl = Crawl(resources, CONFIG, fetcher, underway=underway)
+        return [checked.outcome.status async for checked in crawl.results()]
+
+    assert asyncio.run(asyncio.wait_for(main(), 10)) == [Status.OK] * 6
+    assert at_underway == [(3, 0)]  # once, the three hosts asked, nothing answered yet

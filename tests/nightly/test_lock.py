@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,8 @@ from sqlalchemy import make_url
 
 from pipeline.errors import LockedError
 from pipeline.lock import lock_path_for, run_lock
-from tests.nightly.conftest import lock_holder
+from tests.crawl.server import LoopbackServer
+from tests.nightly.conftest import IPS, lock_holder, serve_ok, write_catalogue
 
 
 @pytest.mark.parametrize(
@@ -78,3 +81,28 @@ def test_a_killed_holder_never_blocks_the_next_run(tmp_path: Path) -> None:
     assert f'"pid": {holder.pid}' in (tmp_path / "roadmap.db.lock").read_text()
     with run_lock(url, command="roadmap nightly") as again:
         assert again.pid == os.getpid()
+
+
+@pytest.mark.slow
+def test_a_check_process_refused_by_the_lock_fetches_nothing(tmp_path: Path, server: LoopbackServer) -> None:
+    """A real process, which imports what it needs as it goes: the lock is taken before the first request
+    (it once was taken by the store's thread while the crawl started, and a refused run had already sent
+    a request to every host)."""
+    catalogue = write_catalogue(
+        tmp_path, {f"r{i}": serve_ok(server, f"r{i}", ip) for i, ip in enumerate(IPS)}
+    )
+    url = f"sqlite:///{tmp_path}/state/roadmap.db"
+    env = {k: v for k, v in os.environ.items() if k != "ROADMAP_DATABASE_URL"}
+    command = [sys.executable, "-m", "pipeline", "check", "--allow-private-addresses"]
+    with lock_holder(url, "roadmap nightly") as holder:
+        refused = subprocess.run(
+            [*command, "--catalogue", str(catalogue), "--database", url],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+    assert (refused.returncode, refused.stdout) == (2, "")
+    assert f"roadmap.db is in use by another run (pid {holder.pid}, roadmap nightly, since " in refused.stderr
+    assert sum(server.stats.hits.values()) == 0
+    assert not (tmp_path / "state" / "roadmap.db").exists()  # nothing opened either

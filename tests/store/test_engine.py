@@ -15,10 +15,10 @@ from pipeline.errors import StoreError
 from pipeline.store.engine import (
     BUSY_TIMEOUT_MS,
     current_revision,
-    default_database_url,
     head_revision,
     open_store,
 )
+from pipeline.store.location import default_database_url
 
 T0 = datetime(2026, 1, 1)
 
