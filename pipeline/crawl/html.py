@@ -13,6 +13,9 @@ from functools import cached_property
 from selectolax.lexbor import LexborHTMLParser
 
 TEXT_KEEP = 20_000  # characters of visible text kept for phrase rules; enough for any wall or notice
+# How much of a page's raw text is collapsed first, then next: enough for TEXT_KEEP collapsed characters
+# unless one in five, then three in four, are whitespace (then all of it is collapsed).
+_HEADS_RAW = (TEXT_KEEP * 5 // 4, TEXT_KEEP * 4)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _CT_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
 _SCRIPT_REDIRECT = re.compile(
@@ -34,7 +37,7 @@ class PageFacts:
     not_free: str | None  # where schema.org isAccessibleForFree=false was declared, if it was
     password_form: bool  # a form with a password field
     text: str  # visible text, whitespace collapsed, first TEXT_KEEP characters
-    text_length: int  # length of the whole visible text
+    text_length: int  # length of the visible text, counted up to TEXT_KEEP + 1 (rules read at most 2,500)
     scripts: int  # <script> elements (inline or not)
     app_shell: bool  # a client-side app root or a "please enable JavaScript" notice
     meta_refresh: tuple[float, str] | None  # (delay seconds, target) of <meta http-equiv=refresh>
@@ -90,6 +93,18 @@ def _clean(text: str | None) -> str:
     """Whitespace runs collapsed to one space, none at the ends. str.split() splits on exactly the
     characters regex's \\s matches (Unicode whitespace), three times faster than re.sub on a long page."""
     return " ".join((text or "").split())
+
+
+def _clean_head(text: str) -> tuple[str, int]:
+    """_clean(text)[:TEXT_KEEP], and its length counted up to TEXT_KEEP + 1, from as little of text as
+    gives them. Collapsing the words of a long page's whole text (140 KB of an article) took half the
+    time its facts took; the collapsed head of a text is the head of the collapsed text (at most its last
+    word is cut, and it falls beyond TEXT_KEEP)."""
+    for size in _HEADS_RAW:
+        if len(text) > size and len(head := _clean(text[:size])) > TEXT_KEEP:
+            return head[:TEXT_KEEP], TEXT_KEEP + 1
+    whole = _clean(text)
+    return whole[:TEXT_KEEP], min(len(whole), TEXT_KEEP + 1)
 
 
 def _json_ld_objects(document: object) -> Iterator[dict]:
@@ -195,14 +210,14 @@ def parse(markup: str) -> PageFacts:
             break
     tree.strip_tags(["script", "style", "noscript", "template", "svg", "head"])
     root = tree.body or tree.root
-    text = _clean(root.text(deep=True, separator=" ")) if root else ""
+    text, text_length = _clean_head(root.text(deep=True, separator=" ")) if root else ("", 0)
     # What the page offers, without its chrome: a "buy the print edition" box in a sidebar is no paywall.
     # No chrome element without its start tag in the markup: then the text is all content already.
     content_text = text
     if _CHROME_TAG.search(markup):
         tree.strip_tags(sorted(_CHROME))
         root = tree.body or tree.root
-        content_text = _clean(root.text(deep=True, separator=" ")) if root else ""
+        content_text = _clean_head(root.text(deep=True, separator=" "))[0] if root else ""
     app_shell = has_app_root or (
         "javascript" in noscript and ("enable" in noscript or "requires" in noscript)
     )
@@ -212,12 +227,12 @@ def parse(markup: str) -> PageFacts:
         anchors=frozenset(anchors),
         not_free=not_free,
         password_form=password_form,
-        text=text[:TEXT_KEEP],
-        text_length=len(text),
+        text=text,
+        text_length=text_length,
         scripts=scripts,
         app_shell=app_shell,
         meta_refresh=refresh,
         script_redirect=script_redirect,
-        content_text=None if content_text == text else content_text[:TEXT_KEEP],
+        content_text=None if content_text == text else content_text,
         canonical=canonical,
     )

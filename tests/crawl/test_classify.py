@@ -543,6 +543,41 @@ def test_page_text_whitespace_is_collapsed_like_regex_whitespace(raw: str, clean
     assert html._clean(raw) == clean == re.sub(r"\s+", " ", raw).strip()
 
 
+WORDS = ("matrix", "über", "eigenvalue", "a", "price\u00a0$5", "x" * 300)
+
+
+def _words(seed: int, count: int, spaces: tuple[str, ...], words: tuple[str, ...] = WORDS) -> str:
+    """count words separated by runs (1-9) of the given whitespace, the same for the same seed."""
+    import random
+
+    chosen = random.Random(seed)
+    return "".join(chosen.choice(words) + chosen.choice(spaces) * chosen.randint(1, 9) for _ in range(count))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        _words(1, 12_000, (" ",)),  # a long page: its first head is enough
+        _words(2, 20_000, ("\n", "\u2003"), WORDS[:4]),  # whitespace-heavy: its second head
+        _words(3, 20_000, ("\t" * 8,), ("a", "b")),  # nearly all whitespace: all of it
+        _words(4, 3_000, ("\n   ",), WORDS[:4]),  # longer than a head, shorter once collapsed
+        _words(5, 40, (" ",)),  # short
+        "x" * 30_000,  # one word longer than TEXT_KEEP
+        " " * 100_000,
+    ],
+    ids=["long", "second-head", "all-of-it", "collapses-short", "short", "one-long-word", "blank"],
+)
+def test_the_kept_text_and_its_length_are_those_of_the_whole_text_collapsed(raw: str) -> None:
+    """Only as much of a long page's text is collapsed as gives the kept head: the same head, and the same
+    length up to TEXT_KEEP + 1, as collapsing it all."""
+    from pipeline.crawl import html
+
+    whole = html._clean(raw)
+    assert html._clean_head(raw) == (whole[: html.TEXT_KEEP], min(len(whole), html.TEXT_KEEP + 1))
+    facts = html.parse(f"<html><body><p>{raw}</p></body></html>")
+    assert (facts.text, facts.text_length) == html._clean_head(raw)
+
+
 @pytest.mark.parametrize(
     ("markup", "content"),
     [
