@@ -16,6 +16,9 @@ What the wire guarantees fetch.py:
 - it connects only to public addresses (unless allow_private): its resolver drops the others, and a name
   with no public address fails with UnsafeAddressError before any connection is made (a literal address
   is checked by fetch.py before it gets here);
+- a head aiohttp's parser refuses (a Content-Length beside chunked framing, a space before a colon, more
+  than 128 lines) is asked for once more over a connection of its own and read as a browser reads it
+  (lenient.py); what browsers refuse too keeps aiohttp's error;
 - aiohttp's exceptions reach fetch.py as httpx's (ConnectTimeout, ReadTimeout, ConnectError,
   RemoteProtocolError, ReadError) with the original as their cause, which neterrors.map_error reads. None
   is a TimeoutError: fetch.py's own time budget is the only one.
@@ -31,6 +34,7 @@ from contextlib import contextmanager
 import aiohttp
 import httpx
 from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.http_exceptions import HttpProcessingError
 from yarl import URL
 
 from pipeline.crawl import safety
@@ -49,9 +53,10 @@ class Wire(httpx.AsyncBaseTransport):
         self._tls = tls
         self._allow_private = allow_private
         self._session: aiohttp.ClientSession | None = None
+        self._resolver: _PublicOnly | None = None
 
     def _open(self) -> aiohttp.ClientSession:
-        resolver = _PublicOnly(aiohttp.ThreadedResolver(), allow_private=self._allow_private)
+        self._resolver = resolver = _PublicOnly(aiohttp.ThreadedResolver(), allow_private=self._allow_private)
         connector = aiohttp.TCPConnector(limit=0, ssl=self._tls, resolver=resolver)
         return aiohttp.ClientSession(
             connector=connector,
@@ -67,27 +72,47 @@ class Wire(httpx.AsyncBaseTransport):
         if self._session is None:
             self._session = self._open()
         timeouts = request.extensions.get("timeout", {})
-        with _as_httpx(tls=request.url.scheme == "https"):
-            answer = await self._session.request(
-                request.method,
-                URL(str(request.url), encoded=True),  # as fetch.py wrote it: not quoted again
-                headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw],
-                data=request.content or None,
-                allow_redirects=False,
-                # connect: the name looked up, connected to and the TLS handshake done (as httpcore's was)
-                timeout=aiohttp.ClientTimeout(
-                    total=None,
-                    connect=timeouts.get("connect"),
-                    sock_connect=timeouts.get("connect"),
-                    sock_read=timeouts.get("read"),
-                ),
-            )
+        try:
+            with _as_httpx(tls=request.url.scheme == "https"):
+                answer = await self._session.request(
+                    request.method,
+                    URL(str(request.url), encoded=True),  # as fetch.py wrote it: not quoted again
+                    headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw],
+                    data=request.content or None,
+                    allow_redirects=False,
+                    # connect: the name looked up, connected to and the TLS handshake done (as httpcore's was)
+                    timeout=aiohttp.ClientTimeout(
+                        total=None,
+                        connect=timeouts.get("connect"),
+                        sock_connect=timeouts.get("connect"),
+                        sock_read=timeouts.get("read"),
+                    ),
+                )
+        except httpx.RemoteProtocolError as refused:
+            if not _head_refused(refused) or (read := await self._as_a_browser(request)) is None:
+                raise
+            return read
         return httpx.Response(
             answer.status,
             headers=list(answer.raw_headers),
             stream=_Body(answer),
             extensions={"reason_phrase": (answer.reason or "").encode("latin-1", "replace")},
         )
+
+    async def _as_a_browser(self, request: httpx.Request) -> httpx.Response | None:
+        """aiohttp refused the head of the answer: the request once more, its head read as a browser reads
+        it (crawl/lenient.py); None when that fails too, and aiohttp's refusal stands."""
+        from pipeline.crawl import lenient  # h11, imported for the rare server that needs it
+
+        url = request.url
+        tls = self._tls if url.scheme == "https" else None
+        assert self._resolver is not None  # the session asked first
+        try:
+            found = await self._resolver.resolve(url.host, url.port or (443 if tls else 80), socket.AF_UNSPEC)
+            answer = await lenient.exchange(request, [entry["host"] for entry in found], tls)
+        except (httpx.HTTPError, OSError, UnsafeAddressError):
+            return None
+        return answer
 
     async def aclose(self) -> None:
         if self._session is not None:
@@ -130,6 +155,14 @@ class _PublicOnly(AbstractResolver):
 
     async def close(self) -> None:
         await self._resolver.close()
+
+
+def _head_refused(error: httpx.RemoteProtocolError) -> bool:
+    """aiohttp's parser refused the head of the answer (not a connection that broke)."""
+    refusal = error.__cause__
+    return isinstance(refusal, aiohttp.ClientResponseError) and isinstance(
+        refusal.__cause__, HttpProcessingError
+    )
 
 
 @contextmanager

@@ -7,12 +7,15 @@ import gzip
 import socket
 import ssl
 
+import aiohttp
 import httpx
 import pytest
+import trustme
 
 from pipeline.crawl.neterrors import UnsafeAddressError
 from pipeline.crawl.wire import Wire, _PublicOnly
-from tests.crawl.server import LoopbackServer, Request, reply
+from tests.crawl.helpers import TLS_IP
+from tests.crawl.server import Handler, LoopbackServer, Request, reply
 
 IP = "127.0.0.2"
 
@@ -113,3 +116,70 @@ def test_a_name_with_no_public_address_is_refused_before_connecting() -> None:
     resolver = _PublicOnly(_Fixed("127.0.0.9", "169.254.169.254"), allow_private=False)  # type: ignore[arg-type]
     with pytest.raises(UnsafeAddressError, match=r"inside\.example resolves to 127\.0\.0\.9: .*loopback"):
         asyncio.run(resolver.resolve("inside.example", 80))
+
+
+# --- heads aiohttp refuses and browsers open: asked again and read as a browser reads them -------------
+
+PAGE = b"<html><head><title>Notes</title></head><body><p>Eigenvalues, gently.</p></body></html>"
+CHUNKED_WITH_LENGTH = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\nContent-Length: 7\r\n\r\n"
+    + b"%x\r\n%s\r\n0\r\n\r\n" % (len(PAGE), PAGE)
+)
+
+
+def answering(data: bytes, *, stall: float = 0.0) -> Handler:
+    """These bytes (the head alone to a HEAD), then nothing for `stall` seconds, then the close."""
+
+    async def handler(request: Request, writer: asyncio.StreamWriter) -> bool:
+        writer.write(data.split(b"\r\n\r\n")[0] + b"\r\n\r\n" if request.method == "HEAD" else data)
+        await writer.drain()
+        await asyncio.sleep(stall)
+        return False
+
+    return handler
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_a_refused_head_is_asked_again_and_read_as_a_browser_reads_it(method: str) -> None:
+    with LoopbackServer(ips=(IP,)) as server:
+        server.route("/p", answering(CHUNKED_WITH_LENGTH))
+        [(response, body)] = exchange(wire(), httpx.Request(method, server.url("/p")))
+        assert server.hits("/p") == 2  # aiohttp's attempt, then the browser's reading
+    assert response.status_code == 200 and response.headers["content-type"] == "text/html"
+    assert "content-length" not in response.headers  # the chunked framing won
+    assert body == (PAGE if method == "GET" else b"")
+
+
+def test_a_head_refused_over_tls_is_read_again_over_tls() -> None:
+    ca = trustme.CA()
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(TLS_IP).configure_cert(served)
+    client = ssl.create_default_context()
+    ca.configure_trust(client)
+    with LoopbackServer(ips=(TLS_IP,), tls=served) as server:
+        server.route("/p", answering(b"HTTP/1.1 200 OK\r\nContent-Type : text/html\r\n\r\n" + PAGE))
+        [(response, body)] = exchange(
+            Wire(client, allow_private=True), httpx.Request("GET", server.url("/p"))
+        )
+    assert response.status_code == 200 and body == PAGE  # no length: the body ends with the connection
+
+
+def test_a_head_browsers_refuse_too_keeps_aiohttps_error() -> None:
+    two_lengths = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: %d\r\n\r\n%s" % (len(PAGE), PAGE)
+    with LoopbackServer(ips=(IP,)) as server:
+        server.route("/p", answering(two_lengths))
+        with pytest.raises(httpx.RemoteProtocolError) as raised:
+            exchange(wire(), httpx.Request("GET", server.url("/p")))
+        assert server.hits("/p") == 2
+    assert isinstance(
+        raised.value.__cause__, aiohttp.ClientResponseError
+    )  # the first refusal is the evidence
+
+
+def test_a_stalled_body_after_a_refused_head_is_a_read_timeout_never_a_timeout_error() -> None:
+    with LoopbackServer(ips=(IP,)) as server:
+        server.route("/p", answering(CHUNKED_WITH_LENGTH[: -len(b"0\r\n\r\n")], stall=3))
+        request = httpx.Request("GET", server.url("/p"), extensions={"timeout": {"read": 0.2}})
+        with pytest.raises(httpx.ReadTimeout) as raised:
+            exchange(wire(), request)
+    assert not isinstance(raised.value, TimeoutError)

@@ -35,6 +35,8 @@ from tests.crawl.helpers import (
 )
 from tests.crawl.server import CAP_SECONDS, LoopbackServer, Request, reply
 
+CHUNKED = b"%x\r\n%s\r\n0\r\n\r\n" % (len(ODD_PAGE), ODD_PAGE)  # ODD_PAGE as one chunk
+
 CASES = [
     served(
         "301 without Location",
@@ -89,6 +91,64 @@ CASES = [
         "conflicting Content-Length",
         "/p",
         raw(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n" + LENGTH + ODD_PAGE),
+        Status.SERVER_ERROR,
+        "protocol",
+    ),
+    # Heads aiohttp refuses and browsers open: read again as a browser reads them (crawl/lenient.py).
+    served(
+        "Content-Length beside chunked Transfer-Encoding",
+        "/p",
+        raw(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n" + LENGTH + CHUNKED
+        ),
+        Status.OK,
+        None,
+    ),
+    served(
+        "a space before a header's colon",
+        "/p",
+        raw(b"HTTP/1.1 200 OK\r\nContent-Type : text/html\r\n" + LENGTH + ODD_PAGE),
+        Status.OK,
+        None,
+    ),
+    served(
+        "a header line without a colon",
+        "/p",
+        raw(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Powered-By PHP\r\n" + LENGTH + ODD_PAGE),
+        Status.OK,
+        None,
+    ),
+    served(
+        "the same Content-Length twice",
+        "/p",
+        raw(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+            + LENGTH.replace(b"\r\n\r\n", b"\r\n")
+            + LENGTH
+            + ODD_PAGE
+        ),
+        Status.OK,
+        None,
+    ),
+    served(
+        "300 header lines",
+        "/p",
+        raw(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+            + b"Set-Cookie: c=1\r\n" * 300
+            + LENGTH
+            + ODD_PAGE
+        ),
+        Status.OK,
+        None,
+    ),
+    served(
+        "a chunk size that is no number",
+        "/p",
+        raw(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"
+            + ODD_PAGE
+        ),
         Status.SERVER_ERROR,
         "protocol",
     ),
