@@ -68,6 +68,7 @@ from tests.crawl.helpers import (
     PDF,
     PROSE,
     html,
+    raw,
     refresh_page,
 )
 from tests.crawl.server import (
@@ -96,6 +97,10 @@ BOOK = (
     + "<aside>Print edition: $39.99. <a href=/shop>Buy from the publisher</a>.</aside>"
 )
 REFUSED_IP = "127.1.250.1"  # nothing listens there
+ODD_BODY = html("Singular values", PROSE).encode()
+ODD_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+ODD_LENGTH = b"Content-Length: %d\r\n\r\n" % len(ODD_BODY)
+ODD_CHUNKED = b"%x\r\n%s\r\n0\r\n\r\n" % (len(ODD_BODY), ODD_BODY)
 
 NONE, FIX, UPDATE = "none", "fix", "update-url"
 
@@ -229,6 +234,37 @@ SCENARIOS: tuple[Scenario, ...] = (
         NONE,
         "/p",
         lambda f: {"/p": sequence(reply(500, "oops"), page("Fine now"))},
+    ),
+    # --- heads that break HTTP/1.1 the way browsers forgive: the page opens in a browser ---------------
+    S(
+        "chunked with a Content-Length",
+        "fine (browsers read the chunks)",
+        NONE,
+        "/p",
+        lambda f: {
+            "/p": raw(ODD_HEAD + b"Transfer-Encoding: chunked\r\nContent-Length: 9\r\n\r\n" + ODD_CHUNKED)
+        },
+    ),
+    S(
+        "a space before a colon",
+        "fine",
+        NONE,
+        "/p",
+        lambda f: {"/p": raw(b"HTTP/1.1 200 OK\r\nContent-Type : text/html\r\n" + ODD_LENGTH + ODD_BODY)},
+    ),
+    S(
+        "a stray header line",
+        "fine",
+        NONE,
+        "/p",
+        lambda f: {"/p": raw(ODD_HEAD + b"X-Powered-By PHP/5.2\r\n" + ODD_LENGTH + ODD_BODY)},
+    ),
+    S(
+        "300 header lines",
+        "fine",
+        NONE,
+        "/p",
+        lambda f: {"/p": raw(ODD_HEAD + b"Set-Cookie: visit=1\r\n" * 300 + ODD_LENGTH + ODD_BODY)},
     ),
     # --- refusing robots: a human may look, but nothing is dead -------------------------------------
     S("403 bot challenge page", "bot wall, not dead", NONE, "/p", lambda f: {"/p": reply(403, CF_BODY)}),
