@@ -62,7 +62,8 @@ async def exchange(
     timeouts: Mapping[str, float | None] = request.extensions.get("timeout", {})
     read_s = timeouts.get("read")
     url = request.url
-    reader, writer = await _connect(addresses, url.port or (443 if tls else 80), url.host, tls, timeouts)
+    host = url.raw_host.decode("ascii")  # an IDN as TLS names it (xn--...)
+    reader, writer = await _connect(addresses, url.port or (443 if tls else 80), host, tls, timeouts)
     try:
         with _as_httpx():
             conn = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD)

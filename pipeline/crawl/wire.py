@@ -108,7 +108,8 @@ class Wire(httpx.AsyncBaseTransport):
         tls = self._tls if url.scheme == "https" else None
         assert self._resolver is not None  # the session asked first
         try:
-            found = await self._resolver.resolve(url.host, url.port or (443 if tls else 80), socket.AF_UNSPEC)
+            host = url.raw_host.decode("ascii")  # an IDN as the DNS knows it (xn--...)
+            found = await self._resolver.resolve(host, url.port or (443 if tls else 80), socket.AF_UNSPEC)
             answer = await lenient.exchange(request, [entry["host"] for entry in found], tls)
         except (httpx.HTTPError, OSError, UnsafeAddressError):
             return None

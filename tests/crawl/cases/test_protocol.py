@@ -29,6 +29,7 @@ from tests.crawl.helpers import (
     html,
     install,
     raw,
+    resolve_to_loopback,
     run,
     served,
     verdict_test,
@@ -272,3 +273,15 @@ def test_a_non_public_address_is_a_finding_with_the_address(url: str, address: s
     outcome = run([url], allow_private=False)[0][url]
     assert outcome.status is Status.BLOCKED
     assert outcome.evidence[0].rule == "unsafe-address" and address in outcome.evidence[0].detail
+
+
+def test_a_refused_head_is_asked_again_at_the_name_the_dns_knows(
+    server: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second asking of a head aiohttp refused looks up an IDN as aiohttp did (xn--...)."""
+    resolve_to_loopback(monkeypatch, "xn--bcher-kva.example")
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n"
+    install(server, {"/p": raw(head + LENGTH + CHUNKED)})
+    url = f"http://bücher.example:{server.port}/p"
+    outcome = run([url])[0][url]
+    assert outcome.status is Status.OK, outcome.evidence
