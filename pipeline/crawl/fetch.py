@@ -6,7 +6,8 @@ Every httpx/OS exception is turned into a FetchError by `neterrors.map_error`, t
 about httpx's exception tree; nothing above this module catches `httpx.*`. Its helpers, one job each:
 `body` (bounded reading, pace, anchors past the prefix), `retry` (transient answers, back-off,
 Retry-After), `pools` (a connection pool per origin), `wire` (the connections: aiohttp's HTTP/1.1 behind
-an httpx transport), `location` (Location and meta refresh targets).
+an httpx transport; `lenient` reads again a head aiohttp refuses and browsers open), `location`
+(Location and refresh targets: the Refresh header and the meta tag).
 
 Politeness: a global limit on requests in flight, a per-host limit, a minimum gap between two request
 starts to one host, and a host-wide slow-down when a host answers 429 or sends Retry-After. Safety: a
@@ -382,7 +383,7 @@ class Fetcher:
                 current = urlunsplit(urlsplit(target)._replace(fragment=""))
                 continue
             if method == "GET" and 200 <= status < 300 and (target := refresh_target(current, response)):
-                # A meta refresh is a redirect hop like any other: same limit, loop and safety checks.
+                # A refresh (header or meta tag) is a hop like any other: same limit, loop and safety checks.
                 hops.append(Hop(url=current, status=status, location=target, stub=is_stub(response, target)))
                 if len(hops) > self.config.check.max_redirects:
                     return done(failure=Failure("too_many_redirects", f"more than {len(hops) - 1} redirects"))

@@ -166,13 +166,21 @@ def _in_noscript(node: object) -> bool:
     return False
 
 
+def parse_refresh(content: str) -> tuple[float, str] | None:
+    """(delay seconds, target) of a refresh that goes somewhere: a <meta http-equiv=refresh>'s content, or
+    the Refresh header's value (browsers read both alike); None for a reload or an unreadable one."""
+    m = _REFRESH.match(content)
+    if m and m.group(2):
+        return float(m.group(1)), m.group(2).strip()
+    return None
+
+
 def _meta_refresh(tree: LexborHTMLParser) -> tuple[float, str] | None:
     for node in tree.css('meta[http-equiv="refresh" i]'):
         if _in_noscript(node):
             continue  # only browsers without JavaScript follow it; it leads to a "please enable JS" page
-        m = _REFRESH.match(node.attributes.get("content") or "")
-        if m and m.group(2):
-            return float(m.group(1)), m.group(2).strip()
+        if refresh := parse_refresh(node.attributes.get("content") or ""):
+            return refresh
     return None
 
 

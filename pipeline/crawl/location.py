@@ -1,10 +1,12 @@
-"""Where a response sends the browser next: a Location as a browser requests it, a prompt meta refresh."""
+"""Where a response sends the browser next: a Location as a browser requests it, a prompt refresh (the
+Refresh header or the meta tag)."""
 
 from __future__ import annotations
 
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from pipeline.crawl.facts import Response
+from pipeline.crawl.html import parse_refresh
 from pipeline.crawl.redirects import is_redirect_stub
 
 # A <meta http-equiv=refresh> sooner than this is a redirect (what browsers, search engines and
@@ -28,14 +30,17 @@ def escaped(url: str) -> str:
 
 
 def refresh_target(current: str, response: Response) -> str | None:
-    """Where a page's prompt <meta http-equiv=refresh> sends the browser, if it sends it elsewhere."""
-    if not response.body or not response.is_html:
+    """Where a prompt refresh sends the browser, if it sends it elsewhere: the Refresh header (browsers
+    follow it as they follow the tag), else the page's <meta http-equiv=refresh>."""
+    header = response.header("refresh")
+    refresh = parse_refresh(header) if header else None
+    facts = response.page[1] if response.body and response.is_html else None
+    if refresh is None and facts is not None:
+        refresh = facts.meta_refresh
+    if refresh is None:
         return None
-    _, facts = response.page
-    if facts.meta_refresh is None:
-        return None
-    delay, location = facts.meta_refresh
-    if delay > META_REFRESH_MAX_S and facts.text_length > 0:
+    delay, location = refresh
+    if delay > META_REFRESH_MAX_S and facts is not None and facts.text_length > 0:
         return None  # a page to read first; with nothing to read, the wait changes nothing
 
     try:

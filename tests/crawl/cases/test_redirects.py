@@ -96,6 +96,34 @@ CASES = [
         None,
     ),
     served("meta refresh 0 to a 404", "/old", reply(200, refresh_page("/gone")), Status.BROKEN, "http-404"),
+    served(
+        "Refresh header 0 to a 404",
+        "/old",
+        reply(200, "<html><body>Moving...</body></html>", refresh="0; url=/gone"),
+        Status.BROKEN,
+        "http-404",
+    ),
+    case(
+        "Refresh header to a page, on an empty answer",
+        {"/old": reply(200, b"", refresh="1;URL='/new'"), "/new": reply(200, html("Linear maps, new home"))},
+        "/old",
+        Status.OK,
+        None,
+    ),
+    served(
+        "Refresh header after 300 s on a page to read (not followed)",
+        "/p",
+        reply(200, html("Live notes"), refresh="300; url=/gone"),
+        Status.OK,
+        None,
+    ),
+    served(
+        "Refresh header that only reloads",
+        "/p",
+        reply(200, html("Live loss curves"), refresh="5"),
+        Status.OK,
+        None,
+    ),
     case(
         "meta refresh to a parked page on another host",
         {
