@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from pipeline.catalogue.textlinks import secondary_links
 from pipeline.clock import utcnow
 from pipeline.config import Config
 from pipeline.forges import Answer, Finding, ForgeRun, RepoRef, ask_forges, outcome_for
@@ -112,7 +113,7 @@ def repository_links(config: Config, resources: Iterable[Resource]) -> dict[str,
         return {}
     by_url: dict[str, list[str]] = {}
     for resource in resources:
-        for i, url in enumerate((resource.url, *(link.target for link in resource.links))):
+        for i, url in enumerate((resource.url, *(link.target for link in secondary_links(resource)))):
             if url is not None and "#" not in url:
                 owners = by_url.setdefault(url, [])
                 if i == 0:

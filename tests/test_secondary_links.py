@@ -213,3 +213,38 @@ def test_the_json_export_states_each_checked_links_health(engine: Engine) -> Non
     assert health["Source Code"] is not None and health["Source Code"]["broken"] is False
     assert health["Install"] is None and health["Docs"] is None  # not web links: never checked
     assert app["health"]["status"] == "ok"
+
+
+ORM = "https://docs.example/orm"
+AUTHOR = "https://people.example/jane"
+
+
+def test_the_links_an_entry_writes_in_its_text_are_checked_with_it(engine: Engine) -> None:
+    """A dead link in a description is a dead link in the list: checked with the entry, after its
+    `links`; not images, badges, in-page or relative links, nor the entry's own URL again."""
+    described = resource(
+        "orm",
+        url=MAIN,
+        description=(
+            f"The Django [ORM]({ORM}), see [the app]({MAIN}) and [![build](https://ci.example/b.svg)]"
+            f"(https://ci.example/) ![logo](https://img.example/l.png) [install](#install) <{SOURCE}>."
+        ),
+        links=(Link("Demo", DEMO),),
+    )
+    unlinked = resource("bar", position=20, url=None, awaiting_url="named without a link")
+    unlinked = replace(unlinked, title=f"Bar by [Jane]({AUTHOR})")
+    cat = replace(catalogue([described, unlinked]), config=Config(check=TEST_CHECK))
+    seen: Counter[str] = Counter()
+    results = {c.resource.id: c for c in crawl(cat, site({ORM, AUTHOR}, seen), {})}
+    assert [(v.title, v.outcome.url, v.outcome.status) for v in results["orm"].links] == [
+        ("Demo", DEMO, Status.OK),
+        ("ORM", ORM, Status.BROKEN),
+        (SOURCE, SOURCE, Status.OK),
+    ]
+    assert results["orm"].outcome.status is Status.OK  # a dead link in its text is not a dead entry
+    assert results["bar"].outcome.status is Status.SKIPPED
+    assert [(v.title, v.outcome.status) for v in results["bar"].links] == [("Jane", Status.BROKEN)]
+    assert seen[MAIN] == 1 and not any(host in url for url in seen for host in ("ci.example", "img.example"))
+
+    report = check(engine, cat, {ORM})
+    assert "secondary links: 4 checked: 3 ok, 1 broken" in "\n".join(render_text(report))

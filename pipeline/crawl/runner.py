@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
+from pipeline.catalogue.textlinks import secondary_links
 from pipeline.config import Config, HostLimits
 from pipeline.crawl.classify import Clues, classify, rehearse
 from pipeline.crawl.cost import for_resource
@@ -45,7 +46,7 @@ from pipeline.crawl.facts import Failure, Fetched, Probe
 from pipeline.crawl.fetch import NOMINAL_EXCHANGE_S, Fetcher
 from pipeline.crawl.probe import probe_can_matter, probe_from, probe_origin, wants_probe
 from pipeline.crawl.watch import NetworkWatch
-from pipeline.model import Resource
+from pipeline.model import Link, Resource
 from pipeline.status import Evidence, LinkVerdict, Outcome, Status
 
 REHEARSAL_TURNS = 10  # turns of the event loop the crawl's first requests get before the judgement rehearses
@@ -170,21 +171,20 @@ def skipped(resource: Resource) -> Outcome:
     )
 
 
-def checkable_links(resource: Resource) -> list[int]:
-    """Which secondary links the crawler checks (their indexes): web addresses, not in-page or relative
-    links."""
-    return [
-        i for i, link in enumerate(resource.links) if link.target.lower().startswith(("http://", "https://"))
-    ]
+def checkable_links(links: tuple[Link, ...]) -> list[int]:
+    """Which of a resource's secondary links (catalogue.textlinks.secondary_links) the crawler checks, by
+    index: web addresses, not in-page or relative links."""
+    return [i for i, link in enumerate(links) if link.target.lower().startswith(("http://", "https://"))]
 
 
 class _Pending:
     """Verdicts of one resource arriving URL by URL; whole once its URL and every link are judged."""
 
-    __slots__ = ("links", "outcome", "resource", "waiting")
+    __slots__ = ("links", "outcome", "resource", "secondary", "waiting")
 
     def __init__(self, resource: Resource, outcome: Outcome | None) -> None:
         self.resource, self.outcome = resource, outcome
+        self.secondary = secondary_links(resource)  # what a use's link index points into
         self.links: dict[int, LinkVerdict] = {}
         self.waiting = 0  # URLs still to judge: its own (unless known) and its secondary links to fetch
 
@@ -216,7 +216,7 @@ class _Plan:
         for resource in resources:
             entry = _Pending(resource, skipped(resource) if resource.url is None else None)
             fetch: list[tuple[str, int | None]] = [] if resource.url is None else [(str(resource.url), None)]
-            fetch += [(resource.links[i].target, i) for i in checkable_links(resource)]
+            fetch += [(entry.secondary[i].target, i) for i in checkable_links(entry.secondary)]
             entry.waiting = len(fetch)
             if entry.waiting == 0:
                 self.deliver(entry.checked())
@@ -282,7 +282,7 @@ class _Plan:
         if use.link is None:
             entry.outcome = outcome
         else:
-            entry.links[use.link] = LinkVerdict(use.resource.links[use.link].title, outcome)
+            entry.links[use.link] = LinkVerdict(entry.secondary[use.link].title, outcome)
         entry.waiting -= 1
         if entry.waiting == 0:
             del self.pending[use.resource.id]

@@ -300,8 +300,8 @@ ACTION_GROUPS = {
     ),
     "fix-link": (
         "Fix a secondary link",
-        "A link of the entry besides its own (a demo, the source code) is dead: update or remove it in the "
-        "resource's `links`.",
+        "A link of the entry besides its own (a demo, the source code, a link in its description) is dead: "
+        "update or remove it in the resource's `links` or in the text that holds it.",
     ),
     "update-moved-url": (
         "Update a moved URL",
