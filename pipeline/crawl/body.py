@@ -64,7 +64,8 @@ class Decoder:
 
 
 class SlowBodyError(Exception):
-    """The body arrives more slowly than the minimum rate: a trickle that would hold the run."""
+    """The body arrives more slowly than the minimum rate, or the head never ends (fetch.py): a trickle
+    that would hold the run."""
 
 
 @dataclass

@@ -228,7 +228,16 @@ class Fetcher:
         request = httpx.Request(method, url, headers=self._headers, extensions=extensions)
         if jar:  # cookie jars are slow; most URLs never set one
             jar.set_cookie_header(request)
-        response = await self._wire.handle_async_request(request)
+        check = self.config.check
+        # A head that trickles in (a header line now and then) resets the read timeout at every line: it must
+        # be whole within the read timeout and the body's grace (20 s by default, connecting included), or it
+        # would hold the URL for its whole budget. A slow first byte within the read timeout still makes it.
+        head_s = check.read_timeout_s + check.body_grace_s
+        try:
+            async with asyncio.timeout(head_s):
+                response = await self._wire.handle_async_request(request)
+        except TimeoutError:
+            raise SlowBodyError(f"the response head was not whole {head_s:g} s after the request") from None
         response.request = request
         try:
             if "set-cookie" in response.headers:
@@ -237,7 +246,6 @@ class Fetcher:
             if method == "GET" and response.status_code not in REDIRECT_STATUSES:
                 kind = response.headers.get("content-type", "").lower()
                 page = "html" in kind or not kind or "text/plain" in kind
-                check = self.config.check
                 pace = Pace(self.clock, check.min_body_kb_s * 1024, check.body_grace_s)
                 scan = ANCHOR_SCAN_LIMIT if anchors and page and "text/plain" not in kind else 0
                 body = await read_body(

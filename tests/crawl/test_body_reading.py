@@ -106,6 +106,28 @@ def test_a_trickle_ends_as_a_timeout_within_grace_and_read_timeout(server: Loopb
     assert server.hits("/trickle") == 1  # a trickle is not retried
 
 
+def test_a_head_that_trickles_in_ends_as_a_timeout_long_before_the_url_budget(server: LoopbackServer) -> None:
+    """A header line now and then resets the read timeout at every line: the head as a whole has the
+    read timeout and the grace (0.4 s here), not the URL's budget (30 s here)."""
+
+    async def trickling_head(request: Request, writer: asyncio.StreamWriter) -> bool:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n")
+        for line in range(200):  # 10 s at most, and the server's own cap
+            writer.write(b"X-Slow-%d: a\r\n" % line)
+            await writer.drain()
+            await asyncio.sleep(0.05)
+        return False
+
+    check = replace(
+        TEST_CHECK, connect_timeout_s=0.2, read_timeout_s=0.2, body_grace_s=0.2, url_timeout_s=30.0
+    )
+    url = server.route("/head", trickling_head)
+    outcome = helpers.run([url], Config(check=check))[0][url]
+    assert outcome.status is Status.TIMEOUT and outcome.error_class == "slow_body", outcome.evidence
+    assert "the response head was not whole 0.4 s after the request" in outcome.evidence[0].detail
+    assert server.hits("/head") == 1  # a trickle is not retried
+
+
 def test_a_body_just_above_the_minimum_rate_is_read(server: LoopbackServer) -> None:
     clock = ManualClock()
     body = page("Steady", PROSE * 3)  # ~6 KB at 2 KB/s of server time: slow, but steady
