@@ -28,7 +28,7 @@ from pipeline.store.links import _health
 from pipeline.store.models import CheckResult
 from pipeline.store.sync import sync_catalogue
 from tests.conftest import REPO
-from tests.crawl.helpers import TEST_CHECK, html
+from tests.crawl.helpers import NOT_FREE, TEST_CHECK, html
 from tests.factory import catalogue, resource
 
 MAIN = "https://app.example/"
@@ -248,3 +248,29 @@ def test_the_links_an_entry_writes_in_its_text_are_checked_with_it(engine: Engin
 
     report = check(engine, cat, {ORM})
     assert "secondary links: 4 checked: 3 ok, 1 broken" in "\n".join(render_text(report))
+
+
+def test_a_wall_on_a_page_the_text_cites_is_expected_but_not_on_the_entrys_own_links() -> None:
+    """The entry's declared cost is about itself and its `links` (its demo): a free entry whose demo is
+    paywalled fails, while the book its description cites may be paid."""
+    book, demo = "https://books.example/print", "https://demo.example/paid"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if str(request.url) in (book, demo):
+            return httpx.Response(200, html=html("The book", NOT_FREE))
+        return httpx.Response(200, html=html(f"The page at {request.url.path}"))
+
+    entry = resource(
+        "free-course",
+        url=MAIN,
+        cost="free",
+        description=f"Follows [the book]({book}).",
+        links=(Link("Demo", demo),),
+    )
+    cat = replace(catalogue([entry]), config=Config(check=TEST_CHECK))
+    [checked] = crawl(cat, httpx.MockTransport(handler), {})
+    demo_verdict, book_verdict = checked.links
+    assert demo_verdict.outcome.status is Status.PAYWALLED
+    assert book_verdict.outcome.status is Status.OK
+    assert book_verdict.outcome.evidence[0].rule == "expected-wall"
+    assert "a link in the entry's text" in book_verdict.outcome.evidence[0].detail

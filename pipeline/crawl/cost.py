@@ -19,16 +19,22 @@ EXPECTED_WALLS: dict[str, frozenset[Status]] = {
 # A resource without a declared cost (a list without `features.cost`, e.g. an imported awesome list)
 # comes with no promise of free access: a paywall or a sign-in page is what the page is, not a problem.
 NO_PROMISE: frozenset[Status] = frozenset({Status.PAYWALLED, Status.LOGIN_REQUIRED})
+# The cost a page the entry's text cites is judged for ("see [the book](...)"): the catalogue's cost is the
+# entry's own, and promises nothing of the price of what its description links to.
+CITED = "cited"
 
 
 def for_resource(outcome: Outcome, cost: str | None) -> Outcome:
-    """A paywall on a resource the catalogue lists as paid, or on one of a list that declares no cost,
-    is the expected state, not a problem."""
-    expected = NO_PROMISE if cost is None else EXPECTED_WALLS.get(cost, frozenset())
+    """A paywall on a resource the catalogue lists as paid, on one of a list that declares no cost, or on a
+    page an entry's text cites (CITED), is the expected state, not a problem."""
+    expected = NO_PROMISE if cost in (None, CITED) else EXPECTED_WALLS.get(cost or "", frozenset())
     if outcome.status in expected:
-        why = (
-            f"the catalogue lists it as {cost}" if cost else "the list declares no cost (no promise of free)"
-        )
+        if cost == CITED:
+            why = "a link in the entry's text (the catalogue promises nothing of its price)"
+        elif cost:
+            why = f"the catalogue lists it as {cost}"
+        else:
+            why = "the list declares no cost (no promise of free)"
         note = Evidence("expected-wall", f"{outcome.status} as expected: {why}")
         return replace(outcome, status=Status.OK, evidence=(note, *outcome.evidence))
     return outcome

@@ -41,7 +41,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pipeline.catalogue.textlinks import secondary_links
 from pipeline.config import Config, HostLimits
 from pipeline.crawl.classify import Clues, classify, rehearse
-from pipeline.crawl.cost import for_resource
+from pipeline.crawl.cost import CITED, for_resource
 from pipeline.crawl.facts import Failure, Fetched, Probe
 from pipeline.crawl.fetch import NOMINAL_EXCHANGE_S, Fetcher
 from pipeline.crawl.probe import probe_can_matter, probe_from, probe_origin, wants_probe
@@ -138,6 +138,14 @@ class _Use:
     fragment: str
     link: int | None = None  # None: the resource's own URL; else the index of one of its links
 
+    @property
+    def cost(self) -> str | None:
+        """The cost its verdict is judged for: the resource's own for its URL and its `links` (its demo, its
+        source code); none promised for a page its text cites (cost.CITED)."""
+        if self.link is not None and self.link >= len(self.resource.links):
+            return CITED
+        return self.resource.cost
+
 
 class _Job:
     """One distinct URL to fetch and the uses listing it; uses may still join until it is judged."""
@@ -149,7 +157,7 @@ class _Job:
         self.uses = list(uses)
 
     def listed(self) -> list[Use]:
-        return [(use.fragment, use.resource.cost) for use in self.uses]
+        return [(use.fragment, use.cost) for use in self.uses]
 
 
 class Checked(NamedTuple):
@@ -242,7 +250,7 @@ class _Plan:
             job.uses.append(use)
             return None
         verdicts = self.done.get(url)
-        if verdicts is not None and (verdict := verdicts.get((use.fragment, use.resource.cost))):
+        if verdicts is not None and (verdict := verdicts.get((use.fragment, use.cost))):
             self.judged(use, verdict)
             return None
         job = self.jobs[url] = _Job(url, [use])
@@ -275,7 +283,7 @@ class _Plan:
         if not self.arrived:
             self.done[job.url] = verdicts
         for use in job.uses:
-            self.judged(use, verdicts[use.fragment, use.resource.cost])
+            self.judged(use, verdicts[use.fragment, use.cost])
 
     def judged(self, use: _Use, outcome: Outcome) -> None:
         entry = self.pending[use.resource.id]
