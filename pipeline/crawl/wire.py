@@ -18,7 +18,8 @@ What the wire guarantees fetch.py:
   is checked by fetch.py before it gets here);
 - a head aiohttp's parser refuses (a Content-Length beside chunked framing, a space before a colon, more
   than 128 lines) is asked for once more over a connection of its own and read as a browser reads it
-  (lenient.py); what browsers refuse too keeps aiohttp's error;
+  (lenient.py), and its origin is read that way first from then on; what browsers refuse too keeps
+  aiohttp's error;
 - aiohttp's exceptions reach fetch.py as httpx's (ConnectTimeout, ReadTimeout, ConnectError,
   RemoteProtocolError, ReadError) with the original as their cause, which neterrors.map_error reads. None
   is a TimeoutError: fetch.py's own time budget is the only one.
@@ -54,6 +55,9 @@ class Wire(httpx.AsyncBaseTransport):
         self._allow_private = allow_private
         self._session: aiohttp.ClientSession | None = None
         self._resolver: _PublicOnly | None = None
+        # Origins (scheme, host, port) whose heads aiohttp refused and a browser's reading read: asked that
+        # way first from then on, so a server that always breaks HTTP/1.1 gets one request per URL, not two.
+        self._read_as_browser: set[tuple[bytes, bytes, int | None]] = set()
 
     def _open(self) -> aiohttp.ClientSession:
         self._resolver = resolver = _PublicOnly(aiohttp.ThreadedResolver(), allow_private=self._allow_private)
@@ -72,6 +76,9 @@ class Wire(httpx.AsyncBaseTransport):
         if self._session is None:
             self._session = self._open()
         timeouts = request.extensions.get("timeout", {})
+        known = self._read_as_browser and _origin(request.url) in self._read_as_browser
+        if known and (read := await self._as_a_browser(request)) is not None:
+            return read
         try:
             with _as_httpx(tls=request.url.scheme == "https"):
                 answer = await self._session.request(
@@ -91,6 +98,7 @@ class Wire(httpx.AsyncBaseTransport):
         except httpx.RemoteProtocolError as refused:
             if not _head_refused(refused) or (read := await self._as_a_browser(request)) is None:
                 raise
+            self._read_as_browser.add(_origin(request.url))
             return read
         return httpx.Response(
             answer.status,
@@ -156,6 +164,10 @@ class _PublicOnly(AbstractResolver):
 
     async def close(self) -> None:
         await self._resolver.close()
+
+
+def _origin(url: httpx.URL) -> tuple[bytes, bytes, int | None]:
+    return url.raw_scheme, url.raw_host, url.port
 
 
 def _head_refused(error: httpx.RemoteProtocolError) -> bool:

@@ -139,6 +139,16 @@ def answering(data: bytes, *, stall: float = 0.0) -> Handler:
     return handler
 
 
+def test_an_origin_whose_heads_need_a_browsers_reading_gets_one_request_per_url_after_the_first() -> None:
+    with LoopbackServer(ips=(IP,)) as server:
+        for path in ("/a", "/b", "/c"):
+            server.route(path, answering(CHUNKED_WITH_LENGTH))
+        requests = [httpx.Request("GET", server.url(path)) for path in ("/a", "/b", "/c")]
+        answers = exchange(wire(), *requests)
+        assert [server.hits(path) for path in ("/a", "/b", "/c")] == [2, 1, 1]
+    assert [body for _, body in answers] == [PAGE, PAGE, PAGE]
+
+
 @pytest.mark.parametrize("method", ["GET", "HEAD"])
 def test_a_refused_head_is_asked_again_and_read_as_a_browser_reads_it(method: str) -> None:
     with LoopbackServer(ips=(IP,)) as server:
