@@ -2,17 +2,21 @@
 
     secondary_links(resource) -> (Link, ...)   its `links`, then the web links of its title, description
                                                and further blocks (each URL once, its own URL left out)
-    text_links(markdown) -> [Link, ...]        the web links written in a piece of Markdown
+    text_links(markdown) -> (Link, ...)        the web links written in a piece of Markdown
 
 An imported list keeps an entry's text as the list wrote it: "The Django [ORM](https://docs...)" is a
 description with a link in it (35 in awesome-python, 64 in awesome-selfhosted). A dead link there is a dead
 link in the list, so the crawl checks it with the entry, as it checks the entry's "Demo" and "Source Code".
 Images are not links, nor is a link around an image alone (a badge); in-page and relative links are not
-web addresses. Only text that can hold a link is parsed (markdown-it, imported then).
+web addresses. Only text that can hold a link is parsed, once: the forge step and the crawl plan both ask
+for a batch's links, one after the other.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from pipeline.catalogue.inline import inline_parser
 from pipeline.model import Link, Resource
 
 _WEB = ("http://", "https://")
@@ -36,12 +40,11 @@ def _may_link(text: str) -> bool:
     return "](" in text or "<http" in text.lower()
 
 
-def text_links(markdown: str) -> list[Link]:
+@lru_cache(maxsize=4096)  # a batch's texts, between the forge step's look and the crawl plan's
+def text_links(markdown: str) -> tuple[Link, ...]:
     """The web links of a piece of Markdown (inline links and autolinks), in order, each titled with its
     label as a reader sees it."""
-    from markdown_it import MarkdownIt
-
-    tokens = MarkdownIt("commonmark").parseInline(markdown)
+    tokens = inline_parser().parseInline(markdown)
     children = (tokens[0].children or []) if tokens else []
     links: list[Link] = []
     inside: list = []
@@ -58,4 +61,4 @@ def text_links(markdown: str) -> list[Link]:
             href = None
         elif href is not None:
             inside.append(token)
-    return links
+    return tuple(links)

@@ -5,25 +5,18 @@ template (templates/list.md.j2) lays out. Prose is the list's own Markdown, prin
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
 from typing import Any
 
-from markdown_it import MarkdownIt
-
+from pipeline.catalogue.inline import inline_parser
 from pipeline.config import Config
 from pipeline.health import HealthSummary
 from pipeline.model import Catalogue, Resource, Section
 from pipeline.publish.text import Slugger
 
 
-@cache
-def _inline_parser() -> MarkdownIt:
-    return MarkdownIt("commonmark")
-
-
 def plain(markdown: str) -> str:
     """What a reader sees of a line of Markdown (a heading's text, for its anchor)."""
-    tokens = _inline_parser().parseInline(markdown)
+    tokens = inline_parser().parseInline(markdown)
     out: list[str] = []
 
     def walk(children: list[Any]) -> None:
