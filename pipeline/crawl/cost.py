@@ -27,14 +27,14 @@ CITED = "cited"
 def for_resource(outcome: Outcome, cost: str | None) -> Outcome:
     """A paywall on a resource the catalogue lists as paid, on one of a list that declares no cost, or on a
     page an entry's text cites (CITED), is the expected state, not a problem."""
-    expected = NO_PROMISE if cost in (None, CITED) else EXPECTED_WALLS.get(cost or "", frozenset())
+    expected = NO_PROMISE if cost is None or cost == CITED else EXPECTED_WALLS.get(cost, frozenset())
     if outcome.status in expected:
-        if cost == CITED:
-            why = "a link in the entry's text (the catalogue promises nothing of its price)"
-        elif cost:
-            why = f"the catalogue lists it as {cost}"
-        else:
+        if cost is None:
             why = "the list declares no cost (no promise of free)"
+        elif cost == CITED:
+            why = "a link in the entry's text (the catalogue promises nothing of its price)"
+        else:
+            why = f"the catalogue lists it as {cost}"
         note = Evidence("expected-wall", f"{outcome.status} as expected: {why}")
         return replace(outcome, status=Status.OK, evidence=(note, *outcome.evidence))
     return outcome
