@@ -61,10 +61,13 @@ from pipeline.store.engine import open_store
 from pipeline.store.sync import sync_catalogue
 from tests.crawl.helpers import (
     CF_BODY,
+    CHUNKED,
     FOOTER,
     HEADER_LOGIN,
     HUGE_PDF,
+    LENGTH,
     NOT_FREE,
+    ODD_PAGE,
     PDF,
     PROSE,
     html,
@@ -97,10 +100,7 @@ BOOK = (
     + "<aside>Print edition: $39.99. <a href=/shop>Buy from the publisher</a>.</aside>"
 )
 REFUSED_IP = "127.1.250.1"  # nothing listens there
-ODD_BODY = html("Singular values", PROSE).encode()
 ODD_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
-ODD_LENGTH = b"Content-Length: %d\r\n\r\n" % len(ODD_BODY)
-ODD_CHUNKED = b"%x\r\n%s\r\n0\r\n\r\n" % (len(ODD_BODY), ODD_BODY)
 
 NONE, FIX, UPDATE = "none", "fix", "update-url"
 
@@ -242,7 +242,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         NONE,
         "/p",
         lambda f: {
-            "/p": raw(ODD_HEAD + b"Transfer-Encoding: chunked\r\nContent-Length: 9\r\n\r\n" + ODD_CHUNKED)
+            "/p": raw(ODD_HEAD + b"Transfer-Encoding: chunked\r\nContent-Length: 9\r\n\r\n" + CHUNKED)
         },
     ),
     S(
@@ -250,21 +250,21 @@ SCENARIOS: tuple[Scenario, ...] = (
         "fine",
         NONE,
         "/p",
-        lambda f: {"/p": raw(b"HTTP/1.1 200 OK\r\nContent-Type : text/html\r\n" + ODD_LENGTH + ODD_BODY)},
+        lambda f: {"/p": raw(b"HTTP/1.1 200 OK\r\nContent-Type : text/html\r\n" + LENGTH + ODD_PAGE)},
     ),
     S(
         "a stray header line",
         "fine",
         NONE,
         "/p",
-        lambda f: {"/p": raw(ODD_HEAD + b"X-Powered-By PHP/5.2\r\n" + ODD_LENGTH + ODD_BODY)},
+        lambda f: {"/p": raw(ODD_HEAD + b"X-Powered-By PHP/5.2\r\n" + LENGTH + ODD_PAGE)},
     ),
     S(
         "300 header lines",
         "fine",
         NONE,
         "/p",
-        lambda f: {"/p": raw(ODD_HEAD + b"Set-Cookie: visit=1\r\n" * 300 + ODD_LENGTH + ODD_BODY)},
+        lambda f: {"/p": raw(ODD_HEAD + b"Set-Cookie: visit=1\r\n" * 300 + LENGTH + ODD_PAGE)},
     ),
     # --- refusing robots: a human may look, but nothing is dead -------------------------------------
     S("403 bot challenge page", "bot wall, not dead", NONE, "/p", lambda f: {"/p": reply(403, CF_BODY)}),

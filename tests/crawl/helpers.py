@@ -121,6 +121,7 @@ body_cut_short = raw(
 
 ODD_PAGE = html("Odd but fine").encode()
 LENGTH = b"Content-Length: %d\r\n\r\n" % len(ODD_PAGE)
+CHUNKED = b"%x\r\n%s\r\n0\r\n\r\n" % (len(ODD_PAGE), ODD_PAGE)  # ODD_PAGE as one chunk, then the end
 
 
 def chain(prefix: str, hops: int) -> dict[str, Handler]:

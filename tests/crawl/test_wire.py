@@ -14,7 +14,7 @@ import trustme
 
 from pipeline.crawl.neterrors import UnsafeAddressError
 from pipeline.crawl.wire import Wire, _PublicOnly
-from tests.crawl.helpers import TLS_IP
+from tests.crawl.helpers import CHUNKED, LENGTH, ODD_PAGE, TLS_IP
 from tests.crawl.server import Handler, LoopbackServer, Request, reply
 
 IP = "127.0.0.2"
@@ -120,10 +120,9 @@ def test_a_name_with_no_public_address_is_refused_before_connecting() -> None:
 
 # --- heads aiohttp refuses and browsers open: asked again and read as a browser reads them -------------
 
-PAGE = b"<html><head><title>Notes</title></head><body><p>Eigenvalues, gently.</p></body></html>"
 CHUNKED_WITH_LENGTH = (
     b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\nContent-Length: 7\r\n\r\n"
-    + b"%x\r\n%s\r\n0\r\n\r\n" % (len(PAGE), PAGE)
+    + CHUNKED
 )
 
 
@@ -146,7 +145,7 @@ def test_an_origin_whose_heads_need_a_browsers_reading_gets_one_request_per_url_
         requests = [httpx.Request("GET", server.url(path)) for path in ("/a", "/b", "/c")]
         answers = exchange(wire(), *requests)
         assert [server.hits(path) for path in ("/a", "/b", "/c")] == [2, 1, 1]
-    assert [body for _, body in answers] == [PAGE, PAGE, PAGE]
+    assert [body for _, body in answers] == [ODD_PAGE, ODD_PAGE, ODD_PAGE]
 
 
 @pytest.mark.parametrize("method", ["GET", "HEAD"])
@@ -157,7 +156,7 @@ def test_a_refused_head_is_asked_again_and_read_as_a_browser_reads_it(method: st
         assert server.hits("/p") == 2  # aiohttp's attempt, then the browser's reading
     assert response.status_code == 200 and response.headers["content-type"] == "text/html"
     assert "content-length" not in response.headers  # the chunked framing won
-    assert body == (PAGE if method == "GET" else b"")
+    assert body == (ODD_PAGE if method == "GET" else b"")
 
 
 def test_a_head_refused_over_tls_is_read_again_over_tls() -> None:
@@ -167,15 +166,15 @@ def test_a_head_refused_over_tls_is_read_again_over_tls() -> None:
     client = ssl.create_default_context()
     ca.configure_trust(client)
     with LoopbackServer(ips=(TLS_IP,), tls=served) as server:
-        server.route("/p", answering(b"HTTP/1.1 200 OK\r\nContent-Type : text/html\r\n\r\n" + PAGE))
+        server.route("/p", answering(b"HTTP/1.1 200 OK\r\nContent-Type : text/html\r\n\r\n" + ODD_PAGE))
         [(response, body)] = exchange(
             Wire(client, allow_private=True), httpx.Request("GET", server.url("/p"))
         )
-    assert response.status_code == 200 and body == PAGE  # no length: the body ends with the connection
+    assert response.status_code == 200 and body == ODD_PAGE  # no length: the body ends with the connection
 
 
 def test_a_head_browsers_refuse_too_keeps_aiohttps_error() -> None:
-    two_lengths = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: %d\r\n\r\n%s" % (len(PAGE), PAGE)
+    two_lengths = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n" + LENGTH + ODD_PAGE
     with LoopbackServer(ips=(IP,)) as server:
         server.route("/p", answering(two_lengths))
         with pytest.raises(httpx.RemoteProtocolError) as raised:

@@ -17,6 +17,7 @@ import trustme
 from pipeline.config import Config
 from pipeline.status import Status
 from tests.crawl.helpers import (
+    CHUNKED,
     LENGTH,
     ODD_PAGE,
     TEST_CHECK,
@@ -35,8 +36,6 @@ from tests.crawl.helpers import (
     verdict_test,
 )
 from tests.crawl.server import CAP_SECONDS, LoopbackServer, Request, reply
-
-CHUNKED = b"%x\r\n%s\r\n0\r\n\r\n" % (len(ODD_PAGE), ODD_PAGE)  # ODD_PAGE as one chunk
 
 CASES = [
     served(
