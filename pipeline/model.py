@@ -30,6 +30,7 @@ LIST_FIELDS = (
     "parent",
     "separator",
     "emphasis",
+    "label",
     "links",
     "tags",
     "badges",
@@ -67,6 +68,7 @@ class Resource:
     parent: str | None = None  # the resource this one is a sub-item of
     separator: str | None = None  # between name and description, when not the list's own
     emphasis: str | None = None  # "**" around a bold name, as written
+    label: str | None = None  # a table's link text when another column names the entry ("PDF")
     links: tuple[Link, ...] = ()
     tags: tuple[str, ...] = ()
     badges: tuple[str, ...] = ()

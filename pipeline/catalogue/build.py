@@ -34,6 +34,7 @@ def build_resource(data: Mapping[str, Any], source: Path | None = None) -> Resou
         parent=data.get("parent"),
         separator=_shared(data.get("separator")),
         emphasis=_shared(data.get("emphasis")),
+        label=_shared(data.get("label")),
         links=tuple(Link(link["title"], link["target"]) for link in data.get("links") or ()),
         tags=tuple(map(intern, data.get("tags") or ())),
         badges=tuple(data.get("badges") or ()),

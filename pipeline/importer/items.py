@@ -188,7 +188,7 @@ def parse_item(units: list[Unit], text: str) -> ItemParts:
         split = _split_unlinked(rest, text, start, body_end)
         name_end, desc_start = split if split else (body_end, body_end)
         title = text[start:name_end].strip()
-        parts = ItemParts(title=title, plain=_plain_of(title))
+        parts = ItemParts(title=title, plain=plain_of(title))
     parts.separator = text[name_end:desc_start]
     description = text[desc_start:body_end].strip()
     parts.description = description or None
@@ -198,14 +198,14 @@ def parse_item(units: list[Unit], text: str) -> ItemParts:
     if "\n" in parts.title or len(parts.title) > MAX_TITLE or not parts.title.strip():
         # Not a name: the whole text is the description; the title is its first words.
         whole = text[start:body_end].strip()
-        words = " ".join(_plain_of(whole).split())
+        words = " ".join(plain_of(whole).split())
         parts.title = (words[: MAX_TITLE - 1] + "…") if len(words) > MAX_TITLE else (words or "untitled")
         parts.plain = parts.title
         parts.target, parts.separator, parts.description, parts.emphasis = None, "", whole or None, ""
     return parts
 
 
-def _plain_of(markdown: str) -> str:
+def plain_of(markdown: str) -> str:
     tokens = parser().parseInline(markdown)
     return plain_text(tokens[0].children or []) if tokens else markdown
 

@@ -11,15 +11,23 @@ from __future__ import annotations
 
 import textwrap
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from markdown_it.token import Token
 
 from pipeline.importer.ids import Ids
-from pipeline.importer.items import ItemParts, parse_inline, parse_item
+from pipeline.importer.items import MAX_TITLE, ItemParts, parse_inline, parse_item, plain_of
 from pipeline.importer.markdown import Block, blocks, children, parser, plain_text, units_of
-from pipeline.importer.shapes import LIST_KINDS, has_text_items, is_label, is_toc_list, is_web_url, links_in
+from pipeline.importer.shapes import (
+    LIST_KINDS,
+    has_text_items,
+    is_label,
+    is_toc_list,
+    is_web_url,
+    links_in,
+    name_column,
+)
 
 MAX_SECTION_ID = 64
 MAX_RESOURCE_ID = 100
@@ -381,8 +389,18 @@ class _Reader:
         }
         if description_column is not None:
             table["description_column"] = names[description_column]
+        parsed = [parse_inline((cells + [""] * len(names))[link_column]) for _, cells, _ in rows]
+        naming = name_column(
+            names,
+            [cells for _, cells, _ in rows],
+            [parts.plain if parts.target is not None else None for parts in parsed],
+            link_column,
+            description_column,
+        )
+        if naming is not None:
+            table["name_column"] = names[naming]
         section["table"] = table
-        for line, cells, tokens in rows:
+        for (line, cells, tokens), parts in zip(rows, parsed, strict=True):
             cells = cells + [""] * (len(names) - len(cells))
             extra = [c for c in cells[len(names) :] if c]
             if extra:
@@ -392,12 +410,17 @@ class _Reader:
                 )
             for token in tokens:
                 self._count_links(token.children or [])
-            parts = parse_inline(cells[link_column])
             plain_link_cell = parts.target is not None and not (
                 parts.description or parts.links or parts.tags or parts.badges or parts.emphasis
             )
+            label = parts.title
+            named = naming is not None and bool(cells[naming]) and len(cells[naming]) <= MAX_TITLE
+            if named:  # "| Deep Learning | [PDF](…) |": the entry is the book, its link reads "PDF"
+                parts = replace(parts, title=cells[naming], plain=plain_of(cells[naming]) or cells[naming])
             position += POSITION_STEP
             resource = self._resource(section, parts, position, None, line)
+            if named and plain_link_cell and label != parts.title:
+                resource["label"] = label
             fields: dict[str, str] = {}
             for index, name in enumerate(names):
                 if index == description_column:
@@ -405,7 +428,7 @@ class _Reader:
                         resource["description"] = cells[index]
                     else:
                         resource.pop("description", None)
-                elif index != link_column or not plain_link_cell:
+                elif (index != link_column or not plain_link_cell) and not (named and index == naming):
                     fields[name] = cells[index]
             for index, value in enumerate(cells[len(names) :]):
                 if value:

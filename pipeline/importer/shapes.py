@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from markdown_it.token import Token
 
 from pipeline.importer.markdown import Block
@@ -64,3 +66,72 @@ def is_label(block: Block) -> bool:
         and kids[0].type in ("strong_open", "em_open")
         and kids[-1].type in ("strong_close", "em_close")
     )
+
+
+# Link texts that say how to reach a resource, not what it is ("| Deep Learning | [PDF](…) |"). Compared
+# after casefolding, without surrounding punctuation, arrows and emoji.
+# fmt: off
+GENERIC_LABELS = frozenset({
+    "link", "links", "here", "click here", "url", "website", "web site", "site", "homepage", "home page",
+    "official site", "online", "read", "read online", "read here", "read it", "free", "free online", "pdf",
+    "free pdf", "html", "epub", "download", "view", "open", "visit", "go", "access", "watch", "video",
+    "videos", "playlist", "youtube", "course", "book", "paper", "slides", "notes", "lectures", "docs",
+    "documentation", "source", "source code", "code", "repo", "repository", "github", "demo", "more",
+    "more info", "details",
+})
+# Headers of the column that names the entries when the link column does not, most telling first.
+NAME_HEADERS = (
+    "title", "name", "book", "course", "paper", "resource", "project", "tool", "library", "lecture",
+    "tutorial", "talk", "video", "app", "service", "class", "topic", "subject",
+)
+# fmt: on
+_DECORATION = " \t.,:;!?()[]<>→»«›‹-–—*_`'\"🔗📖📄📘📚🎥▶️➡"
+
+
+def is_generic_label(label: str, header: str) -> bool:
+    """Whether a link's text says how to reach the resource ("PDF", "Read", a bare address), not its name."""
+    words = " ".join(label.casefold().strip(_DECORATION).split())
+    return (
+        not words
+        or words in GENERIC_LABELS
+        or words == header.casefold().strip()
+        or words.startswith(("http://", "https://", "www."))
+    )
+
+
+def name_column(
+    names: list[str], rows: list[list[str]], labels: list[str | None], link: int, description: int | None
+) -> int | None:
+    """The column that names a table's entries when its link column does not. That is so when most links
+    read "PDF", "Read", an address or the same text in three rows or more; the name column is then the
+    one with words in most rows whose header names things best ("Title", then "Name", "Book", …; the
+    leftmost among equals). None when the links are the names or no column has words."""
+    linked = [label.casefold().strip() for label in labels if label is not None]
+    if not linked:
+        return None
+    times = Counter(linked)
+    generic = sum(1 for label in linked if is_generic_label(label, names[link]) or times[label] >= 3)
+    if generic * 2 < len(linked):
+        return None
+    candidates = [
+        index
+        for index in range(len(names))
+        if index not in (link, description)
+        and sum(1 for cells in rows if index < len(cells) and _is_name(cells[index])) * 2 > len(rows)
+    ]
+    ranked = sorted((_rank(names[index]), index) for index in candidates)
+    return ranked[0][1] if ranked else None
+
+
+def _is_name(cell: str) -> bool:
+    """A cell that could name an entry: words without a link (not "3", not "2019", not empty)."""
+    return "](" not in cell and any(c.isalpha() for c in cell)
+
+
+def _rank(header: str) -> int:
+    """Where a header's words come in NAME_HEADERS (len(NAME_HEADERS) when none does)."""
+    words = "".join(c if c.isalnum() else " " for c in header.casefold()).split()
+    ranks = [
+        NAME_HEADERS.index(w) for word in words for w in (word, word.removesuffix("s")) if w in NAME_HEADERS
+    ]
+    return min(ranks, default=len(NAME_HEADERS))

@@ -28,8 +28,9 @@ from pipeline.status import Status
 # The published contract's version (schema/export.schema.json). A change that breaks a consumer (a field
 # removed, renamed or retyped, a status string changed) bumps the major version; an added optional field
 # bumps the minor.
-# 1.1: optional fields (issue 14: repository; issue 12: a list's own fields); 1.2: a secondary link's health
-SCHEMA_VERSION = "1.2.0"
+# 1.1: optional fields (issue 14: repository; issue 12: a list's own fields); 1.2: a secondary link's health;
+# 1.3: a table entry's link text (label) when another column (table.name_column) names it
+SCHEMA_VERSION = "1.3.0"
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,10 @@ def table_row(section: Section, resource: Resource, note: str | None = None) -> 
             cells.append(resource.fields[column])
         elif column == table.get("link_column"):
             target = resource.url or resource.href
-            cells.append(f"[{resource.title}]({target})" if target else resource.title)
+            label = resource.label or resource.title
+            cells.append(f"[{label}]({target})" if target else label)
+        elif column == table.get("name_column"):
+            cells.append(resource.title)
         elif column == table.get("description_column"):
             cells.append(resource.description or "")
         else:
@@ -73,8 +76,8 @@ def table_row(section: Section, resource: Resource, note: str | None = None) -> 
         wanted = table.get("description_column") or table.get("link_column")
         at = columns_list.index(wanted) if wanted in columns_list else 0
         cells[at] = f"{cells[at]} · {note}" if cells[at] else note
-    # Extra columns after the header's: an empty one is written "| |", as lists write it.
-    return "| " + " | ".join(cells) + " |" + "".join(f" {value} |" if value else " |" for value in extra)
+    # An empty cell is written "| |", as lists write it; extra columns come after the header's.
+    return "|" + "".join(f" {value} |" if value else " |" for value in [*cells, *extra])
 
 
 def list_context(

@@ -248,6 +248,11 @@ def test_click_trackers_of_an_imported_list_are_warnings(tmp_path: Path, cli) ->
             "# T\n\n## S\n\n- [a](https://a.org) - one\n\nBetween the lists.\n\n- [b](https://b.org) - two\n",
             id="prose-between",
         ),
+        pytest.param(
+            "# T\n\n## S\n\n| # | Course | Link | Notes |\n|---|---|---|---|\n| 1 | Linear Algebra | [PDF](https://a.org/la.pdf) | free |\n"
+            "| 2 | | [PDF](https://b.org) | |\n| 3 | Calculus | [Read **online**](https://c.org) | x |\n| 4 | Probability | *[PDF](https://d.org)* | |\n",
+            id="table-named-by-another-column",
+        ),
     ],
 )
 def test_round_trip_is_byte_for_byte(tmp_path: Path, cli, source: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
@@ -263,6 +268,98 @@ def test_round_trip_is_byte_for_byte(tmp_path: Path, cli, source: str) -> None: 
     )
     assert (code, err) == (0, "")
     assert (tmp_path / "l" / "exports" / "README.md").read_text(encoding="utf-8") == source
+
+
+TABLES = textwrap.dedent(
+    """\
+    # Reading
+
+    ## Books
+
+    | No. | Author | Book | Link |
+    |---|---|---|---|
+    | 1 | Axler | Linear Algebra Done Right | [PDF](https://linear.axler.net/LADR4e.pdf) |
+    | 2 | Strang | Introduction to Linear Algebra | [Read](https://math.mit.edu/~gs/linearalgebra/) |
+    | 3 | Boyd | Convex Optimization | [🔗](https://web.stanford.edu/~boyd/cvxbook/) |
+
+    ## APIs
+
+    | API | Description | Link |
+    |---|---|---|
+    | Cats | Pictures of cats | [Docs](https://cats.example/docs) |
+    | Dogs | Pictures of dogs | [Docs](https://dogs.example/docs) |
+    | Owls | Pictures of owls | [Docs](https://owls.example/docs) |
+
+    ## Tools
+
+    | Name | Licence |
+    |---|---|
+    | [Read](https://read.example/) | MIT |
+    | [Vim](https://www.vim.org/) | Vim |
+    | [Emacs](https://www.gnu.org/software/emacs/) | GPL |
+    """
+)
+
+
+def test_a_table_whose_links_read_pdf_takes_its_names_from_another_column() -> None:
+    imported = read_list(TABLES, "x")
+    tables = {s["id"]: s.get("table", {}).get("name_column") for s in imported.sections}
+    # "Book" names things better than "Author"; a column of numbers never names; the same link text in
+    # three rows is not a name; a table whose links are names keeps them, one "Read" among them too.
+    assert tables == {"books": "Book", "apis": "API", "tools": None}
+    entries = [
+        (r["id"], r["title"], r.get("label"), r.get("url"), r.get("fields")) for r in imported.resources
+    ]
+    assert entries[:4] == [
+        (
+            "linear-algebra-done-right",
+            "Linear Algebra Done Right",
+            "PDF",
+            "https://linear.axler.net/LADR4e.pdf",
+            {"No.": "1", "Author": "Axler"},
+        ),
+        (
+            "introduction-to-linear-algebra",
+            "Introduction to Linear Algebra",
+            "Read",
+            "https://math.mit.edu/~gs/linearalgebra/",
+            {"No.": "2", "Author": "Strang"},
+        ),
+        (
+            "convex-optimization",
+            "Convex Optimization",
+            "🔗",
+            "https://web.stanford.edu/~boyd/cvxbook/",
+            {"No.": "3", "Author": "Boyd"},
+        ),
+        ("cats", "Cats", "Docs", "https://cats.example/docs", None),
+    ]
+    assert imported.resources[3]["description"] == "Pictures of cats"
+    assert [r["title"] for r in imported.resources[6:]] == ["Read", "Vim", "Emacs"]
+    assert not any("label" in r for r in imported.resources[6:])
+
+
+def test_a_table_named_by_another_column_comes_back_as_written(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    (tmp_path / "s.md").write_text(TABLES, encoding="utf-8")
+    catalogue = tmp_path / "l" / "catalogue"
+    assert cli("import", str(tmp_path / "s.md"), "--into", str(catalogue))[0] == 0
+    assert cli("validate", "--catalogue", str(catalogue))[0] == 0
+    database = f"sqlite:///{tmp_path / 'd.db'}"
+    assert cli("export", "--catalogue", str(catalogue), "--database", database)[0] == 0
+    assert (tmp_path / "l" / "exports" / "README.md").read_text(encoding="utf-8") == TABLES
+    document = __import__("json").loads((tmp_path / "l" / "exports" / "roadmap.json").read_text())
+    book = next(r for r in document["resources"] if r["id"] == "linear-algebra-done-right")
+    assert (book["title"], book["label"], book["url"]) == (
+        "Linear Algebra Done Right",
+        "PDF",
+        "https://linear.axler.net/LADR4e.pdf",
+    )
+    # A fixed address is written in the link column under its own text
+    source = catalogue / "resources" / "linear-algebra-done-right.yaml"
+    source.write_text(source.read_text().replace("LADR4e.pdf", "LADR5e.pdf"))
+    assert cli("export", "--catalogue", str(catalogue), "--database", database)[0] == 0
+    readme = (tmp_path / "l" / "exports" / "README.md").read_text(encoding="utf-8")
+    assert "| 1 | Axler | Linear Algebra Done Right | [PDF](https://linear.axler.net/LADR5e.pdf) |" in readme
 
 
 @pytest.mark.parametrize("source", ["", "# Only a title\n", "Just a paragraph.\n"])

@@ -1,6 +1,6 @@
 """Property: importing the README that `roadmap export` wrote from an imported list gives the same
 catalogue (hypothesis generates the lists: nested headings, prose, entries with descriptions, secondary
-links, tags and sub-items, tables)."""
+links, tags and sub-items, tables, tables whose links read "PDF")."""
 
 from __future__ import annotations
 
@@ -47,10 +47,17 @@ def section(draw, level: int) -> list[str]:
     lines = ["", "#" * level + " " + draw(NAME)]
     if draw(st.booleans()):
         lines += ["", draw(SENTENCE)]
-    if draw(st.integers(0, 3)) == 0:
+    shape = draw(st.integers(0, 5))
+    if shape == 0:
         lines += ["", "| Name | Description | Auth |", "|---|---|---|"]
         for _ in range(draw(st.integers(1, 3))):
             lines.append(f"| [{draw(NAME)}]({draw(URL)}) | {draw(SENTENCE)} | {draw(WORD)} |")
+    elif shape == 1:  # the links read "PDF": the Title column names the entries
+        lines += ["", "| Title | Link | Year |", "|---|---|---|"]
+        for _ in range(draw(st.integers(1, 3))):
+            title = draw(st.one_of(st.just(""), NAME))
+            cell = f" {title} |" if title else " |"  # an empty cell is written "| |"
+            lines.append(f"|{cell} [{draw(st.sampled_from(['PDF', 'Read']))}]({draw(URL)}) | {draw(WORD)} |")
     else:
         items = draw(st.lists(entry(), min_size=1, max_size=4))
         lines.append("")

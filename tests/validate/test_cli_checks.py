@@ -141,7 +141,7 @@ CHECKS = [
             'the list, e.g. "3Blue1Brown: Essence of Linear Algebra".',
             f"{R}/typo.yaml:2:1: unknown key 'tittle' — allowed keys: id, title, url, awaiting_url, archived_from, section, "
             "position, description, medium, cost, provider, effort, topics, origin, added, quality_exceptions, href, "
-            "parent, separator, emphasis, links, tags, badges, fields, preface, details; "
+            "parent, separator, emphasis, label, links, tags, badges, fields, preface, details; "
             "did you mean 'title'?",
         ],
         id="unknown-and-missing-key",
