@@ -217,11 +217,13 @@ def test_the_json_export_states_each_checked_links_health(engine: Engine) -> Non
 
 ORM = "https://docs.example/orm"
 AUTHOR = "https://people.example/jane"
+VIDEO = "https://video.example/lecture-1"
 
 
 def test_the_links_an_entry_writes_in_its_text_are_checked_with_it(engine: Engine) -> None:
-    """A dead link in a description is a dead link in the list: checked with the entry, after its
-    `links`; not images, badges, in-page or relative links, nor the entry's own URL again."""
+    """A dead link in a description, a name or a table row's other cell is a dead link in the list:
+    checked with the entry, after its `links`; not images, badges, in-page or relative links, nor the
+    entry's own URL again."""
     described = resource(
         "orm",
         url=MAIN,
@@ -233,9 +235,10 @@ def test_the_links_an_entry_writes_in_its_text_are_checked_with_it(engine: Engin
     )
     unlinked = resource("bar", position=20, url=None, awaiting_url="named without a link")
     unlinked = replace(unlinked, title=f"Bar by [Jane]({AUTHOR})")
-    cat = replace(catalogue([described, unlinked]), config=Config(check=TEST_CHECK))
+    row = resource("lecture", position=30, url=SOURCE, fields={"No.": "1", "Video": f"[Video]({VIDEO})"})
+    cat = replace(catalogue([described, unlinked, row]), config=Config(check=TEST_CHECK))
     seen: Counter[str] = Counter()
-    results = {c.resource.id: c for c in crawl(cat, site({ORM, AUTHOR}, seen), {})}
+    results = {c.resource.id: c for c in crawl(cat, site({ORM, AUTHOR, VIDEO}, seen), {})}
     assert [(v.title, v.outcome.url, v.outcome.status) for v in results["orm"].links] == [
         ("Demo", DEMO, Status.OK),
         ("ORM", ORM, Status.BROKEN),
@@ -244,10 +247,11 @@ def test_the_links_an_entry_writes_in_its_text_are_checked_with_it(engine: Engin
     assert results["orm"].outcome.status is Status.OK  # a dead link in its text is not a dead entry
     assert results["bar"].outcome.status is Status.SKIPPED
     assert [(v.title, v.outcome.status) for v in results["bar"].links] == [("Jane", Status.BROKEN)]
+    assert [(v.title, v.outcome.status) for v in results["lecture"].links] == [("Video", Status.BROKEN)]
     assert seen[MAIN] == 1 and not any(host in url for url in seen for host in ("ci.example", "img.example"))
 
     report = check(engine, cat, {ORM})
-    assert "secondary links: 4 checked: 3 ok, 1 broken" in "\n".join(render_text(report))
+    assert "secondary links: 5 checked: 4 ok, 1 broken" in "\n".join(render_text(report))
 
 
 def test_a_wall_on_a_page_the_text_cites_is_expected_but_not_on_the_entrys_own_links() -> None:

@@ -1,11 +1,13 @@
 """The links an entry writes in its own text, checked as its secondary links beside `links`.
 
-    secondary_links(resource) -> (Link, ...)   its `links`, then the web links of its title, description
-                                               and further blocks (each URL once, its own URL left out)
+    secondary_links(resource) -> (Link, ...)   its `links`, then the web links of its title, description,
+                                               table cells (`fields`) and further blocks (each URL once,
+                                               its own URL left out)
     text_links(markdown) -> (Link, ...)        the web links written in a piece of Markdown
 
 An imported list keeps an entry's text as the list wrote it: "The Django [ORM](https://docs...)" is a
-description with a link in it (35 in awesome-python, 64 in awesome-selfhosted). A dead link there is a dead
+description with a link in it (35 in awesome-python, 64 in awesome-selfhosted), and a table row keeps its
+other cells ("| Lecture 1 | [Slides](…) | [Video](…) |": the Video link). A dead link there is a dead
 link in the list, so the crawl checks it with the entry, as it checks the entry's "Demo" and "Source Code".
 Images are not links, nor is a link around an image alone (a badge); in-page and relative links are not
 web addresses. Only text that can hold a link is parsed, once: the forge step and the crawl plan both ask
@@ -23,7 +25,11 @@ _WEB = ("http://", "https://")
 
 
 def secondary_links(resource: Resource) -> tuple[Link, ...]:
-    texts = [t for t in (resource.title, resource.description, resource.details) if t and _may_link(t)]
+    texts = [
+        text
+        for text in (resource.title, resource.description, *resource.fields.values(), resource.details)
+        if text and _may_link(text)
+    ]
     if not texts:
         return resource.links
     seen = {resource.url, *(link.target for link in resource.links)}

@@ -50,5 +50,16 @@ def test_secondary_links_are_the_links_then_the_texts_each_url_once() -> None:
         ("docs", "https://docs.example/"),
         ("the wiki", "https://wiki.example/"),
     ]
+    row = resource(
+        "z",
+        url="https://z.example/slides",
+        title="Lecture 1",
+        fields={
+            "No.": "1",
+            "Video": "[Video](https://video.example/1)",
+            "Notes": "[PDF](https://z.example/slides)",
+        },
+    )
+    assert secondary_links(row) == (Link("Video", "https://video.example/1"),)  # a table row's other cells
     plain = resource("y", description="No links here.", links=(Link("Demo", "https://demo.example/"),))
     assert secondary_links(plain) is plain.links  # nothing parsed
