@@ -104,8 +104,8 @@ def name_column(
 ) -> int | None:
     """The column that names a table's entries when its link column does not. That is so when most links
     read "PDF", "Read", an address or the same text in three rows or more; the name column is then the
-    one with words in most rows whose header names things best ("Title", then "Name", "Book", …; the
-    leftmost among equals). None when the links are the names or no column has words."""
+    one with distinct words in most rows whose header names things best ("Title", then "Name", "Book",
+    …; the leftmost among equals). None when the links are the names or no column can name the rows."""
     linked = [label.casefold().strip() for label in labels if label is not None]
     if not linked:
         return None
@@ -113,19 +113,19 @@ def name_column(
     generic = sum(1 for label in linked if is_generic_label(label, names[link]) or times[label] >= 3)
     if generic * 2 < len(linked):
         return None
+    candidates = [index for index in range(len(names)) if index not in (link, description)]
     candidates = [
-        index
-        for index in range(len(names))
-        if index not in (link, description)
-        and sum(1 for cells in rows if index < len(cells) and _is_name(cells[index])) * 2 > len(rows)
+        index for index in candidates if _names_rows([c[index] for c in rows if index < len(c)], rows)
     ]
     ranked = sorted((_rank(names[index]), index) for index in candidates)
     return ranked[0][1] if ranked else None
 
 
-def _is_name(cell: str) -> bool:
-    """A cell that could name an entry: words without a link (not "3", not "2019", not empty)."""
-    return "](" not in cell and any(c.isalpha() for c in cell)
+def _names_rows(cells: list[str], rows: list[list[str]]) -> bool:
+    """Whether a column's cells could name its rows: words without a link (not "3", not "2019", not
+    empty) in most rows, and no word repeated much ("Yes", "No", "apiKey" are not names)."""
+    words = [cell for cell in cells if "](" not in cell and any(c.isalpha() for c in cell)]
+    return len(words) * 2 > len(rows) and len(set(words)) * 5 >= len(words) * 4
 
 
 def _rank(header: str) -> int:

@@ -339,6 +339,15 @@ def test_a_table_whose_links_read_pdf_takes_its_names_from_another_column() -> N
     assert not any("label" in r for r in imported.resources[6:])
 
 
+def test_a_column_of_repeated_words_never_names_a_table() -> None:
+    # public-apis' shape: its APIs "GitHub" and "Docs" read like link texts, but Auth and HTTPS repeat
+    # their words: they are not names, so the links stay the names.
+    source = "# L\n\n## Dev\n\n| API | Auth | HTTPS |\n|---|---|---|\n| [GitHub](https://api.github.com/) | OAuth | Yes |\n| [Docs](https://docs.example/) | OAuth | Yes |\n"
+    imported = read_list(source, "x")
+    assert "name_column" not in imported.sections[0]["table"]
+    assert [r["title"] for r in imported.resources] == ["GitHub", "Docs"]
+
+
 def test_a_table_named_by_another_column_comes_back_as_written(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     (tmp_path / "s.md").write_text(TABLES, encoding="utf-8")
     catalogue = tmp_path / "l" / "catalogue"
