@@ -103,9 +103,9 @@ class _Reader:
                 kept = top[:first_run]
                 preamble = self.verbatim(kept[0].start, kept[-1].end) if kept else None
                 self.kept = [k for k in self.kept if k.line - 1 < (kept[-1].end if kept else 0)]
-                sections = [self._section(None, top[first_run:], title)]
-                blanks.append(None)
-                afters.append(None)
+                sections = self._section(None, top[first_run:], title)
+                blanks += [None] * len(sections)
+                afters += [None] * len(sections)
         for n, index in enumerate(section_starts):
             heading = top[index]
             if index > 0:
@@ -122,7 +122,10 @@ class _Reader:
                 afters.append(top[index + 1].start - heading.end)
             else:
                 afters.append(None)
-            sections.append(self._section(heading, top[index + 1 : end]))
+            parts = self._section(heading, top[index + 1 : end])
+            sections += parts
+            blanks += [None] * (len(parts) - 1)  # a part without a heading has no gaps of its own
+            afters += [None] * (len(parts) - 1)
         style = {
             "bullet": self.bullets.most_common(1)[0][0] if self.bullets else "-",
             "separator": self.separators.most_common(1)[0][0] if self.separators else " - ",
@@ -169,7 +172,10 @@ class _Reader:
             block.kind == "table" and bool(links_in(block.tokens))
         )
 
-    def _section(self, heading: Block | None, body: list[Block], name: str = "") -> dict[str, Any]:
+    def _section(self, heading: Block | None, body: list[Block], name: str = "") -> list[dict[str, Any]]:
+        """The section a heading starts, and a part without a heading for each table, or list after a
+        table, that follows the section's first run of entries (a section's entries are one table or
+        one list in the README the export writes)."""
         inline = heading.inline if heading is not None else None
         raw_title = inline.content if inline is not None else name
         plain = plain_text(inline.children or []).strip() if inline is not None else name
@@ -218,31 +224,39 @@ class _Reader:
         if prose:
             chunks.append(("prose", prose))
         pending: str | None = None
+        parts, current, runs = [section], section, 0
         for n, (kind, group) in enumerate(chunks):
             if kind == "prose":
                 text = self.verbatim(group[0].start, group[-1].end)
                 if n == 0:
                     section["prose"] = text
                 elif n == len(chunks) - 1:
-                    section["prose_after"] = text
+                    current["prose_after"] = text
                 else:
                     pending = text
             elif kind == "run":
                 block = group[0]
+                if runs and (block.kind == "table" or "table" in current):
+                    current = {"id": self.section_ids.make(plain), "title": section["title"]}
+                    current |= {"kind": "collection", "heading": False}
+                    parts.append(current)
+                    if pending is not None:
+                        current["prose"], pending = pending, None
+                runs += 1
                 before = len(self.resources)
                 if block.kind == "table":
-                    position = self._table(section, block, position)
+                    position = self._table(current, block, position)
                 else:
-                    position = self._list(section, block, position, None, 0)
+                    position = self._list(current, block, position, None, 0)
                 if pending is not None and len(self.resources) > before:
                     self.resources[before]["preface"] = pending
                 elif pending is not None:
-                    section.setdefault("prose_after", pending)
+                    current.setdefault("prose_after", pending)
                 pending = None
             else:
                 if pending is not None:  # prose between two ToC parts: it is part of the ToC
                     pending = None
-        return section
+        return parts
 
     # -- lists -----------------------------------------------------------------------------------
 

@@ -90,12 +90,17 @@ def list_context(
     style = config.readme
     slugger = Slugger()
     slugger.slug(catalogue.roadmap.title)
-    anchors = {s.id: slugger.slug(plain(s.title)) for s in catalogue.sections}
+    # A part without a heading (a second table under one heading) has no anchor and no line in the ToC.
+    anchors = {s.id: slugger.slug(plain(s.title)) for s in catalogue.sections if s.heading is not False}
     by_section: dict[str, list[Resource]] = {}
     for resource in catalogue.resources:
         by_section.setdefault(resource.section, []).append(resource)
     toc_index = next((i for i, s in enumerate(catalogue.sections) if s.kind == "toc"), None)
-    listed = [s for i, s in enumerate(catalogue.sections) if toc_index is not None and i > toc_index]
+    listed = [
+        s
+        for i, s in enumerate(catalogue.sections)
+        if toc_index is not None and i > toc_index and s.heading is not False
+    ]
     top = min((s.level or 1 for s in listed), default=1)
     toc = [
         {"indent": "  " * max(0, (s.level or top) - top), "title": plain(s.title), "anchor": anchors[s.id]}
@@ -135,7 +140,7 @@ def list_context(
                 "heading": None
                 if section.heading is False
                 else "#" * (section.level or 2) + " " + section.title,
-                "anchor": anchors[section.id],
+                "anchor": anchors.get(section.id, ""),
                 "toc": section.kind == "toc",
                 "bullet": section.bullet or style.bullet,
                 "gap": "\n" * (style.blank_lines if section.blank_before is None else section.blank_before),

@@ -249,6 +249,12 @@ def test_click_trackers_of_an_imported_list_are_warnings(tmp_path: Path, cli) ->
             id="prose-between",
         ),
         pytest.param(
+            "# T\n\n## Contents\n\n- [A](#a)\n- [B](#b)\n\n## A\n\n| Name | Note |\n|---|---|\n| [a](https://a.org) | x |\n\nSee also:\n\n"
+            "- [b](https://b.org) - bee\n\n## B\n\n- [c](https://c.org) - sea\n\n| API | Auth |\n|---|---|\n| [d](https://d.org) | y |\n\n"
+            "| Name | Note |\n|---|---|\n| [e](https://e.org) | z |\n\nEnd.\n",
+            id="tables-and-lists-under-one-heading",
+        ),
+        pytest.param(
             "# T\n\n## S\n\n| # | Course | Link | Notes |\n|---|---|---|---|\n| 1 | Linear Algebra | [PDF](https://a.org/la.pdf) | free |\n"
             "| 2 | | [PDF](https://b.org) | |\n| 3 | Calculus | [Read **online**](https://c.org) | x |\n| 4 | Probability | *[PDF](https://d.org)* | |\n",
             id="table-named-by-another-column",
