@@ -36,10 +36,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from pipeline.catalogue.textlinks import ListLink, list_links
 from pipeline.clock import utcnow
 from pipeline.crawl.fetch import Fetcher
 from pipeline.crawl.runner import Crawl, host_of, split_fragment
@@ -76,6 +77,21 @@ class CheckRequest:
     only_failing: bool = False  # only resources failing in their latest result, own link or secondary ones
     allow_private_addresses: bool = False  # tests; never in production
     trigger: str = "manual"
+    # Also the links of the list's own text (its introduction, the sections' prose): every run that is
+    # not about chosen resources (`roadmap check ID...` sets it False); with only_failing, the failing ones.
+    list_links: bool = True
+
+
+@dataclass(frozen=True)
+class ListLinkVerdict:
+    """The verdict on a link of the list's own text (catalogue.textlinks.list_links)."""
+
+    link: ListLink
+    outcome: Outcome
+
+    def to_json(self) -> dict[str, Any]:
+        where = {"title": self.link.title, "section": self.link.section, "resource": self.link.resource}
+        return {**where, **self.outcome.to_json()}
 
 
 @dataclass(frozen=True, repr=False)
@@ -87,6 +103,7 @@ class CheckReport:
     message: str
     # resource id -> the verdicts on its secondary links (only resources that have some)
     links: dict[str, tuple[LinkVerdict, ...]] = field(default_factory=dict)
+    list_links: tuple[ListLinkVerdict, ...] = ()  # the links of the list's own text, in its order
 
     def __repr__(self) -> str:
         """Short, whatever the size of the run. asyncio.run() formats the repr of its task, and so of the
@@ -261,6 +278,33 @@ def plan(catalogue: Catalogue, request: CheckRequest, engine: Engine | None) -> 
     return resources
 
 
+LIST_LINK_ID = "~list-link-"  # the crawl's id for a link of the list's text (no catalogue id has a "~")
+
+
+def list_link_plan(catalogue: Catalogue, request: CheckRequest, engine: Engine | None) -> dict[str, ListLink]:
+    """The links of the list's own text this run checks, by the id the crawl knows each by (the store is
+    read for --only-failing only: then the ones whose latest verdict failed)."""
+    if not request.list_links:
+        return {}
+    links = list_links(catalogue)
+    if request.only_failing:
+        from pipeline.store.links import list_link_health
+
+        assert engine is not None
+        failing = {h.health.url for h in list_link_health(engine, 1) if h.health.status.is_failure}
+        links = tuple(link for link in links if link.target in failing)
+    return {f"{LIST_LINK_ID}{n}": link for n, link in enumerate(links)}
+
+
+def _as_resources(planned: dict[str, ListLink]) -> list[Resource]:
+    """The links of the list's text as the crawl takes them: entries of their own, with no declared cost
+    (a wall on a page the list's text cites is no broken promise)."""
+    return [
+        Resource(rid, link.title, link.section or "", n, url=link.target)
+        for n, (rid, link) in enumerate(planned.items())
+    ]
+
+
 def control_urls(catalogue: Catalogue, engine: Engine, exclude: set[str]) -> list[str]:
     """One URL on each of up to CONTROL_HOSTS other hosts, the ones last seen healthy first."""
     from pipeline.store.health import health_summaries
@@ -366,16 +410,24 @@ async def check_catalogue(
         if request.only_failing:
             begin()  # the plan reads the store
         resources = plan(catalogue, request, await store if request.only_failing else None)
-        repositories = repository_links(config, resources)  # listed once: the crawl holds them, forges ask
-        arriving: list[Resource] | AsyncIterator[list[Resource]] = resources
+        listed = list_link_plan(catalogue, request, await store if request.only_failing else None)
+        entries = resources + _as_resources(listed)
+        repositories = repository_links(config, entries)  # listed once: the crawl holds them, forges ask
+        arriving: list[Resource] | AsyncIterator[list[Resource]] = entries
     else:
-        resources, repositories = [], {}
-        arriving = _arriving(loading, repositories)
+        resources, repositories, listed = [], {}, {}
+
+        def last(whole: Catalogue) -> list[Resource]:  # once every file is valid: the list's text
+            listed.update(list_link_plan(whole, request, None))
+            return _as_resources(listed)
+
+        arriving = _arriving(loading, repositories, last)
 
     validated = partial(_whole, catalogue)  # once the store is open, a catalogue loading is done
 
     outcomes: dict[str, Outcome] = {}
     links: dict[str, tuple[LinkVerdict, ...]] = {}
+    text_verdicts: dict[str, ListLinkVerdict] = {}  # crawl id -> verdict
     stop = stop or asyncio.Event()
     recorder = Recorder(batch=record_batch)
 
@@ -414,6 +466,9 @@ async def check_catalogue(
         try:
             async with aclosing(crawl.results()) as results:
                 async for resource, outcome, link_verdicts in results:
+                    if resource.id in listed:  # a link of the list's text: recorded with the run
+                        text_verdicts[resource.id] = ListLinkVerdict(listed[resource.id], outcome)
+                        continue
                     recorder.add(resource.id, outcome, link_verdicts)
                     outcomes[resource.id] = outcome
                     if link_verdicts:
@@ -427,7 +482,7 @@ async def check_catalogue(
             # Stopped before every file was validated: the rest is, so that the store can be opened.
             resources = list(loading.catalogue().resources)
         opened = await started
-        from pipeline.store.runs import record_suggestions
+        from pipeline.store.runs import record_list_links, record_suggestions
 
         if stop.is_set() and not forges.done():
             step = ForgeStep()  # stopped before the forges answered: nothing of theirs to report
@@ -445,9 +500,13 @@ async def check_catalogue(
                 broken_after=config.check.broken_after,
             )
             record_suggestions(opened, recorder.run_id, await suggest_repairs(dead, config, crawl.fetcher))
+        in_order = tuple(text_verdicts[rid] for rid in listed if rid in text_verdicts)
+        if request.list_links and not (stop.is_set() and len(in_order) < len(listed)):  # all, or none
+            record_list_links(opened, recorder.run_id, [verdict.to_json() for verdict in in_order])
         report = replace(
             _conclude(opened, recorder.run_id, validated(), crawl, resources, outcomes, stop.is_set()),
             links=links,
+            list_links=in_order,
         )
         note = step.run.summary()  # an inconclusive run's message is about the network alone
         return (
@@ -460,6 +519,12 @@ async def check_catalogue(
             assert recorder.engine is not None
             with contextlib.suppress(Exception):
                 recorder.flush()
+            if request.list_links and text_verdicts:  # what was judged of the list's text before it stopped
+                with contextlib.suppress(Exception):
+                    from pipeline.store.runs import record_list_links
+
+                    verdicts = [text_verdicts[rid].to_json() for rid in listed if rid in text_verdicts]
+                    record_list_links(recorder.engine, recorder.run_id, verdicts)
             with contextlib.suppress(Exception):
                 from pipeline.store.runs import finish_run
 
@@ -475,12 +540,15 @@ async def check_catalogue(
 
 
 async def _arriving(
-    loading: CatalogueLoading, repositories: dict[str, list[str]]
+    loading: CatalogueLoading,
+    repositories: dict[str, list[str]],
+    last: Callable[[Catalogue], list[Resource]],
 ) -> AsyncIterator[list[Resource]]:
     """The resources in batches as their files are validated, then the whole catalogue's checks
-    (CatalogueError ends the crawl). Validation takes turns with the crawl: LOAD_SLICE_S of it, then the
-    event loop's other work, so the first requests go out at once and no host's next one waits long.
-    The repository links of a batch are added to `repositories` before the crawl sees it."""
+    (CatalogueError ends the crawl), then what `last` makes of the valid catalogue (the links of the
+    list's text). Validation takes turns with the crawl: LOAD_SLICE_S of it, then the event loop's other
+    work, so the first requests go out at once and no host's next one waits long. The repository links
+    of a batch are added to `repositories` before the crawl sees it."""
     assert loading.config is not None
     config = loading.config
 
@@ -499,7 +567,9 @@ async def _arriving(
             await asyncio.sleep(0)
             since = time.perf_counter()
     yield ready(batch)
-    loading.catalogue()
+    tail = last(loading.catalogue())
+    if tail:
+        yield ready(tail)
 
 
 def _whole(catalogue: Catalogue | CatalogueLoading) -> Catalogue:

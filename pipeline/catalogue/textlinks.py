@@ -4,6 +4,8 @@
                                                table cells (`fields`) and further blocks (each URL once,
                                                its own URL left out)
     text_links(markdown) -> (Link, ...)        the web links written in a piece of Markdown
+    list_links(catalogue) -> (ListLink, ...)   the web links of the list's own text (its introduction,
+                                               the sections' prose), not already an entry's
 
 An imported list keeps an entry's text as the list wrote it: "The Django [ORM](https://docs...)" is a
 description with a link in it (35 in awesome-python, 64 in awesome-selfhosted), and a table row keeps its
@@ -16,10 +18,15 @@ for a batch's links, one after the other.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from pipeline.catalogue.inline import inline_parser
-from pipeline.model import Link, Resource
+from pipeline.model import Catalogue, Link, Resource
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 _WEB = ("http://", "https://")
 
@@ -51,9 +58,60 @@ def text_links(markdown: str) -> tuple[Link, ...]:
     """The web links of a piece of Markdown (inline links and autolinks), in order, each titled with its
     label as a reader sees it."""
     tokens = inline_parser().parseInline(markdown)
-    children = (tokens[0].children or []) if tokens else []
+    return tuple(_web_links(tokens[0].children or [])) if tokens else ()
+
+
+@dataclass(frozen=True)
+class ListLink:
+    """A web link in the list's own text, not an entry's: the introduction (no section), a section's
+    prose, or the prose just before an entry (resource: that entry's id, whose file keeps it)."""
+
+    title: str
+    target: str
+    section: str | None = None
+    resource: str | None = None
+
+
+def list_links(catalogue: Catalogue) -> tuple[ListLink, ...]:
+    """The web links of the list's own text (an imported list's introduction; a roadmap's introduction,
+    how-to-use, quality bar, contributing and footer), then of each section's (its introduction, goals
+    and prose before its entries, the prose before an entry, after them), in reading order, each URL
+    once. A URL that is an entry's own or one of its secondary links is left out: it is checked and
+    reported with that entry."""
+    prefaces: dict[str, list[Resource]] = {}
+    for resource in catalogue.resources:
+        if resource.preface:
+            prefaces.setdefault(resource.section, []).append(resource)
+    roadmap, guide = catalogue.roadmap, catalogue.roadmap.how_to_use
+    own = (roadmap.preamble, roadmap.tagline, *roadmap.introduction, roadmap.quality_bar)
+    if guide is not None:
+        own += (*guide.introduction, *(path.advice for path in guide.paths))
+    own += (*roadmap.contributing, *roadmap.footer)
+    texts: list[tuple[str | None, str | None, str | None]] = [(text, None, None) for text in own]
+    for section in catalogue.sections:
+        before = (*section.introduction, *section.goals, *section.coverage, section.prose)
+        texts += [(text, section.id, None) for text in before]
+        texts += [(r.preface, section.id, r.id) for r in prefaces.get(section.id, ())]
+        texts.append((section.prose_after, section.id, None))
+    texts = [(text, section_id, rid) for text, section_id, rid in texts if text and _may_link(text)]
+    if not texts:  # most catalogues: no entry's links to gather either
+        return ()
+    seen = {resource.url for resource in catalogue.resources}
+    seen.update(link.target for resource in catalogue.resources for link in secondary_links(resource))
+    found: list[ListLink] = []
+    for text, section_id, resource_id in texts:
+        for token in inline_parser().parse(text or ""):
+            for link in _web_links(token.children or []) if token.type == "inline" else ():
+                if link.target not in seen:
+                    seen.add(link.target)
+                    found.append(ListLink(link.title, link.target, section_id, resource_id))
+    return tuple(found)
+
+
+def _web_links(children: list[Token]) -> list[Link]:
+    """The web links among an inline's tokens; a link around an image alone (a badge) is not one."""
     links: list[Link] = []
-    inside: list = []
+    inside: list[Token] = []
     href: str | None = None
     for token in children:
         if token.type == "link_open":
@@ -67,4 +125,4 @@ def text_links(markdown: str) -> tuple[Link, ...]:
             href = None
         elif href is not None:
             inside.append(token)
-    return tuple(links)
+    return links

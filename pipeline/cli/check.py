@@ -57,6 +57,10 @@ def render_json(report: CheckReport) -> str:
             for rid, outcome in report.outcomes.items()
         ],
     }
+    if report.list_links:  # the links of the list's own text (introduction, sections' prose), if any
+        document["list_links"] = [
+            {**verdict.to_json(), **_verdict_json(verdict.outcome, complete)} for verdict in report.list_links
+        ]
     return json.dumps(document, indent=2, ensure_ascii=False)
 
 
@@ -92,29 +96,40 @@ def render_text(report: CheckReport) -> list[str]:
 
 
 def _link_lines(report: CheckReport, complete: bool) -> list[str]:
-    """The secondary links checked: their counts, then each one that is not plain ok."""
-    verdicts = [(rid, v) for rid, links in report.links.items() for v in links]
+    """The secondary links checked, then the links of the list's own text: their counts, then each one
+    that is not plain ok."""
+    secondary = [(rid, v.title, v.outcome) for rid, links in report.links.items() for v in links]
+    in_text = [(_place(v.link.section, v.link.resource), v.link.title, v.outcome) for v in report.list_links]
+    return _verdict_lines("secondary links", "resource", secondary, complete) + _verdict_lines(
+        "links in the list's text", "where", in_text, complete
+    )
+
+
+def _place(section: str | None, resource: str | None) -> str:
+    if resource is not None:
+        return f"before {resource}"
+    return section or "introduction"
+
+
+def _verdict_lines(
+    what: str, holder: str, verdicts: list[tuple[str, str, Outcome]], complete: bool
+) -> list[str]:
     if not verdicts:
         return []
-    counts = tally(
-        ((v.outcome.status, v.outcome.network_failure) for _, v in verdicts), run_complete=complete
-    )
-    lines = ["", f"secondary links: {len(verdicts)} checked: {counts_text(counts)}"]
-    problems = [(rid, v) for rid, v in verdicts if v.outcome.status is not Status.OK]
+    counts = tally(((o.status, o.network_failure) for _, _, o in verdicts), run_complete=complete)
+    lines = ["", f"{what}: {len(verdicts)} checked: {counts_text(counts)}"]
+    problems = [(where, title, o) for where, title, o in verdicts if o.status is not Status.OK]
     if problems:
-        shown = [
-            shown_status(v.outcome.status, v.outcome.network_failure, run_complete=complete)
-            for _, v in problems
-        ]
-        rid_width = max(8, *(len(rid) for rid, _ in problems))
-        title_width = max(4, *(len(v.title) for _, v in problems))
+        shown = [shown_status(o.status, o.network_failure, run_complete=complete) for _, _, o in problems]
+        where_width = max(len(holder), *(len(where) for where, _, _ in problems))
+        title_width = max(4, *(len(title) for _, title, _ in problems))
         status_width = max(14, *(len(word) for word in shown))
         lines.append(
-            f"{'resource':<{rid_width}}  {'link':<{title_width}}  {'status':<{status_width}}  evidence"
+            f"{holder:<{where_width}}  {'link':<{title_width}}  {'status':<{status_width}}  evidence"
         )
-        for (rid, v), word in zip(problems, shown, strict=True):
-            detail = f"{v.outcome.url}: {_evidence(v.outcome)}"
-            lines.append(f"{rid:<{rid_width}}  {v.title:<{title_width}}  {word:<{status_width}}  {detail}")
+        for (where, title, outcome), word in zip(problems, shown, strict=True):
+            detail = f"{outcome.url}: {_evidence(outcome)}"
+            lines.append(f"{where:<{where_width}}  {title:<{title_width}}  {word:<{status_width}}  {detail}")
     return lines
 
 
@@ -134,6 +149,8 @@ def exit_code(report: CheckReport) -> int:
         return EXIT_PROBLEMS
     if any(v.outcome.status.is_failure for links in report.links.values() for v in links):
         return EXIT_PROBLEMS  # a secondary link fails: the list still has a link to fix
+    if any(v.outcome.status.is_failure for v in report.list_links):
+        return EXIT_PROBLEMS  # so does a link in the list's introduction or a section's text
     return EXIT_OK
 
 
@@ -179,7 +196,10 @@ def interactive() -> bool:
 @click.option(
     "--only-failing",
     is_flag=True,
-    help="Check only resources whose latest result is a failure, or one of whose secondary links failed.",
+    help=(
+        "Check only resources whose latest result is a failure, or one of whose secondary links failed,"
+        " and the links of the list's text that failed."
+    ),
 )
 @format_option("text", "json")
 @allow_private_addresses_option
@@ -194,14 +214,16 @@ def command(
     """Check the health of every link: sync the catalogue, fetch, classify, record, summarise.
 
     Secondary links of an entry (an imported list's "Demo", "Source Code") are checked too and listed
-    on their own; they never change the resource's health.
+    on their own; they never change the resource's health. So are the links of the list's own text (its
+    introduction, a section's prose), unless --resource chooses what to check.
 
     Exit status: 0 every link works (blocked and skipped links are listed but do not fail the run),
-    1 at least one link (a secondary one included) is broken, timing out, a soft 404, paywalled, behind
-    a login or missing its anchor, 3 inconclusive (the network looks down; no health was changed) or
-    interrupted (SIGINT/SIGTERM: finished results are kept), 2 usage error. A link that failed at the
-    network level (no name, refused, unreachable) reads "not judged (network)" while the run goes on and
-    in an inconclusive or interrupted run: only a complete run judges it.
+    1 at least one link (a secondary one or one in the list's text included) is broken, timing out, a
+    soft 404, paywalled, behind a login or missing its anchor, 3 inconclusive (the network looks down;
+    no health was changed) or interrupted (SIGINT/SIGTERM: finished results are kept), 2 usage error.
+    A link that failed at the network level (no name, refused, unreachable) reads "not judged
+    (network)" while the run goes on and in an inconclusive or interrupted run: only a complete run
+    judges it.
 
     Repository links (GitHub, GitLab, Gitea/Codeberg; `forges:` in catalogue/config.yaml) are asked of
     the forge's API instead of fetched: renamed is redirected, deleted or private is broken. A token in
@@ -220,6 +242,7 @@ def command(
         resource_ids=resource_ids or None,
         only_failing=only_failing,
         allow_private_addresses=allow_private_addresses,
+        list_links=not resource_ids,
     )
     progress = _progress if interactive() else None
     report = check(CheckJob(catalogue_dir, database_url, request), progress=progress)

@@ -30,6 +30,8 @@ class HealthData:
     changes: Any = None  # pipeline.store.history.ChangeFacts (the changelog); None: none read
     # resource id -> its secondary links' health (pipeline.store.links.LinkHealth)
     links: Mapping[str, Sequence[Any]] = field(default_factory=lambda: MappingProxyType({}))
+    # the links of the list's own text (pipeline.store.links.ListLinkHealth), in the list's order
+    list_links: Sequence[Any] = ()
 
     @classmethod
     def from_engine(cls, engine: Any, window: int = HISTORY_RUNS, *, details: bool = False) -> HealthData:
@@ -38,7 +40,7 @@ class HealthData:
         from pipeline.publish.changes import CHANGELOG_RUNS, WARM_UP_RUNS
         from pipeline.store import health
         from pipeline.store.history import change_facts, window_details
-        from pipeline.store.links import link_health
+        from pipeline.store.links import link_health, list_link_health
 
         summaries = health.health_summaries(engine, window=window)
         runs, history = health.status_history(engine, last_runs=window)
@@ -49,6 +51,7 @@ class HealthData:
             window_details(engine, runs) if details else None,
             change_facts(engine, CHANGELOG_RUNS + WARM_UP_RUNS) if details else None,
             MappingProxyType(link_health(engine, window)),
+            list_link_health(engine, window),
         )
 
     @property

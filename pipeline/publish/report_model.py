@@ -14,7 +14,7 @@ from pipeline.quality.state import State
 from pipeline.status import Suggestion
 from pipeline.store.history import Incident
 
-REPORT_VERSION = "1.1.0"
+REPORT_VERSION = "1.2.0"  # 1.2: the "fix-list-link" group (a link in the list's own text)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ the reports depend only on the catalogue and the recorded health, never on the t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -84,6 +84,28 @@ def _link_detail(link: Any) -> str:
     """One line on a failing secondary link (pipeline.store.links.LinkHealth)."""
     why = f": {link.evidence}" if link.evidence else ""
     return f"{link.title or 'link'} link {link.status.value} for {plural(link.streak, 'run')} in a row{why}"
+
+
+def _list_link_items(
+    catalogue: Catalogue, links: Sequence[Any], titles: Mapping[str, str]
+) -> Iterator[tuple[Item, Any]]:
+    """An item for each failing link of the list's own text (pipeline.store.links.ListLinkHealth) whose
+    place is still in the catalogue, with the link's health; the file shown is where its text is kept."""
+    holders = {r.id: r for r in catalogue.resources}
+    root = catalogue.root.name if catalogue.root is not None else "catalogue"
+    for placed in links:
+        link = placed.health
+        if not link.status.is_failure or (placed.section is not None and placed.section not in titles):
+            continue
+        holder = holders.get(placed.resource) if placed.resource is not None else None
+        if holder is not None:
+            where, file = holder.id, resource_file(holder, catalogue)
+        elif placed.section is not None:
+            where, file = placed.section, f"{root}/sections.yaml"
+        else:
+            where, file = "introduction", f"{root}/roadmap.yaml"
+        section = titles[placed.section] if placed.section is not None else "Introduction"
+        yield Item(where, link.title or "link", section, link.url, file, _link_detail(link)), link
 
 
 def _previous_status(history: Sequence[Any], upto: int, conclusive: Sequence[bool]) -> Status | None:
@@ -246,6 +268,11 @@ def build_health_report(
         if current is Status.REDIRECTED and before is not Status.REDIRECTED:
             changes["moved"].append(item)
 
+    for item, link in _list_link_items(catalogue, data.list_links, titles):
+        (actions["fix-list-link"] if is_broken(link.status, link.streak, broken_after) else watch).append(
+            item
+        )
+
     findings = tuple(evaluate(catalogue, summaries, config))
     return HealthReport(
         generated_at=latest.finished_at if latest is not None else None,
@@ -302,6 +329,12 @@ ACTION_GROUPS = {
         "Fix a secondary link",
         "A link of the entry besides its own (a demo, the source code, a link in its description) is dead: "
         "update or remove it in the resource's `links` or in the text that holds it.",
+    ),
+    "fix-list-link": (
+        "Fix a link in the list's text",
+        "A link in the list's introduction or in a section's text, not an entry's, is dead: update or remove "
+        "it in the file shown (roadmap.yaml for the list's own text, sections.yaml for a section's, an "
+        "entry's file for its `preface`).",
     ),
     "update-moved-url": (
         "Update a moved URL",

@@ -3,6 +3,8 @@ that carry them (check_result.links). A link has no row of its own: its history 
 resource's results, matched by URL, so a link that is edited starts afresh.
 
     link_health(engine, last_runs) -> {resource id: (LinkHealth, ...)}   in the list's order
+    list_link_health(engine, last_runs) -> (ListLinkHealth, ...)        the links of the list's own text
+                                                                         (check_run.links), in its order
 """
 
 from __future__ import annotations
@@ -47,6 +49,39 @@ def link_health(engine: Engine, last_runs: int) -> dict[str, tuple[LinkHealth, .
         for rid, links, checked_at, outcome in connection.execute(query):
             results.setdefault(rid, []).append((links or (), checked_at, outcome == "complete"))
     return {rid: tuple(_health(rows)) for rid, rows in results.items()}
+
+
+@dataclass(frozen=True)
+class ListLinkHealth:
+    """A link in the list's own text: where it is (no section: the introduction; resource: the prose
+    before that entry) and its health."""
+
+    section: str | None
+    resource: str | None
+    health: LinkHealth
+
+
+def list_link_health(engine: Engine, last_runs: int) -> tuple[ListLinkHealth, ...]:
+    """The links of the list's own text, as the latest complete run that checked them lists them, with
+    their failing streaks over the last `last_runs` such runs. They are checked after every entry, so an
+    interrupted run rarely reached them all: its verdicts are kept, and say nothing of the others."""
+    recent = (
+        select(run_t.c.links, run_t.c.started_at, run_t.c.outcome)
+        .where(run_t.c.outcome == "complete", run_t.c.links.is_not(None))
+        .order_by(run_t.c.id.desc())
+        .limit(max(1, last_runs))
+    )
+    with engine.connect() as connection:
+        rows = [
+            (links or (), started_at, outcome == "complete")
+            for links, started_at, outcome in connection.execute(recent)
+        ]
+    if not rows:
+        return ()
+    return tuple(
+        ListLinkHealth(link.get("section"), link.get("resource"), health)
+        for link, health in zip(rows[0][0], _health(rows), strict=True)
+    )
 
 
 def _health(rows: list[tuple[Sequence[Mapping[str, Any]], datetime, bool]]) -> list[LinkHealth]:

@@ -84,6 +84,9 @@ class CheckRun(SQLModel, table=True):
     checked: int = 0  # results written
     counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # per status
     note: str | None = Field(default=None, max_length=2000)  # e.g. why the run is inconclusive
+    # The verdicts on the links in the list's own text (introduction, sections' prose), revision 0009:
+    # [{"title", "section", "resource", **Outcome.to_json()}]; None: the run checked none.
+    links: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class CheckResult(SQLModel, table=True):

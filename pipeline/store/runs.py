@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -128,6 +129,18 @@ def record_results(
             f"run {run_id}: cannot store the result for {which} (unknown resource, or already "
             f"checked in this run): {str(error.orig).splitlines()[0]}"
         ) from error
+
+
+def record_list_links(engine: Engine, run_id: int, links: Sequence[Mapping[str, Any]]) -> None:
+    """Store the verdicts on the links of the list's own text for a running run (check_run.links: each
+    {"title", "section", "resource", **Outcome.to_json()}), in one transaction. An empty list is stored
+    too: the run looked and the list's text has no link (any more)."""
+    with write_transaction(engine) as connection:
+        stored = connection.execute(
+            update(run_t).where(run_t.c.id == run_id, run_t.c.outcome == "running").values(links=list(links))
+        )
+        if stored.rowcount != 1:
+            raise StoreError(f"run {run_id} is not running: cannot add the links of the list's text")
 
 
 def record_suggestions(engine: Engine, run_id: int, suggestions: Mapping[str, Suggestion]) -> None:

@@ -294,7 +294,7 @@ def test_reports_are_deterministic_and_health_json_is_complete(tmp_path: Path) -
     write_reports(build_health_report(catalogue, engine), out)
     assert {p.name: p.read_bytes() for p in written} == first
     document = json.loads(first["health.json"])
-    assert document["report_version"] == "1.1.0"
+    assert document["report_version"] == "1.2.0"
     assert document["generated_at"] == "2026-11-20T03:00:00Z"
     assert document["states"] == {"failing": 1, "ok": 1, "pending": 1, "unchecked": 8}
     assert document["changes"][1] == {
