@@ -1,6 +1,6 @@
 """Property: importing the README that `roadmap export` wrote from an imported list gives the same
 catalogue (hypothesis generates the lists: nested headings, prose, entries with descriptions, secondary
-links, tags and sub-items, tables, tables whose links read "PDF")."""
+links, tags and sub-items, tables, tables whose links read "PDF", a list after a table)."""
 
 from __future__ import annotations
 
@@ -62,6 +62,10 @@ def section(draw, level: int) -> list[str]:
         items = draw(st.lists(entry(), min_size=1, max_size=4))
         lines.append("")
         for item in items:
+            lines += item
+    if shape < 2 and draw(st.integers(0, 2)) == 0:  # a list after the table, under the same heading
+        lines += ["", draw(SENTENCE), ""]
+        for item in draw(st.lists(entry(), min_size=1, max_size=2)):
             lines += item
     return lines
 
