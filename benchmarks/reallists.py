@@ -4,6 +4,7 @@
   anchors and badges excluded; a link counts as imported when the catalogue holds it as a resource's url
   or href, a secondary link, or inside a kept description or table field);
 - the parts kept as text, with their report lines;
+- the distinct web links of the whole README (prose included) that a full `roadmap check` fetches;
 - the validate result (exit code, errors, warnings by rule);
 - lines of the round-trip README (roadmap export) that differ from the source, out of its total, the
   table of contents left out on both sides (it is regenerated).
@@ -94,6 +95,21 @@ def catalogue_links(catalogue: Path) -> list[str]:
     return out
 
 
+def web_links_checked(text: str, catalogue: Path) -> tuple[set[str], set[str]]:
+    """The distinct web links of the whole source README (its prose included), and the URLs a full
+    `roadmap check` of the imported catalogue fetches: the entries' own, their secondary links (`links`,
+    links in their text and table cells) and the links of the list's own text."""
+    from pipeline.catalogue.textlinks import list_links, secondary_links
+    from pipeline.validate import load_valid_catalogue
+
+    web = {_normal(h) for h in markdown_links(text) if h.startswith(("http://", "https://"))}
+    cat = load_valid_catalogue(catalogue)
+    fetched = {r.url for r in cat.resources if r.url}
+    fetched |= {link.target for r in cat.resources for link in secondary_links(r)}
+    fetched |= {link.target for link in list_links(cat)}
+    return web, {_normal(url) for url in fetched if url}
+
+
 def _normal(href: str) -> str:
     return _md.normalizeLink(href)
 
@@ -167,6 +183,7 @@ def measure(source: Path, work: Path) -> dict:
         None, [_row_key(x) for x in src_kept], [_row_key(x) for x in out_kept], autojunk=False
     )
     same_loose = sum(block.size for block in loose.get_matching_blocks())
+    web, checked = web_links_checked(text, catalogue)
     src_links = Counter(_normal(h) for h in source_links(text, imported.toc))
     cat_links = Counter(_normal(h) for h in catalogue_links(catalogue))
     missing = src_links - cat_links
@@ -178,6 +195,9 @@ def measure(source: Path, work: Path) -> dict:
         "imported_links": sum(src_links.values()) - sum(missing.values()),
         "missing_links": sorted(missing.elements())[:10],
         "kept_as_text": kept,
+        "web_links_in_source": len(web),
+        "web_links_checked": len(web & checked),
+        "web_links_unchecked": sorted(web - checked)[:10],
         "validate_exit": v_code,
         "validate_errors": Counter(p["rule"] for p in problems if p["severity"] == "error"),
         "validate_warnings": Counter(p["rule"] for p in problems if p["severity"] == "warning"),
