@@ -519,12 +519,6 @@ async def check_catalogue(
             assert recorder.engine is not None
             with contextlib.suppress(Exception):
                 recorder.flush()
-            if request.list_links and text_verdicts:  # what was judged of the list's text before it stopped
-                with contextlib.suppress(Exception):
-                    from pipeline.store.runs import record_list_links
-
-                    verdicts = [text_verdicts[rid].to_json() for rid in listed if rid in text_verdicts]
-                    record_list_links(recorder.engine, recorder.run_id, verdicts)
             with contextlib.suppress(Exception):
                 from pipeline.store.runs import finish_run
 

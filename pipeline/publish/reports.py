@@ -269,9 +269,8 @@ def build_health_report(
             changes["moved"].append(item)
 
     for item, link in _list_link_items(catalogue, data.list_links, titles):
-        (actions["fix-list-link"] if is_broken(link.status, link.streak, broken_after) else watch).append(
-            item
-        )
+        dead = is_broken(link.status, link.streak, broken_after)
+        (actions["fix-list-link"] if dead else watch).append(item)
 
     findings = tuple(evaluate(catalogue, summaries, config))
     return HealthReport(
