@@ -101,7 +101,7 @@ class HealthReport:
     watch: Group  # failing, not yet broken: flaky is not dead
     findings: tuple[Finding, ...]
     runs: tuple[Any, ...]  # RunInfo of the timeline, oldest first
-    sections: tuple[tuple[str, str], ...]  # (id, title) in reading order
+    sections: tuple[tuple[str, str], ...]  # (id, title) in reading order, of the sections with a heading
     title: str  # the list's
     publish: Any  # pipeline.config.PublishConfig
     reports_path: str  # config.paths.reports: where the reports are published, in the list repository
@@ -109,6 +109,9 @@ class HealthReport:
     rows: tuple[Row, ...] = field(repr=False)
     # (resource id, what a forge's API said) for repository links: the quality report's table
     repositories: tuple[tuple[str, Any], ...] = ()
+    # A part of a section without a heading of its own (a second table under a heading) -> that section:
+    # the status page files its rows under the heading the README shows them under.
+    section_parts: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def broken(self) -> int:

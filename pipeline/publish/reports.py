@@ -108,6 +108,19 @@ def _list_link_items(
         yield Item(where, link.title or "link", section, link.url, file, _link_detail(link)), link
 
 
+def section_parts(catalogue: Catalogue) -> dict[str, str]:
+    """Each section without a heading that follows one with a heading (an imported list's second table
+    under one heading) -> that section's id."""
+    parts: dict[str, str] = {}
+    owner: str | None = None
+    for section in catalogue.sections:
+        if section.heading is not False:
+            owner = section.id
+        elif owner is not None:
+            parts[section.id] = owner
+    return parts
+
+
 def _previous_status(history: Sequence[Any], upto: int, conclusive: Sequence[bool]) -> Status | None:
     """The resource's last status in a conclusive run before column `upto` (None: never checked)."""
     for i in range(upto - 1, -1, -1):
@@ -273,6 +286,7 @@ def build_health_report(
         (actions["fix-list-link"] if dead else watch).append(item)
 
     findings = tuple(evaluate(catalogue, summaries, config))
+    parts = section_parts(catalogue)
     return HealthReport(
         generated_at=latest.finished_at if latest is not None else None,
         latest_run=latest,
@@ -292,12 +306,13 @@ def build_health_report(
         ),
         findings=findings,
         runs=runs,
-        sections=tuple((s.id, s.title) for s in catalogue.sections),
+        sections=tuple((s.id, s.title) for s in catalogue.sections if s.id not in parts),
         title=catalogue.roadmap.title,
         publish=config.publish,
         reports_path=config.paths.reports,
         changelog=tuple(list_changes(data.changes, broken_after, titles) if data.changes is not None else ()),
         rows=tuple(rows),
+        section_parts=parts,
         repositories=tuple(
             (r.id, facts)
             for r in catalogue.resources

@@ -171,7 +171,7 @@ def page_data(report: Any) -> dict[str, Any]:
                 row.id,
                 row.title,
                 row.url or "",
-                section_index.get(row.section_id, -1),
+                section_index.get(report.section_parts.get(row.section_id, row.section_id), -1),
                 state_index[row.state],
                 action_index.get(row.action, -1) if row.action else -1,
                 -1 if row.uptime is None else round(row.uptime * 1000),

@@ -350,3 +350,27 @@ def test_response_times_pack_into_two_characters(ms: int | None, packed: str) ->
     if ms is not None and ms < 40_000:
         units = MS_ALPHABET.index(packed[0]) * 64 + MS_ALPHABET.index(packed[1])
         assert abs(units * MS_UNIT - ms) <= MS_UNIT / 2
+
+
+def test_a_part_without_a_heading_is_filed_under_the_heading_above_it(tmp_path: Path) -> None:
+    """An imported list's second table under one heading is a section part (heading: false): the status
+    page offers the heading once, and files the part's rows under it."""
+    from tests.factory import catalogue, resource, section
+
+    first = section("tools", 1, kind="collection")
+    part = section("tools-2", 2, kind="collection", title=first.title, heading=False)
+    other = section("books", 3, kind="collection")
+    cat = catalogue(
+        [resource("vim", "tools"), resource("emacs", "tools-2"), resource("sicp", "books")],
+        sections=(first, part, other),
+    )
+    report = build_health_report(cat, make_store(tmp_path, cat))
+    assert [sid for sid, _ in report.sections] == ["tools", "books"]
+    page = page_data(report)
+    assert {row[0]: page["sections"][row[3]][0] for row in page["rows"]} == {
+        "vim": "tools",
+        "emacs": "tools",
+        "sicp": "books",
+    }
+    document = json.loads(render_reports(report)["health.json"])
+    assert {r["id"]: r["section"] for r in document["resources"]}["emacs"] == "tools-2"  # the catalogue's
