@@ -101,12 +101,30 @@ class Suggester:
     def __init__(self, config: Config, fetcher: Fetcher) -> None:
         self.config, self.fetcher = config, fetcher
         self.crawler = Crawler(config, fetcher)
+        # scheme://host:port -> whether the first candidate there got any HTTP answer. The others on that
+        # origin wait for it: a host that drops the other scheme's packets costs one connect timeout a
+        # run, not one per dead link (they all try the same twin origin at once).
+        self.origins: dict[str, asyncio.Future[bool]] = {}
 
     async def works(self, url: str, fragment: str, cost: str | None) -> tuple[str, str] | None:
         """(the URL to offer, the evidence) when url works as a catalogue link would (judged ok), or when
-        it moved for good to a page that does (the move's target is offered); None otherwise."""
-        _, verdicts = await self.crawler.verdicts(url, [(fragment, cost)])
-        outcome = verdicts[fragment, cost]
+        it moved for good to a page that does (the move's target is offered); None otherwise, and at
+        once when an earlier candidate on the same origin got no answer at all."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}".lower()
+        gate = self.origins.get(origin)
+        if gate is not None and not await asyncio.shield(gate):
+            return None
+        if gate is None:  # the first candidate on its origin: the others wait for its answer
+            gate = self.origins[origin] = asyncio.get_running_loop().create_future()
+        answered = True  # an error or a cancellation does not close the origin
+        try:
+            _, verdicts = await self.crawler.verdicts(url, [(fragment, cost)])
+            outcome = verdicts[fragment, cost]
+            answered = not outcome.network_failure
+        finally:
+            if not gate.done():
+                gate.set_result(answered)
         code = f" (HTTP {outcome.http_status})" if outcome.http_status else ""
         if outcome.status is Status.OK:
             return _joined(url, fragment), f"checked: ok{code}"

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Iterator
 from datetime import datetime
 
+import httpx
 import pytest
 import trustme
 
@@ -164,3 +165,24 @@ def test_a_snapshot_behind_a_permanent_redirect_is_offered_at_its_target(sites: 
     assert found.detail.endswith(
         f"checked: ok (HTTP 200) after a permanent redirect from {sites.url('/web/20230101000000/book')}"
     )
+
+
+def test_an_origin_that_never_answers_is_tried_once_not_once_per_dead_link() -> None:
+    """Dead http links on a host that drops https: every twin is on the same origin. The first one's
+    connect timeout stands for the others, which are not tried (one timeout a run, not one per link)."""
+    tried: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        tried.append(str(request.url))
+        if request.url.scheme == "https":
+            raise httpx.ConnectTimeout("timed out", request=request)
+        return httpx.Response(404, html="<title>Not Found</title><h1>Not Found</h1>")
+
+    config = Config(check=CHECK, repair=RepairConfig(wayback_api=""))
+    fetcher = Fetcher(config, transport=httpx.MockTransport(handler))
+    links = [DeadLink(f"r{i}", f"http://old.example/page-{i}", DIED) for i in range(6)]
+    found = asyncio.run(asyncio.wait_for(suggest_repairs(links, config, fetcher), 30))
+    assert found == {}
+    assert len([url for url in tried if url.startswith("https://old.example/")]) == 1
+    # The slash variants are on the http origin, which answers: each dead link still tries its own.
+    assert len([url for url in tried if url.startswith("http://old.example/")]) == 12
