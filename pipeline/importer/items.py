@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline.importer.markdown import Unit, parser, plain_text, units_of
+from pipeline.catalogue.inline import plain_text
+from pipeline.importer.markdown import Unit, parser, units_of
 
 SEPARATORS = ("-", "–", "—", ":")
 # A description ending in one of these may be followed by inline-code tags; otherwise a trailing

@@ -151,18 +151,3 @@ def units_of(children: list[Token], start: int, end: int) -> list[Unit]:
     if cursor < end:
         out.append(Unit("text", cursor, end))
     return out
-
-
-def plain_text(tokens: list[Token] | tuple[Token, ...]) -> str:
-    """What a reader sees of some inline tokens (for ids and anchors)."""
-    parts: list[str] = []
-    for token in tokens:
-        if token.type in ("text", "code_inline", "html_inline"):
-            parts.append(token.content if token.type != "html_inline" else "")
-        elif token.type == "image":
-            parts.append(plain_text(token.children or []))
-        elif token.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-        elif token.children:
-            parts.append(plain_text(token.children))
-    return "".join(parts)

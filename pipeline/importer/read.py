@@ -16,9 +16,10 @@ from typing import Any
 
 from markdown_it.token import Token
 
+from pipeline.catalogue.inline import plain_text
 from pipeline.importer.ids import Ids
 from pipeline.importer.items import MAX_TITLE, ItemParts, parse_inline, parse_item, plain_of
-from pipeline.importer.markdown import Block, blocks, children, parser, plain_text, units_of
+from pipeline.importer.markdown import Block, blocks, children, parser, units_of
 from pipeline.importer.shapes import (
     LIST_KINDS,
     has_text_items,

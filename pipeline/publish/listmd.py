@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pipeline.catalogue.inline import inline_parser
+from pipeline.catalogue.inline import inline_parser, plain_text
 from pipeline.config import Config
 from pipeline.health import HealthSummary
 from pipeline.model import Catalogue, Resource, Section
@@ -17,20 +17,7 @@ from pipeline.publish.text import Slugger
 def plain(markdown: str) -> str:
     """What a reader sees of a line of Markdown (a heading's text, for its anchor)."""
     tokens = inline_parser().parseInline(markdown)
-    out: list[str] = []
-
-    def walk(children: list[Any]) -> None:
-        for token in children:
-            if token.type in ("text", "code_inline"):
-                out.append(token.content)
-            elif token.type in ("softbreak", "hardbreak"):
-                out.append(" ")
-            if token.children:
-                walk(token.children)
-
-    if tokens:
-        walk(tokens[0].children or [])
-    return "".join(out).strip()
+    return plain_text(tokens[0].children or []).strip() if tokens else ""
 
 
 def entry_markdown(resource: Resource, separator: str, note: str | None = None) -> str:
