@@ -51,6 +51,16 @@ class Attention:
     title: str
     todo: str
     resources: tuple[str, ...]  # "id — detail"
+    links: bool = False  # its items are links (a secondary link, a link of the list's text), not entries
+
+
+def who_needs_a_human(attention: tuple[Attention, ...]) -> str:
+    """ "2 resources", "1 link", "1 resource and 2 links": what the attention groups hold."""
+    entries = sum(len(a.resources) for a in attention if not a.links)
+    links = sum(len(a.resources) for a in attention if a.links)
+    return " and ".join(
+        plural(count, noun) for count, noun in ((entries, "resource"), (links, "link")) if count
+    )
 
 
 @dataclass(frozen=True)
@@ -80,6 +90,9 @@ class NightlyResult:
     @property
     def needs_human(self) -> int:
         return sum(len(a.resources) for a in self.attention)
+
+    def who_needs_a_human(self) -> str:
+        return who_needs_a_human(self.attention)
 
     def to_json(self) -> dict[str, Any]:
         check = self.check
@@ -174,7 +187,7 @@ def _run(
     from pipeline.publish.data import HealthData, health_for_export
     from pipeline.publish.export import ExportPaths, render_exports
     from pipeline.publish.outputs import write_outputs
-    from pipeline.publish.reports import build_health_report, write_reports
+    from pipeline.publish.reports import LINK_GROUPS, build_health_report, write_reports
     from pipeline.store.runs import due_resources
     from pipeline.store.sync import sync_catalogue
 
@@ -267,7 +280,7 @@ def _run(
     )
     failing = tuple(i.id for i in report.watch.items)
     attention = tuple(
-        Attention(g.title, g.todo, tuple(f"{i.id} — {i.detail}" for i in g.items))
+        Attention(g.title, g.todo, tuple(f"{i.id} — {i.detail}" for i in g.items), g.id in LINK_GROUPS)
         for g in report.actions
         if g.items
     )
@@ -280,8 +293,9 @@ def _run(
     elif problems:
         need = sum(len(a.resources) for a in attention)
         exit_code = EXIT_PROBLEMS
-        headline = f"problems found: {need} resource{' needs' if need == 1 else 's need'} a human" + (
-            f", {plural(len(report.errors), 'quality error')}" if report.errors else ""
+        headline = (
+            f"problems found: {who_needs_a_human(attention)} need{'s' if need == 1 else ''} a human"
+            + (f", {plural(len(report.errors), 'quality error')}" if report.errors else "")
         )
     elif failing:
         exit_code = EXIT_OK

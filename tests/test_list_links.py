@@ -21,6 +21,7 @@ from pipeline.catalogue.textlinks import ListLink, list_links
 from pipeline.checkrun import CheckReport, CheckRequest, check_catalogue
 from pipeline.cli.check import exit_code, render_json, render_text
 from pipeline.model import Catalogue
+from pipeline.nightly import Attention, who_needs_a_human
 from pipeline.publish.reports import build_health_report
 from pipeline.store.models import CheckResult, CheckRun
 from pipeline.store.sync import sync_catalogue
@@ -225,6 +226,19 @@ def test_import_check_and_report_through_the_cli(tmp_path: Path, server: Loopbac
         in health
     )
     assert f"[the retired page]({server.url('/retired')}) · Tools · `catalogue/sections.yaml`" in health
+    # The nightly job's summary counts them as links, not resources
+    code, out, _ = cli("nightly", *args, "--allow-private-addresses")
+    assert code == 1 and "problems found: 2 links need a human" in out and "Needs a human (2 links):" in out
     document = json.loads((tmp_path / "mine" / "reports" / "health.json").read_text(encoding="utf-8"))
     group = next(g for g in document["needs_human"] if g["id"] == "fix-list-link")
     assert [i["url"] for i in group["items"]] == [server.url("/old-list"), server.url("/retired")]
+
+
+def test_the_nightly_summary_counts_entries_and_links_apart() -> None:
+    entry, links = (
+        Attention("Fix the URL", "…", ("a — x",)),
+        Attention("Fix a link", "…", ("b — y", "c — z"), True),
+    )
+    assert who_needs_a_human((entry,)) == "1 resource"
+    assert who_needs_a_human((links,)) == "2 links"
+    assert who_needs_a_human((entry, links)) == "1 resource and 2 links"

@@ -77,7 +77,7 @@ def render_text(result: NightlyResult) -> list[str]:
     elif check is not None and not result.inconclusive:
         lines.append("Changed: nothing since the previous run.")
     if result.attention:
-        lines.append(f"Needs a human ({plural(result.needs_human, 'resource')}):")
+        lines.append(f"Needs a human ({result.who_needs_a_human()}):")
         for group in result.attention:
             lines.append(f"  {group.title} — {group.todo}")
             lines.extend(f"    - {entry}" for entry in group.resources)
