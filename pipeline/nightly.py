@@ -187,7 +187,8 @@ def _run(
     from pipeline.publish.data import HealthData, health_for_export
     from pipeline.publish.export import ExportPaths, render_exports
     from pipeline.publish.outputs import write_outputs
-    from pipeline.publish.reports import LINK_GROUPS, build_health_report, write_reports
+    from pipeline.publish.report_model import LINK_GROUPS
+    from pipeline.publish.reports import build_health_report, write_reports
     from pipeline.store.runs import due_resources
     from pipeline.store.sync import sync_catalogue
 

@@ -226,6 +226,8 @@ def test_import_check_and_report_through_the_cli(tmp_path: Path, server: Loopbac
         in health
     )
     assert f"[the retired page]({server.url('/retired')}) · Tools · `catalogue/sections.yaml`" in health
+    page = (tmp_path / "mine" / "reports" / "index.html").read_text(encoding="utf-8")
+    assert "Fix a link in the list" in page and 'value="fix-list-link"' not in page  # no row to filter
     # The nightly job's summary counts them as links, not resources
     code, out, _ = cli("nightly", *args, "--allow-private-addresses")
     assert code == 1 and "problems found: 2 links need a human" in out and "Needs a human (2 links):" in out

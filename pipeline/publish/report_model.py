@@ -14,6 +14,10 @@ from pipeline.quality.state import State
 from pipeline.status import Suggestion
 from pipeline.store.history import Incident
 
+# Action groups whose items are links (an entry's secondary link, a link of the list's text), not entries;
+# and those whose items have no row in the status page's table (a link of the list's text is no entry's).
+LINK_GROUPS = frozenset({"fix-link", "fix-list-link"})
+ROWLESS_GROUPS = frozenset({"fix-list-link"})
 REPORT_VERSION = "1.2.0"  # 1.2: the "fix-list-link" group (a link in the list's own text)
 
 

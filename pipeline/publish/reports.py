@@ -359,8 +359,6 @@ ACTION_GROUPS = {
         "Find the canonical URL, check it in a browser, then replace `awaiting_url` with `url`.",
     ),
 }
-# The groups whose items are links (an entry's secondary link, a link of the list's text), not entries.
-LINK_GROUPS = frozenset({"fix-link", "fix-list-link"})
 
 
 # ---------------------------------------------------------------- files

@@ -26,6 +26,7 @@ from markupsafe import Markup, escape
 
 from pipeline.clock import readable
 from pipeline.health import HealthSummary
+from pipeline.publish.report_model import ROWLESS_GROUPS
 from pipeline.publish.templating import render
 from pipeline.quality.state import State
 from pipeline.status import FAILURES, NOT_JUDGED, Status, exhaustive
@@ -255,6 +256,7 @@ def render_status_page(report: Any) -> str:
         "index.html.j2",
         report=report,
         groups=[(group, _code_spans(group.todo)) for group in report.actions],
+        rowless=ROWLESS_GROUPS,
         data=Markup(script_json(page_data(report))),
         states=STATE_ORDER,
         labels=STATE_LABELS,
