@@ -73,7 +73,9 @@ def import_list(source: Path, into: Path, *, replace: bool = False) -> ImportRep
     return ImportReport(
         source=source,
         into=into,
-        sections=len(imported.sections),
+        # A part without a heading after the first section (a second table under one heading) is no
+        # section of the README's.
+        sections=len(imported.sections) - sum(1 for s in imported.sections[1:] if s.get("heading") is False),
         resources=len(resources),
         with_url=sum(1 for r in resources if "url" in r),
         kept=tuple(imported.kept),

@@ -345,6 +345,18 @@ def test_a_table_whose_links_read_pdf_takes_its_names_from_another_column() -> N
     assert not any("label" in r for r in imported.resources[6:])
 
 
+def test_the_import_counts_the_readmes_sections_not_their_parts(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    source = tmp_path / "s.md"
+    source.write_text(
+        "# T\n\n## A\n\n| Name | Note |\n|---|---|\n| [a](https://a.org) | x |\n\n- [b](https://b.org) - bee\n\n"
+        "## B\n\n- [c](https://c.org) - sea\n",
+        encoding="utf-8",
+    )
+    code, out, _ = cli("import", str(source), "--into", str(tmp_path / "c"))
+    assert code == 0 and out.endswith(f"3 resources (3 with a web address) in 2 sections from {source}\n")
+    assert len((tmp_path / "c" / "sections.yaml").read_text().split("- id: ")) == 4  # a, its part, b
+
+
 def test_a_column_of_repeated_words_never_names_a_table() -> None:
     # public-apis' shape: its APIs "GitHub" and "Docs" read like link texts, but Auth and HTTPS repeat
     # their words: they are not names, so the links stay the names.
