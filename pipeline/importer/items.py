@@ -48,7 +48,8 @@ def _link_parts(unit: Unit, text: str) -> tuple[str, str]:
     label = raw[1:middle]
     inside = raw[middle + 2 : -1].strip()
     if inside.startswith("<"):
-        destination = inside[1 : inside.find(">")] if ">" in inside else inside[1:]
+        # <…> may hold spaces: the link goes where a browser goes, to the address with them encoded.
+        destination = (inside[1 : inside.find(">")] if ">" in inside else inside[1:]).replace(" ", "%20")
     else:
         destination = inside.split(None, 1)[0] if inside else ""
     return label, destination

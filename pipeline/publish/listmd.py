@@ -20,16 +20,26 @@ def plain(markdown: str) -> str:
     return plain_text(tokens[0].children or []).strip() if tokens else ""
 
 
+def destination(target: str) -> str:
+    """A link's destination as Markdown writes it: in <…> when it holds a space or an unbalanced
+    parenthesis, which would end it otherwise (a path inside the list's repository, "docs/My Notes.md")."""
+    if any(c.isspace() for c in target) or target.count("(") != target.count(")"):
+        return f"<{target}>"
+    return target
+
+
 def entry_markdown(resource: Resource, separator: str, note: str | None = None) -> str:
     """One entry as the list writes it: `[Name](url) - Description. ([Demo](…)) `tag` ![badge](…)`."""
     target = resource.url or resource.href
-    text = f"[{resource.title}]({target})" if target else resource.title
+    text = f"[{resource.title}]({destination(target)})" if target else resource.title
     if resource.emphasis and target:
         text = f"{resource.emphasis}{text}{resource.emphasis}"
     if resource.description:
         text += (resource.separator or separator) + resource.description
     if resource.links:
-        text += " (" + ", ".join(f"[{link.title}]({link.target})" for link in resource.links) + ")"
+        text += (
+            " (" + ", ".join(f"[{link.title}]({destination(link.target)})" for link in resource.links) + ")"
+        )
     for tag in resource.tags:
         text += f" `{tag}`"
     for badge in resource.badges:
@@ -49,7 +59,7 @@ def table_row(section: Section, resource: Resource, note: str | None = None) -> 
         elif column == table.get("link_column"):
             target = resource.url or resource.href
             label = resource.label or resource.title
-            cells.append(f"[{label}]({target})" if target else label)
+            cells.append(f"[{label}]({destination(target)})" if target else label)
         elif column == table.get("name_column"):
             cells.append(resource.title)
         elif column == table.get("description_column"):

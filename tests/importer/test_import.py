@@ -192,6 +192,7 @@ def test_missing_source(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped
         ("[A](#a) - In-page.", "A", "#a", "In-page."),
         ("Label - [x](https://x.org)", "Label", None, "[x](https://x.org)"),
         ("[A](https://a.org) - Uses `libfoo`", "A", "https://a.org", "Uses `libfoo`"),
+        ("[A](<https://a.org/x y>) - Spaced.", "A", "https://a.org/x%20y", "Spaced."),  # where browsers go
     ],
 )
 def test_item_variants(item: str, title: str, target: str | None, description: str) -> None:
@@ -247,6 +248,11 @@ def test_click_trackers_of_an_imported_list_are_warnings(tmp_path: Path, cli) ->
         pytest.param(
             "# T\n\n## S\n\n- [a](https://a.org) - one\n\nBetween the lists.\n\n- [b](https://b.org) - two\n",
             id="prose-between",
+        ),
+        pytest.param(
+            "# T\n\n## S\n\n- [a](<https://a.org/x_(y>) - an unbalanced parenthesis stays inside <…>\n"
+            "- [b](https://en.wikipedia.org/wiki/B_(c)) - a balanced one needs none\n",
+            id="destinations",
         ),
         pytest.param(
             "# T\n\n## Contents\n\n- [A](#a)\n- [B](#b)\n\n## A\n\n| Name | Note |\n|---|---|\n| [a](https://a.org) | x |\n\nSee also:\n\n"
