@@ -83,7 +83,7 @@ class _Reader:
         title = self.name
         first_section = headings[0] if headings else len(top)
         if top and top[0].kind == "heading" and top[0].tokens[0].tag == "h1":
-            title = plain_text(top[0].inline.children or []).strip() or self.name  # type: ignore[union-attr]
+            title = " ".join(plain_text(top[0].inline.children or []).split()) or self.name  # type: ignore[union-attr]
             first_section = headings[1] if len(headings) > 1 else len(top)
         preamble_blocks = top[:first_section]
         preamble = None
@@ -145,6 +145,7 @@ class _Reader:
             separator = resource.pop("_separator", None)
             if separator and separator != style["separator"] and "description" in resource:
                 resource["separator"] = separator
+            _without_tabs(resource)
         return ImportedList(
             title=title,
             preamble=preamble,
@@ -182,7 +183,8 @@ class _Reader:
         plain = plain_text(inline.children or []).strip() if inline is not None else name
         section: dict[str, Any] = {
             "id": self.section_ids.make(plain),
-            "title": raw_title.strip() or plain or "Untitled",
+            # A setext heading may run over several lines: its title is one.
+            "title": " ".join(raw_title.split()) or plain or "Untitled",
             "kind": "collection",
         }
         if heading is None:
@@ -458,6 +460,21 @@ class _Reader:
             if fields:
                 resource["fields"] = fields
         return position
+
+
+def _without_tabs(resource: dict[str, Any]) -> None:
+    """A tab in an entry's one-line text (a name, a description, a table cell, a tag) is a space: those
+    fields hold no control character. Its verbatim blocks (preface, details) keep theirs."""
+    for key in ("title", "description", "label"):
+        if isinstance(resource.get(key), str):
+            resource[key] = resource[key].replace("\t", " ")
+    if "fields" in resource:
+        resource["fields"] = {name: value.replace("\t", " ") for name, value in resource["fields"].items()}
+    for key in ("tags", "badges"):
+        if key in resource:
+            resource[key] = [value.replace("\t", " ") for value in resource[key]]
+    for link in resource.get("links", ()):
+        link["title"] = link["title"].replace("\t", " ")
 
 
 def read_list(text: str, name: str) -> ImportedList:

@@ -351,6 +351,23 @@ def test_a_table_whose_links_read_pdf_takes_its_names_from_another_column() -> N
     assert not any("label" in r for r in imported.resources[6:])
 
 
+def test_tabs_and_headings_over_two_lines_make_a_valid_catalogue(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """Found by feeding the importer random Markdown: a tab in an entry's text or in the title, and a
+    setext heading over two lines, made a catalogue validate refused (those fields hold one line)."""
+    source = tmp_path / "s.md"
+    source.write_text(
+        "# The\tList\n\nTools\nand more\n---\n\n- [A](https://a.org) - First\tand best.\n"
+        "\n| Name | Notes |\n|---|---|\n| [B](https://b.org) | x\ty |\n",
+        encoding="utf-8",
+    )
+    assert cli("import", str(source), "--into", str(tmp_path / "c"))[0] == 0
+    assert cli("validate", "--catalogue", str(tmp_path / "c"))[0] == 0
+    imported = read_list(source.read_text(encoding="utf-8"), "s")
+    assert imported.title == "The List" and imported.sections[0]["title"] == "Tools and more"
+    assert imported.resources[0]["description"] == "First and best."
+    assert imported.resources[1]["fields"] == {"Notes": "x y"}
+
+
 def test_the_import_counts_the_readmes_sections_not_their_parts(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     source = tmp_path / "s.md"
     source.write_text(
