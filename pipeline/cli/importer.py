@@ -8,6 +8,7 @@ import click
 
 from pipeline.importer import import_list
 from pipeline.status import EXIT_OK
+from pipeline.wording import plural
 
 
 @click.command("import")
@@ -39,8 +40,8 @@ def command(source: Path, into: Path, replace: bool) -> int:
         click.echo(f"{source}:{kept.line}: kept as text: {kept.why}")
     kept = len(report.kept)
     click.echo(
-        f"{into}: {report.resources} resources ({report.with_url} with a web address) in "
-        f"{report.sections} sections from {source}"
+        f"{into}: {plural(report.resources, 'resource')} ({report.with_url} with a web address) in "
+        f"{plural(report.sections, 'section')} from {source}"
         + (f"; {kept} part{'s' * (kept != 1)} kept as text" if kept else "")
     )
     return EXIT_OK

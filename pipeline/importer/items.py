@@ -191,7 +191,7 @@ def parse_item(units: list[Unit], text: str) -> ItemParts:
         name_end, desc_start = split if split else (body_end, body_end)
         title = text[start:name_end].strip()
         parts = ItemParts(title=title, plain=plain_of(title))
-    parts.separator = text[name_end:desc_start]
+    parts.separator = text[name_end:desc_start].replace("\t", " ")  # written on one line, as a space
     description = text[desc_start:body_end].strip()
     parts.description = description or None
     if not parts.description:

@@ -31,6 +31,7 @@ from pipeline.importer.shapes import (
 )
 
 MAX_SECTION_ID = 64
+MAX_SECTION_TITLE = 300  # schema/sections.schema.json
 MAX_RESOURCE_ID = 100
 POSITION_STEP = 10
 
@@ -171,7 +172,7 @@ class _Reader:
     def _runs(self, block: Block) -> bool:
         """Whether a block holds entries: a list with text items, or a table with links."""
         return (block.kind in LIST_KINDS and has_text_items(block) and not is_toc_list(block)) or (
-            block.kind == "table" and bool(links_in(block.tokens))
+            block.kind == "table" and bool(links_in(_body_rows(block.tokens)))
         )
 
     def _section(self, heading: Block | None, body: list[Block], name: str = "") -> list[dict[str, Any]]:
@@ -181,12 +182,13 @@ class _Reader:
         inline = heading.inline if heading is not None else None
         raw_title = inline.content if inline is not None else name
         plain = plain_text(inline.children or []).strip() if inline is not None else name
-        section: dict[str, Any] = {
-            "id": self.section_ids.make(plain),
-            # A setext heading may run over several lines: its title is one.
-            "title": " ".join(raw_title.split()) or plain or "Untitled",
-            "kind": "collection",
-        }
+        # A setext heading may run over several lines: its title is one.
+        title = " ".join(raw_title.split()) or plain or "Untitled"
+        if len(title) > MAX_SECTION_TITLE:
+            line = heading.start if heading is not None else 0
+            self.keep(line, f"a heading of {len(title)} characters, shortened to {MAX_SECTION_TITLE}")
+            title = title[: MAX_SECTION_TITLE - 1] + "…"
+        section: dict[str, Any] = {"id": self.section_ids.make(plain), "title": title, "kind": "collection"}
         if heading is None:
             section["heading"] = False
         else:
@@ -460,6 +462,12 @@ class _Reader:
             if fields:
                 resource["fields"] = fields
         return position
+
+
+def _body_rows(tokens: list[Token]) -> list[Token]:
+    """A table's tokens after its header: its rows of entries (none when it has only a header)."""
+    starts = [i for i, token in enumerate(tokens) if token.type == "tbody_open"]
+    return tokens[starts[0] :] if starts else []
 
 
 def _without_tabs(resource: dict[str, Any]) -> None:

@@ -368,6 +368,36 @@ def test_tabs_and_headings_over_two_lines_make_a_valid_catalogue(tmp_path: Path,
     assert imported.resources[1]["fields"] == {"Notes": "x y"}
 
 
+@pytest.mark.parametrize(
+    ("source", "kept"),
+    [
+        pytest.param(
+            "# L\n\n## " + "Long " * 70 + "\n\n- [a](https://a.org) - x\n",
+            "a heading of 349 characters",
+            id="long-heading",
+        ),
+        pytest.param(
+            "# L\n\n| [h](https://h.org) |\n|---|\n\n- [a](https://a.org) - x\n",
+            "a table of links in the introduction",
+            id="header-only-table",
+        ),
+        pytest.param(
+            "# L\n\n## S\n\n- [a](https://a.org)\t- tab before the dash\n", None, id="tab-separator"
+        ),
+    ],
+)
+def test_odd_markdown_found_by_fuzzing_still_makes_a_valid_catalogue(
+    tmp_path: Path,
+    cli,  # noqa: F811
+    source: str,
+    kept: str | None,
+) -> None:
+    (tmp_path / "s.md").write_text(source, encoding="utf-8")
+    code, out, _ = cli("import", str(tmp_path / "s.md"), "--into", str(tmp_path / "c"))
+    assert code == 0 and (kept is None or f"kept as text: {kept}" in out)
+    assert cli("validate", "--catalogue", str(tmp_path / "c"))[0] == 0
+
+
 def test_the_import_counts_the_readmes_sections_not_their_parts(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     source = tmp_path / "s.md"
     source.write_text(
