@@ -66,16 +66,13 @@ def list_link_health(engine: Engine, last_runs: int) -> tuple[ListLinkHealth, ..
     their failing streaks over the last `last_runs` such runs. They are checked after every entry, so an
     interrupted run rarely reached them all: its verdicts are kept, and say nothing of the others."""
     recent = (
-        select(run_t.c.links, run_t.c.started_at, run_t.c.outcome)
+        select(run_t.c.links, run_t.c.started_at)
         .where(run_t.c.outcome == "complete", run_t.c.links.is_not(None))
         .order_by(run_t.c.id.desc())
         .limit(max(1, last_runs))
     )
-    with engine.connect() as connection:
-        rows = [
-            (links or (), started_at, outcome == "complete")
-            for links, started_at, outcome in connection.execute(recent)
-        ]
+    with engine.connect() as connection:  # complete runs only: every verdict in them is judged
+        rows = [(links or (), started_at, True) for links, started_at in connection.execute(recent)]
     if not rows:
         return ()
     return tuple(
