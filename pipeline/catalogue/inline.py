@@ -20,6 +20,12 @@ def inline_parser() -> MarkdownIt:
     return MarkdownIt("commonmark")
 
 
+def plain(markdown: str) -> str:
+    """What a reader sees of a line of Markdown (a heading's or an entry's name, for ids and anchors)."""
+    tokens = inline_parser().parseInline(markdown)
+    return plain_text(tokens[0].children or []).strip() if tokens else ""
+
+
 def plain_text(tokens: Sequence[Token]) -> str:
     """What a reader sees of some inline tokens: their text and code, an image's alt text, a line break
     as a space; no markup, no HTML (for ids, anchors and a heading's plain title)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline.catalogue.inline import plain_text
+from pipeline.catalogue.inline import plain, plain_text
 from pipeline.importer.markdown import Unit, parser, units_of
 
 SEPARATORS = ("-", "–", "—", ":")
@@ -182,15 +182,15 @@ def parse_item(units: list[Unit], text: str) -> ItemParts:
     if named is not None:
         link, emphasis = named
         title, target = _link_parts(link, text)
-        plain = plain_text(link.tokens[1:-1]).strip()
+        shown = plain_text(link.tokens[1:-1]).strip()
         name_end = rest[0].end
         desc_start = _separator_end(text, name_end, body_end)
-        parts = ItemParts(title=title, plain=plain or title, target=target, emphasis=emphasis)
+        parts = ItemParts(title=title, plain=shown or title, target=target, emphasis=emphasis)
     else:
         split = _split_unlinked(rest, text, start, body_end)
         name_end, desc_start = split if split else (body_end, body_end)
         title = text[start:name_end].strip()
-        parts = ItemParts(title=title, plain=plain_of(title))
+        parts = ItemParts(title=title, plain=plain(title))
     parts.separator = text[name_end:desc_start].replace("\t", " ")  # written on one line, as a space
     description = text[desc_start:body_end].strip()
     parts.description = description or None
@@ -200,16 +200,11 @@ def parse_item(units: list[Unit], text: str) -> ItemParts:
     if "\n" in parts.title or len(parts.title) > MAX_TITLE or not parts.title.strip():
         # Not a name: the whole text is the description; the title is its first words.
         whole = text[start:body_end].strip()
-        words = " ".join(plain_of(whole).split())
+        words = " ".join(plain(whole).split())
         parts.title = (words[: MAX_TITLE - 1] + "…") if len(words) > MAX_TITLE else (words or "untitled")
         parts.plain = parts.title
         parts.target, parts.separator, parts.description, parts.emphasis = None, "", whole or None, ""
     return parts
-
-
-def plain_of(markdown: str) -> str:
-    tokens = parser().parseInline(markdown)
-    return plain_text(tokens[0].children or []) if tokens else markdown
 
 
 def parse_inline(markdown_text: str) -> ItemParts:

@@ -16,9 +16,9 @@ from typing import Any
 
 from markdown_it.token import Token
 
-from pipeline.catalogue.inline import plain_text
+from pipeline.catalogue.inline import plain, plain_text
 from pipeline.importer.ids import Ids
-from pipeline.importer.items import MAX_TITLE, ItemParts, parse_inline, parse_item, plain_of
+from pipeline.importer.items import MAX_TITLE, ItemParts, parse_inline, parse_item
 from pipeline.importer.markdown import Block, blocks, children, parser, units_of
 from pipeline.importer.shapes import (
     LIST_KINDS,
@@ -181,14 +181,14 @@ class _Reader:
         one list in the README the export writes)."""
         inline = heading.inline if heading is not None else None
         raw_title = inline.content if inline is not None else name
-        plain = plain_text(inline.children or []).strip() if inline is not None else name
+        shown = plain_text(inline.children or []).strip() if inline is not None else name
         # A setext heading may run over several lines: its title is one.
-        title = " ".join(raw_title.split()) or plain or "Untitled"
+        title = " ".join(raw_title.split()) or shown or "Untitled"
         if len(title) > MAX_SECTION_TITLE:
             line = heading.start if heading is not None else 0
             self.keep(line, f"a heading of {len(title)} characters, shortened to {MAX_SECTION_TITLE}")
             title = title[: MAX_SECTION_TITLE - 1] + "…"
-        section: dict[str, Any] = {"id": self.section_ids.make(plain), "title": title, "kind": "collection"}
+        section: dict[str, Any] = {"id": self.section_ids.make(shown), "title": title, "kind": "collection"}
         if heading is None:
             section["heading"] = False
         else:
@@ -242,7 +242,7 @@ class _Reader:
             elif kind == "run":
                 block = group[0]
                 if runs and (block.kind == "table" or "table" in current):
-                    current = {"id": self.section_ids.make(plain), "title": section["title"]}
+                    current = {"id": self.section_ids.make(shown), "title": section["title"]}
                     current |= {"kind": "collection", "heading": False}
                     parts.append(current)
                     if pending is not None:
@@ -435,7 +435,7 @@ class _Reader:
             label = parts.title
             named = naming is not None and bool(cells[naming]) and len(cells[naming]) <= MAX_TITLE
             if named:  # "| Deep Learning | [PDF](…) |": the entry is the book, its link reads "PDF"
-                parts = replace(parts, title=cells[naming], plain=plain_of(cells[naming]) or cells[naming])
+                parts = replace(parts, title=cells[naming], plain=plain(cells[naming]) or cells[naming])
             position += POSITION_STEP
             resource = self._resource(section, parts, position, None, line)
             if named and plain_link_cell and label != parts.title:

@@ -7,17 +7,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pipeline.catalogue.inline import inline_parser, plain_text
+from pipeline.catalogue.inline import plain
 from pipeline.config import Config
 from pipeline.health import HealthSummary
 from pipeline.model import Catalogue, Resource, Section
 from pipeline.publish.text import Slugger
-
-
-def plain(markdown: str) -> str:
-    """What a reader sees of a line of Markdown (a heading's text, for its anchor)."""
-    tokens = inline_parser().parseInline(markdown)
-    return plain_text(tokens[0].children or []).strip() if tokens else ""
 
 
 def destination(target: str) -> str:
