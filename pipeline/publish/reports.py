@@ -91,6 +91,8 @@ def _list_link_items(
 ) -> Iterator[tuple[Item, Any]]:
     """An item for each failing link of the list's own text (pipeline.store.links.ListLinkHealth) whose
     place is still in the catalogue, with the link's health; the file shown is where its text is kept."""
+    if not any(placed.health.status.is_failure for placed in links):
+        return  # the usual case: no map of the entries to build
     holders = {r.id: r for r in catalogue.resources}
     root = catalogue.root.name if catalogue.root is not None else "catalogue"
     for placed in links:
