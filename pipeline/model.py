@@ -133,6 +133,7 @@ class Section:
     blank_before: int | None = None  # blank lines before the heading, when not the list's own
     blank_after: int | None = None  # blank lines after the heading, when not the list's own
     heading: bool | None = None  # False: no heading in the list (a list without headings)
+    loose: bool | None = None  # True: a blank line between its entries (a loose Markdown list)
 
     def to_dict(self) -> dict[str, Any]:
         """Every field as plain JSON values: what the store keeps and the export publishes."""
@@ -155,6 +156,7 @@ class Section:
             "blank_before": self.blank_before,
             "blank_after": self.blank_after,
             "heading": self.heading,
+            "loose": self.loose,
         }
         values.update({k: v for k, v in extra.items() if v is not None})
         return values

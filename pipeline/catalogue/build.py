@@ -74,6 +74,7 @@ def build_sections(data: Mapping[str, Any]) -> tuple[Section, ...]:
             blank_before=s.get("blank_before"),
             blank_after=s.get("blank_after"),
             heading=s.get("heading"),
+            loose=s.get("loose"),
         )
         for index, s in enumerate(data["sections"])
     )

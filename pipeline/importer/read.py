@@ -24,9 +24,11 @@ from pipeline.importer.shapes import (
     LIST_KINDS,
     has_text_items,
     is_label,
+    is_loose,
     is_toc_list,
     is_web_url,
     links_in,
+    list_marker,
     name_column,
 )
 
@@ -138,6 +140,8 @@ class _Reader:
             bullet = section.pop("_bullet", None)
             if bullet and bullet != style["bullet"]:
                 section["bullet"] = bullet
+            if section.pop("_loose", False):
+                section["loose"] = True
             if blank is not None and blank != style["blank_lines"]:
                 section["blank_before"] = min(blank, 4)
             if gap is not None and gap != style["blank_after_heading"]:
@@ -201,6 +205,8 @@ class _Reader:
                 first -= 1
             toc_range = range(first, last + 1)
             section["kind"] = "toc"
+            if (marker := list_marker(body[toc[0]].tokens)) in ("-", "*", "+"):
+                section["_bullet"] = marker  # the table of contents is written again with its own marker
             if self.toc is None:
                 self.toc = (body[first].start, body[last].end)
         position = 0
@@ -230,6 +236,7 @@ class _Reader:
             chunks.append(("prose", prose))
         pending: str | None = None
         parts, current, runs = [section], section, 0
+        shape: tuple[str, bool] | None = None  # the marker and looseness of the current part's lists
         for n, (kind, group) in enumerate(chunks):
             if kind == "prose":
                 text = self.verbatim(group[0].start, group[-1].end)
@@ -241,13 +248,14 @@ class _Reader:
                     pending = text
             elif kind == "run":
                 block = group[0]
-                if runs and (block.kind == "table" or "table" in current):
+                if runs and (block.kind == "table" or "table" in current or self._list_shape(block) != shape):
                     current = {"id": self.section_ids.make(shown), "title": section["title"]}
                     current |= {"kind": "collection", "heading": False}
                     parts.append(current)
                     if pending is not None:
                         current["prose"], pending = pending, None
                 runs += 1
+                shape = self._list_shape(block)
                 before = len(self.resources)
                 if block.kind == "table":
                     position = self._table(current, block, position)
@@ -265,14 +273,21 @@ class _Reader:
 
     # -- lists -----------------------------------------------------------------------------------
 
+    def _list_shape(self, block: Block) -> tuple[str, bool] | None:
+        """A list's marker and whether it is loose (None for a table): a part's lists share both."""
+        if block.kind == "table":
+            return None
+        return list_marker(block.tokens), is_loose(block, self.lines)
+
     def _list(
         self, section: dict[str, Any], block_tokens: Block, position: int, parent: str | None, depth: int
     ) -> int:
         tokens = block_tokens.tokens
-        marker = tokens[0].markup if tokens[0].markup in ("-", "*", "+") else f"1{tokens[0].markup}"
+        marker = list_marker(tokens)
         if parent is None and marker in ("-", "*", "+", "1.", "1)"):
             self.bullets[marker] += len(children(tokens))
             section.setdefault("_bullet", marker)
+            section.setdefault("_loose", is_loose(block_tokens, self.lines))
         for item in children(tokens):
             if not item or item[0].type != "list_item_open":
                 continue

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from itertools import pairwise
 
 from markdown_it.token import Token
 
-from pipeline.importer.markdown import Block
+from pipeline.importer.markdown import Block, children
 
 LIST_KINDS = ("bullet_list", "ordered_list")
 
@@ -53,6 +54,34 @@ def has_text_items(block: Block) -> bool:
     return any(
         token.type == "inline" and token.content.strip() and token.level == 3 for token in block.tokens
     )
+
+
+def list_marker(tokens: list[Token]) -> str:
+    """A list's marker as the export writes it: "-", "*" or "+", or "1." / "1)" for a numbered list."""
+    markup = tokens[0].markup
+    return markup if markup in ("-", "*", "+") else f"1{markup}"
+
+
+def is_loose(block: Block, lines: list[str]) -> bool:
+    """Whether a blank line parts two of the list's items where the export would write none: a blank line
+    after an item whose last written block is its details (further paragraphs) is the export's own."""
+    items = [item for item in children(block.tokens) if item and item[0].type == "list_item_open"]
+    for before, item in pairwise(items):
+        start = (item[0].map or (0, 0))[0]
+        if 0 < start <= len(lines) and not lines[start - 1].strip() and not _ends_with_details(before):
+            return True
+    return False
+
+
+def _ends_with_details(item: list[Token]) -> bool:
+    """Whether the export writes an item's details last (after them, a blank line): its last sub-item's
+    if it has sub-items, else its own (blocks after its first paragraph that are not lists)."""
+    blocks = children(item)
+    lists = [b for b in blocks[1:] if b[0].type in (f"{kind}_open" for kind in LIST_KINDS)]
+    if lists:
+        last = [i for i in children(lists[-1]) if i and i[0].type == "list_item_open"]
+        return bool(last) and _ends_with_details(last[-1])
+    return len(blocks) > 1 or bool(blocks and blocks[0][0].type != "paragraph_open")
 
 
 def is_label(block: Block) -> bool:

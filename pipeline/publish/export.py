@@ -30,7 +30,7 @@ from pipeline.status import Status
 # bumps the minor.
 # 1.1: optional fields (issue 14: repository; issue 12: a list's own fields); 1.2: a secondary link's health;
 # 1.3: a table entry's link text (label) when another column (table.name_column) names it
-SCHEMA_VERSION = "1.3.0"
+SCHEMA_VERSION = "1.4.0"
 
 
 @dataclass(frozen=True)

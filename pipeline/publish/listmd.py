@@ -104,10 +104,13 @@ def list_context(
         entries = []
         bullet = section.bullet or style.bullet
         number = 0
+        spaced = False  # the entry before ends with its details, and so with a blank line
         for resource in resources:
             level = depth[resource.parent] + 1 if resource.parent in depth else 0
             depth[resource.id] = level
             marker = bullet if level == 0 or bullet[0] in "-*+" else style.bullet.strip("1")
+            if resource.preface:
+                number = 0  # prose ends a list: the next one is numbered from 1 again
             if bullet[0].isdigit() and level == 0:
                 number += 1
                 marker = f"{number}{bullet[1:]}"
@@ -123,8 +126,11 @@ def list_context(
                     "row": table_row(section, resource, health) if section.table else None,
                     "preface": resource.preface,
                     "details": _indented(resource.details, "  " * (level + 1)) if resource.details else None,
+                    # a loose list: one blank line before each entry of its own (not a sub-item)
+                    "blank": bool(section.loose and entries and level == 0 and not spaced),
                 }
             )
+            spaced = bool(resource.details)
         sections.append(
             {
                 "section": section,

@@ -118,7 +118,7 @@ def test_a_nightly_run_asks_the_forge_and_never_shows_the_token(
     assert stored[urls["old"]] == 1 and stored[urls["fine"]] == 0
 
     document = json.loads((tmp_path / "exports" / "roadmap.json").read_text())
-    assert document["schema_version"] == "1.3.0"
+    assert document["schema_version"] == "1.4.0"
     by_id = {r["id"]: r for r in document["resources"]}
     assert by_id["fine"]["repository"]["stars"] == 1200 and by_id["fine"]["repository"]["archived"] is False
     assert by_id["old"]["repository"]["archived"] is True

@@ -261,6 +261,22 @@ def test_click_trackers_of_an_imported_list_are_warnings(tmp_path: Path, cli) ->
             id="tables-and-lists-under-one-heading",
         ),
         pytest.param(
+            "# T\n\n## S\n\n* [a](https://a.org) - one\n\n* [b](https://b.org) - two\n  * [c](https://c.org)\n\n"
+            "* [d](https://d.org) - four\n\n## U\n\n- [e](https://e.org)\n- [f](https://f.org)\n",
+            id="a-loose-list-beside-a-tight-one",
+        ),
+        pytest.param(
+            "# T\n\n## Contents\n\n* [S](#s)\n\n## S\n\n- [a](https://a.org)\n- [b](https://b.org)\n\n"
+            "Books:\n\n1. [c](https://c.org) - one\n2. [d](https://d.org) - two\n\nMore books:\n\n"
+            "1. [e](https://e.org) - three\n\n* [f](https://f.org)\n",
+            id="lists-of-other-markers-under-one-heading",
+        ),
+        pytest.param(
+            "# T\n\n## S\n\n- [a](https://a.org) - one\n\n  More about a.\n\n- [b](https://b.org) - two\n"
+            "- [c](https://c.org) - three\n",
+            id="details-are-no-loose-list",
+        ),
+        pytest.param(
             "# T\n\n## S\n\n| # | Course | Link | Notes |\n|---|---|---|---|\n| 1 | Linear Algebra | [PDF](https://a.org/la.pdf) | free |\n"
             "| 2 | | [PDF](https://b.org) | |\n| 3 | Calculus | [Read **online**](https://c.org) | x |\n| 4 | Probability | *[PDF](https://d.org)* | |\n",
             id="table-named-by-another-column",

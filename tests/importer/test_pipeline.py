@@ -95,7 +95,7 @@ def test_validate_sync_check_report_export_nightly(imported_list, capsys: pytest
     assert "- Group\n  - [Gamma]" in readme
     assert f"| [Delta]({urls['ok3']}) | An API | `apiKey` |\n" in readme
     document = json.loads((catalogue.parent / "exports" / "roadmap.json").read_text())
-    assert document["schema_version"] == "1.3.0"
+    assert document["schema_version"] == "1.4.0"
     delta = next(r for r in document["resources"] if r["id"] == "delta")
     assert delta["fields"] == {"Auth": "`apiKey`"} and "medium" not in delta
 

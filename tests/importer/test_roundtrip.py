@@ -1,6 +1,7 @@
 """Property: importing the README that `roadmap export` wrote from an imported list gives the same
 catalogue (hypothesis generates the lists: nested headings, prose, entries with descriptions, secondary
-links, tags and sub-items, tables, tables whose links read "PDF", a list after a table)."""
+links, tags and sub-items, tables, tables whose links read "PDF", a list after a table, lists marked "-",
+"*" or "1.", tight or loose, and a second list under the same heading)."""
 
 from __future__ import annotations
 
@@ -19,12 +20,13 @@ WORD = st.text(
 )
 NAME = st.lists(WORD, min_size=1, max_size=3).map(" ".join)
 SENTENCE = st.lists(WORD, min_size=1, max_size=8).map(lambda words: " ".join(words) + ".")
+PROSE = SENTENCE.map(lambda sentence: "See " + sentence)  # a paragraph ("0." alone would be a list item)
 HOST = st.sampled_from(["example.org", "example.com", "docs.example.net"])
 URL = st.builds(lambda host, path: f"https://{host}/{path}", HOST, WORD)
 
 
 @st.composite
-def entry(draw, depth: int = 0) -> list[str]:
+def entry(draw, depth: int = 0, marker: str = "-") -> list[str]:
     name, url = draw(NAME), draw(URL)
     line = f"[{name}]({url})"
     if draw(st.booleans()):
@@ -35,10 +37,22 @@ def entry(draw, depth: int = 0) -> list[str]:
     tags = draw(st.lists(WORD, max_size=2))
     if tags and (line.endswith((".", ")")) or line.endswith(f"({url})")):
         line += "".join(f" `{tag}`" for tag in tags)
-    lines = ["  " * depth + "- " + line]
-    if depth < 2 and draw(st.integers(0, 4)) == 0:
-        for child in draw(st.lists(entry(depth + 1), min_size=1, max_size=2)):
+    lines = ["  " * depth + f"{marker} " + line]
+    if depth < 2 and marker != "1." and draw(st.integers(0, 4)) == 0:  # sub-items under bullets
+        for child in draw(st.lists(entry(depth + 1, marker), min_size=1, max_size=2)):
             lines += child
+    return lines
+
+
+@st.composite
+def entries(draw, max_size: int = 4) -> list[str]:
+    """A list of entries: its marker, tight or loose (a blank line between two entries)."""
+    marker, loose = draw(st.sampled_from(["-", "*", "1."])), draw(st.booleans())
+    lines: list[str] = []
+    for n, item in enumerate(draw(st.lists(entry(marker=marker), min_size=1, max_size=max_size)), 1):
+        if marker == "1.":
+            item = [f"{n}." + item[0][2:], *item[1:]]
+        lines += ([""] if loose and n > 1 else []) + item
     return lines
 
 
@@ -46,7 +60,7 @@ def entry(draw, depth: int = 0) -> list[str]:
 def section(draw, level: int) -> list[str]:
     lines = ["", "#" * level + " " + draw(NAME)]
     if draw(st.booleans()):
-        lines += ["", draw(SENTENCE)]
+        lines += ["", draw(PROSE)]
     shape = draw(st.integers(0, 5))
     if shape == 0:
         lines += ["", "| Name | Description | Auth |", "|---|---|---|"]
@@ -59,20 +73,15 @@ def section(draw, level: int) -> list[str]:
             cell = f" {title} |" if title else " |"  # an empty cell is written "| |"
             lines.append(f"|{cell} [{draw(st.sampled_from(['PDF', 'Read']))}]({draw(URL)}) | {draw(WORD)} |")
     else:
-        items = draw(st.lists(entry(), min_size=1, max_size=4))
-        lines.append("")
-        for item in items:
-            lines += item
-    if shape < 2 and draw(st.integers(0, 2)) == 0:  # a list after the table, under the same heading
-        lines += ["", draw(SENTENCE), ""]
-        for item in draw(st.lists(entry(), min_size=1, max_size=2)):
-            lines += item
+        lines += ["", *draw(entries())]
+    if draw(st.integers(0, 2)) == 0:  # a list after the table or list, under the same heading
+        lines += ["", draw(PROSE), "", *draw(entries(max_size=2))]
     return lines
 
 
 @st.composite
 def markdown_list(draw) -> str:
-    lines = ["# " + draw(NAME), "", draw(SENTENCE)]
+    lines = ["# " + draw(NAME), "", draw(PROSE)]
     for _ in range(draw(st.integers(1, 4))):
         lines += draw(section(2))
         for _ in range(draw(st.integers(0, 2))):

@@ -195,7 +195,7 @@ def test_json_export_has_every_field_and_validates() -> None:
     catalogue = make_catalogue()
     document = build_export(catalogue, HEALTH, generated_at=T0)
     validate(document)
-    assert document["schema_version"] == SCHEMA_VERSION == "1.3.0"
+    assert document["schema_version"] == SCHEMA_VERSION == "1.4.0"
     assert document["generated_at"] == "2026-11-20T03:00:00Z"
     assert [s["id"] for s in document["sections"]] == [s.id for s in catalogue.sections]
     assert [r["id"] for r in document["resources"]] == [r.id for r in catalogue.resources]
