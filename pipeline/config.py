@@ -210,6 +210,7 @@ class ReadmeConfig:
     separator: str = " - "
     blank_lines: int = 1  # before a heading
     blank_after_heading: int = 1
+    indent: int = 2  # spaces between a bulleted item's bullet and its sub-items' bullets
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,7 @@ class _Reader:
         self.resources: list[dict[str, Any]] = []
         self.separators: Counter[str] = Counter()
         self.bullets: Counter[str] = Counter()
+        self.indents: Counter[int] = Counter()  # how far a sub-item's bullet sits right of its parent's
         self.source_links = 0
         self.toc: tuple[int, int] | None = None
 
@@ -136,6 +137,9 @@ class _Reader:
             "blank_lines": max(1, gaps.most_common(1)[0][0]) if gaps else 1,
             "blank_after_heading": min(4, after.most_common(1)[0][0]) if after else 1,
         }
+        indent = self.indents.most_common(1)[0][0] if self.indents else 2
+        if indent != 2:  # the sub-items' indent, where it is not two spaces
+            style["indent"] = indent
         for section, blank, gap in zip(sections, blanks, afters, strict=True):  # its own style, if it differs
             bullet = section.pop("_bullet", None)
             if bullet and bullet != style["bullet"]:
@@ -280,10 +284,20 @@ class _Reader:
         return list_marker(block.tokens), is_loose(block, self.lines)
 
     def _list(
-        self, section: dict[str, Any], block_tokens: Block, position: int, parent: str | None, depth: int
+        self,
+        section: dict[str, Any],
+        block_tokens: Block,
+        position: int,
+        parent: str | None,
+        depth: int,
+        outer: int | None = None,  # the column of the parent item's bullet (a bulleted sub-list)
     ) -> int:
         tokens = block_tokens.tokens
         marker = list_marker(tokens)
+        if outer is not None and marker in ("-", "*", "+"):  # a bulleted sub-list under a bullet
+            inner = _marker_column(self.lines[block_tokens.start])
+            if inner is not None and 2 <= inner - outer <= 5:
+                self.indents[inner - outer] += 1
         if parent is None and marker in ("-", "*", "+", "1.", "1)"):
             self.bullets[marker] += len(children(tokens))
             section.setdefault("_bullet", marker)
@@ -326,6 +340,7 @@ class _Reader:
                         position,
                         resource["id"],
                         depth + 1,
+                        _marker_column(self.lines[line]) if marker in ("-", "*", "+") else None,
                     )
                 else:
                     start, end = sub[0].map or (line, line + 1)
@@ -498,6 +513,12 @@ def _without_tabs(resource: dict[str, Any]) -> None:
             resource[key] = [value.replace("\t", " ") for value in resource[key]]
     for link in resource.get("links", ()):
         link["title"] = link["title"].replace("\t", " ")
+
+
+def _marker_column(line: str) -> int | None:
+    """The column of a list item's bullet on its first line (None: the line does not start with one)."""
+    stripped = line.lstrip(" ")
+    return len(line) - len(stripped) if stripped[:2] in ("- ", "* ", "+ ") else None
 
 
 def read_list(text: str, name: str) -> ImportedList:

@@ -120,12 +120,14 @@ def list_context(
             health = note(resource, summaries.get(resource.id)) if resource.url else None
             entries.append(
                 {
-                    "indent": ("   " if bullet[0].isdigit() else "  ") * level,
+                    "indent": ("   " if bullet[0].isdigit() else " " * style.indent) * level,
                     "marker": marker,
                     "text": entry_markdown(resource, style.separator, health),
                     "row": table_row(section, resource, health) if section.table else None,
                     "preface": resource.preface,
-                    "details": _indented(resource.details, "  " * (level + 1)) if resource.details else None,
+                    "details": _indented(resource.details, _content_column(bullet, style.indent, level))
+                    if resource.details
+                    else None,
                     # a loose list: one blank line before each entry of its own (not a sub-item)
                     "blank": bool(section.loose and entries and level == 0 and not spaced),
                 }
@@ -153,6 +155,11 @@ def list_context(
         "bullet": style.bullet,
         "gap": "\n" * style.blank_lines,
     }
+
+
+def _content_column(bullet: str, indent: int, level: int) -> str:
+    """The spaces before an entry's further paragraphs: its text's column."""
+    return "  " * (level + 1) if bullet[0].isdigit() else " " * (indent * level + 2)
 
 
 def _indented(text: str, prefix: str) -> str:

@@ -1,7 +1,7 @@
 """Property: importing the README that `roadmap export` wrote from an imported list gives the same
 catalogue (hypothesis generates the lists: nested headings, prose, entries with descriptions, secondary
 links, tags and sub-items, tables, tables whose links read "PDF", a list after a table, lists marked "-",
-"*" or "1.", tight or loose, and a second list under the same heading)."""
+"*" or "1.", tight or loose, sub-items two or four spaces in, and a second list under the same heading)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ URL = st.builds(lambda host, path: f"https://{host}/{path}", HOST, WORD)
 
 
 @st.composite
-def entry(draw, depth: int = 0, marker: str = "-") -> list[str]:
+def entry(draw, depth: int = 0, marker: str = "-", indent: int = 2) -> list[str]:
     name, url = draw(NAME), draw(URL)
     line = f"[{name}]({url})"
     if draw(st.booleans()):
@@ -37,19 +37,20 @@ def entry(draw, depth: int = 0, marker: str = "-") -> list[str]:
     tags = draw(st.lists(WORD, max_size=2))
     if tags and (line.endswith((".", ")")) or line.endswith(f"({url})")):
         line += "".join(f" `{tag}`" for tag in tags)
-    lines = ["  " * depth + f"{marker} " + line]
+    lines = [" " * indent * depth + f"{marker} " + line]
     if depth < 2 and marker != "1." and draw(st.integers(0, 4)) == 0:  # sub-items under bullets
-        for child in draw(st.lists(entry(depth + 1, marker), min_size=1, max_size=2)):
+        for child in draw(st.lists(entry(depth + 1, marker, indent), min_size=1, max_size=2)):
             lines += child
     return lines
 
 
 @st.composite
-def entries(draw, max_size: int = 4) -> list[str]:
+def entries(draw, max_size: int = 4, indent: int = 2) -> list[str]:
     """A list of entries: its marker, tight or loose (a blank line between two entries)."""
     marker, loose = draw(st.sampled_from(["-", "*", "1."])), draw(st.booleans())
     lines: list[str] = []
-    for n, item in enumerate(draw(st.lists(entry(marker=marker), min_size=1, max_size=max_size)), 1):
+    items = draw(st.lists(entry(marker=marker, indent=indent), min_size=1, max_size=max_size))
+    for n, item in enumerate(items, 1):
         if marker == "1.":
             item = [f"{n}." + item[0][2:], *item[1:]]
         lines += ([""] if loose and n > 1 else []) + item
@@ -57,7 +58,7 @@ def entries(draw, max_size: int = 4) -> list[str]:
 
 
 @st.composite
-def section(draw, level: int) -> list[str]:
+def section(draw, level: int, indent: int = 2) -> list[str]:
     lines = ["", "#" * level + " " + draw(NAME)]
     if draw(st.booleans()):
         lines += ["", draw(PROSE)]
@@ -73,19 +74,20 @@ def section(draw, level: int) -> list[str]:
             cell = f" {title} |" if title else " |"  # an empty cell is written "| |"
             lines.append(f"|{cell} [{draw(st.sampled_from(['PDF', 'Read']))}]({draw(URL)}) | {draw(WORD)} |")
     else:
-        lines += ["", *draw(entries())]
+        lines += ["", *draw(entries(indent=indent))]
     if draw(st.integers(0, 2)) == 0:  # a list after the table or list, under the same heading
-        lines += ["", draw(PROSE), "", *draw(entries(max_size=2))]
+        lines += ["", draw(PROSE), "", *draw(entries(max_size=2, indent=indent))]
     return lines
 
 
 @st.composite
 def markdown_list(draw) -> str:
+    indent = draw(st.sampled_from([2, 4]))  # sub-items two or four spaces in
     lines = ["# " + draw(NAME), "", draw(PROSE)]
     for _ in range(draw(st.integers(1, 4))):
-        lines += draw(section(2))
+        lines += draw(section(2, indent))
         for _ in range(draw(st.integers(0, 2))):
-            lines += draw(section(3))
+            lines += draw(section(3, indent))
     return "\n".join(lines) + "\n"
 
 
