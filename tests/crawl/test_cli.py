@@ -42,9 +42,9 @@ def test_offline_machine_ends_inconclusive(
     last = out.rstrip().splitlines()[-1]
     assert re.fullmatch(
         r"the network looks down: (\d+) of \1 hosts failed before any HTTP answer \(\1 names not found\); "
-        r"no resource's health was changed",
-        last,
-    ), last
+        r"no resource's health was changed( \(stopped after \d+ of \d+ resources\))?",  # doomed early:
+        last,  # the validation may end while the last hosts are asked (a slow machine), and then no
+    ), last  # host left untried can change the verdict
     assert " broken " not in out  # not "21 dead links"
     assert "not judged" in out
 
