@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from pipeline.catalogue.textlinks import ListLink, list_links
+from pipeline.catalogue.textlinks import ListLink, list_links, secondary_links
 from pipeline.checkrun import CheckReport, CheckRequest, check_catalogue
 from pipeline.cli.check import exit_code, render_json, render_text
 from pipeline.model import Catalogue
@@ -87,6 +87,25 @@ def check(engine: Engine, cat: Catalogue, dead: set[str], request: CheckRequest 
 def stored_links(engine: Engine) -> list[object]:
     with engine.connect() as connection:
         return list(connection.execute(select(CheckRun.links).order_by(CheckRun.id)).scalars())
+
+
+def test_html_anchors_with_text_are_links_too_and_a_logo_or_code_is_not() -> None:
+    cat = links_catalogue()
+    roadmap = replace(
+        cat.roadmap,
+        preamble='<p align="center">\n  <a href="https://site.example/">Web&shy;site</a> ·\n'
+        '  <a href="https://logo.example/"><img src="logo.png" alt="Logo"></a> ·\n'
+        '  <a href="#contents">Contents</a>\n</p>\n\n'
+        'Read <a href="https://docs.example/?a=1&amp;b=2">the <b>docs</b></a>, not `<a href="https://code.example/">x</a>`.',
+    )
+    app, plain = cat.resources
+    plain = replace(plain, description='Its <a href="https://plain.example/api">API</a>.')
+    found = list_links(replace(cat, roadmap=roadmap, resources=(app, plain)))
+    assert found == (
+        ListLink("Web\xadsite", "https://site.example/"),  # an HTML block's anchor; not the logo's
+        ListLink("the docs", "https://docs.example/?a=1&b=2"),  # inline HTML, its entity decoded
+    )
+    assert [link.target for link in secondary_links(plain)] == ["https://plain.example/api"]  # an entry's
 
 
 def test_they_are_checked_recorded_with_the_run_listed_and_fail_the_check(engine: Engine) -> None:

@@ -12,14 +12,17 @@ description with a link in it (35 in awesome-python, 64 in awesome-selfhosted), 
 other cells ("| Lecture 1 | [Slides](…) | [Video](…) |": the Video link). A dead link there is a dead
 link in the list, so the crawl checks it with the entry, as it checks the entry's "Demo" and "Source Code".
 Images are not links, nor is a link around an image alone (a badge); in-page and relative links are not
-web addresses. Only text that can hold a link is parsed, once: the forge step and the crawl plan both ask
-for a batch's links, one after the other.
+web addresses. An HTML anchor with text (`<a href="https://…">Docs</a>`, in an HTML block or inline) is a
+link like a Markdown one. Only text that can hold a link is parsed, once: the forge step and the crawl
+plan both ask for a batch's links, one after the other.
 """
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from functools import lru_cache
+from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 
 from pipeline.catalogue.inline import inline_parser
@@ -50,7 +53,8 @@ def secondary_links(resource: Resource) -> tuple[Link, ...]:
 
 
 def _may_link(text: str) -> bool:
-    return "](" in text or "<http" in text.lower()
+    lowered = text.lower()
+    return "](" in text or "<http" in lowered or "<a" in lowered
 
 
 @lru_cache(maxsize=4096)  # a batch's texts, between the forge step's look and the crawl plan's
@@ -58,7 +62,7 @@ def text_links(markdown: str) -> tuple[Link, ...]:
     """The web links of a piece of Markdown (inline links and autolinks), in order, each titled with its
     label as a reader sees it."""
     tokens = inline_parser().parseInline(markdown)
-    return tuple(_web_links(tokens[0].children or [])) if tokens else ()
+    return tuple(_links_of(tokens[0])) if tokens else ()
 
 
 @dataclass(frozen=True)
@@ -101,11 +105,63 @@ def list_links(catalogue: Catalogue) -> tuple[ListLink, ...]:
     found: list[ListLink] = []
     for text, section_id, resource_id in texts:
         for token in inline_parser().parse(text or ""):
-            for link in _web_links(token.children or []) if token.type == "inline" else ():
+            for link in _links_of(token):
                 if link.target not in seen:
                     seen.add(link.target)
                     found.append(ListLink(link.title, link.target, section_id, resource_id))
     return tuple(found)
+
+
+def _links_of(token: Token) -> list[Link]:
+    """The web links of a block's token: an inline's Markdown links, then its HTML anchors; an HTML
+    block's anchors."""
+    if token.type == "html_block":
+        return _html_links(token.content)
+    if token.type != "inline":
+        return []
+    children = token.children or []
+    links = _web_links(children)
+    if any(t.type == "html_inline" and t.content[:2].lower() == "<a" for t in children):
+        # the anchors with the text between their tags, as HTML (text escaped again, code left out)
+        markup = "".join(
+            t.content if t.type == "html_inline" else html.escape(t.content) if t.type == "text" else " "
+            for t in children
+            if t.type != "code_inline"
+        )
+        links += _html_links(markup)
+    return links
+
+
+def _html_links(markup: str) -> list[Link]:
+    anchors = _Anchors()
+    anchors.feed(markup)
+    anchors.close()
+    return anchors.found
+
+
+class _Anchors(HTMLParser):
+    """The web links of HTML: each <a href> with text of its own (around an image alone: a badge)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[Link] = []
+        self._href: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self._href, self._text = (dict(attrs).get("href") or "").strip(), []
+
+    def handle_data(self, data: str) -> None:
+        if self._href is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._href is not None:
+            label = " ".join("".join(self._text).split())
+            if label and self._href.lower().startswith(_WEB):
+                self.found.append(Link(label, self._href))
+            self._href = None
 
 
 def _web_links(children: list[Token]) -> list[Link]:
