@@ -134,6 +134,7 @@ class Section:
     blank_after: int | None = None  # blank lines after the heading, when not the list's own
     heading: bool | None = None  # False: no heading in the list (a list without headings)
     loose: bool | None = None  # True: a blank line between its entries (a loose Markdown list)
+    same_number: bool | None = None  # True: a numbered list written "1." before every entry
 
     def to_dict(self) -> dict[str, Any]:
         """Every field as plain JSON values: what the store keeps and the export publishes."""
@@ -157,6 +158,7 @@ class Section:
             "blank_after": self.blank_after,
             "heading": self.heading,
             "loose": self.loose,
+            "same_number": self.same_number,
         }
         values.update({k: v for k, v in extra.items() if v is not None})
         return values

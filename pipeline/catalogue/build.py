@@ -75,6 +75,7 @@ def build_sections(data: Mapping[str, Any]) -> tuple[Section, ...]:
             blank_after=s.get("blank_after"),
             heading=s.get("heading"),
             loose=s.get("loose"),
+            same_number=s.get("same_number"),
         )
         for index, s in enumerate(data["sections"])
     )

@@ -30,6 +30,7 @@ from pipeline.importer.shapes import (
     links_in,
     list_marker,
     name_column,
+    numbered_alike,
 )
 
 MAX_SECTION_ID = 64
@@ -146,6 +147,8 @@ class _Reader:
                 section["bullet"] = bullet
             if section.pop("_loose", False):
                 section["loose"] = True
+            if section.pop("_alike", False):
+                section["same_number"] = True
             if blank is not None and blank != style["blank_lines"]:
                 section["blank_before"] = min(blank, 4)
             if gap is not None and gap != style["blank_after_heading"]:
@@ -240,7 +243,7 @@ class _Reader:
             chunks.append(("prose", prose))
         pending: str | None = None
         parts, current, runs = [section], section, 0
-        shape: tuple[str, bool] | None = None  # the marker and looseness of the current part's lists
+        shape: tuple[str, bool, bool] | None = None  # the current part's lists' (see _list_shape)
         for n, (kind, group) in enumerate(chunks):
             if kind == "prose":
                 text = self.verbatim(group[0].start, group[-1].end)
@@ -277,11 +280,12 @@ class _Reader:
 
     # -- lists -----------------------------------------------------------------------------------
 
-    def _list_shape(self, block: Block) -> tuple[str, bool] | None:
-        """A list's marker and whether it is loose (None for a table): a part's lists share both."""
+    def _list_shape(self, block: Block) -> tuple[str, bool, bool] | None:
+        """A list's marker, whether it is loose and numbered "1." throughout (None for a table): a part's
+        lists share all three."""
         if block.kind == "table":
             return None
-        return list_marker(block.tokens), is_loose(block, self.lines)
+        return list_marker(block.tokens), is_loose(block, self.lines), numbered_alike(block)
 
     def _list(
         self,
@@ -302,6 +306,7 @@ class _Reader:
             self.bullets[marker] += len(children(tokens))
             section.setdefault("_bullet", marker)
             section.setdefault("_loose", is_loose(block_tokens, self.lines))
+            section.setdefault("_alike", numbered_alike(block_tokens))
         for item in children(tokens):
             if not item or item[0].type != "list_item_open":
                 continue

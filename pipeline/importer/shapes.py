@@ -62,6 +62,12 @@ def list_marker(tokens: list[Token]) -> str:
     return markup if markup in ("-", "*", "+") else f"1{markup}"
 
 
+def numbered_alike(block: Block) -> bool:
+    """A numbered list that writes "1." before every item (so that items move without renumbering)."""
+    numbers = [item[0].info for item in children(block.tokens) if item and item[0].type == "list_item_open"]
+    return block.kind == "ordered_list" and len(numbers) > 1 and all(n == "1" for n in numbers)
+
+
 def is_loose(block: Block, lines: list[str]) -> bool:
     """Whether a blank line parts two of the list's items where the export would write none: a blank line
     after an item whose last written block is its details (further paragraphs) is the export's own."""

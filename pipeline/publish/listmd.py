@@ -112,7 +112,7 @@ def list_context(
             if resource.preface:
                 number = 0  # prose ends a list: the next one is numbered from 1 again
             if bullet[0].isdigit() and level == 0:
-                number += 1
+                number = 1 if section.same_number else number + 1
                 marker = f"{number}{bullet[1:]}"
             elif bullet[0].isdigit():
                 marker = "-" if style.bullet[0].isdigit() else style.bullet

@@ -272,6 +272,11 @@ def test_click_trackers_of_an_imported_list_are_warnings(tmp_path: Path, cli) ->
             id="lists-of-other-markers-under-one-heading",
         ),
         pytest.param(
+            "# T\n\n## S\n\n1. [a](https://a.org) - one\n1. [b](https://b.org) - two\n\nThen:\n\n"
+            "1. [c](https://c.org)\n2. [d](https://d.org)\n\n## U\n\n1. [e](https://e.org)\n1. [f](https://f.org)\n",
+            id="numbered-one-one-one",
+        ),
+        pytest.param(
             "# T\n\n## S\n\n* [a](https://a.org) - one\n    * [b](https://b.org) - two\n        * [c](https://c.org)\n"
             "* [d](https://d.org)\n    * [e](https://e.org)\n\n      More about e.\n\n* [f](https://f.org)\n",
             id="sub-items-four-spaces-in",

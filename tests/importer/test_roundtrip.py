@@ -1,7 +1,8 @@
 """Property: importing the README that `roadmap export` wrote from an imported list gives the same
 catalogue (hypothesis generates the lists: nested headings, prose, entries with descriptions, secondary
 links, tags and sub-items, tables, tables whose links read "PDF", a list after a table, lists marked "-",
-"*" or "1.", tight or loose, sub-items two or four spaces in, and a second list under the same heading)."""
+"*", "1." (or "1." throughout), tight or loose, sub-items two or four spaces in, and a second list under
+the same heading)."""
 
 from __future__ import annotations
 
@@ -48,11 +49,12 @@ def entry(draw, depth: int = 0, marker: str = "-", indent: int = 2) -> list[str]
 def entries(draw, max_size: int = 4, indent: int = 2) -> list[str]:
     """A list of entries: its marker, tight or loose (a blank line between two entries)."""
     marker, loose = draw(st.sampled_from(["-", "*", "1."])), draw(st.booleans())
+    ones = marker == "1." and draw(st.booleans())  # "1." before every entry
     lines: list[str] = []
     items = draw(st.lists(entry(marker=marker, indent=indent), min_size=1, max_size=max_size))
     for n, item in enumerate(items, 1):
         if marker == "1.":
-            item = [f"{n}." + item[0][2:], *item[1:]]
+            item = [f"{1 if ones else n}." + item[0][2:], *item[1:]]
         lines += ([""] if loose and n > 1 else []) + item
     return lines
 
