@@ -211,6 +211,7 @@ class ReadmeConfig:
     blank_lines: int = 1  # before a heading
     blank_after_heading: int = 1
     indent: int = 2  # spaces between a bulleted item's bullet and its sub-items' bullets
+    sub_bullet: str | None = None  # the sub-items' marker, when not their parent list's
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,7 @@ class _Reader:
         self.separators: Counter[str] = Counter()
         self.bullets: Counter[str] = Counter()
         self.indents: Counter[int] = Counter()  # how far a sub-item's bullet sits right of its parent's
+        self.sub_bullets: Counter[str] = Counter()  # a bulleted sub-list's marker ("" when its parent's)
         self.source_links = 0
         self.toc: tuple[int, int] | None = None
 
@@ -141,6 +142,9 @@ class _Reader:
         indent = self.indents.most_common(1)[0][0] if self.indents else 2
         if indent != 2:  # the sub-items' indent, where it is not two spaces
             style["indent"] = indent
+        sub = self.sub_bullets.most_common(1)[0][0] if self.sub_bullets else ""
+        if sub:  # most sub-lists use another bullet than their parent's
+            style["sub_bullet"] = sub
         for section, blank, gap in zip(sections, blanks, afters, strict=True):  # its own style, if it differs
             bullet = section.pop("_bullet", None)
             if bullet and bullet != style["bullet"]:
@@ -294,14 +298,16 @@ class _Reader:
         position: int,
         parent: str | None,
         depth: int,
-        outer: int | None = None,  # the column of the parent item's bullet (a bulleted sub-list)
+        outer: tuple[int, str] | None = None,  # the column and marker of a bulleted parent item's bullet
     ) -> int:
         tokens = block_tokens.tokens
         marker = list_marker(tokens)
         if outer is not None and marker in ("-", "*", "+"):  # a bulleted sub-list under a bullet
             inner = _marker_column(self.lines[block_tokens.start])
-            if inner is not None and 2 <= inner - outer <= 5:
-                self.indents[inner - outer] += 1
+            if inner is not None and 2 <= inner - outer[0] <= 5:
+                self.indents[inner - outer[0]] += 1
+            if depth == 1:  # under an entry of the section's list: the export writes deeper ones alike
+                self.sub_bullets["" if marker == outer[1] else marker] += 1
         if parent is None and marker in ("-", "*", "+", "1.", "1)"):
             self.bullets[marker] += len(children(tokens))
             section.setdefault("_bullet", marker)
@@ -345,7 +351,7 @@ class _Reader:
                         position,
                         resource["id"],
                         depth + 1,
-                        _marker_column(self.lines[line]) if marker in ("-", "*", "+") else None,
+                        _bullet_at(self.lines[line], marker),
                     )
                 else:
                     start, end = sub[0].map or (line, line + 1)
@@ -518,6 +524,12 @@ def _without_tabs(resource: dict[str, Any]) -> None:
             resource[key] = [value.replace("\t", " ") for value in resource[key]]
     for link in resource.get("links", ()):
         link["title"] = link["title"].replace("\t", " ")
+
+
+def _bullet_at(line: str, marker: str) -> tuple[int, str] | None:
+    """A bulleted item's bullet: its column on the item's first line, and the marker (None: numbered)."""
+    column = _marker_column(line) if marker in ("-", "*", "+") else None
+    return None if column is None else (column, marker)
 
 
 def _marker_column(line: str) -> int | None:

@@ -108,14 +108,15 @@ def list_context(
         for resource in resources:
             level = depth[resource.parent] + 1 if resource.parent in depth else 0
             depth[resource.id] = level
-            marker = bullet if level == 0 or bullet[0] in "-*+" else style.bullet.strip("1")
             if resource.preface:
                 number = 0  # prose ends a list: the next one is numbered from 1 again
-            if bullet[0].isdigit() and level == 0:
+            if level == 0 and bullet[0].isdigit():
                 number = 1 if section.same_number else number + 1
                 marker = f"{number}{bullet[1:]}"
-            elif bullet[0].isdigit():
-                marker = "-" if style.bullet[0].isdigit() else style.bullet
+            elif level == 0 or (bullet[0] in "-*+" and not style.sub_bullet):
+                marker = bullet
+            else:  # a sub-item: the list's sub-item bullet, or a bullet under a numbered entry
+                marker = style.sub_bullet or ("-" if style.bullet[0].isdigit() else style.bullet)
             # An entry the list names without a link has no health to report ("pending" would be noise).
             health = note(resource, summaries.get(resource.id)) if resource.url else None
             entries.append(

@@ -282,6 +282,11 @@ def test_click_trackers_of_an_imported_list_are_warnings(tmp_path: Path, cli) ->
             id="sub-items-four-spaces-in",
         ),
         pytest.param(
+            "# T\n\n## S\n\n* [a](https://a.org) - one\n  - [b](https://b.org) - two\n    - [c](https://c.org)\n"
+            "* [d](https://d.org)\n  - [e](https://e.org)\n\n## U\n\n1. [f](https://f.org)\n   - [g](https://g.org)\n",
+            id="sub-items-with-a-bullet-of-their-own",
+        ),
+        pytest.param(
             "# T\n\n## S\n\n- [a](https://a.org) - one\n\n  More about a.\n\n- [b](https://b.org) - two\n"
             "- [c](https://c.org) - three\n",
             id="details-are-no-loose-list",

@@ -1,8 +1,8 @@
 """Property: importing the README that `roadmap export` wrote from an imported list gives the same
 catalogue (hypothesis generates the lists: nested headings, prose, entries with descriptions, secondary
 links, tags and sub-items, tables, tables whose links read "PDF", a list after a table, lists marked "-",
-"*", "1." (or "1." throughout), tight or loose, sub-items two or four spaces in, and a second list under
-the same heading)."""
+"*", "1." (or "1." throughout), tight or loose, sub-items two or four spaces in and with a bullet of their
+own, and a second list under the same heading)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ URL = st.builds(lambda host, path: f"https://{host}/{path}", HOST, WORD)
 
 
 @st.composite
-def entry(draw, depth: int = 0, marker: str = "-", indent: int = 2) -> list[str]:
+def entry(draw, depth: int = 0, marker: str = "-", indent: int = 2, sub: str = "") -> list[str]:
     name, url = draw(NAME), draw(URL)
     line = f"[{name}]({url})"
     if draw(st.booleans()):
@@ -40,18 +40,18 @@ def entry(draw, depth: int = 0, marker: str = "-", indent: int = 2) -> list[str]
         line += "".join(f" `{tag}`" for tag in tags)
     lines = [" " * indent * depth + f"{marker} " + line]
     if depth < 2 and marker != "1." and draw(st.integers(0, 4)) == 0:  # sub-items under bullets
-        for child in draw(st.lists(entry(depth + 1, marker, indent), min_size=1, max_size=2)):
+        for child in draw(st.lists(entry(depth + 1, sub or marker, indent, sub), min_size=1, max_size=2)):
             lines += child
     return lines
 
 
 @st.composite
-def entries(draw, max_size: int = 4, indent: int = 2) -> list[str]:
+def entries(draw, max_size: int = 4, indent: int = 2, sub: str = "") -> list[str]:
     """A list of entries: its marker, tight or loose (a blank line between two entries)."""
     marker, loose = draw(st.sampled_from(["-", "*", "1."])), draw(st.booleans())
     ones = marker == "1." and draw(st.booleans())  # "1." before every entry
     lines: list[str] = []
-    items = draw(st.lists(entry(marker=marker, indent=indent), min_size=1, max_size=max_size))
+    items = draw(st.lists(entry(marker=marker, indent=indent, sub=sub), min_size=1, max_size=max_size))
     for n, item in enumerate(items, 1):
         if marker == "1.":
             item = [f"{1 if ones else n}." + item[0][2:], *item[1:]]
@@ -60,7 +60,7 @@ def entries(draw, max_size: int = 4, indent: int = 2) -> list[str]:
 
 
 @st.composite
-def section(draw, level: int, indent: int = 2) -> list[str]:
+def section(draw, level: int, indent: int = 2, sub: str = "") -> list[str]:
     lines = ["", "#" * level + " " + draw(NAME)]
     if draw(st.booleans()):
         lines += ["", draw(PROSE)]
@@ -76,20 +76,21 @@ def section(draw, level: int, indent: int = 2) -> list[str]:
             cell = f" {title} |" if title else " |"  # an empty cell is written "| |"
             lines.append(f"|{cell} [{draw(st.sampled_from(['PDF', 'Read']))}]({draw(URL)}) | {draw(WORD)} |")
     else:
-        lines += ["", *draw(entries(indent=indent))]
+        lines += ["", *draw(entries(indent=indent, sub=sub))]
     if draw(st.integers(0, 2)) == 0:  # a list after the table or list, under the same heading
-        lines += ["", draw(PROSE), "", *draw(entries(max_size=2, indent=indent))]
+        lines += ["", draw(PROSE), "", *draw(entries(max_size=2, indent=indent, sub=sub))]
     return lines
 
 
 @st.composite
 def markdown_list(draw) -> str:
     indent = draw(st.sampled_from([2, 4]))  # sub-items two or four spaces in
+    sub = draw(st.sampled_from(["", "+"]))  # sub-items with their parent's bullet, or "+" (no list's own)
     lines = ["# " + draw(NAME), "", draw(PROSE)]
     for _ in range(draw(st.integers(1, 4))):
-        lines += draw(section(2, indent))
+        lines += draw(section(2, indent, sub))
         for _ in range(draw(st.integers(0, 2))):
-            lines += draw(section(3, indent))
+            lines += draw(section(3, indent, sub))
     return "\n".join(lines) + "\n"
 
 
