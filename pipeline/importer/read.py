@@ -28,6 +28,7 @@ from pipeline.importer.shapes import (
     is_toc_list,
     is_web_url,
     links_in,
+    list_items,
     list_marker,
     name_column,
     numbered_alike,
@@ -149,9 +150,10 @@ class _Reader:
             bullet = section.pop("_bullet", None)
             if bullet and bullet != style["bullet"]:
                 section["bullet"] = bullet
-            if section.pop("_loose", False):
+            _, loose, alike = section.pop("_shape", None) or ("", False, False)
+            if loose:
                 section["loose"] = True
-            if section.pop("_alike", False):
+            if alike:
                 section["same_number"] = True
             if blank is not None and blank != style["blank_lines"]:
                 section["blank_before"] = min(blank, 4)
@@ -247,7 +249,6 @@ class _Reader:
             chunks.append(("prose", prose))
         pending: str | None = None
         parts, current, runs = [section], section, 0
-        shape: tuple[str, bool, bool] | None = None  # the current part's lists' (see _list_shape)
         for n, (kind, group) in enumerate(chunks):
             if kind == "prose":
                 text = self.verbatim(group[0].start, group[-1].end)
@@ -259,18 +260,19 @@ class _Reader:
                     pending = text
             elif kind == "run":
                 block = group[0]
-                if runs and (block.kind == "table" or "table" in current or self._list_shape(block) != shape):
+                shape = self._list_shape(block)  # None: a table
+                if runs and (shape is None or shape != current.get("_shape")):
                     current = {"id": self.section_ids.make(shown), "title": section["title"]}
                     current |= {"kind": "collection", "heading": False}
                     parts.append(current)
                     if pending is not None:
                         current["prose"], pending = pending, None
                 runs += 1
-                shape = self._list_shape(block)
                 before = len(self.resources)
-                if block.kind == "table":
+                if shape is None:
                     position = self._table(current, block, position)
                 else:
+                    current["_shape"] = shape  # a part's lists share it
                     position = self._list(current, block, position, None, 0)
                 if pending is not None and len(self.resources) > before:
                     self.resources[before]["preface"] = pending
@@ -311,11 +313,7 @@ class _Reader:
         if parent is None and marker in ("-", "*", "+", "1.", "1)"):
             self.bullets[marker] += len(children(tokens))
             section.setdefault("_bullet", marker)
-            section.setdefault("_loose", is_loose(block_tokens, self.lines))
-            section.setdefault("_alike", numbered_alike(block_tokens))
-        for item in children(tokens):
-            if not item or item[0].type != "list_item_open":
-                continue
+        for item in list_items(tokens):
             parts_blocks = children(item)
             line = (item[0].map or (block_tokens.start, 0))[0]
             first = parts_blocks[0] if parts_blocks else []

@@ -56,6 +56,11 @@ def has_text_items(block: Block) -> bool:
     )
 
 
+def list_items(tokens: list[Token]) -> list[list[Token]]:
+    """A list's items, each its tokens from list_item_open to list_item_close."""
+    return [item for item in children(tokens) if item and item[0].type == "list_item_open"]
+
+
 def list_marker(tokens: list[Token]) -> str:
     """A list's marker as the export writes it: "-", "*" or "+", or "1." / "1)" for a numbered list."""
     markup = tokens[0].markup
@@ -64,15 +69,14 @@ def list_marker(tokens: list[Token]) -> str:
 
 def numbered_alike(block: Block) -> bool:
     """A numbered list that writes "1." before every item (so that items move without renumbering)."""
-    numbers = [item[0].info for item in children(block.tokens) if item and item[0].type == "list_item_open"]
+    numbers = [item[0].info for item in list_items(block.tokens)]
     return block.kind == "ordered_list" and len(numbers) > 1 and all(n == "1" for n in numbers)
 
 
 def is_loose(block: Block, lines: list[str]) -> bool:
     """Whether a blank line parts two of the list's items where the export would write none: a blank line
     after an item whose last written block is its details (further paragraphs) is the export's own."""
-    items = [item for item in children(block.tokens) if item and item[0].type == "list_item_open"]
-    for before, item in pairwise(items):
+    for before, item in pairwise(list_items(block.tokens)):
         start = (item[0].map or (0, 0))[0]
         if 0 < start <= len(lines) and not lines[start - 1].strip() and not _ends_with_details(before):
             return True
@@ -85,7 +89,7 @@ def _ends_with_details(item: list[Token]) -> bool:
     blocks = children(item)
     lists = [b for b in blocks[1:] if b[0].type in (f"{kind}_open" for kind in LIST_KINDS)]
     if lists:
-        last = [i for i in children(lists[-1]) if i and i[0].type == "list_item_open"]
+        last = list_items(lists[-1])
         return bool(last) and _ends_with_details(last[-1])
     return len(blocks) > 1 or bool(blocks and blocks[0][0].type != "paragraph_open")
 
