@@ -1,7 +1,10 @@
-"""The schema is made only by the alembic migrations, and they agree with the models."""
+"""The schema is made by the alembic migrations, and they agree with the models; a new database gets the
+same schema at once from the models, stamped with the newest revision."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +13,15 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, inspect, select
 from sqlmodel import SQLModel
 
-from pipeline.store.engine import current_revision, head_revision, make_engine, revisions, upgrade
+from pipeline.store.engine import (
+    current_revision,
+    downgrade,
+    head_revision,
+    make_engine,
+    open_store,
+    revisions,
+    upgrade,
+)
 from tests.store.rows import fill_then_upgrade
 
 CORE_TABLES = {"section", "resource", "check_run", "check_result", "resource_health"}
@@ -33,6 +44,52 @@ def test_models_and_migrations_agree(tmp_path: Path) -> None:
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, SQLModel.metadata) == []
+    engine.dispose()
+
+
+def _schema(engine) -> dict[str, dict[str, list[str]]]:
+    """Every table's columns, keys, indexes and constraints, as the database reports them."""
+    found = inspect(engine)
+    return {
+        table: {
+            "columns": sorted(
+                str((c["name"], str(c["type"]), c["nullable"], c.get("default")))
+                for c in found.get_columns(table)
+            ),
+            "primary key": [str(found.get_pk_constraint(table))],
+            "foreign keys": sorted(map(str, found.get_foreign_keys(table))),
+            "indexes": sorted(map(str, found.get_indexes(table))),
+            "unique": sorted(map(str, found.get_unique_constraints(table))),
+            "checks": sorted(map(str, found.get_check_constraints(table))),
+        }
+        for table in found.get_table_names()
+    }
+
+
+def test_a_new_database_gets_the_migrated_schema_at_once(tmp_path: Path) -> None:
+    migrated = make_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
+    upgrade(migrated)
+    created = open_store(f"sqlite:///{tmp_path / 'created.db'}", tmp_path)
+    try:
+        assert _schema(created) == _schema(migrated)
+        assert current_revision(created) == head_revision()
+        downgrade(created, revisions()[-2])  # the migrations work on it as on their own
+        upgrade(created)
+        assert _schema(created) == _schema(migrated)
+    finally:
+        created.dispose()
+        migrated.dispose()
+
+
+def test_a_new_database_is_made_without_importing_alembic(tmp_path: Path) -> None:
+    code = (
+        "import sys; from pathlib import Path; from pipeline.store.engine import open_store; "
+        f"open_store('sqlite:///{tmp_path / 'new.db'}', Path('.')).dispose(); print('alembic' in sys.modules)"
+    )
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert ran.stdout.strip() == "False", ran.stderr
+    engine = make_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    assert current_revision(engine) == head_revision()
     engine.dispose()
 
 
