@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from pipeline.catalogue.layout import RESOURCES_DIR, resource_path
 from pipeline.catalogue.yamlfile import parse_yaml_text
 from pipeline.errors import UsageError
 
@@ -101,7 +102,7 @@ def prepare(into: Path, replace: bool) -> None:
     if into.exists() and not into.is_dir():
         raise UsageError(f"{into}: exists and is not a directory")
     if not into.exists() or not any(into.iterdir()):
-        (into / "resources").mkdir(parents=True, exist_ok=True)
+        (into / RESOURCES_DIR).mkdir(parents=True, exist_ok=True)
         return
     if not replace:
         raise UsageError(
@@ -112,7 +113,7 @@ def prepare(into: Path, replace: bool) -> None:
         raise UsageError(f"{into}: not a catalogue (no roadmap.yaml); --replace only replaces a catalogue")
     for name in TOP_FILES:
         (into / name).unlink(missing_ok=True)
-    resources = into / "resources"
+    resources = into / RESOURCES_DIR
     if resources.is_dir():
         shutil.rmtree(resources)
     resources.mkdir()
@@ -128,8 +129,7 @@ def write_catalogue(
     (into / "roadmap.yaml").write_text(dump(roadmap), encoding="utf-8")
     (into / "sections.yaml").write_text(dump({"sections": sections}), encoding="utf-8")
     (into / "config.yaml").write_text(config, encoding="utf-8")
-    folder = into / "resources"
     for resource in resources:
-        path = folder / f"{resource['id']}.yaml"
+        path = resource_path(into, resource["id"])
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(dump(resource))

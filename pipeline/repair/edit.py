@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from pipeline.catalogue.layout import resource_path
 from pipeline.catalogue.yamledit import EditRefused, edit_values
 from pipeline.errors import OutputError
 from pipeline.model import Catalogue, Resource
@@ -35,7 +36,7 @@ def file_of(resource: Resource, catalogue: Catalogue) -> Path:
     if resource.source is not None:
         return resource.source
     root = catalogue.root if catalogue.root is not None else Path("catalogue")
-    return root / "resources" / f"{resource.id}.yaml"
+    return resource_path(root, resource.id)
 
 
 def apply(change: Change, *, dry_run: bool = False) -> Change:

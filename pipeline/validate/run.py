@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pipeline.catalogue.build import assemble_catalogue, build_resource
 from pipeline.catalogue.filebytes import read_file_bytes
+from pipeline.catalogue.layout import CATALOGUE_LAYOUT, REQUIRED_TOP_FILES, RESOURCES_DIR
 from pipeline.catalogue.yamlfile import load_yaml_file
 from pipeline.collector import collector_paused
 from pipeline.config import Config
@@ -27,9 +28,6 @@ from pipeline.validate.schemas import SchemaSet, schema_set
 from pipeline.validate.urls import url_issues
 
 TOP_FILES = {"roadmap.yaml": "roadmap", "sections.yaml": "sections", "config.yaml": "config"}
-REQUIRED_TOP_FILES = ("roadmap.yaml", "sections.yaml")
-RESOURCES_DIR = "resources"
-CATALOGUE_LAYOUT = "roadmap.yaml, sections.yaml, config.yaml and resources/<id>.yaml"
 
 
 def display_root(root: Path) -> str:
