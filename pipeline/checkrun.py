@@ -43,6 +43,8 @@ import httpx
 from pipeline.catalogue.textlinks import ListLink, list_links
 from pipeline.clock import utcnow
 from pipeline.crawl.fetch import Fetcher
+from pipeline.crawl.fetchprocess import FetchProcess, RemoteFetcher
+from pipeline.crawl.fetchprocess import wanted as fetch_process_wanted
 from pipeline.crawl.runner import Crawl, host_of, split_fragment
 from pipeline.crawl.suggest import DeadLink, suggest_repairs
 from pipeline.errors import UsageError
@@ -168,11 +170,13 @@ def check(
     *,
     progress: Callable[[int], AbstractContextManager[Progress | None]] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    fetch_process: FetchProcess | None = None,
 ) -> CheckReport:
     """`roadmap check`: load and validate the catalogue, then check it while a thread takes the lock and
     opens and syncs the store (the crawl does not wait for it; see the module's docstring).
 
-    progress(total) gives a context manager yielding a per-result callback (or None); transport: tests.
+    progress(total) gives a context manager yielding a per-result callback (or None); transport: tests;
+    fetch_process: see run_check (the caller ends it if the run never starts).
     """
     request = job.request
     catalogue: Catalogue | CatalogueLoading
@@ -187,7 +191,9 @@ def check(
         total = len(request.resource_ids or catalogue.resources)
     showing = progress(total) if progress is not None else contextlib.nullcontext()
     with _opened_in_background(job, catalogue) as store, showing as advance:
-        return run_check(store, catalogue, request, progress=advance, transport=transport)
+        return run_check(
+            store, catalogue, request, progress=advance, transport=transport, fetch_process=fetch_process
+        )
 
 
 class StoreOpening(Future["Engine"]):
@@ -389,6 +395,7 @@ async def check_catalogue(
     progress: Progress | None = None,
     stop: asyncio.Event | None = None,
     fetcher: Fetcher | None = None,
+    fetch_process: FetchProcess | None = None,
     record_batch: int = RECORD_BATCH,
 ) -> CheckReport:
     """Check the planned resources and conclude the run (complete, interrupted or inconclusive).
@@ -396,7 +403,8 @@ async def check_catalogue(
     engine: the store, open and synced, or a future of it (a thread opening it once the crawl's first
     requests are out, see StoreOpening).
     catalogue: validated, or still loading (every resource is checked: the crawl takes each one as its file
-    is validated, and an invalid catalogue ends it with CatalogueError; the store must wait for it)."""
+    is validated, and an invalid catalogue ends it with CatalogueError; the store must wait for it).
+    fetch_process: a child that fetches (pipeline.crawl.fetchprocess); closed by the caller."""
     loading = catalogue if isinstance(catalogue, CatalogueLoading) else None
     config = catalogue.config
     assert config is not None
@@ -451,11 +459,14 @@ async def check_catalogue(
     # Repository links a forge's API answers for need no page fetch: they wait for its answer (it needs the
     # store's cached facts) while the crawler fetches everything else, then only the unanswered ones.
     forges = asyncio.ensure_future(ask_forges())
+    allow_private = request.allow_private_addresses
+    if fetcher is None and fetch_process is not None:
+        fetcher = RemoteFetcher(config, fetch_process, allow_private=allow_private)
     try:
         crawl = Crawl(
             arriving,
             config,
-            fetcher or Fetcher(config, transport=transport, allow_private=request.allow_private_addresses),
+            fetcher or Fetcher(config, transport=transport, allow_private=allow_private),
             stop=stop,
             controls=lambda exclude: _control_urls(validated, started, exclude),
             held=repositories,
@@ -531,6 +542,8 @@ async def check_catalogue(
         for task in (started, forges):
             task.cancel()
         await asyncio.gather(started, forges, return_exceptions=True)
+        if isinstance(fetcher, RemoteFetcher):
+            await fetcher.aclose()
 
 
 async def _arriving(
@@ -661,13 +674,18 @@ def _conclude(
 
 def run_check(
     engine: Engine | Future[Engine],
-    catalogue: Catalogue,
+    catalogue: Catalogue | CatalogueLoading,
     request: CheckRequest,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     progress: Progress | None = None,
+    fetch_process: FetchProcess | None = None,
 ) -> CheckReport:
     """Synchronous entry point: SIGINT/SIGTERM stop the run gracefully (it is concluded "interrupted").
+
+    fetch_process: a child prestarted for the run (pipeline.crawl.fetchprocess.prestart): the run fetches
+    through it if it is large enough for the config's `fetch_process_from`, or ends it; either way it is
+    ended when the run is. Without one, a large run starts its own.
 
     The objects alive now (modules, the catalogue) live as long as the run: they are frozen out of the
     garbage collector's sight for its duration, so its full collections do not walk the whole catalogue
@@ -675,30 +693,55 @@ def run_check(
     What the run itself builds up (its verdicts) is collected less often too (RUN_GC_THRESHOLDS): each
     full collection stops every host's next request, 15-90 ms apiece at 20,000 resources (0.5 s a run).
     """
+    planned = (
+        len(request.resource_ids)
+        if request.resource_ids is not None
+        else catalogue.size
+        if isinstance(catalogue, CatalogueLoading)
+        else len(catalogue.resources)
+    )
+    config = catalogue.config
+    assert config is not None
+    # A large run fetches in a second process, on a second core (prestarted: its imports overlapped ours).
+    process = fetch_process
+    if transport is None and fetch_process_wanted(planned, config):
+        process = process or FetchProcess.spawn()
+    elif process is not None:
+        process.discard()
+        process = None
     thresholds = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(*RUN_GC_THRESHOLDS)
     try:
-        return _run_check(engine, catalogue, request, transport=transport, progress=progress)
+        return _run_check(engine, catalogue, request, transport=transport, progress=progress, process=process)
     finally:
         gc.set_threshold(*thresholds)
         gc.unfreeze()  # a long-running process (roadmap schedule) collects them again afterwards
+        if process is not None:
+            process.close()
 
 
 def _run_check(
     engine: Engine | Future[Engine],
-    catalogue: Catalogue,
+    catalogue: Catalogue | CatalogueLoading,
     request: CheckRequest,
     *,
     transport: httpx.AsyncBaseTransport | None,
     progress: Progress | None,
+    process: FetchProcess | None,
 ) -> CheckReport:
     async def main() -> CheckReport:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         with stop_on_signals() as signals, signals.listen(lambda _name: loop.call_soon_threadsafe(stop.set)):
             return await check_catalogue(
-                engine, catalogue, request, stop=stop, transport=transport, progress=progress
+                engine,
+                catalogue,
+                request,
+                stop=stop,
+                transport=transport,
+                progress=progress,
+                fetch_process=process,
             )
 
     return asyncio.run(main())

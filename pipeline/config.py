@@ -37,6 +37,9 @@ class CheckConfig:
     user_agent: str = DEFAULT_USER_AGENT
     broken_after: int = 2  # consecutive failing runs before a resource is reported broken
     inconclusive_ratio: float = 0.5  # share of hosts failing at network level that voids a run
+    # A run of at least this many resources fetches in a second process when the machine has two cores or
+    # more (pipeline.crawl.fetchprocess); 0: never.
+    fetch_process_from: int = 500
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@
     ├── ConfigError           catalogue/config.yaml is invalid          (exit 2)
     ├── StoreError            the database cannot be opened/migrated    (exit 2)
     ├── LockedError           another run holds the database            (exit 2)
-    └── OutputError           a report or export cannot be written      (exit 2)
+    ├── OutputError           a report or export cannot be written      (exit 2)
+    └── FetchProcessError     the run's fetch process ended or failed   (exit 3: the run is interrupted)
 
 A problem with one item (a resource, a URL) is data, not an exception: see validate.Problem and
 crawl verdicts.
@@ -14,7 +15,7 @@ crawl verdicts.
 
 from __future__ import annotations
 
-from pipeline.status import EXIT_USAGE
+from pipeline.status import EXIT_INCONCLUSIVE, EXIT_USAGE
 
 
 class RoadmapError(Exception):
@@ -49,3 +50,10 @@ class LockedError(RoadmapError):
 
 class OutputError(RoadmapError):
     """A generated file (report, export) cannot be written where the user asked."""
+
+
+class FetchProcessError(RoadmapError):
+    """The run's fetch process (pipeline.crawl.fetchprocess) ended or failed: the run stops, interrupted,
+    with what it finished recorded."""
+
+    exit_code = EXIT_INCONCLUSIVE

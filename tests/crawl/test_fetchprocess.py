@@ -1,0 +1,238 @@
+"""The fetcher in a second process (pipeline.crawl.fetchprocess): a real child process against a real
+loopback server, its answers equal to the in-process Fetcher's, cancellation, its end, its death; and
+`roadmap check` through it from the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import CheckConfig, Config
+from pipeline.crawl import fetchprocess
+from pipeline.crawl.fetch import NOMINAL_EXCHANGE_S, Fetcher
+from pipeline.crawl.fetchprocess import FetchProcess, RemoteFetcher
+from pipeline.errors import FetchProcessError
+from tests.cli import roadmap
+from tests.conftest import REPO
+from tests.crawl.helpers import html
+from tests.crawl.server import LoopbackServer, redirect, reply, slow
+
+CONFIG = Config(check=CheckConfig(host_delay_ms=0, retries=0, connect_timeout_s=2, read_timeout_s=5))
+
+
+def _served(server: LoopbackServer) -> list[str]:
+    server.route("/page", reply(200, html("Linear algebra notes", "<p>vectors " * 200)))
+    server.route("/old", redirect(server.url("/page")))
+    server.route("/gone", reply(404, html("Not found", "<p>no such page")))
+    server.route("/refresh", reply(200, '<meta http-equiv="refresh" content="0; url=/page"><p>moved'))
+    return [server.url(path) for path in ("/page", "/old", "/gone", "/refresh", "/missing#part")]
+
+
+def _facts(fetched):  # what a verdict is made of: everything but the time it took
+    response = fetched.response
+    return (
+        fetched.url,
+        fetched.hops,
+        fetched.failure,
+        None
+        if response is None
+        else (response.url, response.status, dict(response.headers).get("content-type"), response.body),
+    )
+
+
+def test_a_fetch_in_the_child_gives_what_one_in_process_gives() -> None:
+    with LoopbackServer(ips=("127.0.0.2",)) as server:
+        urls = [*_served(server), "http://127.0.0.2:9/refused"]  # port 9: nothing listens there
+
+        async def both() -> tuple[list, list, float]:
+            local = Fetcher(CONFIG, allow_private=True)
+            async with local:
+                expected = [await local.fetch(url) for url in urls]
+            process = FetchProcess.spawn()
+            try:
+                remote = RemoteFetcher(CONFIG, process, allow_private=True)
+                async with remote:
+                    got = await asyncio.gather(*(remote.fetch(url) for url in urls))
+                async with remote:  # entered again (the repairs after the crawl): the same child
+                    got_again = await remote.fetch(urls[0])
+                await remote.aclose()
+            finally:
+                process.close()
+            assert process.popen.returncode == 0  # it ended by itself once its pipes closed
+            assert _facts(got_again) == _facts(expected[0])
+            return expected, list(got), remote.exchange_s
+
+        expected, got, exchange_s = asyncio.run(asyncio.wait_for(both(), 60))
+    assert [_facts(f) for f in got] == [_facts(f) for f in expected]
+    assert got[1].hops[0].status == 301 and got[2].response.status == 404
+    assert got[-1].failure is not None and got[-1].failure.network
+    # The page's parsed facts came with it: the parent does not parse the page again.
+    assert "page" in vars(got[0].response) and got[0].response.page[1].title == "Linear algebra notes"
+    assert exchange_s != NOMINAL_EXCHANGE_S  # the child's own measure of an exchange, for the scheduler
+
+
+def test_a_cancelled_fetch_is_dropped_and_the_child_goes_on() -> None:
+    with LoopbackServer(ips=("127.0.0.2",)) as server:
+        server.route("/slow", slow(30, reply(200, html("Late", "<p>late"))))
+        server.route("/page", reply(200, html("Soon", "<p>soon")))
+
+        async def run() -> str:
+            process = FetchProcess.spawn()
+            try:
+                remote = RemoteFetcher(CONFIG, process, allow_private=True)
+                async with remote:
+                    waiting = asyncio.create_task(remote.fetch(server.url("/slow")))
+                    while server.hits("/slow") == 0:  # bounded by the wait_for below
+                        await asyncio.sleep(0.01)
+                    waiting.cancel()
+                    with pytest.raises(asyncio.CancelledError):
+                        await waiting
+                    fetched = await remote.fetch(server.url("/page"))
+                    assert not remote._waiting  # nothing left behind for the cancelled one
+                await remote.aclose()
+            finally:
+                process.close()
+            return fetched.response.page[1].title
+
+        assert asyncio.run(asyncio.wait_for(run(), 20)) == "Soon"
+
+
+def test_a_child_that_dies_ends_the_fetches_with_a_clear_error() -> None:
+    async def run() -> None:
+        process = FetchProcess.spawn()
+        try:
+            remote = RemoteFetcher(CONFIG, process, allow_private=True)
+            try:
+                async with remote:
+                    process.popen.kill()
+                    with pytest.raises(FetchProcessError) as ended:
+                        await remote.fetch("http://127.0.0.2:9/")
+            finally:
+                await remote.aclose()
+            assert str(ended.value) == "the run's fetch process ended unexpectedly (killed by SIGKILL)"
+            with pytest.raises(FetchProcessError):  # and so does every later one, at once
+                await remote.fetch("http://127.0.0.2:9/")
+        finally:
+            process.close()
+
+    asyncio.run(asyncio.wait_for(run(), 20))
+
+
+def test_a_child_that_cannot_start_says_how_to_do_without_it() -> None:
+    async def run() -> None:
+        broken = subprocess.Popen(
+            [sys.executable, "-c", "import sys; sys.exit(1)"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        process = FetchProcess(broken)
+        remote = RemoteFetcher(CONFIG, process)
+        try:
+            with pytest.raises(FetchProcessError) as failed:
+                await remote.__aenter__()
+        finally:
+            await remote.aclose()
+            process.close()
+        assert str(failed.value) == (
+            "the run's fetch process did not start (exit status 1); "
+            "`check: fetch_process_from: 0` in config.yaml fetches in one process"
+        )
+
+    asyncio.run(asyncio.wait_for(run(), 20))
+
+
+def test_wanted_only_for_a_large_run_on_two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = Config(check=CheckConfig(fetch_process_from=500))
+    monkeypatch.setattr(fetchprocess, "usable_cores", lambda: 2)
+    assert fetchprocess.wanted(500, config) and not fetchprocess.wanted(499, config)
+    assert not fetchprocess.wanted(10_000, Config(check=CheckConfig(fetch_process_from=0)))
+    monkeypatch.setattr(fetchprocess, "usable_cores", lambda: 1)
+    assert not fetchprocess.wanted(10_000, config)
+
+
+@pytest.fixture
+def served_catalogue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The real catalogue, every URL on a loopback server (one 404, one 301), no politeness gap."""
+    monkeypatch.delenv("ROADMAP_DATABASE_URL", raising=False)
+    monkeypatch.setenv("CI", "1")
+    target = tmp_path / "catalogue"
+    shutil.copytree(REPO / "catalogue", target)
+    config = target / "config.yaml"
+    config.write_text(re.sub(r"(?m)^  host_delay_ms: \d+", "  host_delay_ms: 0", config.read_text()))
+    with LoopbackServer(ips=("127.0.0.2", "127.0.0.3")) as server:
+        files = sorted((target / "resources").glob("*.yaml"))
+        for index, path in enumerate(f for f in files if re.search(r"(?m)^url: ", f.read_text())):
+            route = {0: "/gone", 1: "/old"}.get(index, f"/ok/{path.stem}")
+            server.route(route, reply(200, html(f"Notes about {path.stem}", f"<p>{path.stem} " * 300)))
+            ip = server.ips[index % 2]
+            path.write_text(re.sub(r"(?m)^url: .*$", f"url: {server.url(route, ip)}", path.read_text()))
+        server.route("/gone", reply(404, html("Not found", "<p>gone")))
+        server.route("/old", redirect(server.url("/ok/elsewhere")))
+        server.route("/ok/elsewhere", reply(200, html("Moved here", "<p>here " * 300)))
+        yield target
+
+
+def _fetch_process_from(catalogue_dir: Path, value: int) -> None:
+    config = catalogue_dir / "config.yaml"
+    text = re.sub(r"(?m)^  fetch_process_from: \d+", f"  fetch_process_from: {value}", config.read_text())
+    config.write_text(text)
+
+
+def test_roadmap_check_through_the_child_says_what_it_says_without_it(
+    served_catalogue: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spawned: list[FetchProcess] = []
+    real_spawn = FetchProcess.spawn.__func__
+
+    def spawn(cls):
+        spawned.append(real_spawn(cls))
+        return spawned[-1]
+
+    monkeypatch.setattr(FetchProcess, "spawn", classmethod(spawn))
+    monkeypatch.setattr(fetchprocess, "usable_cores", lambda: 2)
+    outputs = {}
+    for value in (1, 0):  # from one resource on; never
+        _fetch_process_from(served_catalogue, value)
+        database = f"sqlite:///{tmp_path}/run-{value}.db"
+        args = ("--catalogue", str(served_catalogue), "--database", database, "--allow-private-addresses")
+        code, out, err = roadmap(capsys, "check", *args)
+        assert code == 1, out + err  # the 404
+        outputs[value] = out
+    assert len(spawned) == 1  # the first run alone fetched in a child
+    assert spawned[0].popen.returncode == 0  # and it ended with the run
+    assert outputs[1] == outputs[0]
+    assert re.search(r"(?m)^\S+\s+broken\s+http-404: HTTP 404$", outputs[1])
+    assert re.search(r"(?m)^\S+\s+redirected\s+permanent-redirect: HTTP 301 to \S+/ok/elsewhere", outputs[1])
+
+
+def test_a_prestarted_child_a_small_run_does_not_want_is_ended(
+    served_catalogue: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The command starts a child first when the catalogue has many files; the config says "not for this
+    # run" (fetch_process_from above its size): the run fetches itself and the child is ended.
+    started: list[FetchProcess] = []
+    real_prestart = fetchprocess.prestart
+
+    def prestart(catalogue_dir: Path) -> FetchProcess | None:
+        started.append(FetchProcess.spawn())
+        assert real_prestart(catalogue_dir) is None  # 30-odd files: too few to start one by itself
+        return started[-1]
+
+    monkeypatch.setattr(fetchprocess, "prestart", prestart)
+    _fetch_process_from(served_catalogue, 100_000)
+    database = f"sqlite:///{tmp_path}/r.db"
+    args = ("--catalogue", str(served_catalogue), "--database", database, "--allow-private-addresses")
+    code, out, _ = roadmap(capsys, "check", *args)
+    assert code == 1
+    assert started and started[0].popen.returncode is not None  # ended, not left running
+    assert re.search(r"(?m)^\S+\s+broken\s+http-404: HTTP 404$", out)
