@@ -512,7 +512,10 @@ class _Hosts:
     time being the fetcher's running estimate. Worker tasks stay under the fetcher's `workers_allowed`.
     The hosts with the longest politeness bound (URLs x their gap or latency share) start first: on a skewed
     list the busiest host sets the end of the run and the others finish in its shadow. A host whose queue
-    fills again after its workers left gets new ones.
+    fills again after its workers left gets new ones. A fetcher with a `depth` above 1 (a fetch process)
+    gets that many workers for each request a host may have in flight: the extra ones wait in that fetcher,
+    which holds them to the host's limits itself, so a host's next request goes out as its last answer
+    arrives there rather than after a round trip through this loop.
     """
 
     def __init__(
@@ -523,6 +526,7 @@ class _Hosts:
         give_up: asyncio.Event,
     ) -> None:
         self.fetcher, self.config = fetcher, fetcher.config
+        self.depth: int = getattr(fetcher, "depth", 1)  # workers per request a host may have in flight
         self.work, self.stop, self.give_up = work, stop, give_up
         self.cap = max(1, self.config.check.concurrency)
         self.load = 0.0  # requests the running workers are expected to keep in flight
@@ -543,7 +547,7 @@ class _Hosts:
             queue = self.queues[host] = deque()
             self.limits[host] = self.config.host_limits(host)
         queue.append(job)
-        if self.workers.get(host, 0) < self.limits[host].per_host:
+        if self.workers.get(host, 0) < self.limits[host].per_host * self.depth:
             self._wait(host)
 
     def _wait(self, host: str) -> None:
@@ -563,10 +567,13 @@ class _Hosts:
                 heapq.heappop(self.waiting)  # stale: the host was ranked again since
                 continue
             workers = self.workers.get(host, 0)
-            n = min(self.limits[host].per_host - workers, len(self.queues[host]), self.cap)
+            n = min(self.limits[host].per_host * self.depth - workers, len(self.queues[host]), self.cap)
             share = self._in_flight(host, workers + n) / (workers + n) if n > 0 else 0.0  # per worker
             # 1e-9: the load is a sum of floats (twenty 0.4s must fit under a cap of 8)
-            fits = self.load + n * share <= self.cap + 1e-9 and self.slots + n <= self.fetcher.workers_allowed
+            fits = (
+                self.load + n * share <= self.cap + 1e-9
+                and self.slots + n <= self.fetcher.workers_allowed * self.depth
+            )
             if n > 0 and self.slots and not fits:
                 return
             heapq.heappop(self.waiting)
@@ -583,9 +590,10 @@ class _Hosts:
 
     def _in_flight(self, host: str, workers: int) -> float:
         """Requests `workers` workers of a host keep in flight: each one's exchange, unless the host's gap
-        spaces them out more."""
-        gap_s = self.limits[host].gap_s
-        return min(float(workers), self.fetcher.exchange_s / gap_s) if gap_s > 0 else float(workers)
+        spaces them out more (and never more than the host's limit: the others wait in the fetcher)."""
+        limits = self.limits[host]
+        most = float(min(workers, limits.per_host))
+        return min(most, self.fetcher.exchange_s / limits.gap_s) if limits.gap_s > 0 else most
 
     def _finished(self, host: str, share: float) -> None:
         self.slots -= 1

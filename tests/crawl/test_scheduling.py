@@ -20,7 +20,10 @@ CONFIG = Config(check=TEST_CHECK)
 
 
 def run(
-    config: Config, sizes: dict[str, int], exchange_s: float = NOMINAL_EXCHANGE_S
+    config: Config,
+    sizes: dict[str, int],
+    exchange_s: float = NOMINAL_EXCHANGE_S,
+    fetcher_class: type[Fetcher] = Fetcher,
 ) -> tuple[list[str], int, int]:
     """Drive the hosts' scheduler with workers that take one loop turn per job: (hosts in order of first
     job, peak workers alive, jobs done). exchange_s: the fetcher's estimate of an exchange's duration."""
@@ -42,7 +45,7 @@ def run(
             alive -= 1
 
     async def main() -> None:
-        fetcher = Fetcher(config)  # never entered: only its estimates are read
+        fetcher = fetcher_class(config)  # never entered: only its estimates are read
         fetcher.exchange_s = exchange_s
         hosts = _Hosts(fetcher, work, asyncio.Event(), asyncio.Event())
         for host, n in sizes.items():
@@ -231,3 +234,19 @@ def test_the_crawl_says_it_is_under_way_once_its_first_requests_are_out() -> Non
 
     assert asyncio.run(asyncio.wait_for(main(), 10)) == [Status.OK] * 6
     assert at_underway == [(3, 0)]  # once, the three hosts asked, nothing answered yet
+
+
+def test_a_fetcher_that_holds_requests_itself_gets_spare_workers_that_count_no_more_load() -> None:
+    # A fetch process (depth 2) gets two workers per request a host may have in flight; the spare ones
+    # wait in it, so they add no load: the same hosts fit under the cap at once as with depth 1.
+    config = Config(check=CheckConfig(concurrency=4, per_host=2, host_delay_ms=0))
+    sizes = {"a.org": 30, "b.org": 30, "c.org": 30}
+    order, peak, done = run(config, sizes)
+    assert peak == 4 and done == 90  # two hosts x 2 workers fill the cap of 4
+
+    class Deep(Fetcher):
+        depth = 2
+
+    order, peak, done = run(config, sizes, fetcher_class=Deep)
+    assert peak == 8 and done == 90  # the same two hosts, each with 4 workers: 2 in flight, 2 waiting
+    assert sorted(order[:2]) == ["a.org", "b.org"]
