@@ -38,7 +38,6 @@ from pipeline.crawl.neterrors import FetchError, map_error
 from pipeline.crawl.pools import PoolPerHost
 from pipeline.crawl.redirects import REDIRECT_STATUSES
 from pipeline.crawl.retry import TRANSIENT_STATUSES, backoff, retry_after_s
-from pipeline.crawl.wire import Wire
 from pipeline.status import Hop
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -122,6 +121,10 @@ class Fetcher:
         self._global = asyncio.Semaphore(check.concurrency)
         transport = self.transport
         if transport is None:
+            # Imported here: aiohttp is a quarter of a check's imports, and a run whose fetch process
+            # fetches (pipeline.crawl.fetchprocess) never opens a connection of its own.
+            from pipeline.crawl.wire import Wire
+
             tls = self.tls or httpx.create_ssl_context(trust_env=False)  # one context for every pool
             # A connection for each worker, and as many idle ones in the pools kept for their hosts.
             connections = _allow_open_files(2 * WORKERS_PER_SLOT * check.concurrency + FILES_SPARED)
