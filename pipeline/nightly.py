@@ -34,6 +34,8 @@ from pipeline.wording import plural
 if TYPE_CHECKING:
     import httpx
 
+    from pipeline.crawl.fetchprocess import FetchProcess
+
 
 @dataclass(frozen=True)
 class NightlyRequest:
@@ -154,11 +156,13 @@ def run_nightly(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     progress: NightlyProgress | None = None,
+    fetch_process: FetchProcess | None = None,
 ) -> NightlyResult:
     """The whole nightly job. Raises CatalogueError/ConfigError (invalid catalogue: nothing else runs),
     LockedError (another run holds the database) and StoreError; everything else is in the result.
 
     transport: an httpx transport for the crawler (tests). progress: told as each stage begins.
+    fetch_process: a child prestarted to fetch (pipeline.checkrun.run_check); ended by the caller.
     """
     from pipeline.validate import load_valid_catalogue
 
@@ -172,7 +176,7 @@ def run_nightly(
             progress.stage("migrate")
         # Migrated, and a run left "running" by a killed process aborted: we hold the lock now.
         with locked_store(request.database_url, request.catalogue_dir, command) as engine:
-            return _run(request, catalogue, engine, stop, started, transport, progress)
+            return _run(request, catalogue, engine, stop, started, transport, progress, fetch_process)
 
 
 def _run(
@@ -183,6 +187,7 @@ def _run(
     started: float,
     transport: httpx.AsyncBaseTransport | None,
     progress: NightlyProgress | None = None,
+    fetch_process: FetchProcess | None = None,
 ) -> NightlyResult:
     from pipeline.publish.data import HealthData, health_for_export
     from pipeline.publish.export import ExportPaths, render_exports
@@ -231,6 +236,7 @@ def _run(
                 ),
                 transport=transport,
                 progress=advance,
+                fetch_process=fetch_process,
             )
         else:
             values["next_due_at"] = _next_due(engine)

@@ -201,17 +201,24 @@ def command(
       roadmap nightly --all              # check every link now
       roadmap nightly --format json      # the summary as JSON, for scripts
     """
-    from pipeline.cli.check import interactive
-    from pipeline.nightly import NightlyRequest, run_nightly
+    from pipeline.crawl.fetchprocess import prestart
 
-    request = NightlyRequest(
-        catalogue_dir=catalogue_dir,
-        database_url=database_url,
-        check_all=check_all,
-        allow_private_addresses=allow_private_addresses,
-    )
-    with terminal_progress(interactive()) as progress:
-        result = run_nightly(request, progress=progress)
+    process = prestart(catalogue_dir)  # first: its imports overlap the job's own
+    try:
+        from pipeline.cli.check import interactive
+        from pipeline.nightly import NightlyRequest, run_nightly
+
+        request = NightlyRequest(
+            catalogue_dir=catalogue_dir,
+            database_url=database_url,
+            check_all=check_all,
+            allow_private_addresses=allow_private_addresses,
+        )
+        with terminal_progress(interactive()) as progress:
+            result = run_nightly(request, progress=progress, fetch_process=process)
+    finally:
+        if process is not None:
+            process.discard()  # the run ended it already, unless no check ran
     if output_format == "json":
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:

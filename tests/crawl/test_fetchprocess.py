@@ -5,6 +5,7 @@ loopback server, its answers equal to the in-process Fetcher's, cancellation, it
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import shutil
 import subprocess
@@ -236,3 +237,29 @@ def test_a_prestarted_child_a_small_run_does_not_want_is_ended(
     assert code == 1
     assert started and started[0].popen.returncode is not None  # ended, not left running
     assert re.search(r"(?m)^\S+\s+broken\s+http-404: HTTP 404$", out)
+
+
+def test_roadmap_nightly_checks_through_the_child_too(
+    served_catalogue: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spawned: list[FetchProcess] = []
+    real_spawn = FetchProcess.spawn.__func__
+
+    def spawn(cls):
+        spawned.append(real_spawn(cls))
+        return spawned[-1]
+
+    monkeypatch.setattr(FetchProcess, "spawn", classmethod(spawn))
+    monkeypatch.setattr(fetchprocess, "usable_cores", lambda: 2)
+    _fetch_process_from(served_catalogue, 1)
+    database = f"sqlite:///{tmp_path}/r.db"
+    args = ("--catalogue", str(served_catalogue), "--database", database, "--allow-private-addresses")
+    code, out, err = roadmap(capsys, "nightly", "--format", "json", *args)
+    assert code == 1, out + err  # the 404 and the 301 need a human
+    assert len(spawned) == 1 and spawned[0].popen.returncode == 0
+    result = json.loads(out)
+    assert result["run"]["outcome"] == "complete" and "check" in result["steps_done"]
+    assert len(result["failing"]) == 1  # the 404: failing now, broken after a second run
