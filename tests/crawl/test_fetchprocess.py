@@ -177,6 +177,21 @@ def served_catalogue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         yield target
 
 
+@pytest.fixture
+def spawned(monkeypatch: pytest.MonkeyPatch) -> list[FetchProcess]:
+    """Every fetch process started from now on (real ones), on a machine taken to have two cores."""
+    started: list[FetchProcess] = []
+    real_spawn = FetchProcess.spawn.__func__  # type: ignore[attr-defined]
+
+    def spawn(cls: type[FetchProcess]) -> FetchProcess:
+        started.append(real_spawn(cls))
+        return started[-1]
+
+    monkeypatch.setattr(FetchProcess, "spawn", classmethod(spawn))
+    monkeypatch.setattr(fetchprocess, "usable_cores", lambda: 2)
+    return started
+
+
 def _fetch_process_from(catalogue_dir: Path, value: int) -> None:
     config = catalogue_dir / "config.yaml"
     text = re.sub(r"(?m)^  fetch_process_from: \d+", f"  fetch_process_from: {value}", config.read_text())
@@ -184,20 +199,8 @@ def _fetch_process_from(catalogue_dir: Path, value: int) -> None:
 
 
 def test_roadmap_check_through_the_child_says_what_it_says_without_it(
-    served_catalogue: Path,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    served_catalogue: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], spawned: list[FetchProcess]
 ) -> None:
-    spawned: list[FetchProcess] = []
-    real_spawn = FetchProcess.spawn.__func__
-
-    def spawn(cls):
-        spawned.append(real_spawn(cls))
-        return spawned[-1]
-
-    monkeypatch.setattr(FetchProcess, "spawn", classmethod(spawn))
-    monkeypatch.setattr(fetchprocess, "usable_cores", lambda: 2)
     outputs = {}
     for value in (1, 0):  # from one resource on; never
         _fetch_process_from(served_catalogue, value)
@@ -240,20 +243,8 @@ def test_a_prestarted_child_a_small_run_does_not_want_is_ended(
 
 
 def test_roadmap_nightly_checks_through_the_child_too(
-    served_catalogue: Path,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    served_catalogue: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], spawned: list[FetchProcess]
 ) -> None:
-    spawned: list[FetchProcess] = []
-    real_spawn = FetchProcess.spawn.__func__
-
-    def spawn(cls):
-        spawned.append(real_spawn(cls))
-        return spawned[-1]
-
-    monkeypatch.setattr(FetchProcess, "spawn", classmethod(spawn))
-    monkeypatch.setattr(fetchprocess, "usable_cores", lambda: 2)
     _fetch_process_from(served_catalogue, 1)
     database = f"sqlite:///{tmp_path}/r.db"
     args = ("--catalogue", str(served_catalogue), "--database", database, "--allow-private-addresses")
