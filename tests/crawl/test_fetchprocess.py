@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -254,3 +255,51 @@ def test_roadmap_nightly_checks_through_the_child_too(
     result = json.loads(out)
     assert result["run"]["outcome"] == "complete" and "check" in result["steps_done"]
     assert len(result["failing"]) == 1  # the 404: failing now, broken after a second run
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(child) for child in text.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the process tree from /proc")
+def test_a_killed_run_leaves_no_fetch_process_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ROADMAP_DATABASE_URL", raising=False)
+    target = tmp_path / "catalogue"
+    shutil.copytree(REPO / "catalogue", target)
+    _fetch_process_from(target, 1)
+    with LoopbackServer(ips=("127.0.0.2",)) as server:
+        server.route("/slow", slow(30, reply(200, html("Late", "<p>late"))))
+        for path in (target / "resources").glob("*.yaml"):
+            path.write_text(re.sub(r"(?m)^url: .*$", f"url: {server.url('/slow')}", path.read_text()))
+        command = [sys.executable, "-m", "pipeline", "check", "--catalogue", str(target)]
+        command += ["--database", f"sqlite:///{tmp_path}/r.db", "--allow-private-addresses"]
+        run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(600):  # the run's first request reached the server: its child is at work
+                if server.hits("/slow") or run.poll() is not None:
+                    break
+                time.sleep(0.05)
+            children = _children(run.pid)
+            assert server.hits("/slow") and len(children) == 1, children
+            run.kill()
+            run.wait(10)
+            for _ in range(200):  # its stdin closed with the parent: it ends by itself
+                if not _alive(children[0]):
+                    break
+                time.sleep(0.05)
+            assert not _alive(children[0])
+        finally:
+            run.kill()
+            run.wait(10)
