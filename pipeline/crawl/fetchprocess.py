@@ -101,7 +101,8 @@ class FetchProcess:
     @classmethod
     def spawn(cls) -> FetchProcess:
         popen = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.crawl.fetchprocess"],
+            # -P: the working directory is not put on the path (a folder named pipeline/ there is not us)
+            [sys.executable, "-P", "-m", "pipeline.crawl.fetchprocess"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

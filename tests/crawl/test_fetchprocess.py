@@ -17,6 +17,7 @@ import pytest
 
 from pipeline.config import CheckConfig, Config
 from pipeline.crawl import fetchprocess
+from pipeline.crawl.facts import Fetched
 from pipeline.crawl.fetch import NOMINAL_EXCHANGE_S, Fetcher
 from pipeline.crawl.fetchprocess import FetchProcess, RemoteFetcher
 from pipeline.errors import FetchProcessError
@@ -145,6 +146,29 @@ def test_a_child_that_cannot_start_says_how_to_do_without_it() -> None:
         )
 
     asyncio.run(asyncio.wait_for(run(), 20))
+
+
+def test_a_folder_named_pipeline_where_the_run_starts_is_not_imported_by_the_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pipeline").mkdir()
+    (tmp_path / "pipeline" / "__init__.py").write_text("raise ImportError('not the roadmap package')\n")
+    monkeypatch.chdir(tmp_path)
+
+    async def run() -> Fetched:
+        process = FetchProcess.spawn()
+        try:
+            remote = RemoteFetcher(CONFIG, process, allow_private=True)
+            try:
+                async with remote:
+                    return await remote.fetch("http://127.0.0.2:9/")  # nothing listens there
+            finally:
+                await remote.aclose()
+        finally:
+            process.close()
+
+    fetched = asyncio.run(asyncio.wait_for(run(), 20))
+    assert fetched.failure is not None and fetched.failure.network
 
 
 def test_wanted_only_for_a_large_run_on_two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
