@@ -705,7 +705,7 @@ def run_check(
     # A large run fetches in a second process, on a second core (prestarted: its imports overlapped ours).
     process = fetch_process
     if transport is None and fetch_process_wanted(planned, config):
-        process = process or FetchProcess.spawn()
+        process = process or FetchProcess.started()
     elif process is not None:
         process.discard()
         process = None

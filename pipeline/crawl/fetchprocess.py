@@ -75,7 +75,7 @@ def prestart(catalogue_dir: Path) -> FetchProcess | None:
 
     if usable_cores() < 2 or resource_files(catalogue_dir) < CheckConfig.fetch_process_from:
         return None
-    return FetchProcess.spawn()
+    return FetchProcess.started()
 
 
 def _frame(message: object) -> bytes:
@@ -109,6 +109,15 @@ class FetchProcess:
             start_new_session=True,  # a Ctrl-C reaches the parent alone, which stops the run and closes it
         )
         return cls(popen)
+
+    @classmethod
+    def started(cls) -> FetchProcess | None:
+        """A child, or None when the system will not start one (out of processes or files): the run
+        then fetches in its own process, as on one core."""
+        try:
+            return cls.spawn()
+        except OSError:
+            return None
 
     def discard(self) -> None:
         """End a child the run does not use, at once."""

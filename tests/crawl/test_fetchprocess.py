@@ -171,6 +171,25 @@ def test_a_folder_named_pipeline_where_the_run_starts_is_not_imported_by_the_chi
     assert fetched.failure is not None and fetched.failure.network
 
 
+def test_a_child_the_system_will_not_start_leaves_the_run_to_fetch_itself(
+    served_catalogue: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refused(*args: object, **kwargs: object) -> None:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(fetchprocess.subprocess, "Popen", refused)
+    monkeypatch.setattr(fetchprocess, "usable_cores", lambda: 2)
+    _fetch_process_from(served_catalogue, 1)
+    database = f"sqlite:///{tmp_path}/r.db"
+    args = ("--catalogue", str(served_catalogue), "--database", database, "--allow-private-addresses")
+    code, out, err = roadmap(capsys, "check", *args)
+    assert code == 1, out + err  # the 404, found by the run's own fetcher
+    assert re.search(r"(?m)^\S+\s+broken\s+http-404: HTTP 404$", out)
+
+
 def test_wanted_only_for_a_large_run_on_two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     config = Config(check=CheckConfig(fetch_process_from=500))
     monkeypatch.setattr(fetchprocess, "usable_cores", lambda: 2)
