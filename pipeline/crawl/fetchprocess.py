@@ -5,7 +5,8 @@ connections, bodies, redirects, the meta-refresh parse), and the judging, the va
 writes share that one core. On a machine with two cores or more, a run of many resources moves its
 fetching to a child process, which runs the real Fetcher (pipeline.crawl.fetch) with the run's config:
 
-    process = FetchProcess.spawn()                  # early, so that its imports overlap the run's start
+    process = prestart(catalogue_dir)               # a command's first line: its imports overlap the run's
+    process = process or FetchProcess.started()     # (run_check) when wanted(size, config); None: fetch here
     fetcher = RemoteFetcher(config, process)        # what the crawl, the probes and the repairs call
     async with fetcher: fetched = await fetcher.fetch(url)
     await fetcher.aclose(); process.close()
@@ -14,8 +15,9 @@ Every request of the run goes through that one child Fetcher, so every politenes
 the per-host limit and gap, a host's slow-down after a 429) holds exactly as in one process. The parent
 plans and paces hosts, judges and records; the child answers each `fetch` with the same `Fetched` value.
 
-Frames on the child's stdin and stdout: a 4-byte length, then a pickle. The child ignores SIGINT and
-SIGTERM (the parent stops the run and closes it) and ends when its stdin closes, the parent's end or death.
+Frames on the child's stdin and stdout: a 4-byte length, then a pickle (both ends are this package, on
+pipes no one else holds). The child ignores SIGINT and SIGTERM (the parent stops the run and closes it)
+and ends when its stdin closes, the parent's end or death.
 """
 
 from __future__ import annotations
