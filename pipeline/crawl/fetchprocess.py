@@ -115,7 +115,10 @@ class FetchProcess:
     @classmethod
     def started(cls) -> FetchProcess | None:
         """A child, or None when the system will not start one (out of processes or files): the run
-        then fetches in its own process, as on one core."""
+        then fetches in its own process, as on one core; so it does where Python cannot name its own
+        interpreter (an embedding application)."""
+        if not sys.executable:
+            return None
         try:
             return cls.spawn()
         except OSError:

@@ -190,6 +190,11 @@ def test_a_child_the_system_will_not_start_leaves_the_run_to_fetch_itself(
     assert re.search(r"(?m)^\S+\s+broken\s+http-404: HTTP 404$", out)
 
 
+def test_no_child_where_python_cannot_name_its_interpreter(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "executable", "")
+    assert FetchProcess.started() is None
+
+
 def test_wanted_only_for_a_large_run_on_two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     config = Config(check=CheckConfig(fetch_process_from=500))
     monkeypatch.setattr(fetchprocess, "usable_cores", lambda: 2)
