@@ -283,23 +283,21 @@ def open_store(database_url: str | None, catalogue_dir: Path) -> Engine:
             raise StoreError(f"{database}: cannot create its directory: {error.strerror}") from error
     # Most commands find the schema current: check without taking the write lock a crawler may hold, and
     # without importing alembic (80 ms of start-up) when the migration files and the database agree.
-    if _schema_is_current(engine) or _created_new(engine):
+    head = _head_on_disk()
+    if head is not None and (_schema_is_current(engine, head) or _created_new(engine, head)):
         return engine
     if current_revision(engine) != head_revision():
         upgrade(engine)
     return engine
 
 
-def _created_new(engine: Engine) -> bool:
+def _created_new(engine: Engine, head: str) -> bool:
     """A database without a table gets the newest schema at once, from the models, stamped with the newest
     revision: what alembic's own recipe for a new database does (create_all, then stamp head), and what
     the migrations build (tests/store/test_migrations.py compares the two). It spares a first run
     alembic's import (it brings Mako and Pygments: 1 s of CPU on a slow core, taken from the crawl the
-    store opens beside). False, changing nothing, when the database has tables or the newest revision
-    is not plain from the files: the migrations decide."""
-    head = _head_on_disk()
-    if head is None:
-        return False
+    store opens beside). head: the newest revision, read from the files. False, changing nothing, when
+    the database has tables: the migrations decide."""
     from sqlmodel import SQLModel
 
     import pipeline.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -347,11 +345,8 @@ def _head_on_disk() -> str | None:
     return heads.pop() if len(heads) == 1 else None
 
 
-def _schema_is_current(engine: Engine) -> bool:
-    """Whether the database's one stored revision is the newest on disk (False when unsure)."""
-    head = _head_on_disk()
-    if head is None:
-        return False
+def _schema_is_current(engine: Engine, head: str) -> bool:
+    """Whether the database's one stored revision is head, the newest on disk (False when unsure)."""
     try:
         with engine.connect() as connection:
             if not inspect(connection).has_table("alembic_version"):
