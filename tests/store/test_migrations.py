@@ -23,6 +23,7 @@ from pipeline.store.engine import (
     upgrade,
 )
 from tests.store.rows import fill_then_upgrade
+from tests.store.shape import schema
 
 CORE_TABLES = {"section", "resource", "check_run", "check_result", "resource_health"}
 
@@ -47,35 +48,16 @@ def test_models_and_migrations_agree(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def _schema(engine) -> dict[str, dict[str, list[str]]]:
-    """Every table's columns, keys, indexes and constraints, as the database reports them."""
-    found = inspect(engine)
-    return {
-        table: {
-            "columns": sorted(
-                str((c["name"], str(c["type"]), c["nullable"], c.get("default")))
-                for c in found.get_columns(table)
-            ),
-            "primary key": [str(found.get_pk_constraint(table))],
-            "foreign keys": sorted(map(str, found.get_foreign_keys(table))),
-            "indexes": sorted(map(str, found.get_indexes(table))),
-            "unique": sorted(map(str, found.get_unique_constraints(table))),
-            "checks": sorted(map(str, found.get_check_constraints(table))),
-        }
-        for table in found.get_table_names()
-    }
-
-
 def test_a_new_database_gets_the_migrated_schema_at_once(tmp_path: Path) -> None:
     migrated = make_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
     upgrade(migrated)
     created = open_store(f"sqlite:///{tmp_path / 'created.db'}", tmp_path)
     try:
-        assert _schema(created) == _schema(migrated)
+        assert schema(created) == schema(migrated)
         assert current_revision(created) == head_revision()
         downgrade(created, revisions()[-2])  # the migrations work on it as on their own
         upgrade(created)
-        assert _schema(created) == _schema(migrated)
+        assert schema(created) == schema(migrated)
     finally:
         created.dispose()
         migrated.dispose()

@@ -43,6 +43,7 @@ from pipeline.store.sync import SyncReport, sync_catalogue
 from tests.factory import catalogue, resource
 from tests.store.postgres import pg_url, postgres_admin  # noqa: F401  (fixtures)
 from tests.store.rows import fill_then_upgrade
+from tests.store.shape import schema
 
 T0 = datetime(2026, 3, 1, 3, 0, 0, 123456)  # microseconds: both databases must keep them
 
@@ -52,21 +53,6 @@ def pg_engine(pg_url: str, catalogue_dir: Path) -> Iterator[Engine]:  # noqa: F8
     engine = open_store(pg_url, catalogue_dir)
     yield engine
     engine.dispose()
-
-
-def schema(engine: Engine) -> dict[str, Any]:
-    """Tables, their columns (name, type, nullable), indexes and constraints, as the database reports."""
-    inspector = inspect(engine)
-    shape: dict[str, Any] = {}
-    for table in sorted(inspector.get_table_names()):
-        shape[table] = {
-            "columns": [(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table)],
-            "pk": inspector.get_pk_constraint(table)["name"],
-            "indexes": sorted((i["name"], tuple(i["column_names"])) for i in inspector.get_indexes(table)),
-            "fks": sorted(f["name"] for f in inspector.get_foreign_keys(table)),
-            "unique": sorted(u["name"] for u in inspector.get_unique_constraints(table)),
-        }
-    return shape
 
 
 def dump(engine: Engine) -> dict[str, list[dict[str, Any]]]:
@@ -132,12 +118,28 @@ def test_upgrade_from_an_earlier_revision_keeps_the_data(pg_url: str, revision: 
         engine.dispose()
 
 
-def test_models_and_migrations_agree(pg_engine: Engine) -> None:
-    with pg_engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "compare_server_default": True}
-        )
-        assert compare_metadata(context, SQLModel.metadata) == []
+def test_models_and_migrations_agree(pg_url: str) -> None:  # noqa: F811
+    engine = make_engine(pg_url)  # migrated: a new database opened by open_store is built from the models
+    try:
+        upgrade(engine)
+        with engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "compare_server_default": True}
+            )
+            assert compare_metadata(context, SQLModel.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_a_new_database_gets_the_migrated_schema_at_once(pg_url: str, catalogue_dir: Path) -> None:  # noqa: F811
+    engine = open_store(pg_url, catalogue_dir)  # no table yet: built from the models, stamped head
+    try:
+        created = schema(engine)
+        downgrade(engine, "base")  # the migrations work on it as on their own
+        upgrade(engine)
+        assert schema(engine) == created
+    finally:
+        engine.dispose()
 
 
 def test_naive_utc_times_and_json_round_trip(pg_engine: Engine) -> None:
