@@ -35,7 +35,6 @@ from pipeline.status import (
 
 if TYPE_CHECKING:  # the command imports it when it runs: `roadmap --help` stays fast
     from pipeline.checkrun import CheckReport
-    from pipeline.crawl.fetchprocess import FetchProcess
 
 
 def render_json(report: CheckReport) -> str:
@@ -237,16 +236,21 @@ def command(
       roadmap check --resource essence-of-linear-algebra --format json
       roadmap check --only-failing
     """
-    from pipeline.crawl.fetchprocess import prestart
+    from pipeline.crawl.fetchprocess import prestarted
 
-    process = prestart(catalogue_dir)  # first: its imports overlap the run's own
-    try:
-        report = _checked(
-            catalogue_dir, database_url, resource_ids, only_failing, allow_private_addresses, process
+    with prestarted(catalogue_dir) as process:  # first: its imports overlap the run's own
+        from pipeline.checkrun import CheckJob, CheckRequest, check
+
+        request = CheckRequest(
+            resource_ids=resource_ids or None,
+            only_failing=only_failing,
+            allow_private_addresses=allow_private_addresses,
+            list_links=not resource_ids,
         )
-    finally:
-        if process is not None:
-            process.discard()  # the run ended it already, unless it never started
+        progress = _progress if interactive() else None
+        report = check(
+            CheckJob(catalogue_dir, database_url, request), progress=progress, fetch_process=process
+        )
     if output_format == "json":
         click.echo(render_json(report))
     else:
@@ -255,23 +259,3 @@ def command(
     code = exit_code(report)
     if code:
         raise click.exceptions.Exit(code)
-
-
-def _checked(
-    catalogue_dir: Path,
-    database_url: str | None,
-    resource_ids: tuple[str, ...],
-    only_failing: bool,
-    allow_private_addresses: bool,
-    process: FetchProcess | None,
-) -> CheckReport:
-    from pipeline.checkrun import CheckJob, CheckRequest, check
-
-    request = CheckRequest(
-        resource_ids=resource_ids or None,
-        only_failing=only_failing,
-        allow_private_addresses=allow_private_addresses,
-        list_links=not resource_ids,
-    )
-    progress = _progress if interactive() else None
-    return check(CheckJob(catalogue_dir, database_url, request), progress=progress, fetch_process=process)

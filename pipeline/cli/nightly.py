@@ -201,10 +201,9 @@ def command(
       roadmap nightly --all              # check every link now
       roadmap nightly --format json      # the summary as JSON, for scripts
     """
-    from pipeline.crawl.fetchprocess import prestart
+    from pipeline.crawl.fetchprocess import prestarted
 
-    process = prestart(catalogue_dir)  # first: its imports overlap the job's own
-    try:
+    with prestarted(catalogue_dir) as process:  # first: its imports overlap the job's own
         from pipeline.cli.check import interactive
         from pipeline.nightly import NightlyRequest, run_nightly
 
@@ -216,9 +215,6 @@ def command(
         )
         with terminal_progress(interactive()) as progress:
             result = run_nightly(request, progress=progress, fetch_process=process)
-    finally:
-        if process is not None:
-            process.discard()  # the run ended it already, unless no check ran
     if output_format == "json":
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:

@@ -32,6 +32,7 @@ import signal
 import struct
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -78,6 +79,18 @@ def prestart(catalogue_dir: Path) -> FetchProcess | None:
     if usable_cores() < 2 or resource_files(catalogue_dir) < CheckConfig.fetch_process_from:
         return None
     return FetchProcess.started()
+
+
+@contextlib.contextmanager
+def prestarted(catalogue_dir: Path) -> Iterator[FetchProcess | None]:
+    """prestart()'s child for a command, ended with it: a run ends the child it used itself, so this ends
+    one the command never got to use (an invalid catalogue, a database in use, nothing due)."""
+    process = prestart(catalogue_dir)
+    try:
+        yield process
+    finally:
+        if process is not None:
+            process.discard()
 
 
 def _frame(message: object) -> bytes:
