@@ -185,15 +185,21 @@ def check(
         catalogue = CatalogueLoading(job.catalogue_dir)
         if catalogue.config is None:
             catalogue.catalogue()  # config.yaml is invalid: its CatalogueError, before anything runs
-        total = catalogue.size
     else:
         catalogue = load_valid_catalogue(job.catalogue_dir)  # invalid: CatalogueError, nothing else runs
-        total = len(request.resource_ids or catalogue.resources)
-    showing = progress(total) if progress is not None else contextlib.nullcontext()
+    showing = progress(planned_size(catalogue, request)) if progress is not None else contextlib.nullcontext()
     with _opened_in_background(job, catalogue) as store, showing as advance:
         return run_check(
             store, catalogue, request, progress=advance, transport=transport, fetch_process=fetch_process
         )
+
+
+def planned_size(catalogue: Catalogue | CatalogueLoading, request: CheckRequest) -> int:
+    """How many resources a run checks at most: the ones it names, or every one (a catalogue still
+    loading counts its resource files)."""
+    if request.resource_ids:
+        return len(request.resource_ids)
+    return catalogue.size if isinstance(catalogue, CatalogueLoading) else len(catalogue.resources)
 
 
 class StoreOpening(Future["Engine"]):
@@ -394,8 +400,7 @@ async def check_catalogue(
     transport: httpx.AsyncBaseTransport | None = None,
     progress: Progress | None = None,
     stop: asyncio.Event | None = None,
-    fetcher: Fetcher | None = None,
-    fetch_process: FetchProcess | None = None,
+    fetcher: Fetcher | RemoteFetcher | None = None,
     record_batch: int = RECORD_BATCH,
 ) -> CheckReport:
     """Check the planned resources and conclude the run (complete, interrupted or inconclusive).
@@ -404,7 +409,7 @@ async def check_catalogue(
     requests are out, see StoreOpening).
     catalogue: validated, or still loading (every resource is checked: the crawl takes each one as its file
     is validated, and an invalid catalogue ends it with CatalogueError; the store must wait for it).
-    fetch_process: a child that fetches (pipeline.crawl.fetchprocess); closed by the caller."""
+    fetcher: one of the caller's (tests; a fetch process's RemoteFetcher, which the caller closes)."""
     loading = catalogue if isinstance(catalogue, CatalogueLoading) else None
     config = catalogue.config
     assert config is not None
@@ -459,14 +464,11 @@ async def check_catalogue(
     # Repository links a forge's API answers for need no page fetch: they wait for its answer (it needs the
     # store's cached facts) while the crawler fetches everything else, then only the unanswered ones.
     forges = asyncio.ensure_future(ask_forges())
-    allow_private = request.allow_private_addresses
-    if fetcher is None and fetch_process is not None:
-        fetcher = RemoteFetcher(config, fetch_process, allow_private=allow_private)
     try:
         crawl = Crawl(
             arriving,
             config,
-            fetcher or Fetcher(config, transport=transport, allow_private=allow_private),
+            fetcher or Fetcher(config, transport=transport, allow_private=request.allow_private_addresses),
             stop=stop,
             controls=lambda exclude: _control_urls(validated, started, exclude),
             held=repositories,
@@ -542,8 +544,6 @@ async def check_catalogue(
         for task in (started, forges):
             task.cancel()
         await asyncio.gather(started, forges, return_exceptions=True)
-        if isinstance(fetcher, RemoteFetcher):
-            await fetcher.aclose()
 
 
 async def _arriving(
@@ -693,18 +693,11 @@ def run_check(
     What the run itself builds up (its verdicts) is collected less often too (RUN_GC_THRESHOLDS): each
     full collection stops every host's next request, 15-90 ms apiece at 20,000 resources (0.5 s a run).
     """
-    planned = (
-        len(request.resource_ids)
-        if request.resource_ids is not None
-        else catalogue.size
-        if isinstance(catalogue, CatalogueLoading)
-        else len(catalogue.resources)
-    )
     config = catalogue.config
     assert config is not None
     # A large run fetches in a second process, on a second core (prestarted: its imports overlapped ours).
     process = fetch_process
-    if transport is None and fetch_process_wanted(planned, config):
+    if transport is None and fetch_process_wanted(planned_size(catalogue, request), config):
         process = process or FetchProcess.started()
     elif process is not None:
         process.discard()
@@ -733,15 +726,23 @@ def _run_check(
     async def main() -> CheckReport:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
-        with stop_on_signals() as signals, signals.listen(lambda _name: loop.call_soon_threadsafe(stop.set)):
-            return await check_catalogue(
-                engine,
-                catalogue,
-                request,
-                stop=stop,
-                transport=transport,
-                progress=progress,
-                fetch_process=process,
-            )
+        config = catalogue.config
+        assert config is not None
+        allow_private = request.allow_private_addresses
+        fetcher = None if process is None else RemoteFetcher(config, process, allow_private=allow_private)
+        try:
+            with stop_on_signals() as signals, signals.listen(lambda _: loop.call_soon_threadsafe(stop.set)):
+                return await check_catalogue(
+                    engine,
+                    catalogue,
+                    request,
+                    stop=stop,
+                    transport=transport,
+                    progress=progress,
+                    fetcher=fetcher,
+                )
+        finally:
+            if fetcher is not None:
+                await fetcher.aclose()
 
     return asyncio.run(main())
