@@ -25,6 +25,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import ClassVar
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
@@ -91,6 +92,10 @@ FILES_SPARED = 256  # open files left for everything but connections: the store,
 @dataclass
 class Fetcher:
     """One per run: owns the transport and the per-host state. Use as an async context manager."""
+
+    # Requests the crawl asks of it for each one a host may have in flight (runner._Hosts): 1, as each is
+    # sent at once; a fetch process's RemoteFetcher holds a spare one to send the moment the host allows.
+    depth: ClassVar[int] = 1
 
     config: Config
     transport: httpx.AsyncBaseTransport | None = None  # tests; by default the Wire (aiohttp)

@@ -512,7 +512,7 @@ class _Hosts:
     time being the fetcher's running estimate. Worker tasks stay under the fetcher's `workers_allowed`.
     The hosts with the longest politeness bound (URLs x their gap or latency share) start first: on a skewed
     list the busiest host sets the end of the run and the others finish in its shadow. A host whose queue
-    fills again after its workers left gets new ones. A fetcher with a `depth` above 1 (a fetch process)
+    fills again after its workers left gets new ones. A fetcher with a `depth` above 1 (a fetch process's)
     gets that many workers for each request a host may have in flight: the extra ones wait in that fetcher,
     which holds them to the host's limits itself, so a host's next request goes out as its last answer
     arrives there rather than after a round trip through this loop.
@@ -526,7 +526,6 @@ class _Hosts:
         give_up: asyncio.Event,
     ) -> None:
         self.fetcher, self.config = fetcher, fetcher.config
-        self.depth: int = getattr(fetcher, "depth", 1)  # workers per request a host may have in flight
         self.work, self.stop, self.give_up = work, stop, give_up
         self.cap = max(1, self.config.check.concurrency)
         self.load = 0.0  # requests the running workers are expected to keep in flight
@@ -547,7 +546,7 @@ class _Hosts:
             queue = self.queues[host] = deque()
             self.limits[host] = self.config.host_limits(host)
         queue.append(job)
-        if self.workers.get(host, 0) < self.limits[host].per_host * self.depth:
+        if self.workers.get(host, 0) < self._most_workers(host):
             self._wait(host)
 
     def _wait(self, host: str) -> None:
@@ -567,12 +566,12 @@ class _Hosts:
                 heapq.heappop(self.waiting)  # stale: the host was ranked again since
                 continue
             workers = self.workers.get(host, 0)
-            n = min(self.limits[host].per_host * self.depth - workers, len(self.queues[host]), self.cap)
+            n = min(self._most_workers(host) - workers, len(self.queues[host]), self.cap)
             share = self._in_flight(host, workers + n) / (workers + n) if n > 0 else 0.0  # per worker
             # 1e-9: the load is a sum of floats (twenty 0.4s must fit under a cap of 8)
             fits = (
                 self.load + n * share <= self.cap + 1e-9
-                and self.slots + n <= self.fetcher.workers_allowed * self.depth
+                and self.slots + n <= self.fetcher.workers_allowed * self.fetcher.depth
             )
             if n > 0 and self.slots and not fits:
                 return
@@ -587,6 +586,10 @@ class _Hosts:
                 task = asyncio.create_task(self.work(host, self.queues[host]))
                 task.add_done_callback(lambda _t, h=host, s=share: self._finished(h, s))
                 self.tasks.add(task)
+
+    def _most_workers(self, host: str) -> int:
+        """A worker per request the host may have in flight, times the fetcher's depth."""
+        return self.limits[host].per_host * self.fetcher.depth
 
     def _in_flight(self, host: str, workers: int) -> float:
         """Requests `workers` workers of a host keep in flight: each one's exchange, unless the host's gap
