@@ -5,12 +5,14 @@ loopback server, its answers equal to the in-process Fetcher's, cancellation, it
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -49,6 +51,19 @@ def _facts(fetched):  # what a verdict is made of: everything but the time it to
     )
 
 
+@contextlib.asynccontextmanager
+async def child_fetcher(process: FetchProcess | None = None) -> AsyncIterator[RemoteFetcher]:
+    """A RemoteFetcher on a real child (a new one unless given); afterwards its pipes are closed and the
+    child ended."""
+    process = process or FetchProcess.spawn()
+    remote = RemoteFetcher(CONFIG, process, allow_private=True)
+    try:
+        yield remote
+    finally:
+        await remote.aclose()
+        process.close()
+
+
 def test_a_fetch_in_the_child_gives_what_one_in_process_gives() -> None:
     with LoopbackServer(ips=("127.0.0.2",)) as server:
         urls = [*_served(server), "http://127.0.0.2:9/refused"]  # port 9: nothing listens there
@@ -57,17 +72,12 @@ def test_a_fetch_in_the_child_gives_what_one_in_process_gives() -> None:
             local = Fetcher(CONFIG, allow_private=True)
             async with local:
                 expected = [await local.fetch(url) for url in urls]
-            process = FetchProcess.spawn()
-            try:
-                remote = RemoteFetcher(CONFIG, process, allow_private=True)
+            async with child_fetcher() as remote:
                 async with remote:
                     got = await asyncio.gather(*(remote.fetch(url) for url in urls))
                 async with remote:  # entered again (the repairs after the crawl): the same child
                     got_again = await remote.fetch(urls[0])
-                await remote.aclose()
-            finally:
-                process.close()
-            assert process.popen.returncode == 0  # it ended by itself once its pipes closed
+            assert remote.process.popen.returncode == 0  # it ended by itself once its pipes closed
             assert _facts(got_again) == _facts(expected[0])
             return expected, list(got), remote.exchange_s
 
@@ -86,21 +96,15 @@ def test_a_cancelled_fetch_is_dropped_and_the_child_goes_on() -> None:
         server.route("/page", reply(200, html("Soon", "<p>soon")))
 
         async def run() -> str:
-            process = FetchProcess.spawn()
-            try:
-                remote = RemoteFetcher(CONFIG, process, allow_private=True)
-                async with remote:
-                    waiting = asyncio.create_task(remote.fetch(server.url("/slow")))
-                    while server.hits("/slow") == 0:  # bounded by the wait_for below
-                        await asyncio.sleep(0.01)
-                    waiting.cancel()
-                    with pytest.raises(asyncio.CancelledError):
-                        await waiting
-                    fetched = await remote.fetch(server.url("/page"))
-                    assert not remote._waiting  # nothing left behind for the cancelled one
-                await remote.aclose()
-            finally:
-                process.close()
+            async with child_fetcher() as remote, remote:
+                waiting = asyncio.create_task(remote.fetch(server.url("/slow")))
+                while server.hits("/slow") == 0:  # bounded by the wait_for below
+                    await asyncio.sleep(0.01)
+                waiting.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await waiting
+                fetched = await remote.fetch(server.url("/page"))
+                assert not remote._waiting  # nothing left behind for the cancelled one
             return fetched.response.page[1].title
 
         assert asyncio.run(asyncio.wait_for(run(), 20)) == "Soon"
@@ -108,21 +112,14 @@ def test_a_cancelled_fetch_is_dropped_and_the_child_goes_on() -> None:
 
 def test_a_child_that_dies_ends_the_fetches_with_a_clear_error() -> None:
     async def run() -> None:
-        process = FetchProcess.spawn()
-        try:
-            remote = RemoteFetcher(CONFIG, process, allow_private=True)
-            try:
-                async with remote:
-                    process.popen.kill()
-                    with pytest.raises(FetchProcessError) as ended:
-                        await remote.fetch("http://127.0.0.2:9/")
-            finally:
-                await remote.aclose()
+        async with child_fetcher() as remote:
+            async with remote:
+                remote.process.popen.kill()
+                with pytest.raises(FetchProcessError) as ended:
+                    await remote.fetch("http://127.0.0.2:9/")
             assert str(ended.value) == "the run's fetch process ended unexpectedly (killed by SIGKILL)"
             with pytest.raises(FetchProcessError):  # and so does every later one, at once
                 await remote.fetch("http://127.0.0.2:9/")
-        finally:
-            process.close()
 
     asyncio.run(asyncio.wait_for(run(), 20))
 
@@ -132,14 +129,9 @@ def test_a_child_that_cannot_start_says_how_to_do_without_it() -> None:
         broken = subprocess.Popen(
             [sys.executable, "-c", "import sys; sys.exit(1)"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
-        process = FetchProcess(broken)
-        remote = RemoteFetcher(CONFIG, process)
-        try:
+        async with child_fetcher(FetchProcess(broken)) as remote:
             with pytest.raises(FetchProcessError) as failed:
                 await remote.__aenter__()
-        finally:
-            await remote.aclose()
-            process.close()
         assert str(failed.value) == (
             "the run's fetch process did not start (exit status 1); "
             "`check: fetch_process_from: 0` in config.yaml fetches in one process"
@@ -156,16 +148,8 @@ def test_a_folder_named_pipeline_where_the_run_starts_is_not_imported_by_the_chi
     monkeypatch.chdir(tmp_path)
 
     async def run() -> Fetched:
-        process = FetchProcess.spawn()
-        try:
-            remote = RemoteFetcher(CONFIG, process, allow_private=True)
-            try:
-                async with remote:
-                    return await remote.fetch("http://127.0.0.2:9/")  # nothing listens there
-            finally:
-                await remote.aclose()
-        finally:
-            process.close()
+        async with child_fetcher() as remote, remote:
+            return await remote.fetch("http://127.0.0.2:9/")  # nothing listens there
 
     fetched = asyncio.run(asyncio.wait_for(run(), 20))
     assert fetched.failure is not None and fetched.failure.network
