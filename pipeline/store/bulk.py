@@ -6,13 +6,15 @@
 Each value is bound by its column type's own bind processor, exactly as SQLAlchemy binds it (JSON as
 text, SQLite's datetime text, PostgreSQL's casts in the compiled statement), but the statement is
 compiled once and the rows go to the driver as they are: at 20,000 rows SQLAlchemy's per-row parameter
-handling cost more than the database's own work. A value equal to the row before's (a sync's `now`,
+handling cost more than the database's own work. (SQLite's datetimes are written by datetime.isoformat:
+the same text, a fifteenth of the time.) A value equal to the row before's (a sync's `now`,
 None, an empty list) or a list of text already seen is processed once. The rows' values are replaced
 by the bound ones.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
@@ -34,22 +36,26 @@ def update_many(connection: Connection, table: Any, key: str, rows: list[dict[st
     if not rows:
         return
     columns = [name for name in rows[0] if name != key]
-    types = {f"b_{name}": table.c[name].type for name in rows[0]}
+    types = {name: table.c[name].type for name in rows[0]}
     statement = (
         update(table)
         .where(table.c[key] == bindparam(f"b_{key}", type_=table.c[key].type))
         .values({name: bindparam(f"b_{name}", type_=table.c[name].type) for name in columns})
     )
-    prefixed = [{f"b_{name}": value for name, value in row.items()} for row in rows]
-    _execute(connection, statement.compile(dialect=connection.dialect), prefixed, types)
+    _execute(connection, statement.compile(dialect=connection.dialect), rows, types, prefix="b_")
 
 
 def _execute(
-    connection: Connection, compiled: Compiled, rows: list[dict[str, Any]], types: dict[str, TypeEngine[Any]]
+    connection: Connection,
+    compiled: Compiled,
+    rows: list[dict[str, Any]],
+    types: dict[str, TypeEngine[Any]],
+    prefix: str = "",
 ) -> None:
+    """rows: by column name; the statement's bind names are the names with prefix before them."""
     dialect = connection.dialect
     for name, type_ in types.items():
-        process = type_.dialect_impl(dialect).bind_processor(dialect)
+        process = _bind_processor(type_, dialect)
         if process is None:
             continue
         last: Any = _NOTHING
@@ -69,10 +75,32 @@ def _execute(
             row[name] = bound
     params: list[Any] = rows
     if compiled.positional:
-        positions = compiled.positiontup or []  # type: ignore[attr-defined]
+        positions = [bind.removeprefix(prefix) for bind in compiled.positiontup or []]  # type: ignore[attr-defined]
         order = itemgetter(*positions) if len(positions) > 1 else lambda row: (row[positions[0]],)
         params = [order(row) for row in rows]
+    elif prefix:
+        params = [{f"{prefix}{name}": value for name, value in row.items()} for row in rows]
     connection.exec_driver_sql(compiled.string, params)
+
+
+# SQLite's DATETIME as SQLAlchemy stores it by default, which datetime.isoformat writes too, 15x faster:
+# a run's conclusion binds three datetimes per resource.
+_SQLITE_DATETIME = "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d"
+
+
+def _bind_processor(type_: TypeEngine[Any], dialect: Any) -> Any:
+    impl = type_.dialect_impl(dialect)
+    process = impl.bind_processor(dialect)
+    stored_as = getattr(impl, "_storage_format", None)
+    if process is None or dialect.name != "sqlite" or stored_as != _SQLITE_DATETIME:
+        return process
+
+    def sqlite_datetime(value: Any) -> Any:
+        if type(value) is datetime and value.tzinfo is None:
+            return value.isoformat(" ", "microseconds")
+        return process(value)  # a date, an aware datetime: as SQLAlchemy writes it
+
+    return sqlite_datetime
 
 
 _NOTHING = object()

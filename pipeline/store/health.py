@@ -11,7 +11,7 @@ run (the network was down) or an aborted one keeps its results for history but c
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -87,7 +87,7 @@ def _fact(row: Any) -> ResultFact:
 
 
 def _state_from_row(row: Any) -> HealthState:
-    return HealthState(**{f.name: getattr(row, f.name) for f in fields(HealthState)})
+    return HealthState._make(getattr(row, name) for name in HealthState._fields)
 
 
 def _state_values(resource_id: str, state: HealthState) -> dict[str, Any]:
