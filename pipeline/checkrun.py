@@ -43,8 +43,9 @@ import httpx
 from pipeline.catalogue.textlinks import ListLink, list_links
 from pipeline.clock import utcnow
 from pipeline.crawl.fetch import Fetcher
-from pipeline.crawl.fetchprocess import FetchProcess, RemoteFetcher
+from pipeline.crawl.fetchprocess import FetchProcess
 from pipeline.crawl.fetchprocess import wanted as fetch_process_wanted
+from pipeline.crawl.remote import RemoteFetcher
 from pipeline.crawl.runner import Crawl, host_of, split_fragment
 from pipeline.crawl.suggest import DeadLink, suggest_repairs
 from pipeline.errors import UsageError

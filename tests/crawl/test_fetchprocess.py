@@ -21,7 +21,8 @@ from pipeline.config import CheckConfig, Config
 from pipeline.crawl import fetchprocess
 from pipeline.crawl.facts import Fetched
 from pipeline.crawl.fetch import NOMINAL_EXCHANGE_S, Fetcher
-from pipeline.crawl.fetchprocess import FetchProcess, RemoteFetcher
+from pipeline.crawl.fetchprocess import FetchProcess
+from pipeline.crawl.remote import RemoteFetcher
 from pipeline.errors import FetchProcessError
 from tests.cli import roadmap
 from tests.conftest import REPO
@@ -138,6 +139,18 @@ def test_a_child_that_cannot_start_says_how_to_do_without_it() -> None:
         )
 
     asyncio.run(asyncio.wait_for(run(), 20))
+
+
+def test_a_command_starts_the_child_before_importing_asyncio() -> None:
+    """Everything `roadmap check` imports before it starts the child is light: asyncio alone took 60 ms
+    that the child, and so the run's first request, waited for."""
+    code = (
+        "import sys, pipeline.cli.check, pipeline.crawl.fetchprocess;"
+        "import pipeline.catalogue.layout, pipeline.config;"
+        "print(sorted(m for m in ('asyncio', 'pipeline.crawl.remote', 'httpx') if m in sys.modules))"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert found.stdout.strip() == "[]"
 
 
 def test_a_folder_named_pipeline_where_the_run_starts_is_not_imported_by_the_child(

@@ -1,0 +1,221 @@
+"""The fetch process's side of the pipes, and the fetcher that talks to it (pipeline.crawl.fetchprocess
+starts and ends the process).
+
+Every request of the run goes through that one child Fetcher, so every politeness rule (the global cap,
+the per-host limit and gap, a host's slow-down after a 429) holds exactly as in one process. The parent
+plans and paces hosts, judges and records; the child answers each `fetch` with the same `Fetched` value.
+
+Frames on the child's stdin and stdout: a 4-byte length, then a pickle (both ends are this package, on
+pipes no one else holds). The child (`python -P -m pipeline.crawl.remote`) ignores SIGINT and SIGTERM
+(the parent stops the run and closes it) and ends when its stdin closes, the parent's end or death.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copyreg
+import itertools
+import os
+import pickle
+import signal
+import struct
+import sys
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from pipeline.errors import FetchProcessError
+
+if TYPE_CHECKING:
+    from pipeline.config import Config
+    from pipeline.crawl.facts import Fetched
+    from pipeline.crawl.fetchprocess import FetchProcess
+
+
+def _read_only(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    return MappingProxyType(mapping)
+
+
+# Headers and config maps are read-only views; they travel as the mapping they show.
+copyreg.pickle(MappingProxyType, lambda view: (_read_only, (dict(view),)))
+
+_LENGTH = struct.Struct(">I")
+
+
+def _frame(message: object) -> bytes:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return _LENGTH.pack(len(data)) + data
+
+
+async def _read(reader: asyncio.StreamReader) -> Any:
+    """The next message, or None at the end of the stream."""
+    try:
+        head = await reader.readexactly(_LENGTH.size)
+        return pickle.loads(await reader.readexactly(_LENGTH.unpack(head)[0]))
+    except asyncio.IncompleteReadError:
+        return None
+
+
+class RemoteFetcher:
+    """The Fetcher's interface (fetch, config, exchange_s, workers_allowed), answered by a FetchProcess.
+
+    Entered again (the repairs after the crawl), it goes on with the same child and its host state."""
+
+    # The crawl keeps this many requests asked of the child for each one a host may have in flight
+    # (runner._Hosts): the child's Fetcher holds the spare ones to the host's limits and gap, and sends
+    # each the moment it may, instead of after an answer's round trip through the parent's busy loop
+    # (bench_crawl.py at lychee's limits on the slow machine: 2,000 URLs 1.38-1.47 -> 1.32-1.36 the
+    # politeness bound, 20,000 1.18-1.20 -> 1.12-1.15).
+    depth = 2
+
+    def __init__(self, config: Config, process: FetchProcess, *, allow_private: bool = False) -> None:
+        from pipeline.crawl.fetch import NOMINAL_EXCHANGE_S, WORKERS_PER_SLOT
+
+        self.config, self.process, self.allow_private = config, process, allow_private
+        self.exchange_s = NOMINAL_EXCHANGE_S  # the child's running mean, sent with each answer
+        self.workers_allowed = WORKERS_PER_SLOT * config.check.concurrency
+        self._ids = itertools.count()
+        self._waiting: dict[int, asyncio.Future[Fetched]] = {}
+        self._writer: asyncio.WriteTransport | None = None
+        self._pipes: list[asyncio.BaseTransport] = []
+        self._reading: asyncio.Task[None] | None = None
+        self._ended: str | None = None
+
+    async def __aenter__(self) -> RemoteFetcher:
+        if self._writer is None:
+            await self._connect()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None  # the child lives on for the run's next use; aclose() ends it
+
+    async def _connect(self) -> None:
+        loop = asyncio.get_running_loop()
+        popen = self.process.popen
+        assert popen.stdin is not None and popen.stdout is not None
+        reader = asyncio.StreamReader()
+        self._pipes = [
+            (await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), popen.stdout))[0]
+        ]
+        self._writer, _ = await loop.connect_write_pipe(asyncio.Protocol, popen.stdin)
+        self._pipes.append(self._writer)
+        self._writer.write(_frame(("begin", self.config, self.allow_private)))
+        ready = await _read(reader)
+        if not (isinstance(ready, tuple) and ready[0] == "ready"):
+            raise FetchProcessError(
+                f"the run's fetch process did not start ({await self._exit_status()}); "
+                "`check: fetch_process_from: 0` in config.yaml fetches in one process"
+            )
+        self.workers_allowed = ready[1]
+        self._reading = asyncio.create_task(self._answers(reader))
+
+    async def _answers(self, reader: asyncio.StreamReader) -> None:
+        try:
+            while (message := await _read(reader)) is not None:
+                kind, key, value, self.exchange_s = message
+                future = self._waiting.pop(key, None)
+                if future is None or future.done():
+                    continue  # cancelled meanwhile
+                if kind == "done":
+                    future.set_result(value)
+                else:
+                    future.set_exception(FetchProcessError(f"the run's fetch process failed: {value}"))
+            why = await self._exit_status()
+        except Exception as error:  # an answer that cannot be read: nothing after it can be trusted
+            why = f"an answer could not be read: {error!r}"
+        self._ended = f"the run's fetch process ended unexpectedly ({why})"
+        for future in self._waiting.values():
+            if not future.done():
+                future.set_exception(FetchProcessError(self._ended))
+        self._waiting.clear()
+
+    async def _exit_status(self) -> str:
+        popen = self.process.popen
+        for _ in range(100):  # its pipe closes as it dies: its status follows within moments
+            if popen.poll() is not None:
+                break
+            await asyncio.sleep(0.01)
+        code = popen.returncode
+        if code is None:
+            return "its output closed"
+        if code < 0:
+            return (
+                f"killed by {signal.Signals(-code).name}"
+                if -code in signal.valid_signals()
+                else f"signal {-code}"
+            )
+        return f"exit status {code}"
+
+    async def fetch(self, url: str, *, anchors: bool = False) -> Fetched:
+        if self._ended is not None:
+            raise FetchProcessError(self._ended)
+        assert self._writer is not None, "use inside `async with fetcher`"
+        key = next(self._ids)
+        future = self._waiting[key] = asyncio.get_running_loop().create_future()
+        self._writer.write(_frame(("fetch", key, url, anchors)))
+        try:
+            return await future
+        except asyncio.CancelledError:
+            if self._waiting.pop(key, None) is not None and not self._writer.is_closing():
+                self._writer.write(_frame(("cancel", key, None, None)))
+            raise
+
+    async def aclose(self) -> None:
+        """Close the pipes: the child ends (FetchProcess.close waits for it)."""
+        for pipe in self._pipes:
+            pipe.close()
+        if self._reading is not None:
+            self._reading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reading
+
+
+# --- the child ------------------------------------------------------------------------------------------
+
+
+async def _serve(stdin: int, stdout: int) -> None:
+    from pipeline.crawl.fetch import Fetcher  # before the parent's first message: its imports overlap ours
+
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(stdin, "rb"))
+    writer, _ = await loop.connect_write_pipe(asyncio.Protocol, os.fdopen(stdout, "wb"))
+    begin = await _read(reader)
+    if begin is None:
+        return
+    _, config, allow_private = begin
+    tasks: dict[int, asyncio.Task[Fetched]] = {}
+    async with Fetcher(config, allow_private=allow_private) as fetcher:
+
+        def answer(key: int, task: asyncio.Task[Fetched]) -> None:
+            if tasks.pop(key, None) is None or task.cancelled() or writer.is_closing():
+                return
+            error = task.exception()
+            message = ("done", key, task.result(), fetcher.exchange_s) if error is None else None
+            writer.write(_frame(message or ("error", key, repr(error), fetcher.exchange_s)))
+
+        writer.write(_frame(("ready", fetcher.workers_allowed)))
+        while (message := await _read(reader)) is not None:
+            kind, key, url, anchors = message
+            if kind == "fetch":
+                task = tasks[key] = asyncio.create_task(fetcher.fetch(url, anchors=anchors))
+                task.add_done_callback(lambda done, key=key: answer(key, done))
+            elif (task := tasks.pop(key, None)) is not None:
+                task.cancel()
+        # The parent is done (or gone): nothing is owed to anyone. Ending now, not after closing each
+        # connection and tearing the interpreter down, keeps the parent's wait for it short.
+        os._exit(0)
+
+
+def main() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # The frames own fd 0 and 1: a stray print goes to stderr instead.
+    stdin, stdout = os.dup(0), os.dup(1)
+    os.dup2(2, 1)
+    sys.stdin = open(os.devnull)  # noqa: SIM115
+    asyncio.run(_serve(stdin, stdout))
+
+
+if __name__ == "__main__":
+    main()
