@@ -91,9 +91,8 @@ _SQLITE_DATETIME = "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(s
 def _bind_processor(type_: TypeEngine[Any], dialect: Any) -> Any:
     impl = type_.dialect_impl(dialect)
     process = impl.bind_processor(dialect)
-    stored_as = getattr(impl, "_storage_format", None)
-    if process is None or dialect.name != "sqlite" or stored_as != _SQLITE_DATETIME:
-        return process
+    if process is None or getattr(impl, "_storage_format", None) != _SQLITE_DATETIME:
+        return process  # not SQLite's DATETIME (only it has a storage format), or not its default one
 
     def sqlite_datetime(value: Any) -> Any:
         if type(value) is datetime and value.tzinfo is None:

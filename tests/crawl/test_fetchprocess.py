@@ -149,7 +149,9 @@ def test_a_command_starts_the_child_before_importing_asyncio() -> None:
         "import pipeline.catalogue.layout, pipeline.config;"
         "print(sorted(m for m in ('asyncio', 'pipeline.crawl.remote', 'httpx') if m in sys.modules))"
     )
-    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60, check=True
+    )
     assert found.stdout.strip() == "[]"
 
 
