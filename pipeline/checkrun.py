@@ -61,6 +61,7 @@ from pipeline.wording import plural
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from pipeline.config import RecheckConfig
     from pipeline.store.health import RunInfo
 
 Progress = Callable[[str, Outcome], None]
@@ -344,7 +345,8 @@ def control_urls(catalogue: Catalogue, engine: Engine, exclude: set[str]) -> lis
 class Recorder:
     """Results of one run on their way into the store: buffered, written `batch` at a time or once the
     oldest has waited `seconds` (a ticker task flushes while the crawl is quiet). Until the run is in the
-    store (`begin`), they wait here."""
+    store (`begin`), they wait here. recheck: the run's config.recheck, with which each batch is folded as
+    it is written (pipeline.store.runs.record_results), so that concluding the run is quick."""
 
     def __init__(
         self,
@@ -354,8 +356,10 @@ class Recorder:
         batch: int = RECORD_BATCH,
         seconds: float = RECORD_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        recheck: RecheckConfig | None = None,
     ) -> None:
         self.engine, self.run_id, self.batch, self.seconds, self.clock = engine, run_id, batch, seconds, clock
+        self.recheck = recheck
         self.pending: list[tuple[str, Outcome, datetime, tuple[LinkVerdict, ...]]] = []
         self.oldest = 0.0
 
@@ -378,7 +382,7 @@ class Recorder:
         # What waited for the store (every result so far, when validating a large catalogue took long)
         # goes in transactions of `batch` too: one statement for all of them would hold its rows twice.
         for start in range(0, len(pending), self.batch):
-            record_results(self.engine, self.run_id, pending[start : start + self.batch])
+            record_results(self.engine, self.run_id, pending[start : start + self.batch], self.recheck)
 
     async def tick(self) -> None:
         """Flush what waited long enough, until cancelled."""
@@ -443,7 +447,7 @@ async def check_catalogue(
     links: dict[str, tuple[LinkVerdict, ...]] = {}
     text_verdicts: dict[str, ListLinkVerdict] = {}  # crawl id -> verdict
     stop = stop or asyncio.Event()
-    recorder = Recorder(batch=record_batch)
+    recorder = Recorder(batch=record_batch, recheck=config.recheck)
 
     async def start() -> Engine:
         opened = await store

@@ -99,9 +99,9 @@ def test_results_that_waited_for_the_store_are_written_a_batch_at_a_time(
     assert len(recorder.pending) == 7
     written: list[int] = []  # results per transaction
 
-    def counted(engine_: Engine, run_id: int, results: list) -> None:
+    def counted(engine_: Engine, run_id: int, results: list, recheck: object = None) -> None:
         written.append(len(results))
-        record_results(engine_, run_id, results)
+        record_results(engine_, run_id, results, recheck)
 
     monkeypatch.setattr("pipeline.store.runs.record_results", counted)
     recorder.begin(engine, start_run(engine, "manual", 7))

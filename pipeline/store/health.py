@@ -2,7 +2,8 @@
 
 check_result is the source of truth. resource_health is derived from it, one row per resource, applied when
 a run concludes (pipeline.store.runs.finish_run) by the pure `advance` below; `rebuild_health` replays every
-applied result through the same function and must arrive at the same rows.
+applied result through the same function and must arrive at the same rows. A check folds each batch of its
+results as it records them (`stage_results`, into pending_health), so that its conclusion only copies rows.
 
 Which results count: only those of runs concluded as complete or interrupted ("applied" runs). An inconclusive
 run (the network was down) or an aborted one keeps its results for history but changes no health.
@@ -10,13 +11,13 @@ run (the network was down) or an aborted one keeps its results for history but c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlmodel
-from sqlalchemy import Engine, and_, case, delete, func, or_, select
+from sqlalchemy import Engine, and_, case, delete, exists, false, func, insert, null, or_, select, update
 from sqlmodel import Session
 
 from pipeline.clock import isoformat
@@ -26,7 +27,14 @@ from pipeline.status import HEALTHY, INCONCLUSIVE, Evidence, Hop, Status, Sugges
 from pipeline.store.bulk import insert_many, update_many
 from pipeline.store.engine import write_transaction
 from pipeline.store.forges import repo_facts_by_resource
-from pipeline.store.models import CheckResult, CheckRun, ResourceHealth, ResourceRow, SectionRow
+from pipeline.store.models import (
+    CheckResult,
+    CheckRun,
+    PendingHealth,
+    ResourceHealth,
+    ResourceRow,
+    SectionRow,
+)
 from pipeline.store.rows import from_row
 from pipeline.store.summary import HealthState, ResultFact, advance, next_check_at
 
@@ -38,6 +46,7 @@ RUN_CONCLUSIONS = ("complete", "interrupted", "inconclusive", "aborted")  # how 
 run_t = CheckRun.__table__
 result_t = CheckResult.__table__
 health_t = ResourceHealth.__table__
+pending_t = PendingHealth.__table__
 resource_t = ResourceRow.__table__
 section_t = SectionRow.__table__
 # Catalogue (reading) order: section order, then position inside it, then id.
@@ -114,40 +123,141 @@ def apply_run(connection: Any, run_id: int, recheck: RecheckConfig, *, complete:
 
     complete: False for an interrupted run, whose network-level failures are not judged (they are kept
     as history; the resource stays as it was and due).
-    The results are read and folded APPLY_CHUNK at a time, in resource id order (the run's unique index),
-    so memory stays flat however large the run.
+    The results folded while they were recorded (stage_results) are copied in a few statements, unless
+    what their fold read has moved since; those and the results never folded are folded here, read
+    APPLY_CHUNK at a time in resource id order (the run's unique index), so memory stays flat however
+    large the run. The run's pending rows stay (the conclusion deletes them: pipeline.store.runs).
     Returns the number of resources updated.
     """
+    _drop_stale(connection, run_id)
     updated, after = 0, None
     while True:
-        query = select(*_FACT_COLUMNS, result_t.c.network_failure).where(result_t.c.run_id == run_id)
+        query = select(*_FACT_COLUMNS, result_t.c.network_failure).where(
+            result_t.c.run_id == run_id, ~_staged(result_t.c.resource_id, run_id)
+        )
         if after is not None:
             query = query.where(result_t.c.resource_id > after)
         rows = connection.execute(query.order_by(result_t.c.resource_id).limit(APPLY_CHUNK)).all()
         if not rows:
-            return updated
+            break
         after = rows[-1].rid
         judged_rows = [r for r in rows if judged(bool(r.network_failure), run_complete=complete)]
         updated += _apply_results(connection, run_id, judged_rows, recheck)
+    return updated + _copy_staged(connection, run_id, complete)
 
 
-def _apply_results(connection: Any, run_id: int, results: list[Any], recheck: RecheckConfig) -> int:
-    if not results:
-        return 0
+def stage_results(
+    connection: Any, run_id: int, rows: Sequence[dict[str, Any]], recheck: RecheckConfig
+) -> None:
+    """Fold a batch of a running run's results (check_result rows as recorded, in the same transaction)
+    ahead of its conclusion: pending_health gets the summary and next check each gives, and what the fold
+    read. A resource a newer run already concluded gets none (apply_run leaves it as it is)."""
+    facts = [
+        (
+            row["resource_id"],
+            ResultFact(run_id, row["status"], row["checked_at"], row["final_url"], row["http_status"]),
+        )
+        for row in rows
+    ]
+    network = {row["resource_id"]: bool(row["network_failure"]) for row in rows}
+    staged = []
+    for rid, row, state, due in _folds(connection, run_id, facts, recheck):
+        staged.append(
+            {
+                "run_id": run_id,
+                "resource_id": rid,
+                "network_failure": network[rid],
+                "base_run_id": row.last_run_id if row is not None else None,
+                "base_checked_at": row.checked_at if row is not None else None,
+                "base_seeded": row.seeded if row is not None else None,
+                "base_next_check_at": row.next_check_at if row is not None else None,
+                **{name: getattr(state, name) for name in _STAGED_STATE},
+                "next_check_at": due,
+            }
+        )
+    insert_many(connection, pending_t, staged)
+
+
+# The summary's columns a pending row holds as they are (last_run_id is the run's own id).
+_STAGED_STATE = tuple(name for name in HealthState._fields if name != "last_run_id")
+
+
+def _staged(resource_id: Any, run_id: int) -> Any:
+    """SQL: the run has a pending row for this resource."""
+    staged = pending_t.alias("staged")
+    return exists().where(staged.c.run_id == run_id, staged.c.resource_id == resource_id)
+
+
+def _drop_stale(connection: Any, run_id: int) -> None:
+    """Delete the run's pending rows whose fold read a summary or schedule that has moved since."""
+    p = pending_t.alias("p")
+    moved = (
+        select(p.c.resource_id)
+        .select_from(
+            p.join(resource_t, resource_t.c.id == p.c.resource_id).outerjoin(
+                health_t, health_t.c.resource_id == p.c.resource_id
+            )
+        )
+        .where(
+            p.c.run_id == run_id,
+            or_(
+                health_t.c.last_run_id.is_distinct_from(p.c.base_run_id),
+                health_t.c.checked_at.is_distinct_from(p.c.base_checked_at),
+                health_t.c.seeded.is_distinct_from(p.c.base_seeded),
+                and_(
+                    health_t.c.resource_id.is_not(None),
+                    resource_t.c.next_check_at.is_distinct_from(p.c.base_next_check_at),
+                ),
+            ),
+        )
+    )
+    connection.execute(
+        delete(pending_t).where(pending_t.c.run_id == run_id, pending_t.c.resource_id.in_(moved))
+    )
+
+
+def _copy_staged(connection: Any, run_id: int, complete: bool) -> int:
+    """Copy the run's pending rows (all but network failures when it was interrupted) into resource_health
+    and resource.next_check_at; returns how many."""
+    p = pending_t
+    chosen = [p.c.run_id == run_id] + ([] if complete else [p.c.network_failure.is_(False)])
+    ids = select(p.c.resource_id).where(*chosen)
+    connection.execute(delete(health_t).where(health_t.c.resource_id.in_(ids)))
+    columns = ["resource_id", *_STAGED_STATE, "last_run_id", "seeded", "seeded_uptime"]
+    values = [p.c.resource_id, *(p.c[name] for name in _STAGED_STATE), p.c.run_id, false(), null()]
+    copied = connection.execute(
+        insert(health_t).from_select(columns, select(*values).where(*chosen))
+    ).rowcount
+    due = select(p.c.next_check_at).where(p.c.run_id == run_id, p.c.resource_id == resource_t.c.id)
+    connection.execute(
+        update(resource_t).where(resource_t.c.id.in_(ids)).values(next_check_at=due.scalar_subquery())
+    )
+    return copied
+
+
+def drop_pending(connection: Any, run_id: int) -> None:
+    """A run concluded: its pending rows go, applied or not."""
+    connection.execute(delete(pending_t).where(pending_t.c.run_id == run_id))
+
+
+def _folds(
+    connection: Any, run_id: int, facts: Sequence[tuple[str, ResultFact]], recheck: RecheckConfig
+) -> Iterator[tuple[str, Any, HealthState, datetime]]:
+    """(resource id, its summary row with resource.next_check_at or None, its new state, its next check)
+    for each result, from the summary as it stands; a resource a newer run already concluded is left out:
+    a summary never moves backwards."""
     current = {
         row.resource_id: row
         for row in connection.execute(
             select(health_t, resource_t.c.next_check_at)
             .join(resource_t, resource_t.c.id == health_t.c.resource_id)
-            .where(health_t.c.resource_id.in_([r.rid for r in results]))
+            .where(health_t.c.resource_id.in_([rid for rid, _ in facts]))
         )
     }
-    updates, inserts, schedule = [], [], []
-    for r in results:
-        rid, fact = r.rid, _fact(r)
+    for rid, fact in facts:
         row = current.get(rid)
         if row is not None and row.last_run_id is not None and row.last_run_id > run_id:
-            continue  # a newer run already concluded for this resource: never move backwards
+            continue
         state = advance(_state_from_row(row) if row is not None else None, fact)
         due = next_check_at(
             row.checked_at if row is not None else None,
@@ -155,8 +265,15 @@ def _apply_results(connection: Any, run_id: int, results: list[Any], recheck: Re
             fact,
             recheck,
         )
-        values = _state_values(rid, state)
-        (updates if row is not None else inserts).append(values)
+        yield rid, row, state, due
+
+
+def _apply_results(connection: Any, run_id: int, results: list[Any], recheck: RecheckConfig) -> int:
+    if not results:
+        return 0
+    updates, inserts, schedule = [], [], []
+    for rid, row, state, due in _folds(connection, run_id, [(r.rid, _fact(r)) for r in results], recheck):
+        (updates if row is not None else inserts).append(_state_values(rid, state))
         schedule.append({"id": rid, "next_check_at": due})
     insert_many(connection, health_t, inserts)
     update_many(connection, health_t, "resource_id", updates)

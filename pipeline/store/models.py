@@ -144,6 +144,39 @@ class ResourceHealth(SQLModel, table=True):
     seeded_uptime: float | None = None  # uptime carried over from that export
 
 
+class PendingHealth(SQLModel, table=True):
+    """A running run's results already folded into the summary and schedule they will give (revision 0010).
+
+    Each batch of results is folded as it is recorded (pipeline.store.runs.record_results), from the summary
+    and schedule as they stood then (the base_ columns), so that concluding a run copies its rows into
+    resource_health and resource.next_check_at in a few statements instead of folding 100,000 results one
+    by one while the user waits. A resource whose summary or schedule moved since (another run concluded,
+    a rebuild, a restore, a sync) is folded again from its result at the conclusion. Every conclusion
+    deletes the run's rows: only a running run has any.
+    """
+
+    __tablename__ = "pending_health"
+
+    run_id: int = Field(foreign_key="check_run.id", primary_key=True)
+    resource_id: str = Field(foreign_key="resource.id", primary_key=True, max_length=100)
+    network_failure: bool = False  # not applied when the run is interrupted (pipeline.status.judged)
+    # What the fold read: resource_health's last_run_id, checked_at and seeded (all None: no row yet), and
+    # resource.next_check_at (None when there was no summary: the fold does not read it then).
+    base_run_id: int | None = None
+    base_checked_at: datetime | None = Field(default=None, sa_type=NAIVE)
+    base_seeded: bool | None = None
+    base_next_check_at: datetime | None = Field(default=None, sa_type=NAIVE)
+    # The summary the result gives (resource_health's columns; last_run_id is run_id) and the next check.
+    status: str = Field(max_length=20)
+    checked_at: datetime = Field(sa_type=NAIVE)
+    last_ok_at: datetime | None = Field(default=None, sa_type=NAIVE)
+    failing_since: datetime | None = Field(default=None, sa_type=NAIVE)
+    consecutive_failures: int = 0
+    final_url: str | None = Field(default=None, max_length=2048)
+    http_status: int | None = None
+    next_check_at: datetime = Field(sa_type=NAIVE)
+
+
 # APScheduler's job table (`roadmap schedule` keeps its one job here). APScheduler reads and writes it;
 # it is described here, exactly as APScheduler 3.x defines it, only so that migration 0003 creates it and
 # autogenerate finds the models and the migrations in agreement.

@@ -2,7 +2,9 @@
 
 Each batch of results is its own short transaction, so a run killed half-way keeps what it finished. Only
 concluding a run as complete or interrupted moves the health summary (pipeline.store.health.apply_run),
-in the same transaction that records the run's conclusion.
+in the same transaction that records the run's conclusion. Each batch is also folded as it is recorded
+(pending_health), so that the conclusion copies rows instead of folding every result while the user
+waits; every conclusion deletes those rows.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sqlalchemy import Connection, Engine, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.clock import utcnow
-from pipeline.config import Config
+from pipeline.config import Config, RecheckConfig
 from pipeline.errors import StoreError
 from pipeline.status import LinkVerdict, Outcome, Suggestion
 from pipeline.store import health
@@ -27,10 +29,12 @@ from pipeline.store.health import (
     RUN_CONCLUSIONS,
     RunInfo,
     apply_run,
+    drop_pending,
     resource_t,
     result_t,
     run_info_from_row,
     run_t,
+    stage_results,
     status_counts,
 )
 
@@ -54,6 +58,7 @@ def _conclude(
     """Record how a run ended: its conclusion, when, and its results per status as that conclusion shows
     them (status_counts), with the note."""
     counts = status_counts(connection, run_id, conclusion)
+    drop_pending(connection, run_id)
     connection.execute(
         update(run_t)
         .where(run_t.c.id == run_id)
@@ -88,17 +93,29 @@ def start_run(engine: Engine, trigger: str, total: int, started_at: datetime | N
 
 
 def record_result(
-    engine: Engine, run_id: int, resource_id: str, outcome: Outcome, checked_at: datetime | None = None
+    engine: Engine,
+    run_id: int,
+    resource_id: str,
+    outcome: Outcome,
+    checked_at: datetime | None = None,
+    recheck: RecheckConfig | None = None,
 ) -> None:
-    """Store one resource's verdict for a running run, in its own transaction."""
-    record_results(engine, run_id, [(resource_id, outcome, checked_at or utcnow(), ())])
+    """Store one resource's verdict for a running run, in its own transaction (recheck: record_results)."""
+    record_results(engine, run_id, [(resource_id, outcome, checked_at or utcnow(), ())], recheck)
 
 
 def record_results(
-    engine: Engine, run_id: int, results: Sequence[tuple[str, Outcome, datetime, Sequence[LinkVerdict]]]
+    engine: Engine,
+    run_id: int,
+    results: Sequence[tuple[str, Outcome, datetime, Sequence[LinkVerdict]]],
+    recheck: RecheckConfig | None = None,
 ) -> None:
     """Store a batch of verdicts (resource id, outcome, checked at, its secondary links' verdicts) for a
-    running run, in one transaction: all of them or none."""
+    running run, in one transaction: all of them or none.
+
+    recheck: the run's own (finish_run's config.recheck): the batch is also folded into the summary it
+    will give (pipeline.store.health.stage_results), so that concluding the run is quick; without it,
+    the conclusion folds these results itself."""
     if not results:
         return
     rows = [
@@ -124,6 +141,8 @@ def record_results(
             if moved.rowcount != 1:
                 raise StoreError(f"run {run_id} is not running: cannot add a result for {which}")
             connection.execute(insert(result_t), rows)
+            if recheck is not None:
+                stage_results(connection, run_id, rows, recheck)
     except IntegrityError as error:
         raise StoreError(
             f"run {run_id}: cannot store the result for {which} (unknown resource, or already "

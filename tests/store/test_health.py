@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from pipeline.config import Config, RecheckConfig
 from pipeline.errors import StoreError
 from pipeline.status import Evidence, Hop, Outcome, Status
+from pipeline.store.engine import open_store
 from pipeline.store.health import (
     HealthSummary,
     health_summaries,
     health_t,
     latest_runs,
+    pending_t,
     rebuild_health,
     resource_t,
     run_results,
@@ -28,6 +31,7 @@ from pipeline.store.runs import (
     due_resources,
     finish_run,
     record_result,
+    record_results,
     start_run,
 )
 from pipeline.store.summary import next_interval
@@ -299,3 +303,125 @@ def test_seeded_health_fills_gaps_and_never_overwrites_results(synced: Engine, c
     run(synced, config, {"b": BROKEN}, day(6))  # our own result continues the seeded streak
     b = health_summaries(synced)["b"]
     assert (b.seeded, b.consecutive_failures, b.failing_since, b.uptime) == (False, 2, day(1), 0.0)
+
+
+def _history(engine: Engine, config: Config, seed: int, *, staged: bool) -> list[tuple[dict, dict]]:
+    """A random run history (every conclusion, runs left running, network failures), each run recorded in
+    batches as a check records them; the summary and schedule after each run."""
+    rng = random.Random(seed)
+    ids = [r.id for r in many(12)]
+    statuses = list(Status)
+    when, after = day(0), []
+    for _ in range(30):
+        when += timedelta(hours=rng.randint(1, 60))
+        picked = rng.sample(ids, rng.randint(0, len(ids)))
+        conclusion = rng.choice(["complete", "complete", "interrupted", "inconclusive", "aborted", None])
+        abandon_stale_runs(engine)
+        run_id = start_run(engine, "nightly", len(picked))
+        results = [
+            (
+                rid,
+                Outcome(
+                    f"https://example.org/{rid}", rng.choice(statuses), network_failure=rng.random() < 0.3
+                ),
+            )
+            for rid in picked
+        ]
+        for start in range(0, len(results), 5):
+            batch = [(rid, outcome, when, ()) for rid, outcome in results[start : start + 5]]
+            record_results(engine, run_id, batch, config.recheck if staged else None)
+        if conclusion is not None:
+            finish_run(engine, run_id, conclusion, config)
+        after.append(snapshot(engine))
+    return after
+
+
+def test_results_folded_as_they_are_recorded_conclude_as_if_folded_at_the_conclusion(
+    engine: Engine, config: Config, tmp_path: Path
+) -> None:
+    """record_results with the run's recheck folds each batch ahead (pending_health); the conclusion then
+    copies it in. Summary and schedule are the very ones the conclusion's own fold gives, after every run
+    of a history with every conclusion, and every conclusion leaves no pending row."""
+    other = open_store(f"sqlite:///{tmp_path / 'other.db'}", tmp_path)
+    for store in (engine, other):
+        sync_catalogue(store, catalogue(many(12)))
+    staged = _history(engine, config, 7, staged=True)
+    folded = _history(other, config, 7, staged=False)
+    assert staged == folded
+    assert sum(1 for health, _ in staged[-1:] for row in health.values() if row) > 5  # results did apply
+    abandon_stale_runs(engine)
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(pending_t)).scalar() == 0
+    other.dispose()
+
+
+def test_a_pending_row_is_written_with_its_results_and_goes_with_the_conclusion(
+    synced: Engine, config: Config
+) -> None:
+    run_id = start_run(synced, "manual", 2)
+    record_results(
+        synced, run_id, [("a", Outcome("https://example.org/a", BROKEN, 404), day(0), ())], config.recheck
+    )
+
+    def pending() -> list[tuple]:
+        with synced.connect() as connection:
+            return [tuple(r) for r in connection.execute(select(pending_t.c.run_id, pending_t.c.resource_id))]
+
+    assert pending() == [(run_id, "a")]
+    with pytest.raises(StoreError):  # the same resource again: neither its result nor its pending row
+        record_results(
+            synced,
+            run_id,
+            [
+                ("b", Outcome("https://example.org/b", OK), day(0), ()),
+                ("a", Outcome("https://example.org/a", OK), day(0), ()),
+            ],
+            config.recheck,
+        )
+    assert pending() == [(run_id, "a")]
+    assert health_summaries(synced)["a"].status is None  # nothing applied while it runs
+    finish_run(synced, run_id, "inconclusive", config)
+    assert pending() == [] and health_summaries(synced)["a"].status is None
+
+
+MOVES = {
+    # what moves the summary or schedule between a batch's fold and its run's conclusion
+    "a newer run concluded first": "newer",
+    "a summary restored from an export": "seeded",
+    "the schedule changed": "schedule",
+    "the summary was rebuilt without it": "rebuilt",
+}
+
+
+@pytest.mark.parametrize("move", MOVES.values(), ids=MOVES)
+def test_a_fold_whose_summary_moved_since_is_done_again(
+    engine: Engine, config: Config, tmp_path: Path, move: str
+) -> None:
+    """The conclusion folds again from the summary as it stands: the result is the one a fold at the
+    conclusion gives, never one computed from a summary that is gone."""
+
+    def scenario(store: Engine, staged: bool) -> tuple[dict, dict]:
+        recheck = config.recheck if staged else None
+        sync_catalogue(store, catalogue([resource("a", position=10), resource("b", position=20)]))
+        run(store, config, {"a": BROKEN if move != "schedule" else OK}, day(0))
+        late = start_run(store, "manual", 2)
+        # a failure's next check does not depend on the schedule before it; a healthy result's does
+        late_status = OK if move == "schedule" else BROKEN
+        batch = [(rid, Outcome(f"https://example.org/{rid}", late_status), day(2), ()) for rid in ("a", "b")]
+        record_results(store, late, batch, recheck)
+        if move == "newer":
+            run(store, config, {"a": OK, "b": OK}, day(3))
+        elif move == "seeded":
+            seed_health(store, [HealthSummary("b", BROKEN, day(1), None, day(1), 4, None, 500, 0.5)])
+        elif move == "schedule":
+            with store.begin() as connection:
+                connection.execute(resource_t.update().values(next_check_at=day(1)))
+        else:
+            with store.begin() as connection:
+                connection.execute(health_t.delete())
+        finish_run(store, late, "complete", config)
+        return snapshot(store)
+
+    other = open_store(f"sqlite:///{tmp_path / 'other.db'}", tmp_path)
+    assert scenario(engine, staged=True) == scenario(other, staged=False)
+    other.dispose()

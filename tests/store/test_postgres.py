@@ -249,7 +249,9 @@ def runs_scenario(engine: Engine) -> dict[str, Any]:
                     evidence=(Evidence("title-not-found", "Seite nicht gefunden ✓"),),
                     network_failure=status is Status.TIMEOUT,
                 )
-                record_result(engine, run_id, rid, verdict, when + timedelta(minutes=minute))
+                # folded as recorded (pending_health) but on the last day, which its conclusion folds
+                recheck = config.recheck if day < len(plan) else None
+                record_result(engine, run_id, rid, verdict, when + timedelta(minutes=minute), recheck)
             if outcome is not None:
                 finish_run(engine, run_id, outcome, config, note=f"day {day}")
     with time_machine.travel(T0 + timedelta(days=9), tick=False):
