@@ -345,11 +345,11 @@ def _interrupted(
 
 
 def _next_due(engine: Engine) -> datetime | None:
-    from pipeline.store.health import resource_t
+    from pipeline.store.health import health_t, resource_t
 
     with engine.connect() as connection:
         return connection.execute(
-            select(func.min(resource_t.c.next_check_at)).where(
-                resource_t.c.retired_at.is_(None), resource_t.c.url.is_not(None)
-            )
+            select(func.min(health_t.c.next_check_at))
+            .join(resource_t, resource_t.c.id == health_t.c.resource_id)
+            .where(resource_t.c.retired_at.is_(None), resource_t.c.url.is_not(None))
         ).scalar()

@@ -1,6 +1,11 @@
-"""A running run's results folded ahead of its conclusion (issue 13): pending_health holds, per result
-recorded, the summary and next check it gives and what the fold read, so that concluding a run of 100,000
-results is a few set-based statements (pipeline.store.health.apply_run). Only running runs have rows.
+"""A run's conclusion that copies rows instead of folding every result (issue 13).
+
+- pending_health: a running run's results already folded, per result recorded: the summary and next check
+  it gives and what the fold read, so that concluding a run of 100,000 results is a few set-based
+  statements (pipeline.store.health.apply_run). Only running runs have rows.
+- next_check_at moves from resource to resource_health (same values, same index), so that a conclusion
+  writes one table and not the wide resource rows too. A resource with no summary has no next check: it is
+  due now, as a NULL said before.
 
 Revision ID: 0010
 Revises: 0009
@@ -46,7 +51,27 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("run_id", "resource_id", name=op.f("pk_pending_health")),
     )
+    with op.batch_alter_table("resource_health") as batch:
+        batch.add_column(sa.Column("next_check_at", sa.DateTime(), nullable=True))
+        batch.create_index(batch.f("ix_resource_health_next_check_at"), ["next_check_at"])
+    op.execute(
+        "UPDATE resource_health SET next_check_at = "
+        "(SELECT resource.next_check_at FROM resource WHERE resource.id = resource_health.resource_id)"
+    )
+    with op.batch_alter_table("resource") as batch:
+        batch.drop_index(batch.f("ix_resource_next_check_at"))
+        batch.drop_column("next_check_at")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("resource") as batch:
+        batch.add_column(sa.Column("next_check_at", sa.DateTime(), nullable=True))
+        batch.create_index(batch.f("ix_resource_next_check_at"), ["next_check_at"])
+    op.execute(
+        "UPDATE resource SET next_check_at = (SELECT resource_health.next_check_at FROM resource_health "
+        "WHERE resource_health.resource_id = resource.id)"
+    )
+    with op.batch_alter_table("resource_health") as batch:
+        batch.drop_index(batch.f("ix_resource_health_next_check_at"))
+        batch.drop_column("next_check_at")
     op.drop_table("pending_health")

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlmodel
-from sqlalchemy import Engine, and_, case, delete, exists, false, func, insert, null, or_, select, update
+from sqlalchemy import Engine, and_, case, delete, exists, false, func, insert, null, or_, select
 from sqlmodel import Session
 
 from pipeline.clock import isoformat
@@ -99,7 +99,7 @@ def _state_from_row(row: Any) -> HealthState:
     return HealthState._make(getattr(row, name) for name in HealthState._fields)
 
 
-def _state_values(resource_id: str, state: HealthState) -> dict[str, Any]:
+def _state_values(resource_id: str, state: HealthState, due: datetime) -> dict[str, Any]:
     return {
         "resource_id": resource_id,
         "status": state.status,
@@ -112,6 +112,7 @@ def _state_values(resource_id: str, state: HealthState) -> dict[str, Any]:
         "last_run_id": state.last_run_id,
         "seeded": False,
         "seeded_uptime": None,
+        "next_check_at": due,
     }
 
 
@@ -119,7 +120,7 @@ APPLY_CHUNK = 2000  # results folded per step: a run of 100,000 results never ho
 
 
 def apply_run(connection: Any, run_id: int, recheck: RecheckConfig, *, complete: bool = True) -> int:
-    """Fold one run's results into resource_health and resource.next_check_at; the caller's transaction.
+    """Fold one run's results into resource_health (summary and next check); the caller's transaction.
 
     complete: False for an interrupted run, whose network-level failures are not judged (they are kept
     as history; the resource stays as it was and due).
@@ -193,21 +194,14 @@ def _drop_stale(connection: Any, run_id: int) -> None:
     p = pending_t.alias("p")
     moved = (
         select(p.c.resource_id)
-        .select_from(
-            p.join(resource_t, resource_t.c.id == p.c.resource_id).outerjoin(
-                health_t, health_t.c.resource_id == p.c.resource_id
-            )
-        )
+        .select_from(p.outerjoin(health_t, health_t.c.resource_id == p.c.resource_id))
         .where(
             p.c.run_id == run_id,
             or_(
                 health_t.c.last_run_id.is_distinct_from(p.c.base_run_id),
                 health_t.c.checked_at.is_distinct_from(p.c.base_checked_at),
                 health_t.c.seeded.is_distinct_from(p.c.base_seeded),
-                and_(
-                    health_t.c.resource_id.is_not(None),
-                    resource_t.c.next_check_at.is_distinct_from(p.c.base_next_check_at),
-                ),
+                health_t.c.next_check_at.is_distinct_from(p.c.base_next_check_at),
             ),
         )
     )
@@ -218,21 +212,21 @@ def _drop_stale(connection: Any, run_id: int) -> None:
 
 def _copy_staged(connection: Any, run_id: int, complete: bool) -> int:
     """Copy the run's pending rows (all but network failures when it was interrupted) into resource_health
-    and resource.next_check_at; returns how many."""
+    (summary and next check); returns how many."""
     p = pending_t
     chosen = [p.c.run_id == run_id] + ([] if complete else [p.c.network_failure.is_(False)])
     ids = select(p.c.resource_id).where(*chosen)
     connection.execute(delete(health_t).where(health_t.c.resource_id.in_(ids)))
-    columns = ["resource_id", *_STAGED_STATE, "last_run_id", "seeded", "seeded_uptime"]
-    values = [p.c.resource_id, *(p.c[name] for name in _STAGED_STATE), p.c.run_id, false(), null()]
-    copied = connection.execute(
-        insert(health_t).from_select(columns, select(*values).where(*chosen))
-    ).rowcount
-    due = select(p.c.next_check_at).where(p.c.run_id == run_id, p.c.resource_id == resource_t.c.id)
-    connection.execute(
-        update(resource_t).where(resource_t.c.id.in_(ids)).values(next_check_at=due.scalar_subquery())
-    )
-    return copied
+    columns = ["resource_id", *_STAGED_STATE, "last_run_id", "seeded", "seeded_uptime", "next_check_at"]
+    values = [
+        p.c.resource_id,
+        *(p.c[name] for name in _STAGED_STATE),
+        p.c.run_id,
+        false(),
+        null(),
+        p.c.next_check_at,
+    ]
+    return connection.execute(insert(health_t).from_select(columns, select(*values).where(*chosen))).rowcount
 
 
 def drop_pending(connection: Any, run_id: int) -> None:
@@ -243,15 +237,13 @@ def drop_pending(connection: Any, run_id: int) -> None:
 def _folds(
     connection: Any, run_id: int, facts: Sequence[tuple[str, ResultFact]], recheck: RecheckConfig
 ) -> Iterator[tuple[str, Any, HealthState, datetime]]:
-    """(resource id, its summary row with resource.next_check_at or None, its new state, its next check)
+    """(resource id, its summary row or None, its new state, its next check)
     for each result, from the summary as it stands; a resource a newer run already concluded is left out:
     a summary never moves backwards."""
     current = {
         row.resource_id: row
         for row in connection.execute(
-            select(health_t, resource_t.c.next_check_at)
-            .join(resource_t, resource_t.c.id == health_t.c.resource_id)
-            .where(health_t.c.resource_id.in_([rid for rid, _ in facts]))
+            select(health_t).where(health_t.c.resource_id.in_([rid for rid, _ in facts]))
         )
     }
     for rid, fact in facts:
@@ -271,18 +263,16 @@ def _folds(
 def _apply_results(connection: Any, run_id: int, results: list[Any], recheck: RecheckConfig) -> int:
     if not results:
         return 0
-    updates, inserts, schedule = [], [], []
+    updates, inserts = [], []
     for rid, row, state, due in _folds(connection, run_id, [(r.rid, _fact(r)) for r in results], recheck):
-        (updates if row is not None else inserts).append(_state_values(rid, state))
-        schedule.append({"id": rid, "next_check_at": due})
+        (updates if row is not None else inserts).append(_state_values(rid, state, due))
     insert_many(connection, health_t, inserts)
     update_many(connection, health_t, "resource_id", updates)
-    update_many(connection, resource_t, "id", schedule)
-    return len(schedule)
+    return len(updates) + len(inserts)
 
 
 def rebuild_health(engine: Engine, config: Config) -> None:
-    """Recompute resource_health and next_check_at from every applied result, in one transaction.
+    """Recompute resource_health (summaries and next checks) from every applied result, in one transaction.
 
     A seeded row (from a published export) stays only while the resource has no applied result of ours:
     once it has, the summary is what our own results say.
@@ -306,9 +296,7 @@ def rebuild_health(engine: Engine, config: Config) -> None:
         connection.execute(delete(health_t).where(health_t.c.seeded.is_(False)))
         if states:
             connection.execute(delete(health_t).where(health_t.c.resource_id.in_(list(states))))
-            insert_many(connection, health_t, [_state_values(rid, s) for rid, s in states.items()])
-            schedule = [{"id": rid, "next_check_at": at} for rid, at in due.items()]
-            update_many(connection, resource_t, "id", schedule)
+            insert_many(connection, health_t, [_state_values(rid, s, due[rid]) for rid, s in states.items()])
 
 
 def seed_health(engine: Engine, summaries: Iterable[HealthSummary]) -> int:
@@ -339,6 +327,7 @@ def seed_health(engine: Engine, summaries: Iterable[HealthSummary]) -> int:
                     "last_run_id": None,
                     "seeded": True,
                     "seeded_uptime": s.uptime,
+                    "next_check_at": None,  # due now
                 }
             )
         insert_many(connection, health_t, rows)

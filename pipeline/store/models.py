@@ -68,8 +68,6 @@ class ResourceRow(SQLModel, table=True):
     first_seen: datetime = Field(sa_type=NAIVE)
     last_changed: datetime = Field(sa_type=NAIVE)
     retired_at: datetime | None = Field(default=None, index=True, sa_type=NAIVE)
-    # None: due now; indexed for `due_resources` (issue 7's checking budget). Added by revision 0002.
-    next_check_at: datetime | None = Field(default=None, index=True, sa_type=NAIVE)
 
 
 class CheckRun(SQLModel, table=True):
@@ -142,6 +140,9 @@ class ResourceHealth(SQLModel, table=True):
     last_run_id: int | None = Field(default=None, foreign_key="check_run.id")
     seeded: bool = False  # restored from a published export, not from our own results
     seeded_uptime: float | None = None  # uptime carried over from that export
+    # When the resource is due again (issue 7's checking budget); None, or no row: due now. Revision 0002
+    # added it to resource, revision 0010 moved it here: a run's conclusion writes one table, not two.
+    next_check_at: datetime | None = Field(default=None, index=True, sa_type=NAIVE)
 
 
 class PendingHealth(SQLModel, table=True):
@@ -149,10 +150,10 @@ class PendingHealth(SQLModel, table=True):
 
     Each batch of results is folded as it is recorded (pipeline.store.runs.record_results), from the summary
     and schedule as they stood then (the base_ columns), so that concluding a run copies its rows into
-    resource_health and resource.next_check_at in a few statements instead of folding 100,000 results one
-    by one while the user waits. A resource whose summary or schedule moved since (another run concluded,
-    a rebuild, a restore, a sync) is folded again from its result at the conclusion. Every conclusion
-    deletes the run's rows: only a running run has any.
+    resource_health in two statements instead of folding 100,000 results one by one while the user waits.
+    A resource whose summary or schedule moved since (another run concluded, a rebuild, a restore, a sync)
+    is folded again from its result at the conclusion. Every conclusion deletes the run's rows: only a
+    running run has any.
     """
 
     __tablename__ = "pending_health"
@@ -160,8 +161,8 @@ class PendingHealth(SQLModel, table=True):
     run_id: int = Field(foreign_key="check_run.id", primary_key=True)
     resource_id: str = Field(foreign_key="resource.id", primary_key=True, max_length=100)
     network_failure: bool = False  # not applied when the run is interrupted (pipeline.status.judged)
-    # What the fold read: resource_health's last_run_id, checked_at and seeded (all None: no row yet), and
-    # resource.next_check_at (None when there was no summary: the fold does not read it then).
+    # What the fold read: resource_health's last_run_id, checked_at, seeded and next_check_at (all None:
+    # no row yet).
     base_run_id: int | None = None
     base_checked_at: datetime | None = Field(default=None, sa_type=NAIVE)
     base_seeded: bool | None = None

@@ -199,13 +199,15 @@ def due_resources(engine: Engine, now: datetime | None = None) -> list[str]:
     """Active resources with a URL whose next check is due (never checked counts as due), in catalogue
     order (section order, then position, then id)."""
     now = now or utcnow()
+    due = health.health_t.c.next_check_at
     query = (
         select(resource_t.c.id)
         .join(health.section_t, health.section_t.c.id == resource_t.c.section_id)
+        .outerjoin(health.health_t, health.health_t.c.resource_id == resource_t.c.id)
         .where(
             resource_t.c.retired_at.is_(None),
             resource_t.c.url.is_not(None),
-            or_(resource_t.c.next_check_at.is_(None), resource_t.c.next_check_at <= now),
+            or_(due.is_(None), due <= now),
         )
         .order_by(*CATALOGUE_ORDER)
     )

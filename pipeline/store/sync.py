@@ -22,7 +22,7 @@ from pipeline.collector import collector_paused
 from pipeline.model import LIST_FIELDS, Catalogue, Resource, Section
 from pipeline.store.bulk import insert_many, update_many
 from pipeline.store.engine import write_transaction
-from pipeline.store.health import resource_t, section_t
+from pipeline.store.health import health_t, resource_t, section_t
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ def _sync_resources(
     _update_resources(connection, updates)
     # A new URL (e.g. `roadmap fix redirects`) is due now: the schedule and health were about the old one,
     # and waiting out a healthy interval would keep reporting "moved" for a URL already fixed.
-    _set_by_id(connection, resource_t, moved, next_check_at=None)
+    _set_by_id(connection, health_t, moved, key="resource_id", next_check_at=None)
     _set_by_id(connection, resource_t, retired, retired_at=now)
     return tuple(added), tuple(changed), tuple(retired), tuple(restored)
 
@@ -179,9 +179,8 @@ def _with_stored(
         yield values, known
 
 
-def _set_by_id(connection: Connection, table: Any, ids: list[str], **values: Any) -> None:
-    """One executemany UPDATE setting the same `values` on the rows with these ids."""
+def _set_by_id(connection: Connection, table: Any, ids: list[str], key: str = "id", **values: Any) -> None:
+    """One executemany UPDATE setting the same `values` on the rows whose `key` is one of these ids."""
     if ids:
-        connection.execute(
-            update(table).where(table.c.id == bindparam("b_id")).values(**values), [{"b_id": i} for i in ids]
-        )
+        statement = update(table).where(table.c[key] == bindparam("b_id")).values(**values)
+        connection.execute(statement, [{"b_id": i} for i in ids])

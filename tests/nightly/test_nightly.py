@@ -120,7 +120,7 @@ def test_checking_budget(three: Path, tmp_path: Path, server: LoopbackServer) ->
         assert night(day) == {"alpha": 0, "beta": 1, "gamma": 0}
     assert night(6) == {"alpha": 1, "beta": 1, "gamma": 1}
     assert night(6.5, check_all=True) == {"alpha": 1, "beta": 1, "gamma": 1}
-    due = dict(query(tmp_path / "roadmap.db", "SELECT id, next_check_at FROM resource"))
+    due = dict(query(tmp_path / "roadmap.db", "SELECT resource_id, next_check_at FROM resource_health"))
     assert due["beta"].startswith("2026-12-02 11:")  # failing: confirmed within min_hours (20 h)
     assert due["alpha"].startswith("2026-12-0")  # healthy: days away
 

@@ -51,9 +51,14 @@ def fill(connection: Any, metadata: MetaData, n: int = 3) -> dict[str, list[dict
     return written
 
 
+# Columns a later revision moved to another table: (table, column) -> (table, its key column, column),
+# the key column holding the old row's id.
+MOVED = {("resource", "next_check_at"): ("resource_health", "resource_id", "next_check_at")}
+
+
 def fill_then_upgrade(engine: Any, revision: str) -> dict[str, list[dict[str, Any]]]:
     """Bring the schema to `revision`, write sample rows valid for it, then upgrade to the newest revision;
-    returns the rows written (what the upgrade must keep)."""
+    returns the rows written as the upgrade must keep them (a moved column's values in their new place)."""
     from pipeline.store.engine import current_revision, head_revision, upgrade
 
     upgrade(engine, revision)
@@ -64,4 +69,9 @@ def fill_then_upgrade(engine: Any, revision: str) -> dict[str, list[dict[str, An
         written = fill(connection, old)
     upgrade(engine)
     assert current_revision(engine) == head_revision()
+    for (table, column), (target, key, new) in MOVED.items():
+        if column in (written.get(table) or [{}])[0]:
+            values = {row["id"]: row.pop(column) for row in written[table]}
+            for row in written.get(target, []):
+                row[new] = values[row[key]]
     return written

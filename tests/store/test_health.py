@@ -20,7 +20,6 @@ from pipeline.store.health import (
     latest_runs,
     pending_t,
     rebuild_health,
-    resource_t,
     run_results,
     seed_health,
     status_history,
@@ -244,7 +243,10 @@ def test_due_resources_follow_the_schedule(engine: Engine, config: Config) -> No
 def snapshot(engine: Engine) -> tuple[dict, dict]:
     with engine.connect() as connection:
         health = {r.resource_id: tuple(r) for r in connection.execute(select(health_t))}
-        due = {rid: at for rid, at in connection.execute(select(resource_t.c.id, resource_t.c.next_check_at))}
+        due = {
+            rid: at
+            for rid, at in connection.execute(select(health_t.c.resource_id, health_t.c.next_check_at))
+        }
     return health, due
 
 
@@ -276,7 +278,6 @@ def test_rebuild_equals_the_incremental_summary(
     assert any(r.consecutive_failures > 1 for r in health_summaries(engine).values())
     with engine.begin() as connection:  # lose the summary, then rebuild it from the results
         connection.execute(health_t.delete())
-        connection.execute(resource_t.update().values(next_check_at=None))
     rebuild_health(engine, config)
     assert snapshot(engine) == incremental
 
@@ -415,7 +416,7 @@ def test_a_fold_whose_summary_moved_since_is_done_again(
             seed_health(store, [HealthSummary("b", BROKEN, day(1), None, day(1), 4, None, 500, 0.5)])
         elif move == "schedule":
             with store.begin() as connection:
-                connection.execute(resource_t.update().values(next_check_at=day(1)))
+                connection.execute(health_t.update().values(next_check_at=day(1)))
         else:
             with store.begin() as connection:
                 connection.execute(health_t.delete())

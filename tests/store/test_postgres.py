@@ -269,12 +269,14 @@ def runs_scenario(engine: Engine) -> dict[str, Any]:
         "due_later": due_resources(engine, T0 + timedelta(days=30)),
         "results": {rid: r.model_dump(exclude={"id"}) for rid, r in run_results(engine, 2).items()},
         "health_rows": dump(engine)["resource_health"],
-        "schedule": [(r["id"], r["next_check_at"]) for r in dump(engine)["resource"]],
+        "schedule": [(r["resource_id"], r["next_check_at"]) for r in dump(engine)["resource_health"]],
     }
     rebuild_health(engine, config)
     seen["rebuilt_summaries"] = health_summaries(engine)
     seen["rebuilt_rows"] = dump(engine)["resource_health"]
-    seen["rebuilt_schedule"] = [(r["id"], r["next_check_at"]) for r in dump(engine)["resource"]]
+    seen["rebuilt_schedule"] = [
+        (r["resource_id"], r["next_check_at"]) for r in dump(engine)["resource_health"]
+    ]
     return seen
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, insert, select
 from pipeline.model import Link
 from pipeline.store.engine import open_store
 from pipeline.store.health import resource_t, section_t
+from pipeline.store.runs import due_resources
 from pipeline.store.sync import SyncReport, canonical_json, resource_values, section_values, sync_catalogue
 from tests.factory import catalogue, resource, section
 
@@ -38,7 +39,8 @@ def test_first_sync_adds_everything(engine: Engine) -> None:
     stored = rows(engine)
     assert stored["a"]["first_seen"] == stored["a"]["last_changed"] == T1
     assert stored["a"]["topics"] == ["vectors", "matrices"]
-    assert stored["a"]["retired_at"] is None and stored["a"]["next_check_at"] is None
+    assert stored["a"]["retired_at"] is None
+    assert due_resources(engine, T1) == ["a", "b"]  # never checked: due now
 
 
 def test_second_sync_changes_nothing(engine: Engine) -> None:
@@ -87,6 +89,25 @@ def test_a_changed_field_is_reported_and_stored(engine: Engine, change: dict) ->
     column = {"section": "section_id"}.get(key, key)
     expected = list(value) if isinstance(value, tuple) else value
     assert stored["a"][column] == expected
+
+
+def test_a_new_url_is_due_at_once_and_the_others_keep_their_schedule(engine: Engine) -> None:
+    """Its next check was about the old URL (`roadmap fix redirects` writes the new one)."""
+    from pipeline.config import Config
+    from pipeline.status import Outcome, Status
+    from pipeline.store.runs import finish_run, record_result, start_run
+
+    sync_catalogue(engine, catalogue([resource("a", position=10), resource("b", position=20)]), now=T1)
+    run_id = start_run(engine, "manual", 2)
+    for rid in ("a", "b"):
+        record_result(engine, run_id, rid, Outcome(f"https://example.org/{rid}", Status.OK, 200), T1)
+    finish_run(engine, run_id, "complete", Config())
+    assert due_resources(engine, T2) == []
+    moved = catalogue(
+        [resource("a", position=10, url="https://example.org/a-moved"), resource("b", position=20)]
+    )
+    sync_catalogue(engine, moved, now=T2)
+    assert due_resources(engine, T2) == ["a"]
 
 
 def test_removed_resource_is_retired_not_deleted_and_restored_with_its_history(engine: Engine) -> None:
