@@ -237,9 +237,9 @@ def drop_pending(connection: Any, run_id: int) -> None:
 def _folds(
     connection: Any, run_id: int, facts: Sequence[tuple[str, ResultFact]], recheck: RecheckConfig
 ) -> Iterator[tuple[str, Any, HealthState, datetime]]:
-    """(resource id, its summary row or None, its new state, its next check)
-    for each result, from the summary as it stands; a resource a newer run already concluded is left out:
-    a summary never moves backwards."""
+    """(resource id, its summary row or None, its new state, its next check) for each result, from the
+    summary as it stands; a resource a newer run already concluded is left out: a summary never moves
+    backwards."""
     current = {
         row.resource_id: row
         for row in connection.execute(
