@@ -100,16 +100,10 @@ def _state_from_row(row: Any) -> HealthState:
 
 
 def _state_values(resource_id: str, state: HealthState, due: datetime) -> dict[str, Any]:
+    """A resource_health row: the state's fields are its columns, of our own results (not seeded)."""
     return {
         "resource_id": resource_id,
-        "status": state.status,
-        "checked_at": state.checked_at,
-        "last_ok_at": state.last_ok_at,
-        "failing_since": state.failing_since,
-        "consecutive_failures": state.consecutive_failures,
-        "final_url": state.final_url,
-        "http_status": state.http_status,
-        "last_run_id": state.last_run_id,
+        **state._asdict(),
         "seeded": False,
         "seeded_uptime": None,
         "next_check_at": due,
