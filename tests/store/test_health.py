@@ -250,29 +250,47 @@ def snapshot(engine: Engine) -> tuple[dict, dict]:
     return health, due
 
 
+def _history(
+    engine: Engine, config: Config, seed: int, *, staged: bool, resources: int = 12, runs: int = 30
+) -> list[tuple[dict, dict]]:
+    """A random run history (every conclusion, runs left running, network failures), each run recorded in
+    batches as a check records them; the summary and schedule after each run."""
+    rng = random.Random(seed)
+    ids = [r.id for r in many(resources)]
+    statuses = list(Status)
+    when, after = day(0), []
+    for _ in range(runs):
+        when += timedelta(hours=rng.randint(1, 60))
+        picked = rng.sample(ids, rng.randint(0, len(ids)))
+        conclusion = rng.choice(["complete", "complete", "interrupted", "inconclusive", "aborted", None])
+        abandon_stale_runs(engine)  # what the next run lock holder does (pipeline.checkrun.locked_store)
+        run_id = start_run(engine, "nightly", len(picked))
+        results = [
+            (
+                rid,
+                Outcome(
+                    f"https://example.org/{rid}", rng.choice(statuses), network_failure=rng.random() < 0.3
+                ),
+            )
+            for rid in picked
+        ]
+        for start in range(0, len(results), 5):
+            batch = [(rid, outcome, when, ()) for rid, outcome in results[start : start + 5]]
+            record_results(engine, run_id, batch, config.recheck if staged else None)
+        if conclusion is not None:  # None: left running, aborted by the next lock holder
+            finish_run(engine, run_id, conclusion, config)
+        after.append(snapshot(engine))
+    return after
+
+
 @pytest.mark.parametrize("chunk", [2000, 3], ids=["one-step", "chunks-of-3"])
 def test_rebuild_equals_the_incremental_summary(
     engine: Engine, config: Config, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Also with a run's results folded a few at a time (apply_run reads them in chunks)."""
     monkeypatch.setattr("pipeline.store.health.APPLY_CHUNK", chunk)
-    rng = random.Random(20260301)
-    ids = [r.id for r in many(25)]
     sync_catalogue(engine, catalogue(many(25)))
-    statuses = list(Status)
-    when = day(0)
-    for _ in range(40):
-        when += timedelta(hours=rng.randint(1, 60))
-        picked = rng.sample(ids, rng.randint(0, len(ids)))
-        conclusion = rng.choice(["complete", "complete", "interrupted", "inconclusive", "aborted", None])
-        abandon_stale_runs(engine)  # what the next run lock holder does (pipeline.checkrun.locked_store)
-        run_id = start_run(engine, "nightly", len(picked))
-        for rid in picked:
-            record_result(
-                engine, run_id, rid, Outcome(f"https://example.org/{rid}", rng.choice(statuses)), when
-            )
-        if conclusion is not None:  # None: left running, aborted by the next lock holder
-            finish_run(engine, run_id, conclusion, config)
+    _history(engine, config, 20260301, staged=False, resources=25, runs=40)
     incremental = snapshot(engine)
     assert len(incremental[0]) > 15  # the sequence did apply results
     assert any(r.consecutive_failures > 1 for r in health_summaries(engine).values())
@@ -304,37 +322,6 @@ def test_seeded_health_fills_gaps_and_never_overwrites_results(synced: Engine, c
     run(synced, config, {"b": BROKEN}, day(6))  # our own result continues the seeded streak
     b = health_summaries(synced)["b"]
     assert (b.seeded, b.consecutive_failures, b.failing_since, b.uptime) == (False, 2, day(1), 0.0)
-
-
-def _history(engine: Engine, config: Config, seed: int, *, staged: bool) -> list[tuple[dict, dict]]:
-    """A random run history (every conclusion, runs left running, network failures), each run recorded in
-    batches as a check records them; the summary and schedule after each run."""
-    rng = random.Random(seed)
-    ids = [r.id for r in many(12)]
-    statuses = list(Status)
-    when, after = day(0), []
-    for _ in range(30):
-        when += timedelta(hours=rng.randint(1, 60))
-        picked = rng.sample(ids, rng.randint(0, len(ids)))
-        conclusion = rng.choice(["complete", "complete", "interrupted", "inconclusive", "aborted", None])
-        abandon_stale_runs(engine)
-        run_id = start_run(engine, "nightly", len(picked))
-        results = [
-            (
-                rid,
-                Outcome(
-                    f"https://example.org/{rid}", rng.choice(statuses), network_failure=rng.random() < 0.3
-                ),
-            )
-            for rid in picked
-        ]
-        for start in range(0, len(results), 5):
-            batch = [(rid, outcome, when, ()) for rid, outcome in results[start : start + 5]]
-            record_results(engine, run_id, batch, config.recheck if staged else None)
-        if conclusion is not None:
-            finish_run(engine, run_id, conclusion, config)
-        after.append(snapshot(engine))
-    return after
 
 
 def test_results_folded_as_they_are_recorded_conclude_as_if_folded_at_the_conclusion(
