@@ -99,7 +99,7 @@ class Fetcher:
 
     config: Config
     transport: httpx.AsyncBaseTransport | None = None  # tests; by default the Wire (aiohttp)
-    tls: ssl.SSLContext | None = None  # tests (their own CA); by default the system's CA bundle
+    tls: ssl.SSLContext | None = None  # tests (their own CA); by default certifi's bundle, as httpx's
     allow_private: bool = False
     sleep: Sleep = asyncio.sleep
     clock: Clock = time.monotonic

@@ -32,14 +32,32 @@ import ssl
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 
-import aiohttp
 import httpx
-from aiohttp.abc import AbstractResolver, ResolveResult
-from aiohttp.http_exceptions import HttpProcessingError
 from yarl import URL
 
 from pipeline.crawl import safety
 from pipeline.crawl.neterrors import UnsafeAddressError
+
+
+@contextmanager
+def _no_default_ca_bundle() -> Iterator[None]:
+    """While aiohttp is imported: TLS contexts do not load the system's CA bundle. aiohttp builds two
+    contexts as it is imported, for requests that bring none; every request here brings the Fetcher's own
+    (certifi's bundle), so loading theirs cost 0.1 s of CPU for nothing, on the path to a run's first
+    request (the fetch process imports aiohttp just before its first connection). A context built
+    meanwhile to verify certificates trusts none, and so refuses every one: nothing is accepted that
+    would not be."""
+    ssl.SSLContext.set_default_verify_paths = lambda self: None  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del ssl.SSLContext.set_default_verify_paths  # _ssl._SSLContext's own again
+
+
+with _no_default_ca_bundle():
+    import aiohttp
+    from aiohttp.abc import AbstractResolver, ResolveResult
+    from aiohttp.http_exceptions import HttpProcessingError
 
 # Response header lines and fields aiohttp accepts (its default, 8 KB, refuses the large cookies some
 # sites send); h11, httpx's parser, allowed 100 KB for the whole head.

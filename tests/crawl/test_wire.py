@@ -192,3 +192,33 @@ def test_a_stalled_body_after_a_refused_head_is_a_read_timeout_never_a_timeout_e
         with pytest.raises(httpx.ReadTimeout) as raised:
             exchange(wire(), request)
     assert not isinstance(raised.value, TimeoutError)
+
+
+def test_importing_the_wire_loads_no_ca_bundle_for_aiohttp_and_leaves_ssl_as_it_was() -> None:
+    """aiohttp's import-time contexts (never used: every request brings the Fetcher's) load no CA bundle;
+    a default context made afterwards loads the system's as it would have. A fresh interpreter: this one
+    imported aiohttp already."""
+    import subprocess
+    import sys
+
+    code = (
+        "import ssl, sys\n"
+        "before = 'set_default_verify_paths' in ssl.SSLContext.__dict__\n"
+        "if sys.argv[1] == 'wire':\n"
+        "    import pipeline.crawl.wire\n"
+        "    from aiohttp.connector import _SSL_CONTEXT_VERIFIED as made\n"
+        "    print(made.cert_store_stats()['x509_ca'], made.verify_mode == ssl.CERT_REQUIRED)\n"
+        "else:\n"
+        "    print('-')\n"
+        "print(before, 'set_default_verify_paths' in ssl.SSLContext.__dict__)\n"
+        "print(ssl.create_default_context().cert_store_stats()['x509_ca'])\n"
+    )
+    runs = {
+        how: subprocess.run(
+            [sys.executable, "-c", code, how], capture_output=True, text=True, timeout=60, check=True
+        ).stdout.split("\n")
+        for how in ("wire", "plain")
+    }
+    assert runs["wire"][0] == "0 True"  # trusts nothing: refuses every certificate
+    assert runs["wire"][1] == runs["plain"][1] == "False False"  # ssl's own method again
+    assert runs["wire"][2] == runs["plain"][2]  # the system's bundle, whole, once the import is done
