@@ -14,12 +14,13 @@ what it finished and the database stays consistent.
 The crawl does not wait for the catalogue's validation or the store. `roadmap check` crawls each resource
 as soon as its file is validated (validation and crawl take turns on the event loop; an error in any file
 stops the crawl, and nothing is recorded). The run lock is taken first (held by another run: nothing is
-fetched). Once the crawl's first requests are out, a thread waits for the validated catalogue, then opens
-the store (migrations, sync); the run's results wait in the recorder until it is ready; repository links
-the forges' APIs may answer wait for that answer (it needs the store's cached facts) while every other
-host is crawled. So the store's modules (SQLAlchemy) are imported where they are used, not here: that
-thread imports them (see StoreOpening). A store that cannot be opened (a bad URL, a failed migration)
-stops the crawl at once and its error is the run's; nothing is recorded.
+fetched). Once the crawl's first requests are out, a thread waits for the validated catalogue, then
+imports the store's modules and opens the store (migrations, sync); the run's results wait in the
+recorder until it is ready; repository links the forges' APIs may answer wait for that answer (it needs
+the store's cached facts) while every other host is crawled. So the store's modules (SQLAlchemy) are
+imported where they are used, not here: that thread imports them (see StoreOpening). A store that cannot
+be opened (a bad URL, a failed migration) stops the crawl at once and its error is the run's; nothing is
+recorded.
 """
 
 from __future__ import annotations
@@ -207,10 +208,13 @@ def planned_size(catalogue: Catalogue | CatalogueLoading, request: CheckRequest)
 class StoreOpening(Future["Engine"]):
     """The store a thread opens once the crawl is under way: a future of its engine, migrated and synced.
 
-    The thread begins (imports the store's modules, takes the lock, migrates, syncs) only once `begin()`
-    is called: when the crawl's first requests are out, or earlier if the run needs the store. Its work is
-    Python that holds the interpreter's lock; started with the crawl, it delayed every host's first
-    answers and second requests (0.1 s of a 2,000-URL run through the CLI, 6 alternating runs each)."""
+    The thread begins only once `begin()` is called: when the crawl's first requests are out, or earlier
+    if the run needs the store. It waits for the validated catalogue, then imports the store's modules,
+    migrates and syncs. Its work is Python that holds the interpreter's lock: started with the crawl, it
+    delayed every host's first answers and second requests (0.1 s of a 2,000-URL run through the CLI, 6
+    alternating runs each). Its imports (a second of CPU on a slow core) beside the validation of the
+    files, which the crawl takes its URLs from, made that several times slower: bench_crawl.py's 2,000
+    files took 2.3-2.7 s, and take 1.1-2.0 s with the imports after them."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -239,6 +243,7 @@ def _opened_in_background(job: CheckJob, catalogue: Catalogue | CatalogueLoading
         if opened.cancelled():  # the run ended without waiting for it
             return
         try:
+            validated()  # first: see StoreOpening (an invalid catalogue imports and opens nothing)
             from pipeline.store.sync import sync_catalogue
 
             engine = stack.enter_context(_opened_store(url, job.catalogue_dir, validated))

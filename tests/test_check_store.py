@@ -21,6 +21,7 @@ from pipeline.errors import CatalogueError
 from pipeline.lock import run_lock
 from pipeline.validate import run as validate_run
 from tests.cli import roadmap
+from tests.conftest import REPO
 from tests.crawl.helpers import html
 from tests.crawl.server import LoopbackServer
 from tests.nightly.conftest import query, serve_ok, server, write_catalogue
@@ -165,6 +166,37 @@ def test_the_store_is_opened_once_the_first_requests_are_out(
     assert at_first_request == [(True, False)] * 4
     assert events[:2] == ["begin, 4 hosts asked", "store opened, 4 hosts asked"]
     assert report.run.conclusion == "complete" and report.run.checked == len(URLS)
+
+
+def test_the_stores_modules_are_imported_once_every_file_is_validated(tmp_path: Path) -> None:
+    """Their import (a second of CPU holding the interpreter's lock) made validating the files beside it
+    several times slower, and the crawl waits for them: the store's thread waits for the validated
+    catalogue first. A fresh interpreter, where SQLAlchemy is not imported yet; whether it is when the
+    last file is found valid is printed."""
+    write_catalogue(tmp_path, {f"r-{i:03}": f"https://h{i}.example/r-{i:03}" for i in range(120)})
+    code = (
+        "import sys, httpx\n"
+        "from pathlib import Path\n"
+        "from pipeline.validate import load\n"
+        "from pipeline.checkrun import CheckJob, check\n"
+        "valid = load._valid\n"
+        "def noted(*args):\n"
+        "    print('store imported when valid:', 'sqlalchemy' in sys.modules)\n"
+        "    return valid(*args)\n"
+        "load._valid = noted\n"
+        "def page(request):\n"
+        "    if 'roadmap-linkcheck' in request.url.path:\n"
+        "        return httpx.Response(404)\n"
+        "    return httpx.Response(200, html='<title>Notes</title><p>' + 'text ' * 100)\n"
+        "job = CheckJob(Path(sys.argv[1]) / 'catalogue', f'sqlite:///{sys.argv[1]}/r.db')\n"
+        "report = check(job, transport=httpx.MockTransport(page))\n"
+        "print(report.run.conclusion, report.run.checked)\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.splitlines() == ["store imported when valid: False", "complete 120"]
 
 
 def test_an_invalid_file_stops_the_crawl_and_records_nothing(
