@@ -47,11 +47,15 @@ def _no_default_ca_bundle() -> Iterator[None]:
     request (the fetch process imports aiohttp just before its first connection). A context built
     meanwhile to verify certificates trusts none, and so refuses every one: nothing is accepted that
     would not be."""
+    own = ssl.SSLContext.__dict__.get("set_default_verify_paths")  # None: _ssl._SSLContext's is used
     ssl.SSLContext.set_default_verify_paths = lambda self: None  # type: ignore[method-assign]
     try:
         yield
     finally:
-        del ssl.SSLContext.set_default_verify_paths  # _ssl._SSLContext's own again
+        if own is None:
+            del ssl.SSLContext.set_default_verify_paths
+        else:
+            ssl.SSLContext.set_default_verify_paths = own  # type: ignore[method-assign]
 
 
 with _no_default_ca_bundle():
