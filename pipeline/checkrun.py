@@ -236,18 +236,18 @@ def _opened_in_background(job: CheckJob, catalogue: Catalogue | CatalogueLoading
 
     url = resolve_database_url(job.database_url, job.catalogue_dir)
     opened = StoreOpening()
-    validated = partial(_whole, catalogue)
 
     def open_and_sync() -> None:
         opened.wanted.wait()
         if opened.cancelled():  # the run ended without waiting for it
             return
         try:
-            validated()  # first: see StoreOpening (an invalid catalogue imports and opens nothing)
+            # The catalogue first, then the imports: see StoreOpening (an invalid one imports nothing).
+            whole = _whole(catalogue)
             from pipeline.store.sync import sync_catalogue
 
-            engine = stack.enter_context(_opened_store(url, job.catalogue_dir, validated))
-            sync_catalogue(engine, validated())
+            engine = stack.enter_context(_opened_store(url, job.catalogue_dir, None))
+            sync_catalogue(engine, whole)
             if opened.set_running_or_notify_cancel():  # False: the run ended without waiting for it
                 opened.set_result(engine)
         except BaseException as error:  # the run raises it where it waits for the store
