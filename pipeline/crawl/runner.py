@@ -380,6 +380,7 @@ class Crawl:
             crawler = Crawler(config, fetcher)
 
             async def judge(job: _Job, fetched: Fetched) -> None:
+                await asyncio.shield(rehearsal)  # compiled once, in its thread, not again on the loop
                 verdicts = await crawler.judge(job.url, fetched, job.listed())
                 while more := [use for use in job.listed() if use not in verdicts]:  # joined meanwhile
                     verdicts.update(await crawler.judge(job.url, fetched, more))
@@ -475,10 +476,11 @@ class Crawl:
 async def _rehearsed(then: Callable[[], None]) -> None:
     """The judgement rehearsed once the first requests are out (their connects and writes take a few turns
     of the loop) and before their answers are back: 0.04 s off the crawl core's 2,000 URLs on loopback.
-    Then the crawl is under way: `then()`."""
+    In a thread: compiling the patterns takes 0.05-0.2 s, and on the event loop it held up the first
+    answers (and so each host's next request) by as much. Then the crawl is under way: `then()`."""
     for _ in range(REHEARSAL_TURNS):
         await asyncio.sleep(0)
-    rehearse()
+    await asyncio.to_thread(rehearse)
     then()
 
 
@@ -535,7 +537,7 @@ class _Hosts:
         self.keys: dict[str, float] = {}  # host -> its latest entry's key (older entries are stale)
         self.order = itertools.count()
         self.workers: dict[str, int] = {}
-        self.tasks: set[asyncio.Task[None]] = set()
+        self.tasks: dict[asyncio.Task[None], tuple[str, float]] = {}  # worker -> its host, its load share
         self.slots = 0
         self.closed = False
         self.changed = asyncio.Event()
@@ -583,9 +585,7 @@ class _Hosts:
             self.load += n * share
             self.workers[host] = workers + n
             for _ in range(n):
-                task = asyncio.create_task(self.work(host, self.queues[host]))
-                task.add_done_callback(lambda _t, h=host, s=share: self._finished(h, s))
-                self.tasks.add(task)
+                self.tasks[asyncio.create_task(self.work(host, self.queues[host]))] = (host, share)
 
     def _most_workers(self, host: str) -> int:
         """A worker per request the host may have in flight, times the fetcher's depth."""
@@ -616,12 +616,14 @@ class _Hosts:
                 changed = asyncio.ensure_future(self.changed.wait())
                 try:
                     done, _ = await asyncio.wait(
-                        self.tasks | {stopped, changed}, return_when=asyncio.FIRST_COMPLETED
+                        {*self.tasks, stopped, changed}, return_when=asyncio.FIRST_COMPLETED
                     )
                 finally:
                     changed.cancel()
-                for task in done & self.tasks:
-                    self.tasks.discard(task)
+                for task in done & self.tasks.keys():
+                    # Counted out here, before the next launch (not in a done callback, which runs a turn
+                    # later: a host still waiting could find no room, and the run end without it).
+                    self._finished(*self.tasks.pop(task))
                     task.result()  # a bug or a store error ends the run here
                 if self.stop.is_set():
                     self.give_up.set()

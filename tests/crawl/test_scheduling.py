@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import deque
 
 import httpx
 import pytest
 
 from pipeline.config import CheckConfig, Config, DomainRule
-from pipeline.crawl import signals
+from pipeline.crawl import runner, signals
+from pipeline.crawl.classify import rehearse
 from pipeline.crawl.fetch import NOMINAL_EXCHANGE_S, Fetcher
 from pipeline.crawl.runner import Crawl, _Hosts, _Job
 from pipeline.status import Status
@@ -182,18 +184,25 @@ def test_a_host_whose_queue_fills_again_after_its_workers_left_gets_new_ones() -
     assert done == ["https://a.org/1", "https://a.org/2", "https://a.org/3"]
 
 
-def test_the_judgement_rehearses_while_the_first_requests_are_out() -> None:
-    """Each first answer waits (a bounded number of loop turns) for the judgement's patterns to be compiled:
-    the crawl compiles them while its requests are out, not when the first answer is judged."""
+def test_the_judgement_rehearses_while_the_first_requests_are_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first answers find the judgement's patterns compiled: the crawl compiles them while its requests
+    are out, not when the first answer is judged, and in a thread, so that the event loop goes on (each
+    answer back meanwhile sends its host's next request)."""
     signals.pattern.cache_clear()
-    turns_waited: list[int] = []
+    compiled_before_answer: list[bool] = []
+    rehearsed_in: list[threading.Thread] = []
+
+    def rehearsing() -> None:
+        rehearsed_in.append(threading.current_thread())
+        rehearse()
+
+    monkeypatch.setattr(runner, "rehearse", rehearsing)
 
     async def answer(request: httpx.Request) -> httpx.Response:
-        turns = 0
-        while not signals.pattern.cache_info().currsize and turns < 100:
-            await asyncio.sleep(0)
-            turns += 1
-        turns_waited.append(turns)
+        deadline = asyncio.get_running_loop().time() + 10  # bounded: a rehearsal that never runs fails
+        while not signals.pattern.cache_info().currsize and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.001)
+        compiled_before_answer.append(bool(signals.pattern.cache_info().currsize))
         status = 404 if "roadmap-linkcheck" in request.url.path else 200
         return httpx.Response(status, html=html(f"Notes on {request.url.path}"))
 
@@ -202,8 +211,9 @@ def test_the_judgement_rehearses_while_the_first_requests_are_out() -> None:
         resources = [resource(f"r{i}", url=f"https://host-{i % 3}.example/notes/{i}") for i in range(6)]
         return [checked.outcome.status async for checked in Crawl(resources, CONFIG, fetcher).results()]
 
-    assert asyncio.run(asyncio.wait_for(main(), 10)) == [Status.OK] * 6
-    assert turns_waited and max(turns_waited) < 100
+    assert asyncio.run(asyncio.wait_for(main(), 20)) == [Status.OK] * 6
+    assert compiled_before_answer and all(compiled_before_answer)
+    assert len(rehearsed_in) == 1 and rehearsed_in[0] is not threading.main_thread()
 
 
 def test_the_crawl_says_it_is_under_way_once_its_first_requests_are_out() -> None:
