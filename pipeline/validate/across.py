@@ -7,7 +7,6 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from pipeline.catalogue.urls import normalise_url
 from pipeline.config import Config
 from pipeline.validate.documents import Doc, Facts, Run
 
@@ -132,9 +131,7 @@ def check_across(
 
     by_id = _shared(facts, lambda f: f.id)
     by_url = (
-        _shared(
-            facts, lambda f: normalise_url(f.url) if f.url is not None and not f.waives_duplicate else None
-        )
+        _shared(facts, lambda f: f.same_as_key)
         if duplicate_severity != "off"  # the list's config decides (quality.duplicate.severity)
         else {}
     )

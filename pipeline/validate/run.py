@@ -16,6 +16,7 @@ from pathlib import Path
 from pipeline.catalogue.build import assemble_catalogue, build_resource
 from pipeline.catalogue.filebytes import read_file_bytes
 from pipeline.catalogue.layout import CATALOGUE_LAYOUT, REQUIRED_TOP_FILES, RESOURCES_DIR
+from pipeline.catalogue.urls import normalise_url
 from pipeline.catalogue.yamlfile import load_yaml_file
 from pipeline.collector import collector_paused
 from pipeline.config import Config
@@ -163,7 +164,7 @@ def _quick_facts(doc: Doc) -> Facts:
             values.get("url"),
             values["section"],
             int(values["position"]),
-            waives_duplicate=False,
+            same_as_key=_same_as_key(values.get("url"), waives=False),
         )
     loaded = load_yaml_file(doc.path)
     doc.data, doc.error = loaded.data, loaded.error
@@ -179,15 +180,20 @@ def _facts(doc: Doc) -> Facts:
 
     position = data.get("position")
     exceptions = data.get("quality_exceptions")
+    waives = isinstance(exceptions, dict) and "duplicate" in exceptions
     return Facts(
         doc,
         text("id"),
         text("url"),
         text("section"),
         position if type(position) is int else None,
-        waives_duplicate=isinstance(exceptions, dict) and "duplicate" in exceptions,
+        same_as_key=_same_as_key(text("url"), waives=waives),
         parent=text("parent"),
     )
+
+
+def _same_as_key(url: str | None, *, waives: bool) -> str | None:
+    return normalise_url(url) if url is not None and not waives else None
 
 
 def _config_of(docs: list[Doc], root: Path) -> Config | None:
