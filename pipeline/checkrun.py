@@ -9,7 +9,8 @@ what it yields in batches, and conclude the run in the store (complete, interrup
 
 The crawler (pipeline.crawl) never touches the store: it yields (resource, outcome) and this module
 records them, RECORD_BATCH at a time or every RECORD_SECONDS, one transaction each, so a killed run keeps
-what it finished and the database stays consistent.
+what it finished and the database stays consistent; a thread of the Recorder's writes them, so the event
+loop (every host's next request) never waits for the SQL.
 
 The crawl does not wait for the catalogue's validation or the store. `roadmap check` crawls each resource
 as soon as its file is validated (validation and crawl take turns on the event loop; an error in any file
@@ -30,8 +31,9 @@ import contextlib
 import gc
 import threading
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
-from concurrent.futures import Future, InvalidStateError
+from concurrent.futures import Future, InvalidStateError, ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack, aclosing, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -351,7 +353,13 @@ class Recorder:
     """Results of one run on their way into the store: buffered, written `batch` at a time or once the
     oldest has waited `seconds` (a ticker task flushes while the crawl is quiet). Until the run is in the
     store (`begin`), they wait here. recheck: the run's config.recheck, with which each batch is folded as
-    it is written (pipeline.store.runs.record_results), so that concluding the run is quick."""
+    it is written (pipeline.store.runs.record_results), so that concluding the run is quick.
+
+    The writes happen in a thread of their own, in the order they were handed over, one transaction per
+    batch: a batch takes 20-40 ms of SQL, and the results that waited for the store take seconds at
+    100,000 resources; on the event loop each would hold up every host's next request. A write that
+    failed raises its error at the next flush (or add that flushes), and no later batch is written after
+    it. close() ends the thread, once what was handed over is written."""
 
     def __init__(
         self,
@@ -367,6 +375,9 @@ class Recorder:
         self.recheck = recheck
         self.pending: list[tuple[str, Outcome, datetime, tuple[LinkVerdict, ...]]] = []
         self.oldest = 0.0
+        self._writer: ThreadPoolExecutor | None = None  # started by the first write
+        self._writes: deque[Future[None]] = deque()  # handed over, not known to be written yet
+        self._failed = False  # a write failed: the writer writes nothing more
 
     def begin(self, engine: Engine, run_id: int) -> None:
         self.engine, self.run_id = engine, run_id
@@ -378,16 +389,39 @@ class Recorder:
         if len(self.pending) >= self.batch or self.clock() - self.oldest >= self.seconds:
             self.flush()
 
-    def flush(self) -> None:
-        if self.engine is None or self.run_id is None:
-            return  # the store is still being opened
+    def flush(self, *, wait: bool = False) -> None:
+        """Hand what is pending to the writer; wait: return once all of it is in the store. Either way,
+        the error of a write that failed meanwhile is raised here."""
+        while self._writes and (wait or self._writes[0].done()):
+            self._writes.popleft().result()
+        if self.engine is None or self.run_id is None or not self.pending:
+            return  # the store is still being opened, or nothing is pending
+        pending, self.pending = self.pending, []
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="roadmap-recorder")
+        self._writes.append(self._writer.submit(self._write, self.engine, self.run_id, pending))
+        if wait:
+            self._writes.popleft().result()
+
+    def _write(self, engine: Engine, run_id: int, pending: list[Any]) -> None:
+        """In the writer's thread. What waited for the store (every result so far, when validating a large
+        catalogue took long) goes in transactions of `batch` too: one statement for all of them would
+        hold its rows twice."""
         from pipeline.store.runs import record_results
 
-        pending, self.pending = self.pending, []
-        # What waited for the store (every result so far, when validating a large catalogue took long)
-        # goes in transactions of `batch` too: one statement for all of them would hold its rows twice.
         for start in range(0, len(pending), self.batch):
-            record_results(self.engine, self.run_id, pending[start : start + self.batch], self.recheck)
+            if self._failed:
+                return
+            try:
+                record_results(engine, run_id, pending[start : start + self.batch], self.recheck)
+            except BaseException:
+                self._failed = True
+                raise
+
+    def close(self) -> None:
+        """End the writer's thread, once what was handed over is written (its errors are not raised)."""
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
 
     async def tick(self) -> None:
         """Flush what waited long enough, until cancelled."""
@@ -511,7 +545,7 @@ async def check_catalogue(
             step = ForgeStep()  # stopped before the forges answered: nothing of theirs to report
         else:
             step = await forges
-        recorder.flush()
+        recorder.flush(wait=True)
         assert recorder.run_id is not None
         if not stop.is_set() and not (crawl.watch is not None and crawl.watch.looks_down()):
             # A checked repair for each link that failed (not during an outage or after a stop).
@@ -541,7 +575,7 @@ async def check_catalogue(
         if recorder.run_id is not None:
             assert recorder.engine is not None
             with contextlib.suppress(Exception):
-                recorder.flush()
+                recorder.flush(wait=True)
             with contextlib.suppress(Exception):
                 from pipeline.store.runs import finish_run
 
@@ -549,6 +583,7 @@ async def check_catalogue(
                 finish_run(recorder.engine, recorder.run_id, conclusion, config, note=f"stopped: {error!r}")
         raise
     finally:
+        recorder.close()
         if loading is not None:
             loading.abandon()  # not finished: the store's thread stops waiting for it
         for task in (started, forges):

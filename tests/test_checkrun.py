@@ -6,16 +6,18 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import threading
 from dataclasses import replace
 
 import httpx
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 
 from pipeline.checkrun import CheckRequest, Recorder, check_catalogue
 from pipeline.config import Config
 from pipeline.crawl.fetch import Fetcher
 from pipeline.crawl.runner import Crawl
+from pipeline.errors import StoreError
 from pipeline.model import Catalogue
 from pipeline.signals import stop_on_signals
 from pipeline.status import Outcome, Status
@@ -57,22 +59,30 @@ def test_the_crawl_core_yields_every_outcome_without_a_database() -> None:
     assert sorted(got) == [(f"r-{i:02}", Status.OK) for i in range(7)]
 
 
-def test_results_are_recorded_in_batches_of_the_given_size(engine: Engine) -> None:
+def counting_writes(monkeypatch: pytest.MonkeyPatch, fail: int | None = None) -> list[int]:
+    """Results per transaction, in the order written; the write number `fail` (1-based) raises."""
+    written: list[int] = []
+
+    def counted(engine_: Engine, run_id: int, results: list, recheck: object = None) -> None:
+        written.append(len(results))
+        if len(written) == fail:
+            raise StoreError("the disk is full")
+        record_results(engine_, run_id, results, recheck)
+
+    monkeypatch.setattr("pipeline.store.runs.record_results", counted)
+    return written
+
+
+def test_results_are_recorded_in_batches_of_the_given_size(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cat = build(7)
     sync_catalogue(engine, cat)
-    seen: list[int] = []  # results in the database each time one more arrives
-
+    written = counting_writes(monkeypatch)
     report = asyncio.run(
-        check_catalogue(
-            engine,
-            cat,
-            CheckRequest(),
-            transport=httpx.MockTransport(healthy),
-            progress=lambda _rid, _outcome: seen.append(stored(engine)),
-            record_batch=3,
-        )
+        check_catalogue(engine, cat, CheckRequest(), transport=httpx.MockTransport(healthy), record_batch=3)
     )
-    assert seen == [0, 0, 3, 3, 3, 6, 6]  # the third and sixth result each complete a batch
+    assert written == [3, 3, 1]  # the third and sixth result each complete a batch; the last one is the rest
     assert stored(engine) == report.run.checked == 7 and report.run.conclusion == "complete"
 
 
@@ -83,10 +93,13 @@ def test_a_result_that_waited_long_enough_is_flushed_with_the_next(engine: Engin
     recorder.add("r-00", Outcome("https://host0.example/0", Status.OK))
     now[0] = 0.5
     recorder.add("r-01", Outcome("https://host1.example/1", Status.OK))
-    assert stored(engine) == 0
+    assert len(recorder.pending) == 2 and stored(engine) == 0  # nothing handed over to the writer yet
     now[0] = 1.0
     recorder.add("r-02", Outcome("https://host2.example/2", Status.OK))
-    assert stored(engine) == 3 and recorder.pending == []
+    assert recorder.pending == []
+    recorder.flush(wait=True)
+    recorder.close()
+    assert stored(engine) == 3
 
 
 def test_results_that_waited_for_the_store_are_written_a_batch_at_a_time(
@@ -97,16 +110,59 @@ def test_results_that_waited_for_the_store_are_written_a_batch_at_a_time(
     for n in range(7):
         recorder.add(f"r-{n:02}", Outcome(f"https://host{n % 3}.example/{n}", Status.OK))
     assert len(recorder.pending) == 7
-    written: list[int] = []  # results per transaction
-
-    def counted(engine_: Engine, run_id: int, results: list, recheck: object = None) -> None:
-        written.append(len(results))
-        record_results(engine_, run_id, results, recheck)
-
-    monkeypatch.setattr("pipeline.store.runs.record_results", counted)
+    written = counting_writes(monkeypatch)
     recorder.begin(engine, start_run(engine, "manual", 7))
-    recorder.flush()
+    recorder.flush(wait=True)
+    recorder.close()
     assert written == [3, 3, 1] and stored(engine) == 7 and recorder.pending == []
+
+
+def test_the_results_are_written_in_a_thread_while_the_caller_goes_on(engine: Engine) -> None:
+    """A batch's SQL never holds up the event loop (and so every host's next request): add() hands the
+    batch over and returns while it is being written."""
+    sync_catalogue(engine, build(3))
+    recorder = Recorder(engine, start_run(engine, "manual", 3), batch=3)
+    inserting, go_on = threading.Event(), threading.Event()
+    writers: set[str] = set()
+
+    def held(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO CHECK_RESULT"):
+            writers.add(threading.current_thread().name)
+            inserting.set()
+            go_on.wait(10)  # bounded: a write on the caller's thread would wait here, then fail below
+
+    event.listen(engine, "before_cursor_execute", held)
+    try:
+        for n in range(3):
+            recorder.add(f"r-{n:02}", Outcome(f"https://host{n}.example/{n}", Status.OK))
+        assert inserting.wait(10) and not go_on.is_set()  # add() returned with the insert under way
+        assert stored(engine) == 0  # not committed yet
+        go_on.set()
+        recorder.flush(wait=True)
+    finally:
+        go_on.set()
+        recorder.close()
+        event.remove(engine, "before_cursor_execute", held)
+    assert stored(engine) == 3
+    assert writers and threading.current_thread().name not in writers
+
+
+def test_a_failed_write_is_raised_and_no_later_batch_is_written(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sync_catalogue(engine, build(6))
+    recorder = Recorder(engine, start_run(engine, "manual", 6), batch=2)
+    written = counting_writes(monkeypatch, fail=1)
+    results = [(f"r-{n:02}", Outcome(f"https://host{n % 3}.example/{n}", Status.OK)) for n in range(4)]
+    for result in results[:2]:  # a batch: handed over, and its write fails
+        recorder.add(*result)
+    with pytest.raises(StoreError, match="the disk is full"):
+        recorder.flush(wait=True)
+    for result in results[2:]:  # the next batch is handed over, and not written
+        recorder.add(*result)
+    recorder.flush(wait=True)
+    recorder.close()
+    assert written == [2] and stored(engine) == 0
 
 
 def test_nested_stop_blocks_share_one_set_of_handlers() -> None:
