@@ -4,6 +4,7 @@ one-line error, recording nothing."""
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -128,6 +129,22 @@ def test_the_first_requests_go_out_before_the_catalogue_is_validated(
     assert at_request[0] < len(URLS)  # files were still being validated
     assert report.run.conclusion == "complete" and report.run.checked == len(URLS)
     assert list(report.outcomes) == sorted(URLS)  # in catalogue order, as before
+
+
+def test_what_validation_builds_during_a_run_is_frozen_as_it_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The catalogue lives as long as the run: as the files are validated (beside the crawl) their objects
+    join those frozen out of the collector's sight at the run's start, and all are unfrozen after it."""
+    write_catalogue(tmp_path, URLS)
+    counting_files(monkeypatch)
+    monkeypatch.setattr(checkrun, "FREEZE_EVERY", 4)
+    frozen: list[int] = []  # objects frozen, at each request
+    report = check_noting(tmp_path, lambda _request: frozen.append(gc.get_freeze_count()))
+    assert report.run.conclusion == "complete" and report.run.checked == len(URLS)
+    # Only a freeze adds to the frozen objects (freed ones leave them): more were frozen as files were read.
+    assert max(frozen) > frozen[0]
+    assert gc.get_freeze_count() == 0
 
 
 def test_the_store_is_opened_once_the_first_requests_are_out(
