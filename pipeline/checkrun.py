@@ -129,31 +129,23 @@ def locked_store(
     database_url: str | None,
     catalogue_dir: Path,
     command: str,
-    *,
-    before_open: Callable[[], object] | None = None,
 ) -> Iterator[Engine]:
     """Hold the run lock, open the store (migrated), and abort the runs a killed process left "running"
-    (safe only now: nobody else can be running). The one way into a run's lifecycle.
-
-    before_open: called holding the lock, before the store is opened (an exception opens nothing)."""
+    (safe only now: nobody else can be running). The one way into a run's lifecycle."""
     from pipeline.lock import run_lock
     from pipeline.store.location import resolve_database_url
 
     url = resolve_database_url(database_url, catalogue_dir)
-    with run_lock(url, command=command), _opened_store(url, catalogue_dir, before_open) as engine:
+    with run_lock(url, command=command), _opened_store(url, catalogue_dir) as engine:
         yield engine  # one run at a time: a second check or nightly exits 2
 
 
 @contextmanager
-def _opened_store(
-    url: str, catalogue_dir: Path, before_open: Callable[[], object] | None
-) -> Iterator[Engine]:
+def _opened_store(url: str, catalogue_dir: Path) -> Iterator[Engine]:
     """The store open and up to date, its stale runs aborted; the caller holds the run lock."""
     from pipeline.store.engine import open_store
     from pipeline.store.runs import abandon_stale_runs
 
-    if before_open is not None:
-        before_open()
     engine = open_store(url, catalogue_dir)
     try:
         abandon_stale_runs(engine)
@@ -249,7 +241,7 @@ def _opened_in_background(job: CheckJob, catalogue: Catalogue | CatalogueLoading
             whole = _whole(catalogue)
             from pipeline.store.sync import sync_catalogue
 
-            engine = stack.enter_context(_opened_store(url, job.catalogue_dir, None))
+            engine = stack.enter_context(_opened_store(url, job.catalogue_dir))
             sync_catalogue(engine, whole)
             if opened.set_running_or_notify_cancel():  # False: the run ended without waiting for it
                 opened.set_result(engine)
@@ -482,7 +474,7 @@ async def check_catalogue(
             listed.update(list_link_plan(whole, request, None))
             return _as_resources(listed)
 
-        arriving = _arriving(loading, repositories, last, freeze=gc.freeze if freeze_loaded else None)
+        arriving = _arriving(loading, repositories, last, freeze=freeze_loaded)
 
     validated = partial(_whole, catalogue)  # once the store is open, a catalogue loading is done
 
@@ -599,7 +591,7 @@ async def _arriving(
     loading: CatalogueLoading,
     repositories: dict[str, list[str]],
     last: Callable[[Catalogue], list[Resource]],
-    freeze: Callable[[], None] | None = None,
+    freeze: bool = False,
 ) -> AsyncIterator[list[Resource]]:
     """The resources in batches as their files are validated, then the whole catalogue's checks
     (CatalogueError ends the crawl), then what `last` makes of the valid catalogue (the links of the
@@ -607,8 +599,8 @@ async def _arriving(
     work, so the first requests go out at once and no host's next one waits long. The repository links
     of a batch are added to `repositories` before the crawl sees it.
 
-    freeze (gc.freeze, when the run froze what was alive at its start): called every FREEZE_EVERY
-    resources and once the catalogue is whole. What validation builds lives as long as the run; without
+    freeze (the run froze what was alive at its start): gc.freeze() every FREEZE_EVERY resources and once
+    the catalogue is whole. What validation builds lives as long as the run; without
     it, the collector's middle generation walked it again and again while the crawl ran, 0.22 s a time
     (every host's next request waiting) at 100,000 resources. Freezing is a constant-time move of the
     tracked objects. It takes the crawl's objects alive at that moment too: most go by reference counting
@@ -625,8 +617,8 @@ async def _arriving(
     since = time.perf_counter()
     for n, resource in enumerate(loading.resources(), 1):
         batch.append(resource)
-        if freeze is not None and n % FREEZE_EVERY == 0:
-            freeze()
+        if freeze and n % FREEZE_EVERY == 0:
+            gc.freeze()
         if time.perf_counter() - since >= LOAD_SLICE_S:
             yield ready(batch)
             batch = []
@@ -634,8 +626,8 @@ async def _arriving(
             since = time.perf_counter()
     yield ready(batch)
     whole = loading.catalogue()
-    if freeze is not None:
-        freeze()
+    if freeze:
+        gc.freeze()
     tail = last(whole)
     if tail:
         yield ready(tail)
