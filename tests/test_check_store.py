@@ -200,13 +200,10 @@ def test_the_stores_modules_are_imported_once_every_file_is_validated(tmp_path: 
         "def noted(*args):\n"
         "    print('store imported when valid:', 'sqlalchemy' in sys.modules)\n"
         "    return valid(*args)\n"
+        "from tests.test_check_store import fine_page\n"
         "load._valid = noted\n"
-        "def page(request):\n"
-        "    if 'roadmap-linkcheck' in request.url.path:\n"
-        "        return httpx.Response(404)\n"
-        "    return httpx.Response(200, html='<title>Notes</title><p>' + 'text ' * 100)\n"
         "job = CheckJob(Path(sys.argv[1]) / 'catalogue', f'sqlite:///{sys.argv[1]}/r.db')\n"
-        "report = check(job, transport=httpx.MockTransport(page))\n"
+        "report = check(job, transport=httpx.MockTransport(fine_page))\n"
         "print(report.run.conclusion, report.run.checked)\n"
     )
     ran = subprocess.run(
