@@ -12,7 +12,7 @@ sees one). Each size is measured in one run, one after the other on the same ser
 Every CLI run is a fresh process on a fresh database: start-up, validate, migrate, sync, crawl and the
 result writes are all in the wall time, as a user sees it. The package's bytecode is written first, as
 an install has it after its first run. Peak RSS is each run's own (wait4): for `roadmap check` the
-largest of its processes (a run of 500 resources or more fetches in a second one, see
+largest of its processes (a run of 100 resources or more fetches in a second one, see
 pipeline/crawl/fetchprocess.py), whose CPU seconds are added to the run's.
 "1st req" is the time from the start to the servers' first request, "after" from their last answer to
 the end of the process (concluding the run, writing, exit): the rest is the crawl itself.

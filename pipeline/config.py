@@ -38,8 +38,9 @@ class CheckConfig:
     broken_after: int = 2  # consecutive failing runs before a resource is reported broken
     inconclusive_ratio: float = 0.5  # share of hosts failing at network level that voids a run
     # A run of at least this many resources fetches in a second process when the machine has two cores or
-    # more (pipeline.crawl.fetchprocess); 0: never.
-    fetch_process_from: int = 500
+    # more (pipeline.crawl.fetchprocess); 0: never. From about 100 resources the child pays for its start:
+    # the crawl no longer shares an interpreter with the store's imports (docs/operations.md).
+    fetch_process_from: int = 100
 
 
 @dataclass(frozen=True)
