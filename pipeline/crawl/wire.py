@@ -16,6 +16,10 @@ What the wire guarantees fetch.py:
 - it connects only to public addresses (unless allow_private): its resolver drops the others, and a name
   with no public address fails with UnsafeAddressError before any connection is made (a literal address
   is checked by fetch.py before it gets here);
+- a name lookup (getaddrinfo, which blocks a thread until the system's resolver answers or gives up) runs
+  in a pool of the wire's own, LOOKUP_THREADS threads, not in the event loop's default one (as many as
+  the cores plus 4): a few names whose DNS servers never answer held every thread of that pool for their
+  resolver's timeouts, and every other host's lookup waited behind them;
 - a head aiohttp's parser refuses (a Content-Length beside chunked framing, a space before a colon, more
   than 128 lines) is asked for once more over a connection of its own and read as a browser reads it
   (lenient.py), and its origin is read that way first from then on; what browsers refuse too keeps
@@ -27,10 +31,14 @@ What the wire guarantees fetch.py:
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import socket
 import ssl
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 from yarl import URL
@@ -66,6 +74,10 @@ with _no_default_ca_bundle():
 # Response header lines and fields aiohttp accepts (its default, 8 KB, refuses the large cookies some
 # sites send); h11, httpx's parser, allowed 100 KB for the whole head.
 MAX_HEADER_LINE = 64 * 1024
+# Name lookups at once, each blocking a thread (started as needed): more than the hosts a run starts at
+# once with lychee's limits (128 requests, 2 a host), so that names whose DNS never answers (a dead
+# domain's servers: 10-20 s each before the system's resolver gives up) leave threads for the others.
+LOOKUP_THREADS = 64
 
 
 class Wire(httpx.AsyncBaseTransport):
@@ -82,7 +94,8 @@ class Wire(httpx.AsyncBaseTransport):
         self._read_as_browser: set[tuple[bytes, bytes, int | None]] = set()
 
     def _open(self) -> aiohttp.ClientSession:
-        self._resolver = resolver = _PublicOnly(aiohttp.ThreadedResolver(), allow_private=self._allow_private)
+        lookups = aiohttp.ThreadedResolver(_Lookups(asyncio.get_running_loop()))  # type: ignore[arg-type]
+        self._resolver = resolver = _PublicOnly(lookups, allow_private=self._allow_private)
         connector = aiohttp.TCPConnector(limit=0, ssl=self._tls, resolver=resolver)
         return aiohttp.ClientSession(
             connector=connector,
@@ -164,6 +177,33 @@ class _Body(httpx.AsyncByteStream):
 
     async def aclose(self) -> None:
         self._answer.release()
+
+
+class _Lookups:
+    """The running loop as aiohttp's ThreadedResolver uses it, except that its lookups (getaddrinfo, and
+    getnameinfo for a link-local address) run in the process's lookup pool, not the loop's default one."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+
+    def getaddrinfo(
+        self, host: str, port: int, *, family: int = 0, type: int = 0, proto: int = 0, flags: int = 0
+    ) -> asyncio.Future[list[Any]]:
+        # socket.getaddrinfo is read at each call, as the loop's own getaddrinfo reads it (tests patch it).
+        lookup = socket.getaddrinfo
+        return self._loop.run_in_executor(_lookup_pool(), lookup, host, port, family, type, proto, flags)
+
+    def getnameinfo(self, address: tuple[Any, ...], flags: int = 0) -> asyncio.Future[tuple[str, str]]:
+        return self._loop.run_in_executor(_lookup_pool(), socket.getnameinfo, address, flags)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._loop, name)  # anything else the resolver may ask of its loop
+
+
+@functools.cache
+def _lookup_pool() -> ThreadPoolExecutor:
+    """The process's lookup threads, made at its first lookup (a thread is started when none is idle)."""
+    return ThreadPoolExecutor(LOOKUP_THREADS, thread_name_prefix="roadmap-lookup")
 
 
 class _PublicOnly(AbstractResolver):

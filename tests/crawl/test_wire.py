@@ -6,6 +6,7 @@ import asyncio
 import gzip
 import socket
 import ssl
+import threading
 
 import aiohttp
 import httpx
@@ -222,3 +223,47 @@ def test_importing_the_wire_loads_no_ca_bundle_for_aiohttp_and_leaves_ssl_as_it_
     assert runs["wire"][0] == "0 True"  # trusts nothing: refuses every certificate
     assert runs["wire"][1] == runs["plain"][1] == "False False"  # ssl's own method again
     assert runs["wire"][2] == runs["plain"][2]  # the system's bundle, whole, once the import is done
+
+
+def test_names_whose_lookups_never_end_leave_threads_for_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name whose DNS servers do not answer holds a thread in getaddrinfo for the system resolver's
+    timeouts (10-20 s). Forty of them, more than the event loop's default pool ever has (32 at most, the
+    cores plus 4), and a name that resolves is still looked up and fetched while they all hang."""
+    release = threading.Event()
+    hanging: list[str] = []
+    guarded = socket.getaddrinfo  # the tests' own (conftest): loopback names and literals only
+
+    def lookup(host: object, port: object, *args: object, **kwargs: object) -> object:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        if name.startswith("dead-"):
+            hanging.append(name)
+            release.wait(30)  # bounded; released when the test is done
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return guarded(IP if name == "alive.test" else host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+
+    async def main(port: int) -> tuple[int, int, bool]:
+        wires = [wire() for _ in range(41)]
+        dead = [
+            asyncio.ensure_future(
+                w.handle_async_request(httpx.Request("GET", f"http://dead-{i}.test:{port}/"))
+            )
+            for i, w in enumerate(wires[:40])
+        ]
+        try:
+            while len(hanging) < 40:  # every dead name's lookup has a thread (bounded by wait_for below)
+                await asyncio.sleep(0.01)
+            answer = await wires[40].handle_async_request(httpx.Request("GET", f"http://alive.test:{port}/p"))
+            await answer.aread()
+            return answer.status_code, len(hanging), release.is_set()
+        finally:
+            release.set()
+            await asyncio.gather(*dead, return_exceptions=True)  # each fails as its lookup is released
+            for w in wires:
+                await w.aclose()
+
+    with LoopbackServer(ips=(IP,)) as server:
+        server.route("/p", reply(200, "fine"))
+        status, hung, released = asyncio.run(asyncio.wait_for(main(server.port), 20))
+    assert (status, hung, released) == (200, 40, False)  # fetched while all forty still hung
