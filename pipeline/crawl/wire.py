@@ -17,7 +17,7 @@ What the wire guarantees fetch.py:
   with no public address fails with UnsafeAddressError before any connection is made (a literal address
   is checked by fetch.py before it gets here);
 - a name lookup (getaddrinfo, which blocks a thread until the system's resolver answers or gives up) runs
-  in a pool of the wire's own, LOOKUP_THREADS threads, not in the event loop's default one (as many as
+  in a pool of the wire's own (LOOKUP_THREADS), not in the event loop's default one (as many as
   the cores plus 4): a few names whose DNS servers never answer held every thread of that pool for their
   resolver's timeouts, and every other host's lookup waited behind them;
 - a head aiohttp's parser refuses (a Content-Length beside chunked framing, a space before a colon, more
@@ -74,10 +74,11 @@ with _no_default_ca_bundle():
 # Response header lines and fields aiohttp accepts (its default, 8 KB, refuses the large cookies some
 # sites send); h11, httpx's parser, allowed 100 KB for the whole head.
 MAX_HEADER_LINE = 64 * 1024
-# Name lookups at once, each blocking a thread (started as needed): more than the hosts a run starts at
-# once with lychee's limits (128 requests, 2 a host), so that names whose DNS never answers (a dead
-# domain's servers: 10-20 s each before the system's resolver gives up) leave threads for the others.
-LOOKUP_THREADS = 64
+# Name lookups at once, each blocking a thread (started only as needed). Each request in flight may be
+# looking up its host's name, and a lookup the connect time-out gave up on keeps its thread until the
+# system's resolver gives up too (a dead domain's servers: 10-20 s), while the retry looks up again: so
+# twice the largest global cap we ship (128), and names whose DNS never answers leave threads for others.
+LOOKUP_THREADS = 256
 
 
 class Wire(httpx.AsyncBaseTransport):
