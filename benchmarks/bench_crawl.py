@@ -26,6 +26,8 @@ With --skew 0.8 one host holds 80% of the URLs and sets the bound; the others mu
     .venv/bin/python benchmarks/bench_crawl.py --sizes 100000 --only ours-lychee,lychee
     .venv/bin/python benchmarks/bench_crawl.py --sizes 2000 --skew 0.8
     .venv/bin/python benchmarks/bench_crawl.py --sizes 2000 --hosts 250          # many small hosts
+    .venv/bin/python benchmarks/bench_crawl.py --sizes 2000 --hosts 250 --only ours-lychee \
+        --lookup-ms 50 --dead 40        # hosts by name; 40 dead domains whose lookups hang 15 s first
 """
 
 from __future__ import annotations
@@ -160,11 +162,41 @@ def server_stats(port: int, reset: bool = False) -> dict:
         return json.loads(answer.read())
 
 
-def urls(n: int, port: int, skew: float) -> list[str]:
-    """n URLs over HOSTS hosts: evenly, or `skew` of them on the first host and the rest spread."""
+def urls(n: int, port: int, skew: float, named: bool = False) -> list[str]:
+    """n URLs over HOSTS hosts: evenly, or `skew` of them on the first host and the rest spread. named:
+    each host by a name the lookup stand-in answers (LOOKUPS), not by its address."""
     busy = round(n * skew) if skew else 0
     hosts = [0] * busy + [(i % (HOSTS - 1)) + 1 if skew else i % HOSTS for i in range(n - busy)]
-    return [f"http://{address(h)}:{port}/notes/page-{i}" for i, h in enumerate(hosts)]
+    return [
+        f"http://{f'h{h}.bench.test' if named else address(h)}:{port}/notes/page-{i}"
+        for i, h in enumerate(hosts)
+    ]
+
+
+# With --lookup-ms the hosts are names, and `roadmap check` (both of its processes) looks them up through
+# this stand-in for the system's resolver, put first on PYTHONPATH as sitecustomize: hN.bench.test is the
+# loopback address of host N after {ms} ms; deadN.bench.test hangs {hang} s, then fails as the system's
+# lookup does when a domain's DNS servers do not answer. lychee looks names up itself, so it is not run.
+LOOKUPS = """\
+import re, socket, time
+
+_system = socket.getaddrinfo
+
+
+def getaddrinfo(host, port, *args, **kwargs):
+    name = host.decode() if isinstance(host, bytes) else str(host)
+    if found := re.fullmatch(r"h(\\d+)\\.bench\\.test", name):
+        time.sleep({ms} / 1000)
+        n = int(found.group(1))
+        host = f"127.0.{{1 + n // 250}}.{{1 + n % 250}}"
+    elif re.fullmatch(r"dead\\d+\\.bench\\.test", name):
+        time.sleep({hang})
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+    return _system(host, port, *args, **kwargs)
+
+
+socket.getaddrinfo = getaddrinfo
+"""
 
 
 def address(host: int) -> str:
@@ -238,10 +270,10 @@ def wrapped(command: list[str]) -> list[str]:
     return [sys.executable, "-c", code, *command]
 
 
-def run_measured(command: list[str], cwd: Path | None = None) -> dict:
+def run_measured(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> dict:
     began = time.time()
     started = time.perf_counter()
-    proc = subprocess.run(wrapped(command), capture_output=True, text=True, cwd=cwd)
+    proc = subprocess.run(wrapped(command), capture_output=True, text=True, cwd=cwd, env=env)
     wall = time.perf_counter() - started
     match = re.search(r"PEAK_RSS_KB (\d+) CPU_S ([\d.]+)", proc.stderr)
     return {
@@ -255,16 +287,26 @@ def run_measured(command: list[str], cwd: Path | None = None) -> dict:
     }
 
 
-def run_cli(links: list[str], limits: Limits | None, port: int, tmp: Path, label: str) -> dict:
+def run_cli(
+    links: list[str], limits: Limits | None, port: int, tmp: Path, label: str, lookups: Path | None = None
+) -> dict:
     root = tmp / label / "catalogue"
     write_catalogue(root, links, limits)
     database = f"sqlite:///{tmp / label / 'roadmap.db'}"
     server_stats(port, reset=True)
     command = [str(BIN / "roadmap"), "check", "--catalogue", str(root), "--database", database]
-    result = run_measured([*command, "--allow-private-addresses"])
+    env = None
+    if lookups is not None:
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(lookups), os.environ.get("PYTHONPATH")])),
+        }
+    result = run_measured([*command, "--allow-private-addresses"], env=env)
     served = server_stats(port)
     counts = dict(re.findall(r"(?m)^(\w+)\s+(\d+)$", result["stdout"]))
-    if result["exit"] not in (0, 1):
+    if result["exit"] == 3 and "Inconclusive" in result["stdout"]:
+        counts = {"inconclusive": result["stdout"].split("Inconclusive: ", 1)[1].split(";")[0]}
+    elif result["exit"] not in (0, 1):
         raise RuntimeError(f"{label}: exit {result['exit']}: {result['stderr'][-2000:]}")
     return {**result, "served": served, "counts": counts}
 
@@ -357,6 +399,15 @@ def main() -> None:
     parser.add_argument("--skew", type=float, default=0.0, help="share of the URLs on one host, e.g. 0.8")
     parser.add_argument("--hosts", type=int, default=HOSTS, help="loopback hosts the URLs are spread over")
     parser.add_argument("--only", default=",".join(RUNS), help=f"comma-separated subset of {', '.join(RUNS)}")
+    parser.add_argument(
+        "--lookup-ms", type=float, help="hosts by name, each looked up in this many ms (LOOKUPS); ours only"
+    )
+    parser.add_argument(
+        "--dead", type=int, default=0, help="with --lookup-ms: dead domains first in the list"
+    )
+    parser.add_argument(
+        "--dead-hang-s", type=float, default=15.0, help="how long a dead domain's lookup hangs"
+    )
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--fd", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
@@ -382,19 +433,37 @@ def main() -> None:
         + f"; defaults: concurrency {defaults.concurrency}, per_host {defaults.per_host}, "
         f"host_delay_ms {defaults.gap_ms}"
     )
+    named = args.lookup_ms is not None
+    if named:
+        print(
+            f"hosts by name: each lookup {args.lookup_ms:g} ms; {args.dead} dead domains first, each lookup "
+            f"hanging {args.dead_hang_s:g} s (the ideal counts the live URLs)"
+        )
     print(f"{'URLs':>7} {'run':<13} {'wall s':>8} {'ideal s':>8} {'ratio':>6} {'429s':>5} {'peak/host':>9} "
           f"{'RSS MB':>7} {'CPU s':>6} {'1st req':>7} {'after':>6}  verdicts")  # fmt: skip
     try:
         for n in (int(s) for s in args.sizes.split(",")):
-            links = urls(n, port, args.skew)
+            live = urls(n, port, args.skew, named)
+            links = [
+                f"http://dead{j}.bench.test:{port}/gone" for j in range(args.dead if named else 0)
+            ] + live
             with tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp_name:
                 tmp = Path(tmp_name)
+                lookups = None
+                if named:
+                    lookups = tmp / "lookups"
+                    lookups.mkdir()
+                    stand_in = LOOKUPS.format(ms=args.lookup_ms, hang=args.dead_hang_s)
+                    (lookups / "sitecustomize.py").write_text(stand_in)
                 for label in wanted:
                     limits = defaults if label == "ours-default" else LYCHEE_LIMITS
+                    if named and label in ("lychee", "in-process"):
+                        print(f"{n:>7} {label:<13} not run with hosts by name (--lookup-ms)")
+                        continue
                     if label == "ours-default":
-                        r = run_cli(links, None, port, tmp, label)
+                        r = run_cli(links, None, port, tmp, label, lookups)
                     elif label == "ours-lychee":
-                        r = run_cli(links, LYCHEE_LIMITS, port, tmp, label)
+                        r = run_cli(links, LYCHEE_LIMITS, port, tmp, label, lookups)
                     elif label == "lychee":
                         r = run_lychee(links, port, tmp)
                         if r is None:
@@ -402,7 +471,7 @@ def main() -> None:
                             continue
                     else:
                         r = run_in_process(links, port)
-                    ideal = ideal_s(links, limits, latency)
+                    ideal = ideal_s(live, limits, latency)
                     served = r["served"]
                     began = r.get("began")
                     first = f"{served['first_at'] - began:.2f}" if began and served["first_at"] else "-"
