@@ -178,16 +178,16 @@ def _facts(doc: Doc) -> Facts:
         value = data.get(key)
         return value if isinstance(value, str) else None
 
-    position = data.get("position")
+    url, position = text("url"), data.get("position")
     exceptions = data.get("quality_exceptions")
     waives = isinstance(exceptions, dict) and "duplicate" in exceptions
     return Facts(
         doc,
         text("id"),
-        text("url"),
+        url,
         text("section"),
         position if type(position) is int else None,
-        same_as_key=_same_as_key(text("url"), waives=waives),
+        same_as_key=_same_as_key(url, waives=waives),
         parent=text("parent"),
     )
 
