@@ -164,32 +164,36 @@ def server_stats(port: int, reset: bool = False) -> dict:
 
 def urls(n: int, port: int, skew: float, named: bool = False) -> list[str]:
     """n URLs over HOSTS hosts: evenly, or `skew` of them on the first host and the rest spread. named:
-    each host by a name the lookup stand-in answers (LOOKUPS), not by its address."""
+    each host by its name (host_name), which the lookup stand-in answers, not by its address."""
     busy = round(n * skew) if skew else 0
     hosts = [0] * busy + [(i % (HOSTS - 1)) + 1 if skew else i % HOSTS for i in range(n - busy)]
     return [
-        f"http://{f'h{h}.bench.test' if named else address(h)}:{port}/notes/page-{i}"
-        for i, h in enumerate(hosts)
+        f"http://{host_name(h) if named else address(h)}:{port}/notes/page-{i}" for i, h in enumerate(hosts)
     ]
 
 
-# With --lookup-ms the hosts are names, and `roadmap check` (both of its processes) looks them up through
-# this stand-in for the system's resolver, put first on PYTHONPATH as sitecustomize: hN.bench.test is the
-# loopback address of host N after {ms} ms; deadN.bench.test hangs {hang} s, then fails as the system's
-# lookup does when a domain's DNS servers do not answer. lychee looks names up itself, so it is not run.
-LOOKUPS = """\
-import re, socket, time
+def host_name(host: int) -> str:
+    return f"h{host}.bench.test"
 
+
+# With --lookup-ms the hosts are names, and `roadmap check` (both of its processes) looks them up through
+# this stand-in for the system's resolver, put first on PYTHONPATH as sitecustomize: a host's name is its
+# loopback address after {ms} ms; a dead domain's hangs {hang} s, then fails as the system's lookup does
+# when a domain's DNS servers do not answer. lychee looks names up itself, so it is not run.
+LOOKUPS = """\
+import socket, time
+
+ADDRESSES = {addresses!r}
+DEAD = {dead!r}
 _system = socket.getaddrinfo
 
 
 def getaddrinfo(host, port, *args, **kwargs):
     name = host.decode() if isinstance(host, bytes) else str(host)
-    if found := re.fullmatch(r"h(\\d+)\\.bench\\.test", name):
+    if name in ADDRESSES:
         time.sleep({ms} / 1000)
-        n = int(found.group(1))
-        host = f"127.0.{{1 + n // 250}}.{{1 + n % 250}}"
-    elif re.fullmatch(r"dead\\d+\\.bench\\.test", name):
+        host = ADDRESSES[name]
+    elif name in DEAD:
         time.sleep({hang})
         raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
     return _system(host, port, *args, **kwargs)
@@ -413,6 +417,8 @@ def main() -> None:
     parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.dead and args.lookup_ms is None:
+        parser.error("--dead needs --lookup-ms (dead domains are names)")
     HOSTS = args.hosts
     latency = args.latency_ms / 1000
     if args.serve:
@@ -444,16 +450,18 @@ def main() -> None:
     try:
         for n in (int(s) for s in args.sizes.split(",")):
             live = urls(n, port, args.skew, named)
-            links = [
-                f"http://dead{j}.bench.test:{port}/gone" for j in range(args.dead if named else 0)
-            ] + live
+            dead = [f"dead{j}.bench.test" for j in range(args.dead)]
+            links = [f"http://{name}:{port}/gone" for name in dead] + live
             with tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp_name:
                 tmp = Path(tmp_name)
                 lookups = None
                 if named:
                     lookups = tmp / "lookups"
                     lookups.mkdir()
-                    stand_in = LOOKUPS.format(ms=args.lookup_ms, hang=args.dead_hang_s)
+                    addresses = {host_name(h): address(h) for h in range(HOSTS)}
+                    stand_in = LOOKUPS.format(
+                        addresses=addresses, dead=set(dead), ms=args.lookup_ms, hang=args.dead_hang_s
+                    )
                     (lookups / "sitecustomize.py").write_text(stand_in)
                 for label in wanted:
                     limits = defaults if label == "ours-default" else LYCHEE_LIMITS
