@@ -21,6 +21,8 @@ The ideal is the politeness bound of the configuration: for each host, its URLs 
 per_host); the run's ideal is the largest (all hosts run in parallel), or all the URLs x latency /
 concurrency when the global cap allows less (many small hosts). ratio = wall time / ideal.
 With --skew 0.8 one host holds 80% of the URLs and sets the bound; the others must finish in its shadow.
+Every URL answers a 1.4 KB page, or with --page one of bench_judge.py's full-size pages (an article of
+200 KB, ...: the size of real pages), gzip-compressed when the client accepts it, as real servers do.
 
     .venv/bin/python benchmarks/bench_crawl.py                           # 2,000 and 20,000 URLs
     .venv/bin/python benchmarks/bench_crawl.py --sizes 100000 --only ours-lychee,lychee
@@ -28,12 +30,14 @@ With --skew 0.8 one host holds 80% of the URLs and sets the bound; the others mu
     .venv/bin/python benchmarks/bench_crawl.py --sizes 2000 --hosts 250          # many small hosts
     .venv/bin/python benchmarks/bench_crawl.py --sizes 2000 --hosts 250 --only ours-lychee \
         --lookup-ms 50 --dead 40        # hosts by name; 40 dead domains whose lookups hang 15 s first
+    .venv/bin/python benchmarks/bench_crawl.py --sizes 2000 --only ours-lychee,lychee --page article
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gzip
 import json
 import os
 import re
@@ -52,6 +56,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 HOSTS = 20
+PAGE_VARIANTS = 16  # distinct full-size pages served in turn (--page)
 SERVER_LIMIT = 2  # the servers answer 429 beyond this many requests in flight per address
 PAGE = (
     "<!doctype html><html><head><title>Page {n}</title></head>"
@@ -84,8 +89,21 @@ def default_limits() -> Limits:
 # --- the server farm (child process) ----------------------------------------------------------------
 
 
-def serve(port: int, latency: float, ready_fd: int) -> None:
+def pages(kind: str) -> list[bytes]:
+    """The bodies the servers answer with: the small page, or PAGE_VARIANTS copies of one of
+    bench_judge.py's full-size pages (compressed as a real server would when the client accepts it)."""
+    if kind == "small":
+        return []
+    from benchmarks.bench_judge import KINDS
+
+    make, _ = KINDS[kind]
+    return [make(n).encode() for n in range(PAGE_VARIANTS)]
+
+
+def serve(port: int, latency: float, ready_fd: int, page: str = "small") -> None:
     active: Counter[str] = Counter()
+    bodies = pages(page)
+    zipped = [gzip.compress(body, 6) for body in bodies]
     stats = {"requests": 0, "refused": 0, "peak": 0, "first_at": 0.0, "last_at": 0.0}
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -93,8 +111,10 @@ def serve(port: int, latency: float, ready_fd: int) -> None:
         try:
             while line := await reader.readline():
                 method, target, _ = line.decode("latin-1").split(" ", 2)
-                while await reader.readline() not in (b"\r\n", b"\n", b""):
-                    pass
+                accepts_gzip = False
+                while (header := await reader.readline()) not in (b"\r\n", b"\n", b""):
+                    name, _, value = header.partition(b":")
+                    accepts_gzip |= name.strip().lower() == b"accept-encoding" and b"gzip" in value
                 if target in ("/__stats", "/__reset"):
                     if target == "/__reset":
                         stats.update(requests=0, refused=0, peak=0, first_at=0.0, last_at=0.0)
@@ -116,9 +136,13 @@ def serve(port: int, latency: float, ready_fd: int) -> None:
                         extra = ""
                         if "no-such-page" in target:
                             status, body = "404 Not Found", b"<title>404 Not Found</title>"
+                        elif bodies:
+                            variant = stats["requests"] % len(bodies)
+                            status, body = "200 OK", (zipped if accepts_gzip else bodies)[variant]
+                            extra = "Content-Encoding: gzip\r\n" if accepts_gzip else ""
                         else:
                             status, body = "200 OK", PAGE.format(n=target, text=TEXT).encode()
-                    head = f"HTTP/1.1 {status}\r\nContent-Type: text/html\r\n{extra}"
+                    head = f"HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\n{extra}"
                     head += f"Content-Length: {len(body)}\r\n\r\n"
                     writer.write(head.encode() + (b"" if method == "HEAD" else body))
                     await writer.drain()
@@ -139,13 +163,13 @@ def serve(port: int, latency: float, ready_fd: int) -> None:
     asyncio.run(main())
 
 
-def start_server(latency: float) -> tuple[subprocess.Popen, int]:
+def start_server(latency: float, page: str = "small") -> tuple[subprocess.Popen, int]:
     with socket.socket() as probe:
         probe.bind(("127.0.1.1", 0))
         port = probe.getsockname()[1]
     read_fd, write_fd = os.pipe()
     command = [sys.executable, __file__, "--serve", str(port), "--latency-ms", str(latency * 1000)]
-    command += ["--hosts", str(HOSTS)]
+    command += ["--hosts", str(HOSTS), "--page", page]
     process = subprocess.Popen([*command, "--fd", str(write_fd)], pass_fds=(write_fd,))
     os.close(write_fd)
     if os.read(read_fd, 1) != b"1":
@@ -412,6 +436,12 @@ def main() -> None:
     parser.add_argument(
         "--dead-hang-s", type=float, default=15.0, help="how long a dead domain's lookup hangs"
     )
+    parser.add_argument(
+        "--page",
+        default="small",
+        choices=("small", "article", "soft-404", "paywall", "docs"),
+        help="what every URL answers: the small page (1.4 KB) or a full-size one of bench_judge.py",
+    )
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--fd", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
@@ -422,7 +452,7 @@ def main() -> None:
     HOSTS = args.hosts
     latency = args.latency_ms / 1000
     if args.serve:
-        serve(args.serve, latency, args.fd)
+        serve(args.serve, latency, args.fd, args.page)
         return
     if args.in_process:
         in_process_child()
@@ -432,9 +462,10 @@ def main() -> None:
     compile_package()
     wanted = args.only.split(",")
     defaults = default_limits()
-    process, port = start_server(latency)
+    process, port = start_server(latency, args.page)
     print(
         f"{HOSTS} loopback hosts, {args.latency_ms:g} ms per request, 429 beyond {SERVER_LIMIT} in flight"
+        + (f", every page {args.page!r}" if args.page != "small" else "")
         + (f", {args.skew:.0%} of the URLs on one host" if args.skew else "")
         + f"; defaults: concurrency {defaults.concurrency}, per_host {defaults.per_host}, "
         f"host_delay_ms {defaults.gap_ms}"
