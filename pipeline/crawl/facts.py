@@ -47,12 +47,21 @@ class Response:
             return html.looks_like_html(self.body)
         return False
 
-    @cached_property
+    @property
     def page(self) -> tuple[str, html.PageFacts]:
-        """The body's markup, lower-cased, and its parsed facts. Parsed once per response, for whoever asks
-        first and every reader after (fetch.py's meta-refresh check, each classify, the soft-404 probe)."""
-        markup, facts = page_facts(self.body or b"", self.header("content-type"))
-        return markup.lower(), facts
+        """The body's markup, lower-cased, and its parsed facts (each worked out once, on first use)."""
+        return self.markup, self.facts
+
+    @cached_property
+    def facts(self) -> html.PageFacts:
+        """The body's parsed facts. Parsed once per response, for whoever asks first and every reader after
+        (fetch.py's meta-refresh check, each classify, the soft-404 probe)."""
+        return html.parse(html.decode(self.body or b"", self.header("content-type")))
+
+    @cached_property
+    def markup(self) -> str:
+        """The body's markup, lower-cased (what the rules search for widgets and markers)."""
+        return html.decode(self.body or b"", self.header("content-type")).lower()
 
     @cached_property
     def fingerprint(self) -> str | None:
@@ -102,12 +111,6 @@ class Probe:
     text: str | None = None  # visible text of a 2xx HTML answer
     title: str | None = None  # title of that answer
     tokens: tuple[str, ...] = ()  # pieces of the probe's path, which the answer may echo
-
-
-def page_facts(body: bytes, content_type: str) -> tuple[str, html.PageFacts]:
-    """Decoded markup and parsed facts of a body (Response.page keeps them for its own body)."""
-    markup = html.decode(body, content_type)
-    return markup, html.parse(markup)
 
 
 def body_fingerprint(body: bytes | None) -> str | None:

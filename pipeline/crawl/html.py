@@ -89,6 +89,15 @@ def looks_like_html(body: bytes) -> bool:
     return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<title")) or b"<html" in head
 
 
+def may_refresh(body: bytes) -> bool:
+    """Whether a body may hold a <meta http-equiv=refresh>: False only when an ASCII-compatible body has
+    no "refresh" in any case (a 200 KB page is lower-cased and searched in a fifteenth of its parse). A
+    body in UTF-16 or UTF-32 (a byte-order mark, or NUL bytes in its first kilobyte) is always parsed."""
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in body[:1024]:
+        return True
+    return b"refresh" in body.lower()
+
+
 def _clean(text: str | None) -> str:
     """Whitespace runs collapsed to one space, none at the ends. str.split() splits on exactly the
     characters regex's \\s matches (Unicode whitespace), three times faster than re.sub on a long page."""

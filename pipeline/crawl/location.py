@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from pipeline.crawl.facts import Response
-from pipeline.crawl.html import parse_refresh
+from pipeline.crawl.html import may_refresh, parse_refresh
 from pipeline.crawl.redirects import is_redirect_stub
 
 # A <meta http-equiv=refresh> sooner than this is a redirect (what browsers, search engines and
@@ -34,13 +34,15 @@ def refresh_target(current: str, response: Response) -> str | None:
     follow it as they follow the tag), else the page's <meta http-equiv=refresh>."""
     header = response.header("refresh")
     refresh = parse_refresh(header) if header else None
-    facts = response.page[1] if response.body and response.is_html else None
-    if refresh is None and facts is not None:
-        refresh = facts.meta_refresh
+    page = bool(response.body) and response.is_html
+    # The page is parsed only when it may hold the tag (or a header refresh waits): the parse of a long
+    # page is most of what its fetch costs, and the judging that needs it runs in the crawl's process.
+    if refresh is None and page and may_refresh(response.body or b""):
+        refresh = response.facts.meta_refresh
     if refresh is None:
         return None
     delay, location = refresh
-    if delay > META_REFRESH_MAX_S and facts is not None and facts.text_length > 0:
+    if delay > META_REFRESH_MAX_S and page and response.facts.text_length > 0:
         return None  # a page to read first; with nothing to read, the wait changes nothing
 
     try:
@@ -57,5 +59,4 @@ def is_stub(response: Response, target: str) -> bool:
     (redirects.is_redirect_stub)."""
     if not response.body:
         return False
-    _, facts = response.page
-    return is_redirect_stub(facts, response.url, target)
+    return is_redirect_stub(response.facts, response.url, target)

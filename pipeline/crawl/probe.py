@@ -81,7 +81,7 @@ def probe_from(fetched: Fetched) -> Probe:
         return Probe(url=fetched.url, status=None)
     text = title = None
     if 200 <= response.status < 300 and response.body is not None and response.is_html:
-        _, facts = response.page
+        facts = response.facts
         text, title = facts.text, facts.title
     return Probe(
         url=fetched.url,

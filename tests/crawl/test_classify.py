@@ -15,6 +15,7 @@ from pipeline.crawl.cost import for_resource
 from pipeline.crawl.facts import Failure, Fetched, Probe, Response
 from pipeline.crawl.probe import probe_from, wants_probe
 from pipeline.status import Hop, Status
+from tests.crawl.helpers import refresh_page
 
 URL = "https://site.example/notes/chapter-3"
 PROSE = "Eigenvectors are the directions a matrix only stretches. " * 40
@@ -510,22 +511,59 @@ def test_the_first_rule_that_judges_decides() -> None:
 def test_a_page_is_parsed_once_for_its_meta_refresh_and_every_verdict(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """fetch.py reads every 2xx page for a meta refresh; classify (once per use, again with a probe) and
-    the probe read the facts kept on the response, with other pages read in between."""
+    """fetch.py parses a 2xx page for a meta refresh only when "refresh" is in it; classify (once per use,
+    again with a probe) and the probe read the facts kept on the response, with other pages read in
+    between."""
     from pipeline.crawl import html
     from pipeline.crawl.location import refresh_target
 
     parsed: list[str] = []
     real_parse = html.parse
     monkeypatch.setattr(html, "parse", lambda markup: parsed.append(markup) or real_parse(markup))
-    first, others = fetched(), [fetched(url=f"{URL}-{n}", body=page(f"Appendix {n}")) for n in range(40)]
-    assert refresh_target(first.url, first.response) is None
-    for other in others:
-        refresh_target(other.url, other.response)
+    first = fetched()
+    later = [  # a refresh too late to follow, on a page to read: parsed to find it, and not followed
+        fetched(url=f"{URL}-{n}", body=refresh_page("/next", 600, f"<p>Appendix {n}").encode())
+        for n in range(40)
+    ]
+    assert refresh_target(first.url, first.response) is None and not parsed  # no "refresh": not parsed
+    assert [refresh_target(other.url, other.response) for other in later] == [None] * 40
+    assert len(parsed) == 40
     assert classify(first).status is Status.OK
     assert classify(first, Clues(fragment="no-such-id")).status is Status.OK  # no ids: not checkable
     probe_from(first)
+    assert classify(later[0]).status is Status.OK  # its facts, parsed for the refresh, are the verdict's
     assert len(parsed) == 41
+
+
+@pytest.mark.parametrize(
+    ("body", "may"),
+    [
+        (b'<meta http-equiv="refresh" content="0; url=/new">', True),
+        (b"<META HTTP-EQUIV='REFRESH' CONTENT='0;URL=/new'>", True),  # any case
+        (b"<p>Press F5 to Refresh</p>", True),  # the word alone: parsed, and no tag is found
+        (b"<!doctype html><title>Notes</title><p>vectors</p>", False),
+        ('<meta http-equiv="refresh" content="0; url=/new">'.encode("utf-16"), True),  # with its BOM
+        ('<meta http-equiv="refresh" content="0; url=/new">'.encode("utf-16-le"), True),  # NULs: UTF-16
+        ("<p>refresh</p>".encode("utf-32-be"), True),
+    ],
+)
+def test_a_page_may_hold_a_meta_refresh_unless_no_refresh_is_in_it(body: bytes, may: bool) -> None:
+    from pipeline.crawl import html
+
+    assert html.may_refresh(body) is may
+
+
+def test_a_refresh_header_that_waits_still_reads_the_page_for_its_text() -> None:
+    """A Refresh header far in the future on a page with text is a page to read, not a redirect, even
+    when the page itself never says "refresh"; with nothing to read, the wait changes nothing."""
+    from pipeline.crawl.location import refresh_target
+
+    def answer(body: bytes) -> Response:
+        headers = {"content-type": "text/html", "refresh": "600; url=/next"}
+        return Response(URL, 200, MappingProxyType(headers), body)
+
+    assert refresh_target(URL, answer(page("Notes", "<p>vectors and matrices"))) is None
+    assert refresh_target(URL, answer(b"<html><body></body></html>")) == "https://site.example/next"
 
 
 @pytest.mark.parametrize(

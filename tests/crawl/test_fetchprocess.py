@@ -37,7 +37,9 @@ def _served(server: LoopbackServer) -> list[str]:
     server.route("/old", redirect(server.url("/page")))
     server.route("/gone", reply(404, html("Not found", "<p>no such page")))
     server.route("/refresh", reply(200, '<meta http-equiv="refresh" content="0; url=/page"><p>moved'))
-    return [server.url(path) for path in ("/page", "/old", "/gone", "/refresh", "/missing#part")]
+    later = '<meta http-equiv="Refresh" content="600; url=/page"><title>Read first</title><p>a page to read'
+    server.route("/later", reply(200, later))
+    return [server.url(path) for path in ("/page", "/old", "/gone", "/refresh", "/missing#part", "/later")]
 
 
 def _facts(fetched):  # what a verdict is made of: everything but the time it took
@@ -85,9 +87,14 @@ def test_a_fetch_in_the_child_gives_what_one_in_process_gives() -> None:
         expected, got, exchange_s = asyncio.run(asyncio.wait_for(both(), 60))
     assert [_facts(f) for f in got] == [_facts(f) for f in expected]
     assert got[1].hops[0].status == 301 and got[2].response.status == 404
-    assert got[-1].failure is not None and got[-1].failure.network
-    # The page's parsed facts came with it: the parent does not parse the page again.
-    assert "page" in vars(got[0].response) and got[0].response.page[1].title == "Linear algebra notes"
+    assert got[6].failure is not None and got[6].failure.network
+    # A page that cannot hold a meta refresh was not parsed in the child: the parent parses what it judges.
+    assert not {"facts", "markup"} & set(vars(got[0].response))
+    assert got[0].response.facts.title == "Linear algebra notes"
+    # One the child had to parse (a refresh too late to follow) brings its facts, not its markup again.
+    later = got[5].response
+    assert later.url.endswith("/later") and "facts" in vars(later) and "markup" not in vars(later)
+    assert later.facts.title == "Read first" and later.facts.meta_refresh == (600.0, "/page")
     assert exchange_s != NOMINAL_EXCHANGE_S  # the child's own measure of an exchange, for the scheduler
 
 
