@@ -23,10 +23,11 @@ _SCRIPT_REDIRECT = re.compile(
     r"""|\blocation\.(?:replace|assign)\(\s*["'`]([^"'`]+)["'`]"""
 )
 _REFRESH = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:[;,]\s*(?:url\s*=\s*)?['\"]?([^'\"]*)['\"]?)?\s*$", re.I)
-# Elements a client-side app mounts into; with little server-rendered text they mean "rendered by JS".
-_APP_ROOTS = (
-    "#root, #app, #__next, #__nuxt, #___gatsby, #svelte, [data-reactroot], app-root, [ng-app], [ng-version]"
-)
+# Elements a client-side app mounts into; with little server-rendered text they mean "rendered by JS":
+# these ids (looked up in the page's ids, which parse collects anyway, as written: as getElementById and
+# so the app itself reads them), or an element matching _APP_ROOTS.
+_APP_ROOT_IDS = frozenset({"root", "app", "__next", "__nuxt", "___gatsby", "svelte"})
+_APP_ROOTS = "[data-reactroot], app-root, [ng-app], [ng-version]"
 
 
 @dataclass(frozen=True)
@@ -136,8 +137,11 @@ def _is_false(value: object) -> bool:
     return isinstance(value, str) and value.strip().lower() in {"false", "no", "0"}
 
 
-def _not_free(tree: LexborHTMLParser) -> str | None:
-    for script in tree.css('script[type="application/ld+json" i]'):
+def _not_free(tree: LexborHTMLParser, scripts: list) -> str | None:
+    """Where the page declares itself not free to read (schema.org), if it does; scripts: its <script>s."""
+    for script in scripts:
+        if (script.attrs.get("type") or "").lower() != "application/ld+json":
+            continue
         try:
             document = json.loads(script.text(deep=True) or "null")
         except ValueError:
@@ -198,19 +202,17 @@ def parse(markup: str) -> PageFacts:
     title_node = tree.css_first("title")
     title = _clean(title_node.text(deep=True)) if title_node else ""
     headings = tuple(h for h in (_clean(n.text(deep=True)) for n in tree.css("h1")[:5]) if h)
-    anchors: set[str] = set()
-    for node in tree.css("[id], [name]"):
-        attributes = node.attributes  # a new dict at every call: read once
-        for key in ("id", "name"):
-            value = attributes.get(key)
-            if value:
-                anchors.add(value)
-    not_free = _not_free(tree)
+    # Two lean queries, not one building a dict of every attribute of every element: a long page has
+    # thousands of ids. The <script>s are queried once for their count, JSON-LD and inline code.
+    ids = {node.id for node in tree.css("[id]")}
+    anchors = {value for value in (ids | {node.attrs.get("name") for node in tree.css("[name]")}) if value}
+    script_nodes = tree.css("script")
+    not_free = _not_free(tree, script_nodes)
     # A sign-in box in the header, navigation or footer is site chrome, not the page's content.
     password_form = any(not _in_chrome(node) for node in tree.css('input[type="password" i]'))
-    scripts = len(tree.css("script"))
+    scripts = len(script_nodes)
     noscript = " ".join(n.text(deep=True) or "" for n in tree.css("noscript")).lower()
-    has_app_root = bool(tree.css_first(_APP_ROOTS))
+    has_app_root = not _APP_ROOT_IDS.isdisjoint(ids) or bool(tree.css_first(_APP_ROOTS))
     refresh = _meta_refresh(tree)
     canonical = next(
         (
@@ -221,8 +223,11 @@ def parse(markup: str) -> PageFacts:
         None,
     )
     script_redirect = None
-    for node in tree.css("script:not([src])"):
-        if m := _SCRIPT_REDIRECT.search(node.text(deep=True) or ""):
+    for node in script_nodes:
+        if "src" in node.attrs:
+            continue
+        code = node.text(deep=True) or ""
+        if "location" in code and (m := _SCRIPT_REDIRECT.search(code)):  # every match says "location"
             script_redirect = (m.group(1) or m.group(2)).strip()
             break
     tree.strip_tags(["script", "style", "noscript", "template", "svg", "head"])

@@ -536,6 +536,29 @@ def test_a_page_is_parsed_once_for_its_meta_refresh_and_every_verdict(
 
 
 @pytest.mark.parametrize(
+    ("markup", "app"),
+    [
+        *(
+            (f'<!doctype html><div id="{i}"></div>', True)
+            for i in ("root", "app", "__next", "__nuxt", "___gatsby", "svelte")
+        ),
+        *((f"<!doctype html><div {a}></div>", True) for a in ("data-reactroot", "ng-app", "ng-version=17")),
+        ("<!doctype html><app-root></app-root>", True),
+        (
+            '<html><body><div id="Root"></div>',
+            False,
+        ),  # ids as written, as the app's getElementById reads them
+        ('<!doctype html><div id="rooted" name="root"></div><p>a page', False),
+        ("<!doctype html><body><noscript>Please enable JavaScript to continue.</noscript>", True),
+    ],
+)
+def test_a_client_side_app_is_known_by_its_root_or_its_noscript_notice(markup: str, app: bool) -> None:
+    from pipeline.crawl import html
+
+    assert html.parse(markup).app_shell is app
+
+
+@pytest.mark.parametrize(
     ("body", "may"),
     [
         (b'<meta http-equiv="refresh" content="0; url=/new">', True),
