@@ -54,8 +54,13 @@ def command(
 
 
 def summary(result: ValidationResult, root: str, partial: bool) -> str:
-    if result.problems:
-        return f"{plural(len(result.problems), 'problem')} in {plural(result.files_with_problems, 'file')}"
+    files = plural(result.files_with_problems, "file")
+    warnings = len(result.problems) - len(result.errors)
+    if result.errors:
+        of_them = f" ({plural(warnings, 'warning')} among them)" if warnings else ""
+        return f"{plural(len(result.problems), 'problem')} in {files}{of_them}"
+    if warnings:  # nothing fails: say so, or a green CI run reads as a contradiction
+        return f"{plural(warnings, 'warning')} in {files}, no errors: valid"
     if result.catalogue is not None:
         catalogue = result.catalogue
         resources = plural(len(catalogue.resources), "resource")

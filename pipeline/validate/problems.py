@@ -32,8 +32,10 @@ class Problem:
         return f"{self.file}:{self.line}:{self.column or 1}"
 
     def format_text(self) -> str:
-        """`file:line:col: message — hint`, the line an editor or terminal can jump to."""
-        text = f"{self.location}: {self.message}"
+        """`file:line:col: message — hint`, the line an editor or terminal can jump to; a warning (the
+        list's config made its rule one: it fails nothing) says so, `file:line:col: warning: ...`."""
+        level = "" if self.severity == "error" else f"{self.severity}: "
+        text = f"{self.location}: {level}{self.message}"
         return f"{text} — {self.hint}" if self.hint else text
 
     def to_json(self) -> dict[str, Any]:

@@ -5,6 +5,7 @@ validates; the export gives the list back (same links, same order, same headings
 from __future__ import annotations
 
 import textwrap
+import re
 from pathlib import Path
 
 import pytest
@@ -217,9 +218,26 @@ def test_click_trackers_of_an_imported_list_are_warnings(tmp_path: Path, cli) ->
     code, out, _ = cli("validate", "--catalogue", str(catalogue), "--format", "json")
     problems = [(p["rule"], p["severity"]) for p in __import__("json").loads(out)["problems"]]
     assert (code, problems) == (0, [("tracking-parameter", "warning")])
+    # In text, a warning says so, and so does the summary: nothing fails.
+    code, out, _ = cli("validate", "--catalogue", str(catalogue))
+    line, summary = out.splitlines()
+    assert code == 0 and re.match(r".*/x\.yaml:\d+:\d+: warning: the URL carries the click-tracking", line)
+    assert summary == "1 warning in 1 file, no errors: valid"
+    # Beside an error, the warning is counted among the problems.
+    broken = catalogue / "resources" / "broken.yaml"
+    text = (catalogue / "resources" / "x.yaml").read_text()
+    broken.write_text(
+        text.replace("id: x", "id: Broken Id").replace("https://x.org/?utm_source=list", "https://y.org/")
+    )
+    code, out, _ = cli("validate", "--catalogue", str(catalogue))
+    assert code == 1 and re.fullmatch(
+        r"\d+ problems in 2 files \(1 warning among them\)", out.splitlines()[-1]
+    )
+    broken.unlink()
     config = catalogue / "config.yaml"
     config.write_text(config.read_text().replace("tracking-parameter: warning", "tracking-parameter: error"))
-    assert cli("validate", "--catalogue", str(catalogue))[0] == 1
+    code, out, _ = cli("validate", "--catalogue", str(catalogue))
+    assert code == 1 and ": warning:" not in out and out.splitlines()[-1] == "1 problem in 1 file"
 
 
 @pytest.mark.parametrize(
