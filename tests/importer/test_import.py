@@ -4,8 +4,8 @@ validates; the export gives the list back (same links, same order, same headings
 
 from __future__ import annotations
 
-import textwrap
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
