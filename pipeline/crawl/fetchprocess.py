@@ -2,7 +2,7 @@
 the process; pipeline.crawl.remote is what runs in it and the fetcher that talks to it.
 
 A run is CPU-bound in Python well before the network is its limit (2.5 ms of CPU a page on a slow core:
-connections, bodies, redirects, the meta-refresh parse), and the judging, the validation and the store's
+connections, bodies, redirects, the meta-refresh check), and the judging, the validation and the store's
 writes share that one core. On a machine with two cores or more, a run of many resources moves its
 fetching to a child process, which runs the real Fetcher (pipeline.crawl.fetch) with the run's config:
 
