@@ -334,19 +334,24 @@ def test_a_killed_run_leaves_no_fetch_process_behind(tmp_path: Path, monkeypatch
     shutil.copytree(REPO / "catalogue", target)
     _fetch_process_from(target, 1)
     with LoopbackServer(ips=("127.0.0.2",)) as server:
-        server.route("/slow", slow(30, reply(200, html("Late", "<p>late"))))
-        for path in (target / "resources").glob("*.yaml"):
-            path.write_text(re.sub(r"(?m)^url: .*$", f"url: {server.url('/slow')}", path.read_text()))
+        # A URL of its own for each resource: the same one for all is a duplicate, an invalid catalogue
+        # whose run ends as soon as validation meets the second (a race with the first request).
+        paths = [f"/slow/{path.stem}" for path in sorted((target / "resources").glob("*.yaml"))]
+        for path in paths:
+            file = target / "resources" / f"{path.rsplit('/', 1)[1]}.yaml"
+            url = server.route(path, slow(30, reply(200, html("Late", "<p>late"))))
+            file.write_text(re.sub(r"(?m)^url: .*$", f"url: {url}", file.read_text()))
         command = [sys.executable, "-m", "pipeline", "check", "--catalogue", str(target)]
         command += ["--database", f"sqlite:///{tmp_path}/r.db", "--allow-private-addresses"]
-        run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             for _ in range(600):  # the run's first request reached the server: its child is at work
-                if server.hits("/slow") or run.poll() is not None:
+                if any(server.hits(path) for path in paths) or run.poll() is not None:
                     break
                 time.sleep(0.05)
             children = _children(run.pid)
-            assert server.hits("/slow") and len(children) == 1, children
+            assert run.poll() is None, run.communicate(timeout=10)[1]
+            assert any(server.hits(path) for path in paths) and len(children) == 1, children
             run.kill()
             run.wait(10)
             for _ in range(200):  # its stdin closed with the parent: it ends by itself
@@ -357,3 +362,4 @@ def test_a_killed_run_leaves_no_fetch_process_behind(tmp_path: Path, monkeypatch
         finally:
             run.kill()
             run.wait(10)
+            run.stderr.close()  # type: ignore[union-attr]
