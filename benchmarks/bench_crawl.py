@@ -55,6 +55,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.bench_judge import KINDS  # noqa: E402  (the pages --page serves)
+
 HOSTS = 20
 PAGE_VARIANTS = 16  # distinct full-size pages served in turn (--page)
 SERVER_LIMIT = 2  # the servers answer 429 beyond this many requests in flight per address
@@ -94,8 +96,6 @@ def pages(kind: str) -> list[bytes]:
     bench_judge.py's full-size pages (compressed as a real server would when the client accepts it)."""
     if kind == "small":
         return []
-    from benchmarks.bench_judge import KINDS
-
     make, _ = KINDS[kind]
     return [make(n).encode() for n in range(PAGE_VARIANTS)]
 
@@ -439,7 +439,7 @@ def main() -> None:
     parser.add_argument(
         "--page",
         default="small",
-        choices=("small", "article", "soft-404", "paywall", "docs"),
+        choices=tuple(KINDS),
         help="what every URL answers: the small page (1.4 KB) or a full-size one of bench_judge.py",
     )
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)

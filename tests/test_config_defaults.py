@@ -8,14 +8,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import fields
-from pathlib import Path
 
 import pytest
 import yaml
 
 from pipeline.config import CheckConfig, Config, RecheckConfig, ScheduleConfig
+from tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 SECTIONS = {"check": CheckConfig, "recheck": RecheckConfig, "schedule": ScheduleConfig}
 
 

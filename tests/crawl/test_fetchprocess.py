@@ -336,9 +336,9 @@ def test_a_killed_run_leaves_no_fetch_process_behind(tmp_path: Path, monkeypatch
     with LoopbackServer(ips=("127.0.0.2",)) as server:
         # A URL of its own for each resource: the same one for all is a duplicate, an invalid catalogue
         # whose run ends as soon as validation meets the second (a race with the first request).
-        paths = [f"/slow/{path.stem}" for path in sorted((target / "resources").glob("*.yaml"))]
-        for path in paths:
-            file = target / "resources" / f"{path.rsplit('/', 1)[1]}.yaml"
+        files = sorted((target / "resources").glob("*.yaml"))
+        paths = [f"/slow/{file.stem}" for file in files]
+        for file, path in zip(files, paths, strict=True):
             url = server.route(path, slow(30, reply(200, html("Late", "<p>late"))))
             file.write_text(re.sub(r"(?m)^url: .*$", f"url: {url}", file.read_text()))
         command = [sys.executable, "-m", "pipeline", "check", "--catalogue", str(target)]
