@@ -174,7 +174,13 @@ class RemoteFetcher:
 
 
 async def _serve(stdin: int, stdout: int) -> None:
-    from pipeline.crawl.fetch import Fetcher  # before the parent's first message: its imports overlap ours
+    # Before the parent's first message, to overlap the parent's own start: the fetcher's imports, its
+    # wire's (aiohttp, imported by Fetcher.__aenter__) and the TLS context, 0.2 s after that message
+    # otherwise, on the path to the run's first request.
+    from pipeline.crawl.fetch import Fetcher, default_tls
+    from pipeline.crawl.wire import Wire  # noqa: F401
+
+    tls = default_tls()
 
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
@@ -185,7 +191,7 @@ async def _serve(stdin: int, stdout: int) -> None:
         return
     _, config, allow_private = begin
     tasks: dict[int, asyncio.Task[Fetched]] = {}
-    async with Fetcher(config, allow_private=allow_private) as fetcher:
+    async with Fetcher(config, tls=tls, allow_private=allow_private) as fetcher:
 
         def answer(key: int, task: asyncio.Task[Fetched]) -> None:
             if tasks.pop(key, None) is None or task.cancelled() or writer.is_closing():
