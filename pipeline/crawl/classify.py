@@ -104,9 +104,7 @@ class _Case:
     def page(self) -> tuple[str, html.PageFacts] | None:
         """Lower-cased markup and facts of an HTML body with something in it; None otherwise."""
         response = self.fetched.response
-        if response is None or not response.body or not response.body.strip() or not response.is_html:
-            return None
-        return response.page
+        return response.page if response is not None and response.has_page else None
 
     def verdict(self, status: Status, *evidence: Evidence, **extra: object) -> Outcome:
         return _outcome(self.fetched, status, *evidence, **extra)

@@ -48,6 +48,11 @@ class Response:
         return False
 
     @property
+    def has_page(self) -> bool:
+        """An HTML body with something in it: a page for the rules to read (facts, markup)."""
+        return bool(self.body and self.body.strip()) and self.is_html
+
+    @property
     def page(self) -> tuple[str, html.PageFacts]:
         """The body's markup, lower-cased, and its parsed facts (each worked out once, on first use)."""
         return self.markup, self.facts
@@ -55,8 +60,13 @@ class Response:
     @cached_property
     def facts(self) -> html.PageFacts:
         """The body's parsed facts. Parsed once per response, for whoever asks first and every reader after
-        (fetch.py's meta-refresh check, each classify, the soft-404 probe)."""
-        return html.parse(html.decode(self.body or b"", self.header("content-type")))
+        (fetch.py's meta-refresh check, each classify, the soft-404 probe), unless a page reader of the
+        fetch process worked them out already (pipeline.crawl.readers, remember_facts)."""
+        return html.read(self.body or b"", self.header("content-type"))
+
+    def remember_facts(self, facts: html.PageFacts) -> None:
+        """The facts html.read gave for this body elsewhere (a page reader): the cache of `facts`."""
+        self.__dict__["facts"] = facts
 
     @cached_property
     def markup(self) -> str:

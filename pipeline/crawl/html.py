@@ -197,6 +197,11 @@ def _meta_refresh(tree: LexborHTMLParser) -> tuple[float, str] | None:
     return None
 
 
+def read(body: bytes, content_type: str | None) -> PageFacts:
+    """The facts of a page's body, as a browser decodes it (Response.facts; a page reader's answer)."""
+    return parse(decode(body, content_type))
+
+
 def parse(markup: str) -> PageFacts:
     tree = LexborHTMLParser(markup)
     title_node = tree.css_first("title")

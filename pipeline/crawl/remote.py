@@ -5,55 +5,27 @@ Every request of the run goes through that one child Fetcher, so every politenes
 the per-host limit and gap, a host's slow-down after a 429) holds exactly as in one process. The parent
 plans and paces hosts, judges and records; the child answers each `fetch` with the same `Fetched` value.
 
-Frames on the child's stdin and stdout: a 4-byte length, then a pickle (both ends are this package, on
-pipes no one else holds). The child (`python -P -m pipeline.crawl.remote`) ignores SIGINT and SIGTERM
-(the parent stops the run and closes it) and ends when its stdin closes, the parent's end or death.
+Frames (pipeline.crawl.frames) on the child's stdin and stdout. The child (`python -P -m
+pipeline.crawl.remote`) ignores SIGINT and SIGTERM (the parent stops the run and closes it) and ends when
+its stdin closes, the parent's end or death.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import copyreg
 import itertools
 import os
-import pickle
 import signal
-import struct
 import sys
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from pipeline.crawl.frames import closing, connect, frame, read
 from pipeline.errors import FetchProcessError
 
 if TYPE_CHECKING:
     from pipeline.config import Config
     from pipeline.crawl.facts import Fetched
     from pipeline.crawl.fetchprocess import FetchProcess
-
-
-def _read_only(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
-    return MappingProxyType(mapping)
-
-
-# Headers and config maps are read-only views; they travel as the mapping they show.
-copyreg.pickle(MappingProxyType, lambda view: (_read_only, (dict(view),)))
-
-_LENGTH = struct.Struct(">I")
-
-
-def _frame(message: object) -> bytes:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    return _LENGTH.pack(len(data)) + data
-
-
-async def _read(reader: asyncio.StreamReader) -> Any:
-    """The next message, or None at the end of the stream."""
-    try:
-        head = await reader.readexactly(_LENGTH.size)
-        return pickle.loads(await reader.readexactly(_LENGTH.unpack(head)[0]))
-    except asyncio.IncompleteReadError:
-        return None
 
 
 class RemoteFetcher:
@@ -90,17 +62,9 @@ class RemoteFetcher:
         return None  # the child lives on for the run's next use; aclose() ends it
 
     async def _connect(self) -> None:
-        loop = asyncio.get_running_loop()
-        popen = self.process.popen
-        assert popen.stdin is not None and popen.stdout is not None
-        reader = asyncio.StreamReader()
-        self._pipes = [
-            (await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), popen.stdout))[0]
-        ]
-        self._writer, _ = await loop.connect_write_pipe(asyncio.Protocol, popen.stdin)
-        self._pipes.append(self._writer)
-        self._writer.write(_frame(("begin", self.config, self.allow_private)))
-        ready = await _read(reader)
+        reader, self._writer, self._pipes = await connect(self.process.popen)
+        self._writer.write(frame(("begin", self.config, self.allow_private)))
+        ready = await read(reader)
         if not (isinstance(ready, tuple) and ready[0] == "ready"):
             raise FetchProcessError(
                 f"the run's fetch process did not start ({await self._exit_status()}); "
@@ -111,7 +75,7 @@ class RemoteFetcher:
 
     async def _answers(self, reader: asyncio.StreamReader) -> None:
         try:
-            while (message := await _read(reader)) is not None:
+            while (message := await read(reader)) is not None:
                 kind, key, value, self.exchange_s = message
                 future = self._waiting.pop(key, None)
                 if future is None or future.done():
@@ -152,22 +116,17 @@ class RemoteFetcher:
         assert self._writer is not None, "use inside `async with fetcher`"
         key = next(self._ids)
         future = self._waiting[key] = asyncio.get_running_loop().create_future()
-        self._writer.write(_frame(("fetch", key, url, anchors)))
+        self._writer.write(frame(("fetch", key, url, anchors)))
         try:
             return await future
         except asyncio.CancelledError:
             if self._waiting.pop(key, None) is not None and not self._writer.is_closing():
-                self._writer.write(_frame(("cancel", key, None, None)))
+                self._writer.write(frame(("cancel", key, None, None)))
             raise
 
     async def aclose(self) -> None:
         """Close the pipes: the child ends (FetchProcess.close waits for it)."""
-        for pipe in self._pipes:
-            pipe.close()
-        if self._reading is not None:
-            self._reading.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reading
+        await closing(self._pipes, self._reading)
 
 
 # --- the child ------------------------------------------------------------------------------------------
@@ -178,6 +137,7 @@ async def _serve(stdin: int, stdout: int) -> None:
     # wire's (aiohttp, imported by Fetcher.__aenter__) and the TLS context, 0.2 s after that message
     # otherwise, on the path to the run's first request.
     from pipeline.crawl.fetch import Fetcher, default_tls
+    from pipeline.crawl.readers import PageReaders, reader_count
     from pipeline.crawl.wire import Wire  # noqa: F401
 
     tls = default_tls()
@@ -186,30 +146,38 @@ async def _serve(stdin: int, stdout: int) -> None:
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(stdin, "rb"))
     writer, _ = await loop.connect_write_pipe(asyncio.Protocol, os.fdopen(stdout, "wb"))
-    begin = await _read(reader)
+    begin = await read(reader)
     if begin is None:
         return
     _, config, allow_private = begin
     tasks: dict[int, asyncio.Task[Fetched]] = {}
+    readers = PageReaders(reader_count())
     async with Fetcher(config, tls=tls, allow_private=allow_private) as fetcher:
+
+        async def fetch(url: str, anchors: bool) -> Fetched:
+            fetched = await fetcher.fetch(url, anchors=anchors)
+            await readers.read(fetched.response)  # a long page goes to the parent with its facts
+            return fetched
 
         def answer(key: int, task: asyncio.Task[Fetched]) -> None:
             if tasks.pop(key, None) is None or task.cancelled() or writer.is_closing():
                 return
             error = task.exception()
             message = ("done", key, task.result(), fetcher.exchange_s) if error is None else None
-            writer.write(_frame(message or ("error", key, repr(error), fetcher.exchange_s)))
+            writer.write(frame(message or ("error", key, repr(error), fetcher.exchange_s)))
 
-        writer.write(_frame(("ready", fetcher.workers_allowed)))
-        while (message := await _read(reader)) is not None:
+        writer.write(frame(("ready", fetcher.workers_allowed)))
+        while (message := await read(reader)) is not None:
             kind, key, url, anchors = message
             if kind == "fetch":
-                task = tasks[key] = asyncio.create_task(fetcher.fetch(url, anchors=anchors))
+                task = tasks[key] = asyncio.create_task(fetch(url, anchors))
                 task.add_done_callback(lambda done, key=key: answer(key, done))
             elif (task := tasks.pop(key, None)) is not None:
                 task.cancel()
         # The parent is done (or gone): nothing is owed to anyone. Ending now, not after closing each
-        # connection and tearing the interpreter down, keeps the parent's wait for it short.
+        # connection and tearing the interpreter down, keeps the parent's wait for it short; the page
+        # readers first, so that none outlives the run.
+        await readers.aclose()
         os._exit(0)
 
 

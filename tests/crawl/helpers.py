@@ -326,3 +326,21 @@ def check_in_store(tmp_path: Path, resources: list[Resource]) -> CheckReport:
         return asyncio.run(check_catalogue(engine, cat, CheckRequest(allow_private_addresses=True)))
     finally:
         engine.dispose()
+
+
+def children(pid: int) -> list[int]:
+    """The processes pid started that are still its children (Linux's /proc; none elsewhere)."""
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(child) for child in text.split()]
+
+
+def alive(pid: int) -> bool:
+    """Whether a process runs (a zombie, ended and not yet reaped, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

@@ -22,13 +22,16 @@ from pipeline.crawl import fetchprocess
 from pipeline.crawl.facts import Fetched
 from pipeline.crawl.fetch import NOMINAL_EXCHANGE_S, Fetcher
 from pipeline.crawl.fetchprocess import FetchProcess
+from pipeline.crawl.html import read as html_read
+from pipeline.crawl.readers import READ_AWAY_BYTES, reader_count
 from pipeline.crawl.remote import RemoteFetcher
 from pipeline.errors import FetchProcessError
 from tests.cli import roadmap
 from tests.conftest import REPO
-from tests.crawl.helpers import html
+from tests.crawl.helpers import alive, children, html
 from tests.crawl.server import LoopbackServer, redirect, reply, slow
 
+URL = re.compile(r"(?m)^url: .*$")
 CONFIG = Config(check=CheckConfig(host_delay_ms=0, retries=0, connect_timeout_s=2, read_timeout_s=5))
 
 
@@ -96,6 +99,30 @@ def test_a_fetch_in_the_child_gives_what_one_in_process_gives() -> None:
     assert later.url.endswith("/later") and "facts" in vars(later) and "markup" not in vars(later)
     assert later.facts.title == "Read first" and later.facts.meta_refresh == (600.0, "/page")
     assert exchange_s != NOMINAL_EXCHANGE_S  # the child's own measure of an exchange, for the scheduler
+
+
+def test_a_long_page_comes_from_the_child_with_its_facts_worked_out_by_a_reader() -> None:
+    long = html("Notes at length", '<p id="svd">' + "Singular values and what they measure. " * 1200)
+    assert len(long) > READ_AWAY_BYTES
+    with LoopbackServer(ips=("127.0.0.2",)) as server:
+        server.route("/long", reply(200, long))
+        server.route("/short", reply(200, html("Short notes", "<p>vectors")))
+
+        async def run() -> list[Fetched]:
+            async with child_fetcher() as remote, remote:
+                fetched = [await remote.fetch(server.url(path)) for path in ("/long", "/short")]
+                readers = children(remote.process.popen.pid)
+                assert len(readers) == reader_count(), readers  # started with the first long page
+            # The child waited for its readers before it ended: none of them outlives it.
+            assert remote.process.popen.returncode == 0 and not any(alive(pid) for pid in readers)
+            return fetched
+
+        long_page, short_page = (fetched.response for fetched in asyncio.run(asyncio.wait_for(run(), 60)))
+    assert long_page is not None and short_page is not None
+    assert "facts" in vars(long_page) and "markup" not in vars(long_page)  # not parsed here
+    assert long_page.facts == html_read(long_page.body or b"", long_page.header("content-type"))
+    assert long_page.facts.title == "Notes at length" and "svd" in long_page.facts.anchors
+    assert "facts" not in vars(short_page)  # cheaper to parse here than to send away and back
 
 
 def test_a_cancelled_fetch_is_dropped_and_the_child_goes_on() -> None:
@@ -311,54 +338,46 @@ def test_roadmap_nightly_checks_through_the_child_too(
     assert len(result["failing"]) == 1  # the 404: failing now, broken after a second run
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return []
-    return [int(child) for child in text.split()]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the process tree from /proc")
-def test_a_killed_run_leaves_no_fetch_process_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_killed_run_leaves_no_fetch_process_or_page_reader_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("ROADMAP_DATABASE_URL", raising=False)
     target = tmp_path / "catalogue"
     shutil.copytree(REPO / "catalogue", target)
     _fetch_process_from(target, 1)
-    with LoopbackServer(ips=("127.0.0.2",)) as server:
+    with LoopbackServer(ips=("127.0.0.2", "127.0.0.3")) as server:
         # A URL of its own for each resource: the same one for all is a duplicate, an invalid catalogue
-        # whose run ends as soon as validation meets the second (a race with the first request).
-        files = sorted((target / "resources").glob("*.yaml"))
+        # whose run ends as soon as validation meets the second (a race with the first request). The
+        # first is a long page on a host of its own, answered at once: a page reader starts for it.
+        files = sorted(file for file in (target / "resources").glob("*.yaml") if URL.search(file.read_text()))
+        long = html("Long", "<p>vectors and the spaces they span " * 1500)
         paths = [f"/slow/{file.stem}" for file in files]
-        for file, path in zip(files, paths, strict=True):
-            url = server.route(path, slow(30, reply(200, html("Late", "<p>late"))))
-            file.write_text(re.sub(r"(?m)^url: .*$", f"url: {url}", file.read_text()))
+        urls = [server.route("/long", reply(200, long), ip="127.0.0.3")]
+        urls += [server.route(path, slow(30, reply(200, html("Late", "<p>late")))) for path in paths[1:]]
+        for file, url in zip(files, urls, strict=True):
+            file.write_text(URL.sub(f"url: {url}", file.read_text()))
         command = [sys.executable, "-m", "pipeline", "check", "--catalogue", str(target)]
         command += ["--database", f"sqlite:///{tmp_path}/r.db", "--allow-private-addresses"]
         run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
-            for _ in range(600):  # the run's first request reached the server: its child is at work
-                if any(server.hits(path) for path in paths) or run.poll() is not None:
+            started: list[int] = []  # the fetch process, then its page readers
+            for _ in range(600):  # the long page was read and the slow ones asked: every process at work
+                started = children(run.pid)
+                started += [reader for child in started for reader in children(child)]
+                asked = any(server.hits(path) for path in paths[1:])
+                if (len(started) > 1 and asked) or run.poll() is not None:
                     break
                 time.sleep(0.05)
-            children = _children(run.pid)
             assert run.poll() is None, run.communicate(timeout=10)[1]
-            assert any(server.hits(path) for path in paths) and len(children) == 1, children
+            assert len(started) == 1 + reader_count(), started
             run.kill()
             run.wait(10)
-            for _ in range(200):  # its stdin closed with the parent: it ends by itself
-                if not _alive(children[0]):
+            for _ in range(200):  # the fetch process's stdin closed with the run: it ends, its readers too
+                if not any(alive(pid) for pid in started):
                     break
                 time.sleep(0.05)
-            assert not _alive(children[0])
+            assert not any(alive(pid) for pid in started)
         finally:
             run.kill()
             run.wait(10)

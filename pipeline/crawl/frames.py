@@ -1,0 +1,75 @@
+"""The frames on the pipes between a run's processes (pipeline.crawl.remote: the run and its fetch
+process; pipeline.crawl.readers: the fetch process and its page readers): a 4-byte length, then a pickle.
+Both ends are this package, on pipes no one else holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copyreg
+import pickle
+import struct
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+if TYPE_CHECKING:
+    import subprocess
+
+
+def _read_only(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    return MappingProxyType(mapping)
+
+
+# Headers and config maps are read-only views; they travel as the mapping they show.
+copyreg.pickle(MappingProxyType, lambda view: (_read_only, (dict(view),)))
+
+_LENGTH = struct.Struct(">I")
+
+
+def frame(message: object) -> bytes:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return _LENGTH.pack(len(data)) + data
+
+
+async def read(reader: asyncio.StreamReader) -> Any:
+    """The next message, or None at the end of the stream."""
+    try:
+        head = await reader.readexactly(_LENGTH.size)
+        return pickle.loads(await reader.readexactly(_LENGTH.unpack(head)[0]))
+    except asyncio.IncompleteReadError:
+        return None
+
+
+def read_from(stream: BinaryIO) -> Any:
+    """The next message of a blocking stream, or None at its end."""
+    head = stream.read(_LENGTH.size)
+    if len(head) < _LENGTH.size:
+        return None
+    size = _LENGTH.unpack(head)[0]
+    data = stream.read(size)
+    return pickle.loads(data) if len(data) == size else None
+
+
+async def connect(
+    popen: subprocess.Popen[bytes],
+) -> tuple[asyncio.StreamReader, asyncio.WriteTransport, list[asyncio.BaseTransport]]:
+    """A child's stdout as a stream to read frames from and its stdin as a transport to write them to, on
+    the running loop; and both transports, for closing()."""
+    assert popen.stdin is not None and popen.stdout is not None
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    protocol = asyncio.StreamReaderProtocol(reader)
+    incoming, _ = await loop.connect_read_pipe(lambda: protocol, popen.stdout)
+    writer, _ = await loop.connect_write_pipe(asyncio.Protocol, popen.stdin)
+    return reader, writer, [incoming, writer]
+
+
+async def closing(pipes: list[asyncio.BaseTransport], reading: asyncio.Task[None] | None) -> None:
+    """Close a child's pipes (it ends as its stdin closes) and stop the task that read its answers."""
+    for pipe in pipes:
+        pipe.close()
+    if reading is not None:
+        reading.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reading
