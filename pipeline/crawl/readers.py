@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 
 READ_AWAY_BYTES = 32 * 1024  # a page's body from this size on is read by a reader
 MAX_READERS = 4
+# Pages sent to a reader and not answered yet: one it reads, and the next waiting in the pipe so that it
+# never waits for the fetch process. The rest wait as pages, not as bytes piled up in a pipe's buffer:
+# unbounded, that buffer grew to hundreds of MB and was copied again with every page added.
+PAGES_PER_READER = 2
 CLOSE_WAIT_S = 2.0  # a reader still running this long after its stdin closed is killed
 
 
@@ -84,6 +88,7 @@ class PageReaders:
         self.count = count
         self._readers: list[_Reader] = []
         self._starting: asyncio.Task[None] | None = None
+        self._room = asyncio.Semaphore(count * PAGES_PER_READER)
         self._ids = itertools.count()
 
     async def read(self, response: Response | None) -> None:
@@ -96,14 +101,16 @@ class PageReaders:
             or not response.has_page
         ):
             return
-        reader = await self._least_busy()
-        if reader is None:
-            return
-        key = next(self._ids)
-        future = reader.waiting[key] = asyncio.get_running_loop().create_future()
-        assert reader.writer is not None
-        reader.writer.write(frame((key, response.body, response.header("content-type"))))
-        if (facts := await future) is not None:
+        async with self._room:
+            reader = await self._least_busy()
+            if reader is None:
+                return
+            key = next(self._ids)
+            future = reader.waiting[key] = asyncio.get_running_loop().create_future()
+            assert reader.writer is not None
+            reader.writer.write(frame((key, response.body, response.header("content-type"))))
+            facts = await future
+        if facts is not None:
             response.remember_facts(facts)
 
     async def _least_busy(self) -> _Reader | None:

@@ -19,7 +19,7 @@ import pytest
 from pipeline.crawl import html as html_module
 from pipeline.crawl.facts import Response
 from pipeline.crawl.frames import frame, read_from
-from pipeline.crawl.readers import READ_AWAY_BYTES, PageReaders, serve
+from pipeline.crawl.readers import PAGES_PER_READER, READ_AWAY_BYTES, PageReaders, serve
 from tests.conftest import REPO
 from tests.crawl.helpers import alive, html
 
@@ -82,6 +82,30 @@ def test_what_is_not_a_long_unread_page_starts_no_reader() -> None:
     readers = _run(run())
     assert readers._starting is None and not readers._readers
     assert not {"facts", "markup"} & (set(vars(short)) | set(vars(not_html)) | set(vars(blank)))
+
+
+def test_pages_wait_for_a_reader_as_pages_not_as_bytes_in_its_pipe() -> None:
+    first, *more = (_response(LONG.replace("A long page", f"Page {n}")) for n in range(7))
+
+    async def run() -> int:
+        readers = PageReaders(1)
+        try:
+            await readers.read(first)
+            (reader,) = readers._readers
+            os.kill(reader.popen.pid, signal.SIGSTOP)  # busy: it answers nothing for now
+            reading = [asyncio.create_task(readers.read(page)) for page in more]
+            for _ in range(50):  # every task has had its turns: those without room wait for it
+                await asyncio.sleep(0)
+            sent = len(reader.waiting)
+            os.kill(reader.popen.pid, signal.SIGCONT)
+            await asyncio.gather(*reading)
+            return sent
+        finally:
+            await readers.aclose()
+
+    assert _run(run()) == PAGES_PER_READER  # one to read, one waiting in the pipe; the rest held here
+    assert [page.facts.title for page in more] == [f"Page {n}" for n in range(1, 7)]
+    assert all("facts" in vars(page) for page in more)  # all read by the reader once it went on
 
 
 def test_a_reader_that_dies_leaves_its_pages_to_the_run() -> None:
