@@ -73,10 +73,11 @@ def _stray(run: Run, rel: str, is_dir: bool = False) -> None:
         )
 
 
-def _discover(run: Run, report_missing: bool) -> list[tuple[str, Path, bool]]:
-    """Every file of the catalogue as (rel, path, is_catalogue_file); reports missing/stray ones."""
+def _discover(run: Run, report_missing: bool) -> list[tuple[str, Path | str, bool]]:
+    """Every file of the catalogue as (rel, path, is_catalogue_file); reports missing/stray ones. A resource
+    file's path is a string (Doc.path makes it a Path when it is read)."""
     root = run.root
-    found: list[tuple[str, Path, bool]] = []
+    found: list[tuple[str, Path | str, bool]] = []
     for name in TOP_FILES:
         path = root / name
         if path.is_file():
@@ -97,16 +98,17 @@ def _discover(run: Run, report_missing: bool) -> list[tuple[str, Path, bool]]:
             )
         return found
     with os.scandir(resources) as entries:
-        names = sorted((e.name, e.is_dir()) for e in entries)
-    for name, is_dir in names:
+        is_dir = {e.name: e.is_dir() for e in entries}
+    folder = os.path.join(resources, "")
+    for name in sorted(is_dir):
         if name.startswith("."):
             continue  # .gitkeep, editor swap files
         rel = f"{RESOURCES_DIR}/{name}"
-        ok = not is_dir and name.endswith(".yaml")
+        ok = not is_dir[name] and name.endswith(".yaml")
         if not ok and report_missing:
-            _stray(run, rel, is_dir)
+            _stray(run, rel, is_dir[name])
         if ok:
-            found.append((rel, resources / name, True))
+            found.append((rel, folder + name, True))
     return found
 
 
