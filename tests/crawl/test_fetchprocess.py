@@ -366,7 +366,7 @@ def test_a_killed_run_leaves_no_fetch_process_or_page_reader_behind(
                 started = children(run.pid)
                 started += [reader for child in started for reader in children(child)]
                 asked = any(server.hits(path) for path in paths[1:])
-                if (len(started) > 1 and asked) or run.poll() is not None:
+                if (len(started) == 1 + reader_count() and asked) or run.poll() is not None:
                     break
                 time.sleep(0.05)
             assert run.poll() is None, run.communicate(timeout=10)[1]
