@@ -133,8 +133,15 @@ class PageReaders:
                 break
             widen(popen.stdin, popen.stdout)
             reader = _Reader(popen)
+            try:
+                await reader.connect()
+            except Exception:  # its pipes would not join the loop: no use, and no page waits on it
+                popen.kill()
+                popen.wait()
+                for pipe in (popen.stdin, popen.stdout):
+                    pipe.close()  # type: ignore[union-attr]
+                break
             self._readers.append(reader)
-            await reader.connect()
 
     async def aclose(self) -> None:
         """End the readers: their stdin closes, they end; one still running after CLOSE_WAIT_S is killed."""

@@ -17,6 +17,7 @@ from types import MappingProxyType
 import pytest
 
 from pipeline.crawl import html as html_module
+from pipeline.crawl import readers as readers_module
 from pipeline.crawl.facts import Response
 from pipeline.crawl.frames import frame, read_from
 from pipeline.crawl.readers import PAGES_PER_READER, READ_AWAY_BYTES, PageReaders, serve
@@ -132,6 +133,23 @@ def test_a_reader_that_dies_leaves_its_pages_to_the_run() -> None:
     assert "facts" in vars(first)
     assert "facts" not in vars(waiting) and "facts" not in vars(later)
     assert (waiting.facts.title, later.facts.title) == ("Waiting", "Later")  # parsed by the run, as before
+
+
+def test_a_reader_whose_pipes_cannot_be_used_is_no_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def refused(popen: subprocess.Popen[bytes]) -> None:
+        raise OSError("no room on the loop")
+
+    monkeypatch.setattr(readers_module, "connect", refused)
+    page = _response(LONG)
+
+    async def run() -> PageReaders:
+        readers = PageReaders(2)
+        await readers.read(page)  # no reader to send it to: left to the run, no error
+        await readers.aclose()
+        return readers
+
+    assert not _run(run())._readers
+    assert "facts" not in vars(page) and page.facts.title == "A long page"
 
 
 def test_a_page_the_parser_cannot_read_is_answered_as_not_read(monkeypatch: pytest.MonkeyPatch) -> None:
