@@ -177,8 +177,10 @@ async def _serve(stdin: int, stdout: int) -> None:
         # The parent is done (or gone): nothing is owed to anyone. Ending now, not after closing each
         # connection and tearing the interpreter down, keeps the parent's wait for it short; the page
         # readers first, so that none outlives the run.
-        await readers.aclose()
-        os._exit(0)
+        try:
+            await readers.aclose()
+        finally:
+            os._exit(0)
 
 
 def main() -> None:
