@@ -86,7 +86,8 @@ def test_what_is_not_a_long_unread_page_starts_no_reader() -> None:
 
 
 def test_pages_wait_for_a_reader_as_pages_not_as_bytes_in_its_pipe() -> None:
-    first, *more = (_response(LONG.replace("A long page", f"Page {n}")) for n in range(7))
+    asked = PAGES_PER_READER + 4
+    first, *more = (_response(LONG.replace("A long page", f"Page {n}")) for n in range(asked + 1))
 
     async def run() -> int:
         readers = PageReaders(1)
@@ -104,8 +105,8 @@ def test_pages_wait_for_a_reader_as_pages_not_as_bytes_in_its_pipe() -> None:
         finally:
             await readers.aclose()
 
-    assert _run(run()) == PAGES_PER_READER  # one to read, one waiting in the pipe; the rest held here
-    assert [page.facts.title for page in more] == [f"Page {n}" for n in range(1, 7)]
+    assert _run(run()) == PAGES_PER_READER  # one to read, the next ones in the pipe; the rest held here
+    assert [page.facts.title for page in more] == [f"Page {n}" for n in range(1, asked + 1)]
     assert all("facts" in vars(page) for page in more)  # all read by the reader once it went on
 
 
