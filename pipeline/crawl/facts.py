@@ -49,8 +49,10 @@ class Response:
 
     @property
     def has_page(self) -> bool:
-        """An HTML body with something in it: a page for the rules to read (facts, markup)."""
-        return bool(self.body and self.body.strip()) and self.is_html
+        """An HTML body with something in it: a page for the rules to read (facts, markup). Asked of every
+        page the fetch process reads: isspace() stops at the first other byte, strip() copied the body."""
+        body = self.body or b""
+        return bool(body) and not body.isspace() and self.is_html
 
     @property
     def page(self) -> tuple[str, html.PageFacts]:
@@ -63,6 +65,11 @@ class Response:
         (fetch.py's meta-refresh check, each classify, the soft-404 probe), unless a page reader of the
         fetch process worked them out already (pipeline.crawl.readers, remember_facts)."""
         return html.read(self.body or b"", self.header("content-type"))
+
+    @property
+    def facts_known(self) -> bool:
+        """Whether the facts are worked out already (here, or by a page reader): asking costs no parse."""
+        return "facts" in self.__dict__
 
     def remember_facts(self, facts: html.PageFacts) -> None:
         """The facts html.read gave for this body elsewhere (a page reader): the cache of `facts`."""

@@ -34,7 +34,7 @@ def refresh_target(current: str, response: Response) -> str | None:
     follow it as they follow the tag), else the page's <meta http-equiv=refresh>."""
     header = response.header("refresh")
     refresh = parse_refresh(header) if header else None
-    page = bool(response.body) and response.is_html
+    page = response.has_page
     # The page is parsed only when it may hold the tag (or a header refresh waits): the parse of a long
     # page is most of what its fetch costs, and the judging that needs it runs in the crawl's process.
     if refresh is None and page and may_refresh(response.body or b""):

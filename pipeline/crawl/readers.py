@@ -98,7 +98,7 @@ class PageReaders:
         if (
             response is None
             or len(response.body or b"") < READ_AWAY_BYTES
-            or "facts" in response.__dict__
+            or response.facts_known
             or not response.has_page
         ):
             return
