@@ -60,6 +60,34 @@ def widen(*pipes: IO[bytes] | None) -> None:
                 fcntl.fcntl(pipe.fileno(), setsize, PIPE_BYTES)
 
 
+def spawn_child(module: str, *, own_session: bool = False) -> subprocess.Popen[bytes]:
+    """A child process of the run, `python -P -m module` (-P: the working directory is not put on the path;
+    a folder named pipeline/ there is not us), with widened pipes on its stdin and stdout for frames
+    (pipeline.crawl.frames) and its stderr discarded. The fetch process is one; its page readers too."""
+    popen = subprocess.Popen(
+        [sys.executable, "-P", "-m", module],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        start_new_session=own_session,
+    )
+    widen(popen.stdin, popen.stdout)
+    return popen
+
+
+def end_child(popen: subprocess.Popen[bytes], wait_s: float) -> None:
+    """End a child of spawn_child: its pipes closed, it stops; still running after wait_s: killed."""
+    for stream in (popen.stdin, popen.stdout):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
+    try:
+        popen.wait(wait_s)
+    except subprocess.TimeoutExpired:
+        popen.kill()
+        popen.wait()
+
+
 def wanted(resources: int, config: Config) -> bool:
     """Whether a run of this many resources fetches in a process of its own on this machine."""
     start = config.check.fetch_process_from
@@ -99,16 +127,8 @@ class FetchProcess:
 
     @classmethod
     def spawn(cls) -> FetchProcess:
-        popen = subprocess.Popen(
-            # -P: the working directory is not put on the path (a folder named pipeline/ there is not us)
-            [sys.executable, "-P", "-m", "pipeline.crawl.remote"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,  # a Ctrl-C reaches the parent alone, which stops the run and closes it
-        )
-        widen(popen.stdin, popen.stdout)
-        return cls(popen)
+        # In a session of its own: a Ctrl-C reaches the parent alone, which stops the run and closes it.
+        return cls(spawn_child("pipeline.crawl.remote", own_session=True))
 
     @classmethod
     def started(cls) -> FetchProcess | None:
@@ -129,12 +149,4 @@ class FetchProcess:
 
     def close(self) -> None:
         """End the child (its stdin closed: it stops; still running after CLOSE_WAIT_S: killed)."""
-        for stream in (self.popen.stdin, self.popen.stdout):
-            if stream is not None:
-                with contextlib.suppress(OSError):
-                    stream.close()
-        try:
-            self.popen.wait(CLOSE_WAIT_S)
-        except subprocess.TimeoutExpired:
-            self.popen.kill()
-            self.popen.wait()
+        end_child(self.popen, CLOSE_WAIT_S)

@@ -8,8 +8,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copyreg
+import os
 import pickle
+import signal
 import struct
+import sys
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -73,3 +76,15 @@ async def closing(pipes: list[asyncio.BaseTransport], reading: asyncio.Task[None
         reading.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await reading
+
+
+def as_child() -> tuple[int, int]:
+    """Set up a child process of the run (the fetch process, a page reader): it ignores SIGINT and SIGTERM
+    (its parent ends it by closing its stdin), and the frames own fd 0 and 1, so a stray print goes to
+    stderr instead. Returns the file descriptors to read frames from and write them to."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    stdin, stdout = os.dup(0), os.dup(1)
+    os.dup2(2, 1)
+    sys.stdin = open(os.devnull)  # noqa: SIM115
+    return stdin, stdout

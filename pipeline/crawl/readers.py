@@ -25,13 +25,11 @@ import asyncio
 import contextlib
 import itertools
 import os
-import signal
 import subprocess
-import sys
 from typing import TYPE_CHECKING, BinaryIO
 
-from pipeline.crawl.fetchprocess import usable_cores, widen
-from pipeline.crawl.frames import closing, connect, frame, read, read_from
+from pipeline.crawl.fetchprocess import end_child, spawn_child, usable_cores
+from pipeline.crawl.frames import as_child, closing, connect, frame, read, read_from
 
 if TYPE_CHECKING:
     from pipeline.crawl.facts import Response
@@ -124,23 +122,15 @@ class PageReaders:
     async def _start(self) -> None:
         for _ in range(self.count):
             try:
-                popen = subprocess.Popen(
-                    [sys.executable, "-P", "-m", "pipeline.crawl.readers"],  # -P: as the fetch process
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.DEVNULL,
-                )
+                popen = spawn_child("pipeline.crawl.readers")
             except OSError:  # out of processes or files: fewer readers, or none (the run parses)
                 break
-            widen(popen.stdin, popen.stdout)
             reader = _Reader(popen)
             try:
                 await reader.connect()
             except Exception:  # its pipes would not join the loop: no use, and no page waits on it
                 popen.kill()
-                popen.wait()
-                for pipe in (popen.stdin, popen.stdout):
-                    pipe.close()  # type: ignore[union-attr]
+                end_child(popen, CLOSE_WAIT_S)
                 break
             self._readers.append(reader)
 
@@ -152,11 +142,7 @@ class PageReaders:
         for reader in self._readers:
             await closing(reader.pipes, reader.answers)
         for reader in self._readers:
-            try:
-                reader.popen.wait(CLOSE_WAIT_S)
-            except subprocess.TimeoutExpired:
-                reader.popen.kill()
-                reader.popen.wait()
+            end_child(reader.popen, CLOSE_WAIT_S)
 
 
 def serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
@@ -174,13 +160,8 @@ def serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
 
 
 def main() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    # The frames own fd 0 and 1: a stray print goes to stderr instead.
-    stdin, stdout = os.fdopen(os.dup(0), "rb"), os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)
-    sys.stdin = open(os.devnull)  # noqa: SIM115
-    serve(stdin, stdout)
+    stdin, stdout = as_child()
+    serve(os.fdopen(stdin, "rb"), os.fdopen(stdout, "wb"))
 
 
 if __name__ == "__main__":

@@ -16,10 +16,9 @@ import asyncio
 import itertools
 import os
 import signal
-import sys
 from typing import TYPE_CHECKING
 
-from pipeline.crawl.frames import closing, connect, frame, read
+from pipeline.crawl.frames import as_child, closing, connect, frame, read
 from pipeline.errors import FetchProcessError
 
 if TYPE_CHECKING:
@@ -184,13 +183,7 @@ async def _serve(stdin: int, stdout: int) -> None:
 
 
 def main() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    # The frames own fd 0 and 1: a stray print goes to stderr instead.
-    stdin, stdout = os.dup(0), os.dup(1)
-    os.dup2(2, 1)
-    sys.stdin = open(os.devnull)  # noqa: SIM115
-    asyncio.run(_serve(stdin, stdout))
+    asyncio.run(_serve(*as_child()))
 
 
 if __name__ == "__main__":
