@@ -12,7 +12,7 @@ from pipeline.config import Config
 from pipeline.model import NO_ENTRIES, Catalogue, HowToUse, Link, ReaderPath, Resource, Roadmap, Section
 
 
-def build_resource(data: Mapping[str, Any], source: Path | None = None) -> Resource:
+def build_resource(data: Mapping[str, Any], source: str | None = None) -> Resource:
     return Resource(
         id=data["id"],
         title=data["title"],
@@ -105,7 +105,7 @@ def build_catalogue(
     roadmap: Mapping[str, Any],
     sections: Mapping[str, Any],
     config: Mapping[str, Any] | None,
-    resources: Sequence[tuple[Mapping[str, Any], Path | None]],
+    resources: Sequence[tuple[Mapping[str, Any], str | None]],
     root: Path | None = None,
 ) -> Catalogue:
     return assemble_catalogue(

@@ -347,13 +347,14 @@ def resolve_rules(config: Config, rules: tuple[Rule, ...] = DEFAULT_RULES) -> tu
 
 def resource_file(resource: Resource, catalogue: Catalogue) -> str:
     """The file to edit, relative to the list repository when we know where the catalogue lives."""
-    if resource.source is not None and catalogue.root is not None:
+    file = resource.file
+    if file is not None and catalogue.root is not None:
         try:
-            return resource.source.relative_to(catalogue.root.parent).as_posix()
+            return file.relative_to(catalogue.root.parent).as_posix()
         except ValueError:
-            return resource.source.as_posix()
-    if resource.source is not None:
-        return resource.source.as_posix()
+            return file.as_posix()
+    if file is not None:
+        return file.as_posix()
     return f"catalogue/resources/{resource.id}.yaml"
 
 

@@ -33,8 +33,8 @@ class Change:
 
 
 def file_of(resource: Resource, catalogue: Catalogue) -> Path:
-    if resource.source is not None:
-        return resource.source
+    if resource.file is not None:
+        return resource.file
     root = catalogue.root if catalogue.root is not None else Path("catalogue")
     return resource_path(root, resource.id)
 

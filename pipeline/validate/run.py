@@ -365,7 +365,8 @@ class Checking:
             doc_facts = _facts(doc)
             check_file(run, doc_facts)
             self.facts.append(doc_facts)
-            resource = build_resource(doc.data, doc.path) if self.full_mode and doc.schema_ok else None
+            built = self.full_mode and doc.schema_ok
+            resource = build_resource(doc.data, os.fspath(doc.where)) if built else None
             doc.data = None  # checked: only its facts and its model are needed from here on
             if resource is not None:
                 self.built.append(resource)
