@@ -21,7 +21,7 @@ def build_resource(data: Mapping[str, Any], source: str | None = None) -> Resour
         description=data.get("description"),
         medium=_shared(data.get("medium")),
         cost=_shared(data.get("cost")),
-        provider=data.get("provider"),
+        provider=_shared(data.get("provider")),
         origin=_shared(data.get("origin")),
         added=_shared(data.get("added")),
         url=data.get("url"),
@@ -45,8 +45,8 @@ def build_resource(data: Mapping[str, Any], source: str | None = None) -> Resour
     )
 
 
-# A value many resources share (a section id, a medium, a date, a topic) is held once, not once per file
-# that spells it: the parser makes a new string each time.
+# A value many resources share (a section id, a medium, a provider, a date, a topic) is held once, not
+# once per file that spells it: the parser makes a new string each time.
 def _shared(value: str | None) -> str | None:
     return intern(value) if value is not None else None
 

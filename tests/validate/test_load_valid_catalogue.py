@@ -161,3 +161,13 @@ def test_urls_are_normalised_as_each_file_is_checked_not_all_at_the_end(
     with pytest.raises(CatalogueError, match="the same resource as"):
         loading.catalogue()
     assert len(normalised) == 4  # none at the end
+
+
+def test_values_many_resources_spell_are_held_once(catalogue: Catalogue) -> None:
+    # Each file's parse makes its own strings; the model keeps one of each shared value (memory at scale).
+    catalogue.write("resources/second.yaml", resource_text("second", position=90))
+    cat = load_valid_catalogue(catalogue.root)
+    first, second = (r for r in cat.resources if r.id in {"essence-of-linear-algebra", "second"})
+    for name in ("section", "medium", "cost", "provider", "origin", "added"):
+        assert getattr(first, name) == getattr(second, name)
+        assert getattr(first, name) is getattr(second, name), name
