@@ -62,8 +62,9 @@ class Resource:
     effort: str | None = None  # e.g. "15 hours total"
     topics: tuple[str, ...] = ()
     quality_exceptions: Mapping[str, str] = field(default_factory=lambda: NO_ENTRIES)
-    # The YAML file it came from, as a path string: a Path object for each of 100,000 resources held 40 MB
-    # for the whole of a run that never opens them (`file`).
+    # The YAML file it came from, when not its catalogue's resources/<id>.yaml (a validated catalogue's
+    # resources are all there and leave it unset): pipeline.catalogue.layout.file_of says which file.
+    # Held as a Path for each of 100,000 resources, it took 40 MB for a whole run that never opens them.
     source: str | None = field(default=None, compare=False)
     # An imported list's entries (all optional, see LIST_FIELDS)
     href: str | None = None  # a link that is not a web address (repository path, in-page anchor)
@@ -82,11 +83,6 @@ class Resource:
     @property
     def has_url(self) -> bool:
         return self.url is not None
-
-    @property
-    def file(self) -> Path | None:
-        """The YAML file it came from (None: built elsewhere, e.g. by a test)."""
-        return None if self.source is None else Path(self.source)
 
     def to_dict(self) -> dict[str, Any]:
         """Every catalogue field as plain JSON values: what the store keeps and the export publishes.

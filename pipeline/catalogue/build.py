@@ -12,7 +12,7 @@ from pipeline.config import Config
 from pipeline.model import NO_ENTRIES, Catalogue, HowToUse, Link, ReaderPath, Resource, Roadmap, Section
 
 
-def build_resource(data: Mapping[str, Any], source: str | None = None) -> Resource:
+def build_resource(data: Mapping[str, Any]) -> Resource:
     return Resource(
         id=data["id"],
         title=data["title"],
@@ -29,7 +29,6 @@ def build_resource(data: Mapping[str, Any], source: str | None = None) -> Resour
         effort=data.get("effort"),
         topics=tuple(map(intern, data.get("topics") or ())),
         quality_exceptions=_read_only(data.get("quality_exceptions")),
-        source=source,
         href=data.get("href"),
         parent=data.get("parent"),
         separator=_shared(data.get("separator")),
@@ -98,18 +97,6 @@ def build_roadmap(data: Mapping[str, Any]) -> Roadmap:
         contributing=tuple(data.get("contributing") or ()),
         footer=tuple(data.get("footer") or ()),
         preamble=data.get("preamble"),
-    )
-
-
-def build_catalogue(
-    roadmap: Mapping[str, Any],
-    sections: Mapping[str, Any],
-    config: Mapping[str, Any] | None,
-    resources: Sequence[tuple[Mapping[str, Any], str | None]],
-    root: Path | None = None,
-) -> Catalogue:
-    return assemble_catalogue(
-        roadmap, sections, config, [build_resource(data, source) for data, source in resources], root
     )
 
 

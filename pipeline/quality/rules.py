@@ -11,6 +11,7 @@ that yields evidence, and the fix a contributor should make. A resource waives a
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -18,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from pipeline.catalogue.layout import file_of
 from pipeline.catalogue.urls import normalise_url
 from pipeline.config import Config, QualityRule
 from pipeline.health import HealthSummary
@@ -347,15 +349,11 @@ def resolve_rules(config: Config, rules: tuple[Rule, ...] = DEFAULT_RULES) -> tu
 
 def resource_file(resource: Resource, catalogue: Catalogue) -> str:
     """The file to edit, relative to the list repository when we know where the catalogue lives."""
-    file = resource.file
-    if file is not None and catalogue.root is not None:
-        try:
+    file = file_of(resource, catalogue.root)
+    if catalogue.root is not None:
+        with contextlib.suppress(ValueError):
             return file.relative_to(catalogue.root.parent).as_posix()
-        except ValueError:
-            return file.as_posix()
-    if file is not None:
-        return file.as_posix()
-    return f"catalogue/resources/{resource.id}.yaml"
+    return file.as_posix()
 
 
 def evaluate(

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from pipeline.catalogue.layout import file_of
 from pipeline.health import HealthSummary
 from pipeline.model import Catalogue, Resource
 from pipeline.quality.state import NOT_FREE_STATUSES, REPAIRABLE, State, health_state, status_of
-from pipeline.repair.edit import Change, apply_all, file_of
+from pipeline.repair.edit import Change, apply_all
 
 
 def archive_allowed(resource: Resource, catalogue: Catalogue) -> bool:
@@ -28,7 +29,7 @@ def _plan_one(
     resource: Resource, summary: HealthSummary, catalogue: Catalogue, *, archive: bool
 ) -> Change | None:
     assert resource.url is not None
-    file = file_of(resource, catalogue)
+    file = file_of(resource, catalogue.root)
     state = health_state(resource, summary, catalogue.config.check.broken_after)
     suggestion = summary.suggestion
     if state not in REPAIRABLE or status_of(summary) in NOT_FREE_STATUSES:

@@ -6,10 +6,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from pipeline.catalogue.layout import resource_path
 from pipeline.catalogue.yamledit import EditRefused, edit_values
 from pipeline.errors import OutputError
-from pipeline.model import Catalogue, Resource
 from pipeline.publish.outputs import write_atomically
 
 
@@ -30,13 +28,6 @@ class Change:
 
     def refused(self, reason: str) -> Change:
         return replace(self, skipped=reason)
-
-
-def file_of(resource: Resource, catalogue: Catalogue) -> Path:
-    if resource.file is not None:
-        return resource.file
-    root = catalogue.root if catalogue.root is not None else Path("catalogue")
-    return resource_path(root, resource.id)
 
 
 def apply(change: Change, *, dry_run: bool = False) -> Change:

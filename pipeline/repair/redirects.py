@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from pipeline.catalogue.layout import file_of
 from pipeline.crawl.redirects import is_login_url, update_target
 from pipeline.health import HealthSummary
 from pipeline.model import Catalogue, Resource
 from pipeline.quality.state import status_of
-from pipeline.repair.edit import Change, apply_all, file_of, with_fragment
+from pipeline.repair.edit import Change, apply_all, with_fragment
 from pipeline.status import Status
 
 
@@ -47,7 +48,7 @@ def plan_redirects(catalogue: Catalogue, summaries: Mapping[str, HealthSummary])
         if resource.url is None or status_of(summary) is not Status.REDIRECTED:
             continue
         assert summary is not None
-        file = file_of(resource, catalogue)
+        file = file_of(resource, catalogue.root)
         new_url = new_url_of(resource, summary)
         if new_url is None:
             reason = "the check recorded no permanent redirect target"

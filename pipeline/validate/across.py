@@ -4,6 +4,7 @@ features require. Each problem names the other files involved."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -84,12 +85,13 @@ def check_file(run: Run, f: Facts) -> None:
     doc = f.doc
     if not doc.full:
         return
-    stem = doc.path.name.removesuffix(".yaml")
+    name = os.path.basename(doc.where)
+    stem = name.removesuffix(".yaml")
     if f.id is not None and f.id != stem and doc.schema_ok:
         run.add(
             doc,
             ("id",),
-            f"the id {f.id!r} does not match the file name {doc.path.name!r}",
+            f"the id {f.id!r} does not match the file name {name!r}",
             f"rename the file to {f.id}.yaml, or set id: {stem}",
             "file-name",
         )

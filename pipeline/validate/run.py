@@ -366,7 +366,7 @@ class Checking:
             check_file(run, doc_facts)
             self.facts.append(doc_facts)
             built = self.full_mode and doc.schema_ok
-            resource = build_resource(doc.data, os.fspath(doc.where)) if built else None
+            resource = build_resource(doc.data) if built else None  # in resources/<id>.yaml: see file_of
             doc.data = None  # checked: only its facts and its model are needed from here on
             if resource is not None:
                 self.built.append(resource)

@@ -9,6 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from pipeline.catalogue.layout import file_of
 from pipeline.config import (
     CheckConfig,
     Config,
@@ -55,12 +56,12 @@ def test_model(catalogue: Catalogue) -> None:
         "not-visual": "The notes are the derivations the exam asks for."
     }
     essence = cat.resource("essence-of-linear-algebra")
-    assert (essence.added, essence.topics, essence.file) == (
+    assert (essence.added, essence.topics, file_of(essence, cat.root)) == (
         "2026-11-25",
         ("vectors",),
         catalogue.root / "resources/essence-of-linear-algebra.yaml",
     )
-    assert isinstance(essence.source, str)  # a Path for every resource held 40 MB at 100,000 of them
+    assert essence.source is None  # where the layout puts it: nothing held (a Path each: 40 MB at 100,000)
     assert cat.roadmap.how_to_use.diagram == "Linear Algebra → Calculus\n"
     assert cat.config.check.concurrency == 8 and cat.config.check.per_host == 2
     assert cat.root == catalogue.root
