@@ -14,10 +14,7 @@ import signal
 import struct
 import sys
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, BinaryIO
-
-if TYPE_CHECKING:
-    import subprocess
+from typing import Any, BinaryIO
 
 
 def _read_only(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
@@ -55,17 +52,17 @@ def read_from(stream: BinaryIO) -> Any:
 
 
 async def connect(
-    popen: subprocess.Popen[bytes],
+    incoming: BinaryIO, outgoing: BinaryIO
 ) -> tuple[asyncio.StreamReader, asyncio.WriteTransport, list[asyncio.BaseTransport]]:
-    """A child's stdout as a stream to read frames from and its stdin as a transport to write them to, on
-    the running loop; and both transports, for closing()."""
-    assert popen.stdin is not None and popen.stdout is not None
+    """On the running loop, a pipe as a stream to read frames from and another as a transport to write
+    them to (a child's stdout and stdin in its parent; as_child's pair in the child); and both
+    transports, for closing()."""
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     protocol = asyncio.StreamReaderProtocol(reader)
-    incoming, _ = await loop.connect_read_pipe(lambda: protocol, popen.stdout)
-    writer, _ = await loop.connect_write_pipe(asyncio.Protocol, popen.stdin)
-    return reader, writer, [incoming, writer]
+    transport, _ = await loop.connect_read_pipe(lambda: protocol, incoming)
+    writer, _ = await loop.connect_write_pipe(asyncio.Protocol, outgoing)
+    return reader, writer, [transport, writer]
 
 
 async def closing(pipes: list[asyncio.BaseTransport], reading: asyncio.Task[None] | None) -> None:
@@ -78,13 +75,13 @@ async def closing(pipes: list[asyncio.BaseTransport], reading: asyncio.Task[None
             await reading
 
 
-def as_child() -> tuple[int, int]:
+def as_child() -> tuple[BinaryIO, BinaryIO]:
     """Set up a child process of the run (the fetch process, a page reader): it ignores SIGINT and SIGTERM
     (its parent ends it by closing its stdin), and the frames own fd 0 and 1, so a stray print goes to
-    stderr instead. Returns the file descriptors to read frames from and write them to."""
+    stderr instead. Returns the pipes to read frames from and write them to."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     stdin, stdout = os.dup(0), os.dup(1)
     os.dup2(2, 1)
     sys.stdin = open(os.devnull)  # noqa: SIM115
-    return stdin, stdout
+    return os.fdopen(stdin, "rb"), os.fdopen(stdout, "wb")

@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import os
 import subprocess
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -62,7 +61,8 @@ class _Reader:
         self.answers: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
-        reader, self.writer, self.pipes = await connect(self.popen)
+        assert self.popen.stdout is not None and self.popen.stdin is not None
+        reader, self.writer, self.pipes = await connect(self.popen.stdout, self.popen.stdin)
         self.answers = asyncio.create_task(self._answers(reader))
 
     async def _answers(self, reader: asyncio.StreamReader) -> None:
@@ -160,8 +160,7 @@ def serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
 
 
 def main() -> None:
-    stdin, stdout = as_child()
-    serve(os.fdopen(stdin, "rb"), os.fdopen(stdout, "wb"))
+    serve(*as_child())
 
 
 if __name__ == "__main__":

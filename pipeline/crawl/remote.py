@@ -16,7 +16,7 @@ import asyncio
 import itertools
 import os
 import signal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from pipeline.crawl.frames import as_child, closing, connect, frame, read
 from pipeline.errors import FetchProcessError
@@ -61,7 +61,9 @@ class RemoteFetcher:
         return None  # the child lives on for the run's next use; aclose() ends it
 
     async def _connect(self) -> None:
-        reader, self._writer, self._pipes = await connect(self.process.popen)
+        popen = self.process.popen
+        assert popen.stdout is not None and popen.stdin is not None
+        reader, self._writer, self._pipes = await connect(popen.stdout, popen.stdin)
         self._writer.write(frame(("begin", self.config, self.allow_private)))
         ready = await read(reader)
         if not (isinstance(ready, tuple) and ready[0] == "ready"):
@@ -131,7 +133,7 @@ class RemoteFetcher:
 # --- the child ------------------------------------------------------------------------------------------
 
 
-async def _serve(stdin: int, stdout: int) -> None:
+async def _serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
     # Before the parent's first message, to overlap the parent's own start: the fetcher's imports, its
     # wire's (aiohttp, imported by Fetcher.__aenter__) and the TLS context, 0.2 s after that message
     # otherwise, on the path to the run's first request.
@@ -141,10 +143,7 @@ async def _serve(stdin: int, stdout: int) -> None:
 
     tls = default_tls()
 
-    loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader()
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(stdin, "rb"))
-    writer, _ = await loop.connect_write_pipe(asyncio.Protocol, os.fdopen(stdout, "wb"))
+    reader, writer, _ = await connect(stdin, stdout)
     begin = await read(reader)
     if begin is None:
         return

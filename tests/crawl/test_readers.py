@@ -137,7 +137,7 @@ def test_a_reader_that_dies_leaves_its_pages_to_the_run() -> None:
 
 
 def test_a_reader_whose_pipes_cannot_be_used_is_no_reader(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def refused(popen: subprocess.Popen[bytes]) -> None:
+    async def refused(*pipes: object) -> None:
         raise OSError("no room on the loop")
 
     monkeypatch.setattr(readers_module, "connect", refused)
