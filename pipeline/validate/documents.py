@@ -17,8 +17,8 @@ class Doc:
     """One catalogue file as the validator sees it."""
 
     # The file; a resource file's is a string, made a Path each time one is asked for (`path`): making
-    # 100,000 Path objects took 0.6-0.8 s before `roadmap check` could send its first request, and kept
-    # (in the resource's model and in the facts checked across files) they held 40 MB for the whole run.
+    # 100,000 Path objects took 0.6-0.8 s before `roadmap check` could send its first request, and the
+    # facts checked across files keep their Doc until the catalogue is whole.
     where: Path | str
     rel: str  # inside the catalogue, posix, e.g. "resources/x.yaml"
     kind: str  # roadmap | sections | config | resource
